@@ -1,0 +1,97 @@
+package mesh
+
+import "time"
+
+// LBKind is the load-balancing algorithm.
+type LBKind string
+
+const (
+	LBRoundRobin   LBKind = "ROUND_ROBIN"
+	LBLeastRequest LBKind = "LEAST_REQUEST"
+	LBRandom       LBKind = "RANDOM"
+	LBPassthrough  LBKind = "PASSTHROUGH"
+	LBRingHash     LBKind = "RING_HASH"
+	LBMaglev       LBKind = "MAGLEV"
+)
+
+// HashKey is what a consistent-hash balancer hashes on.
+type HashKey struct {
+	Header      string
+	Cookie      string
+	CookiePath  string
+	CookieTTL   time.Duration
+	SourceIP    bool
+	QueryParam  string
+	MinRingSize uint64
+}
+
+// LoadBalancer is a cluster's balancing policy.
+type LoadBalancer struct {
+	Kind LBKind
+	Hash *HashKey
+}
+
+// ConnectionPool holds circuit-breaker and connection settings; zero means unset.
+type ConnectionPool struct {
+	MaxConnections           uint32
+	ConnectTimeout           time.Duration
+	MaxPendingRequests       uint32
+	MaxRequests              uint32
+	MaxRequestsPerConnection uint32
+	MaxRetries               uint32
+	IdleTimeout              time.Duration
+}
+
+// OutlierDetection ejects failing endpoints.
+type OutlierDetection struct {
+	Consecutive5xx        *uint32
+	ConsecutiveGateway    *uint32
+	Interval              time.Duration
+	BaseEjectionTime      time.Duration
+	MaxEjectionPercent    uint32
+	MinHealthPercent      uint32
+	SplitExternalLocalErr bool
+}
+
+// TrafficPolicy is the DestinationRule policy in force for one cluster,
+// after port-level and subset overrides.
+type TrafficPolicy struct {
+	LoadBalancer     *LoadBalancer
+	ConnectionPool   *ConnectionPool
+	OutlierDetection *OutlierDetection
+}
+
+// Cluster is one outbound cluster: a service port, optionally narrowed to a
+// subset's labels.
+type Cluster struct {
+	Key          ClusterKey
+	Service      *Service
+	Port         Port
+	SubsetLabels map[string]string
+	Policy       TrafficPolicy
+}
+
+// Endpoints returns the service endpoints the cluster selects.
+func (c *Cluster) Endpoints() []Endpoint {
+	all := c.Service.Endpoints[c.Port.Number]
+	if len(c.SubsetLabels) == 0 {
+		return all
+	}
+	out := make([]Endpoint, 0, len(all))
+	for _, ep := range all {
+		if LabelsMatch(c.SubsetLabels, ep.Labels) {
+			out = append(out, ep)
+		}
+	}
+	return out
+}
+
+// LabelsMatch reports whether every selector label is present in labels.
+func LabelsMatch(selector, labels map[string]string) bool {
+	for k, v := range selector {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}

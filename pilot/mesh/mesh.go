@@ -1,0 +1,76 @@
+package mesh
+
+import "sort"
+
+// VirtualHost is the routing for one service port: the HTTP or TCP rules
+// that apply to traffic addressed to Service on Port.
+type VirtualHost struct {
+	Service    *Service
+	Port       Port
+	HTTPRoutes []*HTTPRoute
+	TCPRoutes  []*TCPRoute
+}
+
+// Diagnostic is a problem found while translating, attributed to a resource.
+type Diagnostic struct {
+	Resource string
+	Field    string
+	Message  string
+	Warning  bool
+}
+
+// Mesh is the whole translated mesh, shared read-only by all proxies.
+type Mesh struct {
+	// Version identifies the config this mesh was built from.
+	Version  string
+	Services []*Service
+	// VirtualHosts holds one entry per service port, sorted by host then port.
+	VirtualHosts []*VirtualHost
+	Clusters     []*Cluster
+	Diagnostics  []Diagnostic
+
+	byHost     map[string]*Service
+	byCluster  map[ClusterKey]*Cluster
+	byHostPort map[hostPort]*VirtualHost
+}
+
+type hostPort struct {
+	host string
+	port uint32
+}
+
+// Index builds the lookup maps; call it once after filling the slices.
+func (m *Mesh) Index() {
+	sort.Slice(m.Services, func(i, j int) bool { return m.Services[i].Hostname < m.Services[j].Hostname })
+	sort.Slice(m.Clusters, func(i, j int) bool { return m.Clusters[i].Key.String() < m.Clusters[j].Key.String() })
+	sort.Slice(m.VirtualHosts, func(i, j int) bool {
+		a, b := m.VirtualHosts[i], m.VirtualHosts[j]
+		if a.Service.Hostname != b.Service.Hostname {
+			return a.Service.Hostname < b.Service.Hostname
+		}
+		return a.Port.Number < b.Port.Number
+	})
+	m.byHost = make(map[string]*Service, len(m.Services))
+	for _, s := range m.Services {
+		m.byHost[s.Hostname] = s
+	}
+	m.byCluster = make(map[ClusterKey]*Cluster, len(m.Clusters))
+	for _, c := range m.Clusters {
+		m.byCluster[c.Key] = c
+	}
+	m.byHostPort = make(map[hostPort]*VirtualHost, len(m.VirtualHosts))
+	for _, vh := range m.VirtualHosts {
+		m.byHostPort[hostPort{vh.Service.Hostname, vh.Port.Number}] = vh
+	}
+}
+
+// Service returns the service for a fully qualified host.
+func (m *Mesh) Service(host string) *Service { return m.byHost[host] }
+
+// Cluster returns the cluster with the given key.
+func (m *Mesh) Cluster(k ClusterKey) *Cluster { return m.byCluster[k] }
+
+// VirtualHost returns the routing for host:port.
+func (m *Mesh) VirtualHost(host string, port uint32) *VirtualHost {
+	return m.byHostPort[hostPort{host, port}]
+}

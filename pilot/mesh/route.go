@@ -1,0 +1,168 @@
+package mesh
+
+import (
+	"fmt"
+	"time"
+)
+
+// Direction of a cluster relative to the proxy.
+type Direction string
+
+const (
+	Outbound Direction = "outbound"
+	Inbound  Direction = "inbound"
+)
+
+// ClusterKey names a cluster the Istio way: outbound|PORT|SUBSET|HOST.
+type ClusterKey struct {
+	Direction Direction
+	Port      uint32
+	Subset    string
+	Host      string
+}
+
+func (k ClusterKey) String() string {
+	return fmt.Sprintf("%s|%d|%s|%s", k.Direction, k.Port, k.Subset, k.Host)
+}
+
+// MatchKind is how a string is compared.
+type MatchKind int
+
+const (
+	MatchExact MatchKind = iota
+	MatchPrefix
+	MatchRegex
+)
+
+// StringMatch is one string condition.
+type StringMatch struct {
+	Kind  MatchKind
+	Value string
+}
+
+// HeaderMatch is a header condition; Invert expresses withoutHeaders.
+type HeaderMatch struct {
+	Name   string
+	Match  StringMatch
+	Invert bool
+}
+
+// Match is one HTTPMatchRequest: all of its conditions must hold.
+type Match struct {
+	URI             *StringMatch
+	IgnoreURICase   bool
+	Headers         []HeaderMatch
+	QueryParams     []HeaderMatch
+	Port            uint32
+	SourceLabels    map[string]string
+	SourceNamespace string
+}
+
+// Destination is one weighted target of a route. Cluster.Port is the
+// listener port when the VirtualService left the port unset.
+type Destination struct {
+	Cluster ClusterKey
+	Weight  uint32
+	Headers HeaderOps
+}
+
+// HeaderOps are header edits on requests and responses.
+type HeaderOps struct {
+	RequestSet     map[string]string
+	RequestAdd     map[string]string
+	RequestRemove  []string
+	ResponseSet    map[string]string
+	ResponseAdd    map[string]string
+	ResponseRemove []string
+}
+
+// Empty reports whether there is nothing to edit.
+func (h HeaderOps) Empty() bool {
+	return len(h.RequestSet)+len(h.RequestAdd)+len(h.RequestRemove)+
+		len(h.ResponseSet)+len(h.ResponseAdd)+len(h.ResponseRemove) == 0
+}
+
+// Retry is a route's retry policy; Attempts 0 means retries are disabled.
+type Retry struct {
+	Attempts      uint32
+	PerTryTimeout time.Duration
+	RetryOn       []string
+}
+
+// Fault injects delays and aborts; percentages are 0–100.
+type Fault struct {
+	Delay        time.Duration
+	DelayPercent float64
+	HasDelay     bool
+	AbortHTTP    uint32
+	AbortGRPC    *uint32
+	AbortPercent float64
+	HasAbort     bool
+}
+
+// Mirror copies a share of requests to another cluster.
+type Mirror struct {
+	Cluster ClusterKey
+	Percent float64
+}
+
+// Redirect answers with an HTTP redirect.
+type Redirect struct {
+	Path      string
+	Authority string
+	Port      uint32
+	Scheme    string
+	Code      uint32
+}
+
+// DirectResponse answers with a fixed status and body.
+type DirectResponse struct {
+	Status uint32
+	Body   string
+}
+
+// Rewrite edits the request before forwarding.
+type Rewrite struct {
+	Prefix       string
+	Authority    string
+	RegexMatch   string
+	RegexReplace string
+}
+
+// Cors is a CORS policy.
+type Cors struct {
+	AllowOrigins     []StringMatch
+	AllowMethods     []string
+	AllowHeaders     []string
+	ExposeHeaders    []string
+	MaxAge           time.Duration
+	AllowCredentials *bool
+}
+
+// HTTPRoute is one rule of a VirtualService after resolution. Exactly one of
+// Destinations, Redirect and DirectResponse is set.
+type HTTPRoute struct {
+	Name           string
+	Matches        []Match
+	Destinations   []Destination
+	Redirect       *Redirect
+	DirectResponse *DirectResponse
+	Rewrite        *Rewrite
+	Timeout        time.Duration
+	Retry          *Retry
+	Fault          *Fault
+	Mirrors        []Mirror
+	Headers        HeaderOps
+	Cors           *Cors
+	// Origin names the VirtualService and rule, for logs and stat names.
+	Origin string
+}
+
+// TCPRoute is one tcp rule of a VirtualService.
+type TCPRoute struct {
+	Port            uint32
+	SourceLabels    map[string]string
+	SourceNamespace string
+	Destinations    []Destination
+	Origin          string
+}

@@ -1,0 +1,220 @@
+package build
+
+import (
+	"time"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// defaultConnectTimeout is Istio's default connect timeout.
+const defaultConnectTimeout = 10 * time.Second
+
+// ADS is the config source every dynamic resource is fetched from.
+func ADS() *corev3.ConfigSource {
+	return &corev3.ConfigSource{
+		ResourceApiVersion:    corev3.ApiVersion_V3,
+		ConfigSourceSpecifier: &corev3.ConfigSource_Ads{Ads: &corev3.AggregatedConfigSource{}},
+	}
+}
+
+// Cluster converts one outbound IR cluster.
+func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluster {
+	out := &clusterv3.Cluster{
+		Name:           c.Key.String(),
+		ConnectTimeout: durationpb.New(defaultConnectTimeout),
+	}
+	if !setDiscovery(out, c, opts, deg) {
+		return nil
+	}
+	setLoadBalancer(out, c.Policy.LoadBalancer, opts, deg)
+	setConnectionPool(out, c.Policy.ConnectionPool, opts)
+	if od := c.Policy.OutlierDetection; od != nil {
+		out.OutlierDetection = outlier(od)
+	}
+	if !opts.Proxyless && c.Port.Protocol.IsHTTP2() {
+		setHTTP2(out, c.Policy.ConnectionPool)
+	}
+	return out
+}
+
+// setDiscovery picks EDS, DNS or original-destination discovery; proxyless
+// clients accept only EDS, so the others degrade to EDS with hostnames.
+func setDiscovery(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *Degradations) bool {
+	switch {
+	case c.Service.Resolution == mesh.ResolutionEDS || opts.Proxyless && c.Service.Resolution == mesh.ResolutionDNS:
+		if c.Service.Resolution == mesh.ResolutionDNS {
+			deg.Add("DNS resolution served as EDS with hostname endpoints: grpc-go rejects STRICT_DNS clusters")
+		}
+		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS}
+		out.EdsClusterConfig = &clusterv3.Cluster_EdsClusterConfig{EdsConfig: ADS(), ServiceName: out.Name}
+	case opts.Proxyless:
+		deg.Add("cluster " + out.Name + " omitted: resolution NONE needs original-destination routing, which grpc-go lacks")
+		return false
+	case c.Service.Resolution == mesh.ResolutionDNS:
+		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
+		out.LoadAssignment = LoadAssignment(out.Name, c.Endpoints())
+	default:
+		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_ORIGINAL_DST}
+		out.LbPolicy = clusterv3.Cluster_CLUSTER_PROVIDED
+	}
+	return true
+}
+
+func setLoadBalancer(out *clusterv3.Cluster, lb *mesh.LoadBalancer, opts Options, deg *Degradations) {
+	if out.LbPolicy == clusterv3.Cluster_CLUSTER_PROVIDED || lb == nil {
+		return
+	}
+	switch lb.Kind {
+	case mesh.LBLeastRequest:
+		out.LbPolicy = clusterv3.Cluster_LEAST_REQUEST
+	case mesh.LBRandom:
+		if opts.Proxyless {
+			deg.Add("loadBalancer RANDOM served as ROUND_ROBIN: grpc-go has no random policy")
+			return
+		}
+		out.LbPolicy = clusterv3.Cluster_RANDOM
+	case mesh.LBRingHash:
+		out.LbPolicy = clusterv3.Cluster_RING_HASH
+		if lb.Hash != nil && lb.Hash.MinRingSize > 0 {
+			out.LbConfig = &clusterv3.Cluster_RingHashLbConfig_{RingHashLbConfig: &clusterv3.Cluster_RingHashLbConfig{
+				MinimumRingSize: wrapperspb.UInt64(lb.Hash.MinRingSize)}}
+		}
+	case mesh.LBMaglev:
+		if opts.Proxyless {
+			deg.Add("loadBalancer maglev served as RING_HASH: grpc-go rejects MAGLEV")
+			out.LbPolicy = clusterv3.Cluster_RING_HASH
+			return
+		}
+		out.LbPolicy = clusterv3.Cluster_MAGLEV
+	}
+}
+
+// setConnectionPool maps Istio's connection pool onto circuit breakers;
+// grpc-go reads only max_requests, the rest it ignores without error.
+func setConnectionPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool, opts Options) {
+	if cp == nil {
+		return
+	}
+	if cp.ConnectTimeout > 0 {
+		out.ConnectTimeout = durationpb.New(cp.ConnectTimeout)
+	}
+	t := &clusterv3.CircuitBreakers_Thresholds{}
+	if cp.MaxRequests > 0 {
+		t.MaxRequests = wrapperspb.UInt32(cp.MaxRequests)
+	}
+	if !opts.Proxyless {
+		t.MaxConnections = optU32(cp.MaxConnections)
+		t.MaxPendingRequests = optU32(cp.MaxPendingRequests)
+		t.MaxRetries = optU32(cp.MaxRetries)
+	}
+	out.CircuitBreakers = &clusterv3.CircuitBreakers{Thresholds: []*clusterv3.CircuitBreakers_Thresholds{t}}
+	if !opts.Proxyless && (cp.IdleTimeout > 0 || cp.MaxRequestsPerConnection > 0) {
+		out.TypedExtensionProtocolOptions = map[string]*anypb.Any{
+			"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": mustAny(httpOptions(cp, false)),
+		}
+	}
+}
+
+func optU32(v uint32) *wrapperspb.UInt32Value {
+	if v == 0 {
+		return nil
+	}
+	return wrapperspb.UInt32(v)
+}
+
+func setHTTP2(out *clusterv3.Cluster, cp *mesh.ConnectionPool) {
+	if cp == nil {
+		cp = &mesh.ConnectionPool{}
+	}
+	out.TypedExtensionProtocolOptions = map[string]*anypb.Any{
+		"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": mustAny(httpOptions(cp, true)),
+	}
+}
+
+func httpOptions(cp *mesh.ConnectionPool, h2 bool) *httpv3.HttpProtocolOptions {
+	o := &httpv3.HttpProtocolOptions{CommonHttpProtocolOptions: &corev3.HttpProtocolOptions{}}
+	if cp.IdleTimeout > 0 {
+		o.CommonHttpProtocolOptions.IdleTimeout = durationpb.New(cp.IdleTimeout)
+	}
+	if cp.MaxRequestsPerConnection > 0 {
+		o.CommonHttpProtocolOptions.MaxRequestsPerConnection = wrapperspb.UInt32(cp.MaxRequestsPerConnection)
+	}
+	if h2 {
+		o.UpstreamProtocolOptions = &httpv3.HttpProtocolOptions_ExplicitHttpConfig_{ExplicitHttpConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig{
+			ProtocolConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_Http2ProtocolOptions{Http2ProtocolOptions: &corev3.Http2ProtocolOptions{}}}}
+	} else {
+		o.UpstreamProtocolOptions = &httpv3.HttpProtocolOptions_UseDownstreamProtocolConfig{UseDownstreamProtocolConfig: &httpv3.HttpProtocolOptions_UseDownstreamHttpConfig{}}
+	}
+	return o
+}
+
+func outlier(od *mesh.OutlierDetection) *clusterv3.OutlierDetection {
+	out := &clusterv3.OutlierDetection{
+		MaxEjectionPercent:             optU32(od.MaxEjectionPercent),
+		SplitExternalLocalOriginErrors: od.SplitExternalLocalErr,
+	}
+	if od.Consecutive5xx != nil {
+		out.Consecutive_5Xx = wrapperspb.UInt32(*od.Consecutive5xx)
+	}
+	if od.ConsecutiveGateway != nil {
+		out.ConsecutiveGatewayFailure = wrapperspb.UInt32(*od.ConsecutiveGateway)
+		out.EnforcingConsecutiveGatewayFailure = wrapperspb.UInt32(100)
+	}
+	if od.Interval > 0 {
+		out.Interval = durationpb.New(od.Interval)
+	}
+	if od.BaseEjectionTime > 0 {
+		out.BaseEjectionTime = durationpb.New(od.BaseEjectionTime)
+	}
+	return out
+}
+
+// LoadAssignment lists endpoints in one weighted locality; grpc-go ignores
+// localities whose weight is unset, so it is always 1.
+func LoadAssignment(cluster string, eps []mesh.Endpoint) *endpointv3.ClusterLoadAssignment {
+	cla := &endpointv3.ClusterLoadAssignment{ClusterName: cluster}
+	if len(eps) == 0 {
+		return cla
+	}
+	loc := &endpointv3.LocalityLbEndpoints{Locality: &corev3.Locality{}, LoadBalancingWeight: wrapperspb.UInt32(1)}
+	seen := map[string]bool{}
+	for _, ep := range eps {
+		addr := SocketAddress(ep.Address, ep.Port)
+		key := addr.GetSocketAddress().GetAddress() + ":" + itoa(ep.Port)
+		if seen[key] {
+			continue // duplicate addresses make grpc-go reject the whole assignment
+		}
+		seen[key] = true
+		loc.LbEndpoints = append(loc.LbEndpoints, lbEndpoint(ep, addr))
+	}
+	cla.Endpoints = []*endpointv3.LocalityLbEndpoints{loc}
+	return cla
+}
+
+func lbEndpoint(ep mesh.Endpoint, addr *corev3.Address) *endpointv3.LbEndpoint {
+	status := corev3.HealthStatus_HEALTHY
+	if !ep.Healthy {
+		status = corev3.HealthStatus_UNHEALTHY
+	}
+	return &endpointv3.LbEndpoint{
+		HostIdentifier:      &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{Address: addr}},
+		HealthStatus:        status,
+		LoadBalancingWeight: wrapperspb.UInt32(max(ep.Weight, 1)),
+	}
+}
+
+// SocketAddress is a TCP address.
+func SocketAddress(ip string, port uint32) *corev3.Address {
+	return &corev3.Address{Address: &corev3.Address_SocketAddress{SocketAddress: &corev3.SocketAddress{
+		Address:       ip,
+		PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: port},
+	}}}
+}

@@ -1,0 +1,181 @@
+package build
+
+import (
+	"fmt"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// Routes converts the IR rules of one virtual host. A rule with several
+// matches becomes several Envoy routes sharing one action, in order.
+func Routes(rules []*mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradations) []*routev3.Route {
+	var out []*routev3.Route
+	for i, r := range rules {
+		matches := r.Matches
+		if len(matches) == 0 {
+			matches = []mesh.Match{{}}
+		}
+		for j := range matches {
+			out = append(out, Route(r, &matches[j], m, opts, deg, fmt.Sprintf("%s.%d.%d", name(r), i, j)))
+		}
+	}
+	return out
+}
+
+func name(r *mesh.HTTPRoute) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.Origin
+}
+
+// Route converts one rule under one of its matches.
+func Route(r *mesh.HTTPRoute, match *mesh.Match, m *mesh.Mesh, opts Options, deg *Degradations, routeName string) *routev3.Route {
+	out := &routev3.Route{Name: routeName, Match: RouteMatch(match, opts, deg)}
+	switch {
+	case r.Redirect != nil:
+		out.Action = &routev3.Route_Redirect{Redirect: RedirectAction(r.Redirect)}
+	case r.DirectResponse != nil:
+		out.Action = &routev3.Route_DirectResponse{DirectResponse: DirectResponseAction(r.DirectResponse)}
+	default:
+		out.Action = &routev3.Route_Route{Route: RouteAction(r, m, opts, deg)}
+	}
+	applyHeaders(out, r.Headers)
+	out.TypedPerFilterConfig = perFilterConfig(r, opts, deg)
+	return out
+}
+
+func perFilterConfig(r *mesh.HTTPRoute, opts Options, deg *Degradations) map[string]*anypb.Any {
+	cfg := map[string]*anypb.Any{}
+	if r.Fault != nil {
+		cfg[FilterFault] = mustAny(Fault(r.Fault))
+	}
+	if r.Cors != nil {
+		if opts.Proxyless {
+			deg.Add("corsPolicy dropped: grpc-go has no CORS filter")
+		} else {
+			cfg[FilterCors] = mustAny(Cors(r.Cors))
+		}
+	}
+	if len(cfg) == 0 {
+		return nil
+	}
+	return cfg
+}
+
+// RouteAction forwards to the rule's destinations.
+func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradations) *routev3.RouteAction {
+	a := &routev3.RouteAction{}
+	setClusters(a, r.Destinations, opts)
+	if r.Timeout > 0 {
+		a.Timeout = durationpb.New(r.Timeout)
+		// grpc-go ignores timeout and honours max_stream_duration instead.
+		a.MaxStreamDuration = &routev3.RouteAction_MaxStreamDuration{MaxStreamDuration: durationpb.New(r.Timeout)}
+	} else if !opts.Proxyless {
+		// Istio's sidecar default: no route timeout.
+		a.Timeout = durationpb.New(0)
+	}
+	if p := RetryPolicy(r.Retry, opts, deg); p != nil {
+		a.RetryPolicy = p
+	}
+	for _, mr := range r.Mirrors {
+		a.RequestMirrorPolicies = append(a.RequestMirrorPolicies, mirror(mr, opts))
+	}
+	applyRewrite(a, r.Rewrite)
+	a.HashPolicy = HashPolicy(r.Destinations, m, opts, deg)
+	return a
+}
+
+func setClusters(a *routev3.RouteAction, dests []mesh.Destination, opts Options) {
+	if len(dests) == 1 && dests[0].Headers.Empty() {
+		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: ClusterName(dests[0].Cluster, opts)}
+		return
+	}
+	wc := &routev3.WeightedCluster{}
+	for _, d := range dests {
+		if d.Weight == 0 && len(dests) > 1 {
+			continue // zero-weight entries serve no traffic; grpc-go rejects them
+		}
+		c := &routev3.WeightedCluster_ClusterWeight{
+			Name:   ClusterName(d.Cluster, opts),
+			Weight: wrapperspb.UInt32(max(d.Weight, 1)),
+		}
+		c.RequestHeadersToAdd, c.RequestHeadersToRemove = requestHeaders(d.Headers)
+		c.ResponseHeadersToAdd, c.ResponseHeadersToRemove = responseHeaders(d.Headers)
+		wc.Clusters = append(wc.Clusters, c)
+	}
+	a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: wc}
+}
+
+// ClusterName fills in the listener port for destinations without one.
+func ClusterName(k mesh.ClusterKey, opts Options) string {
+	if k.Port == 0 {
+		k.Port = opts.ListenerPort
+	}
+	return k.String()
+}
+
+func mirror(mr mesh.Mirror, opts Options) *routev3.RouteAction_RequestMirrorPolicy {
+	return &routev3.RouteAction_RequestMirrorPolicy{
+		Cluster:         ClusterName(mr.Cluster, opts),
+		RuntimeFraction: runtimeFraction(mr.Percent),
+	}
+}
+
+func applyRewrite(a *routev3.RouteAction, rw *mesh.Rewrite) {
+	if rw == nil {
+		return
+	}
+	if rw.Prefix != "" {
+		a.PrefixRewrite = rw.Prefix
+	}
+	if rw.RegexMatch != "" {
+		a.RegexRewrite = &matcherv3.RegexMatchAndSubstitute{Pattern: Regex(rw.RegexMatch), Substitution: rw.RegexReplace}
+	}
+	if rw.Authority != "" {
+		a.HostRewriteSpecifier = &routev3.RouteAction_HostRewriteLiteral{HostRewriteLiteral: rw.Authority}
+	}
+}
+
+// RedirectAction converts a redirect rule.
+func RedirectAction(r *mesh.Redirect) *routev3.RedirectAction {
+	a := &routev3.RedirectAction{HostRedirect: r.Authority, PortRedirect: r.Port}
+	if r.Path != "" {
+		a.PathRewriteSpecifier = &routev3.RedirectAction_PathRedirect{PathRedirect: r.Path}
+	}
+	if r.Scheme != "" {
+		a.SchemeRewriteSpecifier = &routev3.RedirectAction_SchemeRedirect{SchemeRedirect: r.Scheme}
+	}
+	a.ResponseCode = redirectCode(r.Code)
+	return a
+}
+
+func redirectCode(code uint32) routev3.RedirectAction_RedirectResponseCode {
+	switch code {
+	case 302:
+		return routev3.RedirectAction_FOUND
+	case 303:
+		return routev3.RedirectAction_SEE_OTHER
+	case 307:
+		return routev3.RedirectAction_TEMPORARY_REDIRECT
+	case 308:
+		return routev3.RedirectAction_PERMANENT_REDIRECT
+	}
+	return routev3.RedirectAction_MOVED_PERMANENTLY
+}
+
+// DirectResponseAction converts a fixed response.
+func DirectResponseAction(d *mesh.DirectResponse) *routev3.DirectResponseAction {
+	a := &routev3.DirectResponseAction{Status: d.Status}
+	if d.Body != "" {
+		a.Body = &corev3.DataSource{Specifier: &corev3.DataSource_InlineString{InlineString: d.Body}}
+	}
+	return a
+}

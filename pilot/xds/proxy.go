@@ -1,0 +1,74 @@
+// Package xds holds what the per-proxy generators share: who the proxy is,
+// the resource set they produce, and the checks every resource must pass.
+package xds
+
+import (
+	"fmt"
+	"strings"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// Kind distinguishes an Envoy sidecar from a proxyless gRPC application.
+type Kind string
+
+const (
+	KindSidecar   Kind = "sidecar"
+	KindProxyless Kind = "grpc"
+)
+
+// Proxy is a connected xDS client as weft understands it.
+type Proxy struct {
+	ID             string
+	Kind           Kind
+	IP             string
+	Pod            string
+	Namespace      string
+	Labels         map[string]string
+	ServiceAccount string
+	DNSDomain      string
+}
+
+// ParseNode reads Istio's node conventions: id
+// "sidecar~IP~POD.NS~NS.svc.cluster.local" and metadata NAMESPACE, LABELS,
+// SERVICE_ACCOUNT, GENERATOR ("grpc" marks a proxyless client).
+func ParseNode(node *core.Node) (*Proxy, error) {
+	if node == nil || node.GetId() == "" {
+		return nil, fmt.Errorf("node id is empty")
+	}
+	p := &Proxy{ID: node.GetId(), Kind: KindSidecar, Labels: map[string]string{}}
+	parts := strings.Split(p.ID, "~")
+	if len(parts) == 4 {
+		p.IP = parts[1]
+		p.Pod, p.Namespace, _ = strings.Cut(parts[2], ".")
+		p.DNSDomain = parts[3]
+	}
+	readMetadata(p, node.GetMetadata())
+	if p.Namespace == "" {
+		return nil, fmt.Errorf("node %q: namespace unknown: use id sidecar~IP~POD.NS~NS.svc.cluster.local or metadata NAMESPACE", p.ID)
+	}
+	if p.DNSDomain == "" {
+		p.DNSDomain = p.Namespace + ".svc.cluster.local"
+	}
+	return p, nil
+}
+
+func readMetadata(p *Proxy, md *structpb.Struct) {
+	f := md.GetFields()
+	if ns := f["NAMESPACE"].GetStringValue(); ns != "" {
+		p.Namespace = ns
+	}
+	if sa := f["SERVICE_ACCOUNT"].GetStringValue(); sa != "" {
+		p.ServiceAccount = sa
+	}
+	if ip := f["INSTANCE_IPS"].GetStringValue(); ip != "" && p.IP == "" {
+		p.IP = strings.Split(ip, ",")[0]
+	}
+	if f["GENERATOR"].GetStringValue() == "grpc" {
+		p.Kind = KindProxyless
+	}
+	for k, v := range f["LABELS"].GetStructValue().GetFields() {
+		p.Labels[k] = v.GetStringValue()
+	}
+}
