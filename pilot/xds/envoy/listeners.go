@@ -1,0 +1,183 @@
+package envoy
+
+import (
+	"sort"
+	"strconv"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	origdst "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/original_dst/v3"
+	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/build"
+)
+
+// Ports the iptables rules redirect to, as in Istio.
+const (
+	OutboundCapturePort = 15001
+	InboundCapturePort  = 15006
+)
+
+// Listeners returns virtualOutbound, virtualInbound and one outbound
+// listener per HTTP port (0.0.0.0_PORT) or TCP service address (IP_PORT).
+func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
+	out := []*listenerv3.Listener{virtualOutbound(), virtualInbound(m, p)}
+	httpPorts := map[uint32]bool{}
+	for _, vh := range m.VirtualHosts {
+		if vh.Port.Protocol.IsHTTP() {
+			httpPorts[vh.Port.Number] = true
+		}
+	}
+	for _, port := range sortedPorts(httpPorts) {
+		out = append(out, httpOutbound(port))
+	}
+	for _, vh := range m.VirtualHosts {
+		if !vh.Port.Protocol.IsHTTP() {
+			out = append(out, tcpOutbound(vh, p)...)
+		}
+	}
+	return out
+}
+
+func sortedPorts(set map[uint32]bool) []uint32 {
+	ports := make([]uint32, 0, len(set))
+	for p := range set {
+		ports = append(ports, p)
+	}
+	sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
+	return ports
+}
+
+func portString(p uint32) string { return strconv.FormatUint(uint64(p), 10) }
+
+// virtualOutbound receives all captured outbound traffic and hands each
+// connection to the listener of its original destination.
+func virtualOutbound() *listenerv3.Listener {
+	return &listenerv3.Listener{
+		Name:           "virtualOutbound",
+		Address:        build.SocketAddress("0.0.0.0", OutboundCapturePort),
+		UseOriginalDst: wrapperspb.Bool(true),
+		FilterChains: []*listenerv3.FilterChain{{
+			Name:    "virtualOutbound-catchall-tcp",
+			Filters: []*listenerv3.Filter{tcpProxy("PassthroughCluster", PassthroughCluster)},
+		}},
+	}
+}
+
+// httpOutbound is the per-port listener; it does not bind, it only serves
+// connections virtualOutbound hands over.
+func httpOutbound(port uint32) *listenerv3.Listener {
+	name := "0.0.0.0_" + portString(port)
+	return &listenerv3.Listener{
+		Name:       name,
+		Address:    build.SocketAddress("0.0.0.0", port),
+		BindToPort: wrapperspb.Bool(false),
+		FilterChains: []*listenerv3.FilterChain{{
+			Filters: []*listenerv3.Filter{build.HCMFilter(build.HCMOptions{StatPrefix: "outbound_" + name, RDS: portString(port)})},
+		}},
+		TrafficDirection: corev3.TrafficDirection_OUTBOUND,
+	}
+}
+
+// tcpOutbound serves a TCP service on each of its addresses; a service
+// without an address cannot be told apart by destination and gets none.
+func tcpOutbound(vh *mesh.VirtualHost, p *xds.Proxy) []*listenerv3.Listener {
+	var out []*listenerv3.Listener
+	for _, addr := range vh.Service.Addresses {
+		name := addr + "_" + portString(vh.Port.Number)
+		out = append(out, &listenerv3.Listener{
+			Name:             name,
+			Address:          build.SocketAddress(addr, vh.Port.Number),
+			BindToPort:       wrapperspb.Bool(false),
+			FilterChains:     []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{tcpRoute(vh, p, "outbound_"+name)}}},
+			TrafficDirection: corev3.TrafficDirection_OUTBOUND,
+		})
+	}
+	return out
+}
+
+func tcpRoute(vh *mesh.VirtualHost, p *xds.Proxy, statPrefix string) *listenerv3.Filter {
+	opts := build.Options{ListenerPort: vh.Port.Number}
+	r := xds.TCPRoutesFor(vh, p)
+	if r == nil || len(r.Destinations) == 0 {
+		key := mesh.ClusterKey{Direction: mesh.Outbound, Port: vh.Port.Number, Host: vh.Service.Hostname}
+		return tcpProxy(statPrefix, key.String())
+	}
+	if len(r.Destinations) == 1 {
+		return tcpProxy(statPrefix, build.ClusterName(r.Destinations[0].Cluster, opts))
+	}
+	wc := &tcpv3.TcpProxy_WeightedCluster{}
+	for _, d := range r.Destinations {
+		if d.Weight > 0 {
+			wc.Clusters = append(wc.Clusters, &tcpv3.TcpProxy_WeightedCluster_ClusterWeight{
+				Name: build.ClusterName(d.Cluster, opts), Weight: d.Weight})
+		}
+	}
+	return tcpFilter(&tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}})
+}
+
+func tcpProxy(statPrefix, cluster string) *listenerv3.Filter {
+	return tcpFilter(&tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_Cluster{Cluster: cluster}})
+}
+
+func tcpFilter(tp *tcpv3.TcpProxy) *listenerv3.Filter {
+	return &listenerv3.Filter{Name: build.FilterTCP, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: build.MustAny(tp)}}
+}
+
+// virtualInbound receives captured inbound traffic: one filter chain per
+// application port, then a passthrough for ports no service declares.
+func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
+	l := &listenerv3.Listener{
+		Name:    "virtualInbound",
+		Address: build.SocketAddress("0.0.0.0", InboundCapturePort),
+		ListenerFilters: []*listenerv3.ListenerFilter{{
+			Name:       "envoy.filters.listener.original_dst",
+			ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: build.MustAny(&origdst.OriginalDst{})},
+		}},
+		TrafficDirection: corev3.TrafficDirection_INBOUND,
+	}
+	for _, in := range inboundPorts(m, p) {
+		l.FilterChains = append(l.FilterChains, inboundChain(in))
+	}
+	l.FilterChains = append(l.FilterChains, &listenerv3.FilterChain{
+		Name:    "virtualInbound-catchall-tcp",
+		Filters: []*listenerv3.Filter{tcpProxy("InboundPassthroughCluster", InboundPassthroughCluster)},
+	})
+	return l
+}
+
+func inboundChain(in xds.Instance) *listenerv3.FilterChain {
+	cluster := InboundClusterName(in.TargetPort)
+	fc := &listenerv3.FilterChain{
+		Name:             cluster,
+		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(in.TargetPort)},
+	}
+	if !in.Port.Protocol.IsHTTP() {
+		fc.Filters = []*listenerv3.Filter{tcpProxy(cluster, cluster)}
+		return fc
+	}
+	fc.Filters = []*listenerv3.Filter{build.HCMFilter(build.HCMOptions{
+		StatPrefix: cluster,
+		Inline:     inboundRoutes(cluster, in.TargetPort),
+	})}
+	return fc
+}
+
+func inboundRoutes(cluster string, port uint32) *routev3.RouteConfiguration {
+	return &routev3.RouteConfiguration{
+		Name: cluster,
+		VirtualHosts: []*routev3.VirtualHost{{
+			Name:    "inbound|http|" + portString(port),
+			Domains: []string{"*"},
+			Routes: []*routev3.Route{{
+				Name:   "default",
+				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}}},
+			}},
+		}},
+	}
+}

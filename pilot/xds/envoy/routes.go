@@ -1,0 +1,113 @@
+package envoy
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/build"
+)
+
+// RouteConfigs returns one route configuration per HTTP service port, named
+// by the port number as Istio names them ("9080").
+func RouteConfigs(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*routev3.RouteConfiguration {
+	byPort := httpVirtualHostsByPort(m)
+	ports := make([]uint32, 0, len(byPort))
+	for port := range byPort {
+		ports = append(ports, port)
+	}
+	sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
+	out := make([]*routev3.RouteConfiguration, 0, len(ports))
+	for _, port := range ports {
+		out = append(out, routeConfig(m, p, port, byPort[port], deg))
+	}
+	return out
+}
+
+func httpVirtualHostsByPort(m *mesh.Mesh) map[uint32][]*mesh.VirtualHost {
+	byPort := map[uint32][]*mesh.VirtualHost{}
+	for _, vh := range m.VirtualHosts {
+		if vh.Port.Protocol.IsHTTP() {
+			byPort[vh.Port.Number] = append(byPort[vh.Port.Number], vh)
+		}
+	}
+	return byPort
+}
+
+func routeConfig(m *mesh.Mesh, p *xds.Proxy, port uint32, vhs []*mesh.VirtualHost, deg *build.Degradations) *routev3.RouteConfiguration {
+	rc := &routev3.RouteConfiguration{Name: strconv.FormatUint(uint64(port), 10), ValidateClusters: boolFalse()}
+	seen := map[string]bool{}
+	opts := build.Options{ListenerPort: port}
+	for _, vh := range vhs {
+		domains := uniqueDomains(Domains(vh.Service, port, p), seen)
+		if len(domains) == 0 {
+			continue
+		}
+		rc.VirtualHosts = append(rc.VirtualHosts, &routev3.VirtualHost{
+			Name:    vh.Service.Hostname + ":" + rc.Name,
+			Domains: domains,
+			Routes:  build.Routes(xds.RoutesFor(vh, p), m, opts, deg),
+		})
+	}
+	rc.VirtualHosts = append(rc.VirtualHosts, allowAny())
+	return rc
+}
+
+// allowAny sends unknown hosts to their original destination, Istio's
+// default ALLOW_ANY outbound traffic policy.
+func allowAny() *routev3.VirtualHost {
+	return &routev3.VirtualHost{
+		Name:    "allow_any",
+		Domains: []string{"*"},
+		Routes: []*routev3.Route{{
+			Name:   "allow_any",
+			Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+			Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: PassthroughCluster}}},
+		}},
+	}
+}
+
+// Domains lists the names a client may use for svc: the FQDN, the short
+// forms valid from the proxy's namespace, and the service addresses, each
+// with and without the port.
+func Domains(svc *mesh.Service, port uint32, p *xds.Proxy) []string {
+	names := []string{svc.Hostname}
+	if svc.Name != "" && strings.HasSuffix(svc.Hostname, ".svc."+clusterDomain(p)) {
+		base := svc.Name + "." + svc.Namespace
+		names = append(names, base, base+".svc")
+		if svc.Namespace == p.Namespace {
+			names = append(names, svc.Name)
+		}
+	}
+	names = append(names, svc.Addresses...)
+	ps := ":" + strconv.FormatUint(uint64(port), 10)
+	out := make([]string, 0, 2*len(names))
+	for _, n := range names {
+		out = append(out, n, n+ps)
+	}
+	return out
+}
+
+func clusterDomain(p *xds.Proxy) string {
+	if _, rest, ok := strings.Cut(p.DNSDomain, ".svc."); ok {
+		return rest
+	}
+	return "cluster.local"
+}
+
+// uniqueDomains drops names already used: Envoy rejects a route
+// configuration in which two virtual hosts share a domain.
+func uniqueDomains(domains []string, seen map[string]bool) []string {
+	out := domains[:0:0]
+	for _, d := range domains {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+package grpcgen
+
+import (
+	"net"
+	"strconv"
+	"strings"
+
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"github.com/weftmesh/weft/pilot/xds/build"
+)
+
+// ServerListenerTemplate is the server_listener_resource_name_template
+// proxyless servers put in their bootstrap; it is Istio's, so bootstraps
+// written for istiod work unchanged.
+const ServerListenerTemplate = "xds.istio.io/grpc/lds/inbound/%s"
+
+const serverListenerMarker = "/grpc/lds/inbound/"
+
+// ServerAddress extracts IP:PORT from a server listener name.
+func ServerAddress(name string) (*net.TCPAddr, bool) {
+	_, hostport, ok := strings.Cut(name, serverListenerMarker)
+	if !ok {
+		return nil, false
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nil, false
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	ip := net.ParseIP(host)
+	if err != nil || ip == nil {
+		return nil, false
+	}
+	return &net.TCPAddr{IP: ip, Port: int(n)}, true
+}
+
+// clientListener is an API listener: no socket, just the HTTP connection
+// manager grpc-go runs in-process, routes fetched by RDS.
+func clientListener(name string) *listenerv3.Listener {
+	return &listenerv3.Listener{
+		Name: name,
+		ApiListener: &listenerv3.ApiListener{ApiListener: build.MustAny(build.HTTPConnectionManager(build.HCMOptions{
+			StatPrefix: name,
+			RDS:        name,
+			Filters:    build.ProxylessClientFilters,
+		}))},
+	}
+}
+
+// serverListener accepts every RPC on addr. grpc-go only serves when the
+// listener's address equals the one it listens on, and only routes whose
+// action is non-forwarding.
+func serverListener(name string, addr *net.TCPAddr) *listenerv3.Listener {
+	port := uint32(addr.Port)
+	rc := &routev3.RouteConfiguration{
+		Name: "inbound|" + strconv.Itoa(addr.Port) + "||",
+		VirtualHosts: []*routev3.VirtualHost{{
+			Name:    "inbound|" + strconv.Itoa(addr.Port),
+			Domains: []string{"*"},
+			Routes: []*routev3.Route{{
+				Name:   "default",
+				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+				Action: &routev3.Route_NonForwardingAction{NonForwardingAction: &routev3.NonForwardingAction{}},
+			}},
+		}},
+	}
+	return &listenerv3.Listener{
+		Name:    name,
+		Address: build.SocketAddress(addr.IP.String(), port),
+		FilterChains: []*listenerv3.FilterChain{{
+			Name: rc.Name,
+			Filters: []*listenerv3.Filter{build.HCMFilter(build.HCMOptions{
+				StatPrefix: rc.Name,
+				Inline:     rc,
+				Filters:    build.ProxylessServerFilters,
+			})},
+		}},
+	}
+}
