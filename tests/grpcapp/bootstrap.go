@@ -1,0 +1,109 @@
+package grpcapp
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// ServerListenerTemplate is the server Listener name template weftd serves,
+// matching istiod's, with %s replaced by the server's "IP:PORT".
+const ServerListenerTemplate = "xds.istio.io/grpc/lds/inbound/%s"
+
+// BootstrapOptions describe one proxyless proxy's identity and its control plane.
+type BootstrapOptions struct {
+	XDSAddr        string            // host:port of the plaintext ADS server (loopback)
+	NodeID         string            // optional; derived from IP, PodName and Namespace when empty
+	PodName        string            // used to derive NodeID
+	Namespace      string            // NAMESPACE metadata; defaults to "default"
+	IP             string            // used to derive NodeID; defaults to 127.0.0.1
+	Labels         map[string]string // LABELS metadata
+	ServiceAccount string            // SERVICE_ACCOUNT metadata; defaults to "default"
+}
+
+// bootstrapJSON mirrors the subset of the grpc-go bootstrap format we emit.
+type bootstrapJSON struct {
+	XDSServers                         []xdsServerJSON `json:"xds_servers"`
+	Node                               nodeJSON        `json:"node"`
+	ServerListenerResourceNameTemplate string          `json:"server_listener_resource_name_template"`
+}
+
+type xdsServerJSON struct {
+	ServerURI      string            `json:"server_uri"`
+	ChannelCreds   []channelCredJSON `json:"channel_creds"`
+	ServerFeatures []string          `json:"server_features"`
+}
+
+type channelCredJSON struct {
+	Type string `json:"type"`
+}
+
+type nodeJSON struct {
+	ID       string       `json:"id"`
+	Metadata nodeMetadata `json:"metadata"`
+}
+
+type nodeMetadata struct {
+	Namespace      string            `json:"NAMESPACE"`
+	Labels         map[string]string `json:"LABELS"`
+	ServiceAccount string            `json:"SERVICE_ACCOUNT"`
+	Generator      string            `json:"GENERATOR"`
+}
+
+// withDefaults fills the fields a proxy identity cannot do without.
+func (o BootstrapOptions) withDefaults() BootstrapOptions {
+	if o.Namespace == "" {
+		o.Namespace = "default"
+	}
+	if o.IP == "" {
+		o.IP = "127.0.0.1"
+	}
+	if o.ServiceAccount == "" {
+		o.ServiceAccount = "default"
+	}
+	if o.Labels == nil {
+		o.Labels = map[string]string{}
+	}
+	if o.NodeID == "" {
+		o.NodeID = NodeID(o.IP, o.PodName, o.Namespace)
+	}
+	return o
+}
+
+// NodeID returns an Istio-style sidecar node id: sidecar~IP~POD.NS~NS.svc.cluster.local.
+func NodeID(ip, pod, namespace string) string {
+	return fmt.Sprintf("sidecar~%s~%s.%s~%s.svc.cluster.local", ip, pod, namespace, namespace)
+}
+
+// Bootstrap renders the grpc-go xDS bootstrap JSON for one proxyless proxy.
+func Bootstrap(opts BootstrapOptions) ([]byte, error) {
+	if opts.XDSAddr == "" {
+		return nil, errors.New("bootstrap: XDSAddr is required")
+	}
+	if err := requireLoopback(opts.XDSAddr); err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	if opts.NodeID == "" && opts.PodName == "" {
+		return nil, errors.New("bootstrap: NodeID or PodName is required")
+	}
+	o := opts.withDefaults()
+	b := bootstrapJSON{
+		XDSServers: []xdsServerJSON{{
+			ServerURI:      o.XDSAddr,
+			ChannelCreds:   []channelCredJSON{{Type: "insecure"}},
+			ServerFeatures: []string{"xds_v3"},
+		}},
+		Node: nodeJSON{ID: o.NodeID, Metadata: nodeMetadata{
+			Namespace:      o.Namespace,
+			Labels:         o.Labels,
+			ServiceAccount: o.ServiceAccount,
+			Generator:      "grpc",
+		}},
+		ServerListenerResourceNameTemplate: ServerListenerTemplate,
+	}
+	out, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("bootstrap: marshal: %w", err)
+	}
+	return out, nil
+}
