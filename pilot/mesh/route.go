@@ -166,3 +166,6 @@ type TCPRoute struct {
 	Destinations    []Destination
 	Origin          string
 }
+
+// DefaultRetryOn is Istio's sidecar default retry condition set.
+var DefaultRetryOn = []string{"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"}

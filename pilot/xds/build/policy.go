@@ -25,9 +25,16 @@ var grpcRetryOn = map[string]bool{
 	"resource-exhausted": true, "unavailable": true,
 }
 
+// defaultRetry is Istio's sidecar default when a rule sets no retries;
+// proxyless clients get no implicit retries.
+var defaultRetry = &mesh.Retry{Attempts: 2, RetryOn: mesh.DefaultRetryOn}
+
 // RetryPolicy converts retries; nil when retries are disabled, since grpc-go
 // rejects an explicit zero retry count.
 func RetryPolicy(r *mesh.Retry, opts Options, deg *Degradations) *routev3.RetryPolicy {
+	if r == nil && !opts.Proxyless {
+		r = defaultRetry
+	}
 	if r == nil || r.Attempts == 0 {
 		return nil
 	}

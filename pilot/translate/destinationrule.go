@@ -1,0 +1,131 @@
+package translate
+
+import (
+	"sort"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// mergedRule is the DestinationRule policy in force for one host.
+type mergedRule struct {
+	name    string
+	policy  *networkingv1.TrafficPolicy
+	subsets []networkingv1.Subset
+}
+
+// destinationRules picks, per service host, the most specific matching
+// rules; several rules for one host merge their subsets (first defined
+// wins) and the oldest rule's top-level policy applies, as in Istio.
+func (t *translator) destinationRules() map[string]*mergedRule {
+	drs := append([]*networkingv1.DestinationRule(nil), t.snap.DestinationRules...)
+	sort.SliceStable(drs, func(i, j int) bool { return olderDR(drs[i], drs[j]) })
+	out := map[string]*mergedRule{}
+	for _, svc := range t.m.Services {
+		best := -1
+		for _, dr := range drs {
+			pattern := config.ResolveHost(dr.Spec.Host, dr.Namespace)
+			if dr.Spec.WorkloadSelector != nil || !hostMatches(pattern, svc.Hostname) {
+				continue
+			}
+			if s := specificity(pattern); s > best {
+				best, out[svc.Hostname] = s, nil
+			} else if s < best {
+				continue
+			}
+			out[svc.Hostname] = mergeRule(out[svc.Hostname], dr)
+		}
+	}
+	t.warnUnsupportedDR(drs)
+	return out
+}
+
+func olderDR(a, b *networkingv1.DestinationRule) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+func mergeRule(into *mergedRule, dr *networkingv1.DestinationRule) *mergedRule {
+	if into == nil {
+		into = &mergedRule{name: "DestinationRule " + dr.Namespace + "/" + dr.Name, policy: dr.Spec.TrafficPolicy}
+	}
+	for _, s := range dr.Spec.Subsets {
+		if !hasSubset(into.subsets, s.Name) {
+			into.subsets = append(into.subsets, s)
+		}
+	}
+	return into
+}
+
+func hasSubset(list []networkingv1.Subset, name string) bool {
+	for _, s := range list {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// clustersFor returns the default cluster of a service port and one per subset.
+func clustersFor(svc *mesh.Service, port mesh.Port, dr *mergedRule) []*mesh.Cluster {
+	key := mesh.ClusterKey{Direction: mesh.Outbound, Port: port.Number, Host: svc.Hostname}
+	if dr == nil {
+		return []*mesh.Cluster{{Key: key, Service: svc, Port: port}}
+	}
+	out := []*mesh.Cluster{{Key: key, Service: svc, Port: port, Policy: policyFor(dr.policy, port.Number)}}
+	for _, s := range dr.subsets {
+		k := key
+		k.Subset = s.Name
+		policy := overlay(policyFor(dr.policy, port.Number), policyFor(s.TrafficPolicy, port.Number))
+		out = append(out, &mesh.Cluster{Key: k, Service: svc, Port: port, SubsetLabels: s.Labels, Policy: policy})
+	}
+	return out
+}
+
+// overlay lets each section a subset sets replace the rule-level one.
+func overlay(base, over mesh.TrafficPolicy) mesh.TrafficPolicy {
+	if over.LoadBalancer != nil {
+		base.LoadBalancer = over.LoadBalancer
+	}
+	if over.ConnectionPool != nil {
+		base.ConnectionPool = over.ConnectionPool
+	}
+	if over.OutlierDetection != nil {
+		base.OutlierDetection = over.OutlierDetection
+	}
+	return base
+}
+
+func (t *translator) warnUnsupportedDR(drs []*networkingv1.DestinationRule) {
+	for _, dr := range drs {
+		name := "DestinationRule " + dr.Namespace + "/" + dr.Name
+		if dr.Spec.WorkloadSelector != nil {
+			t.warn(name, "spec.workloadSelector", "not supported yet: the rule is ignored")
+		}
+		warnPolicy(t, name, "spec.trafficPolicy", dr.Spec.TrafficPolicy)
+		for i, s := range dr.Spec.Subsets {
+			warnPolicy(t, name, fieldIndex("spec.subsets", i)+".trafficPolicy", s.TrafficPolicy)
+		}
+	}
+}
+
+func warnPolicy(t *translator, name, path string, p *networkingv1.TrafficPolicy) {
+	if p == nil {
+		return
+	}
+	if p.TLS != nil && p.TLS.Mode != "" && p.TLS.Mode != "DISABLE" {
+		t.warn(name, path+".tls", "not supported yet: upstream TLS is not configured")
+	}
+	if p.Tunnel != nil {
+		t.warn(name, path+".tunnel", "not supported yet: ignored")
+	}
+	if p.ProxyProtocol != nil {
+		t.warn(name, path+".proxyProtocol", "not supported yet: ignored")
+	}
+	if p.LoadBalancer != nil && p.LoadBalancer.LocalityLbSetting != nil {
+		t.warn(name, path+".loadBalancer.localityLbSetting", "not supported yet: ignored")
+	}
+}

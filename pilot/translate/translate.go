@@ -1,0 +1,46 @@
+// Package translate is the pure stage from a config snapshot to the mesh IR:
+// services from the registry, clusters per service port and subset with
+// their DestinationRule policy, and the VirtualService rules per host.
+package translate
+
+import (
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/serviceregistry"
+)
+
+// Translate builds the mesh for one snapshot. It never fails: problems
+// become diagnostics and the affected rule or field is left out.
+func Translate(s *config.Snapshot, version string) *mesh.Mesh {
+	t := &translator{snap: s, m: &mesh.Mesh{Version: version}}
+	t.m.Services = serviceregistry.Build(s)
+	t.index()
+	rules := t.destinationRules()
+	vss := t.virtualServices()
+	for _, svc := range t.m.Services {
+		dr := rules[svc.Hostname]
+		for _, port := range svc.Ports {
+			t.m.Clusters = append(t.m.Clusters, clustersFor(svc, port, dr)...)
+			t.m.VirtualHosts = append(t.m.VirtualHosts, t.virtualHost(svc, port, vss.forHost(svc.Hostname)))
+		}
+	}
+	t.m.Index()
+	return t.m
+}
+
+type translator struct {
+	snap   *config.Snapshot
+	m      *mesh.Mesh
+	byHost map[string]*mesh.Service
+}
+
+func (t *translator) index() {
+	t.byHost = make(map[string]*mesh.Service, len(t.m.Services))
+	for _, s := range t.m.Services {
+		t.byHost[s.Hostname] = s
+	}
+}
+
+func (t *translator) warn(resource, field, msg string) {
+	t.m.Diagnostics = append(t.m.Diagnostics, mesh.Diagnostic{Resource: resource, Field: field, Message: msg, Warning: true})
+}

@@ -1,0 +1,130 @@
+package translate
+
+import (
+	"sort"
+	"strings"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// boundVS is a mesh VirtualService with its hosts resolved to FQDNs.
+type boundVS struct {
+	vs    *networkingv1.VirtualService
+	name  string
+	hosts []string
+}
+
+type vsIndex []boundVS
+
+// virtualServices returns the VirtualServices bound to sidecars (gateways
+// empty or listing "mesh"), oldest first so the oldest wins conflicts.
+func (t *translator) virtualServices() vsIndex {
+	var out vsIndex
+	for _, vs := range t.snap.VirtualServices {
+		b := boundVS{vs: vs, name: "VirtualService " + vs.Namespace + "/" + vs.Name}
+		if !appliesToMesh(vs.Spec.Gateways) {
+			t.warn(b.name, "spec.gateways", "gateways other than mesh are not supported yet: ignored")
+			continue
+		}
+		for _, h := range vs.Spec.Hosts {
+			b.hosts = append(b.hosts, config.ResolveHost(h, vs.Namespace))
+		}
+		t.warnUnsupportedVS(b)
+		out = append(out, b)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return olderVS(out[i].vs, out[j].vs) })
+	t.warnConflicts(out)
+	return out
+}
+
+func appliesToMesh(gateways []string) bool {
+	if len(gateways) == 0 {
+		return true
+	}
+	for _, g := range gateways {
+		if g == "mesh" {
+			return true
+		}
+	}
+	return false
+}
+
+func olderVS(a, b *networkingv1.VirtualService) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+// forHost picks the VirtualService for a service host: the oldest with an
+// exact host wins, else the one with the most specific wildcard. Istio
+// does not merge VirtualServices for sidecars.
+func (idx vsIndex) forHost(host string) *boundVS {
+	var best *boundVS
+	bestScore := -1
+	for i := range idx {
+		for _, h := range idx[i].hosts {
+			if s := specificity(h); hostMatches(h, host) && s > bestScore {
+				best, bestScore = &idx[i], s
+			}
+		}
+	}
+	return best
+}
+
+// warnConflicts reports VirtualServices that lose an exact host to an older one.
+func (t *translator) warnConflicts(idx vsIndex) {
+	owner := map[string]string{}
+	for _, b := range idx {
+		for _, h := range b.hosts {
+			if prev, ok := owner[h]; ok && !strings.HasPrefix(h, "*") {
+				t.warn(b.name, "spec.hosts", "host "+h+" is already routed by "+prev+"; this VirtualService is ignored for it")
+				continue
+			}
+			owner[h] = b.name
+		}
+	}
+}
+
+func (t *translator) virtualHost(svc *mesh.Service, port mesh.Port, vs *boundVS) *mesh.VirtualHost {
+	vh := &mesh.VirtualHost{Service: svc, Port: port}
+	if vs == nil {
+		return vh
+	}
+	c := converter{t: t, vs: vs}
+	if port.Protocol.IsHTTP() {
+		for i := range vs.vs.Spec.HTTP {
+			vh.HTTPRoutes = append(vh.HTTPRoutes, c.httpRoute(&vs.vs.Spec.HTTP[i], i))
+		}
+		return vh
+	}
+	for i := range vs.vs.Spec.TCP {
+		vh.TCPRoutes = append(vh.TCPRoutes, c.tcpRoutes(&vs.vs.Spec.TCP[i], i)...)
+	}
+	return vh
+}
+
+func (t *translator) warnUnsupportedVS(b boundVS) {
+	for i, r := range b.vs.Spec.HTTP {
+		path := fieldIndex("spec.http", i)
+		if r.Delegate != nil {
+			t.warn(b.name, path+".delegate", "not supported yet: the rule has no action")
+		}
+		for j, m := range r.Match {
+			if m.Scheme != nil {
+				t.warn(b.name, fieldIndex(path+".match", j)+".scheme", "matched as the :scheme pseudo-header")
+			}
+			if len(m.Gateways) > 0 {
+				t.warn(b.name, fieldIndex(path+".match", j)+".gateways", "not supported yet: ignored")
+			}
+		}
+	}
+	if len(b.vs.Spec.TLS) > 0 {
+		t.warn(b.name, "spec.tls", "not supported yet: TLS routes are ignored")
+	}
+	if len(b.vs.Spec.ExportTo) > 0 {
+		t.warn(b.name, "spec.exportTo", "not supported yet: visible to all namespaces")
+	}
+}
