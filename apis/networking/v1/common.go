@@ -24,6 +24,7 @@ type Percent struct {
 // PortSelector selects a port of a service by number.
 type PortSelector struct {
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	Number uint32 `json:"number,omitempty"`
 }
 
@@ -50,10 +51,12 @@ type StringMatch struct {
 // Port describes a listener port of a Gateway server.
 type Port struct {
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	Number uint32 `json:"number"`
 	// Protocol is one of HTTP|HTTPS|GRPC|GRPC-WEB|HTTP2|MONGO|TCP|TLS.
 	Protocol string `json:"protocol"`
 	Name     string `json:"name,omitempty"`
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	TargetPort uint32 `json:"targetPort,omitempty"`
 }

@@ -54,5 +54,6 @@ type ServicePort struct {
 	Protocol string `json:"protocol,omitempty"`
 	Name     string `json:"name"`
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	TargetPort uint32 `json:"targetPort,omitempty"`
 }

@@ -36,9 +36,12 @@ type SidecarSpec struct {
 // SidecarPort is a listener port of a Sidecar.
 type SidecarPort struct {
 	// +kubebuilder:validation:Maximum=65535
-	Number     uint32 `json:"number,omitempty"`
-	Protocol   string `json:"protocol,omitempty"`
-	Name       string `json:"name,omitempty"`
+	// +kubebuilder:validation:Minimum=0
+	Number   uint32 `json:"number,omitempty"`
+	Protocol string `json:"protocol,omitempty"`
+	Name     string `json:"name,omitempty"`
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
 	TargetPort uint32 `json:"targetPort,omitempty"`
 }
 

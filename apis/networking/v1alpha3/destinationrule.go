@@ -84,6 +84,7 @@ type ConsistentHashLB struct {
 	RingHash               *RingHash   `json:"ringHash,omitempty"`
 	Maglev                 *MagLev     `json:"maglev,omitempty"`
 	// MinimumRingSize is deprecated in favour of RingHash.MinimumRingSize.
+	// +kubebuilder:validation:Minimum=0
 	MinimumRingSize uint64 `json:"minimumRingSize,omitempty"`
 }
 
@@ -96,11 +97,13 @@ type HTTPCookie struct {
 
 // RingHash configures Envoy's ring-hash load balancer.
 type RingHash struct {
+	// +kubebuilder:validation:Minimum=0
 	MinimumRingSize uint64 `json:"minimumRingSize,omitempty"`
 }
 
 // MagLev configures Envoy's Maglev load balancer.
 type MagLev struct {
+	// +kubebuilder:validation:Minimum=0
 	TableSize uint64 `json:"tableSize,omitempty"`
 }
 
@@ -143,6 +146,8 @@ type TCPSettings struct {
 
 // TCPKeepalive configures SO_KEEPALIVE on upstream sockets.
 type TCPKeepalive struct {
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
 	Probes   uint32    `json:"probes,omitempty"`
 	Time     *Duration `json:"time,omitempty"`
 	Interval *Duration `json:"interval,omitempty"`
@@ -164,13 +169,19 @@ type HTTPSettings struct {
 // OutlierDetection ejects unhealthy hosts from the load-balancing pool.
 type OutlierDetection struct {
 	// ConsecutiveErrors is deprecated; use Consecutive5xxErrors.
-	ConsecutiveErrors              int32     `json:"consecutiveErrors,omitempty"`
-	SplitExternalLocalOriginErrors bool      `json:"splitExternalLocalOriginErrors,omitempty"`
-	ConsecutiveLocalOriginFailures *uint32   `json:"consecutiveLocalOriginFailures,omitempty"`
-	ConsecutiveGatewayErrors       *uint32   `json:"consecutiveGatewayErrors,omitempty"`
-	Consecutive5xxErrors           *uint32   `json:"consecutive5xxErrors,omitempty"`
-	Interval                       *Duration `json:"interval,omitempty"`
-	BaseEjectionTime               *Duration `json:"baseEjectionTime,omitempty"`
+	ConsecutiveErrors              int32 `json:"consecutiveErrors,omitempty"`
+	SplitExternalLocalOriginErrors bool  `json:"splitExternalLocalOriginErrors,omitempty"`
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	ConsecutiveLocalOriginFailures *uint32 `json:"consecutiveLocalOriginFailures,omitempty"`
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	ConsecutiveGatewayErrors *uint32 `json:"consecutiveGatewayErrors,omitempty"`
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	Consecutive5xxErrors *uint32   `json:"consecutive5xxErrors,omitempty"`
+	Interval             *Duration `json:"interval,omitempty"`
+	BaseEjectionTime     *Duration `json:"baseEjectionTime,omitempty"`
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=100
 	MaxEjectionPercent int32 `json:"maxEjectionPercent,omitempty"`
@@ -200,6 +211,7 @@ type TunnelSettings struct {
 	Protocol   string `json:"protocol,omitempty"`
 	TargetHost string `json:"targetHost"`
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	TargetPort uint32 `json:"targetPort"`
 }
 

@@ -62,6 +62,8 @@ type HTTPRoute struct {
 	Mirror  *Destination       `json:"mirror,omitempty"`
 	Mirrors []HTTPMirrorPolicy `json:"mirrors,omitempty"`
 	// MirrorPercent is the deprecated integer form of MirrorPercentage.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
 	MirrorPercent    *uint32     `json:"mirrorPercent,omitempty"`
 	MirrorPercentage *Percent    `json:"mirrorPercentage,omitempty"`
 	CorsPolicy       *CorsPolicy `json:"corsPolicy,omitempty"`
@@ -78,6 +80,7 @@ type HTTPMatchRequest struct {
 	// Headers keys are lowercase header names.
 	Headers map[string]StringMatch `json:"headers,omitempty"`
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	Port            uint32                 `json:"port,omitempty"`
 	SourceLabels    map[string]string      `json:"sourceLabels,omitempty"`
 	Gateways        []string               `json:"gateways,omitempty"`
@@ -114,11 +117,13 @@ type HTTPRedirect struct {
 	URI       string `json:"uri,omitempty"`
 	Authority string `json:"authority,omitempty"`
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	Port uint32 `json:"port,omitempty"`
 	// +kubebuilder:validation:Enum=FROM_PROTOCOL_DEFAULT;FROM_REQUEST_PORT
 	DerivePort string `json:"derivePort,omitempty"`
 	Scheme     string `json:"scheme,omitempty"`
 	// +kubebuilder:validation:Maximum=599
+	// +kubebuilder:validation:Minimum=0
 	RedirectCode uint32 `json:"redirectCode,omitempty"`
 }
 
@@ -220,6 +225,7 @@ type TCPRoute struct {
 type L4MatchAttributes struct {
 	DestinationSubnets []string `json:"destinationSubnets,omitempty"`
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	Port            uint32            `json:"port,omitempty"`
 	SourceLabels    map[string]string `json:"sourceLabels,omitempty"`
 	Gateways        []string          `json:"gateways,omitempty"`
@@ -245,6 +251,7 @@ type TLSMatchAttributes struct {
 	SniHosts           []string `json:"sniHosts,omitempty"`
 	DestinationSubnets []string `json:"destinationSubnets,omitempty"`
 	// +kubebuilder:validation:Maximum=65535
+	// +kubebuilder:validation:Minimum=0
 	Port            uint32            `json:"port,omitempty"`
 	SourceLabels    map[string]string `json:"sourceLabels,omitempty"`
 	Gateways        []string          `json:"gateways,omitempty"`

@@ -32,10 +32,12 @@ type WorkloadEntrySpec struct {
 	// Address is an IP, a DNS name, or a unix:// socket path.
 	Address string `json:"address,omitempty"`
 	// Ports maps service port names to this endpoint's port numbers.
-	Ports          map[string]uint32 `json:"ports,omitempty"`
-	Labels         map[string]string `json:"labels,omitempty"`
-	Network        string            `json:"network,omitempty"`
-	Locality       string            `json:"locality,omitempty"`
-	Weight         uint32            `json:"weight,omitempty"`
-	ServiceAccount string            `json:"serviceAccount,omitempty"`
+	Ports    map[string]uint32 `json:"ports,omitempty"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Network  string            `json:"network,omitempty"`
+	Locality string            `json:"locality,omitempty"`
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967295
+	Weight         uint32 `json:"weight,omitempty"`
+	ServiceAccount string `json:"serviceAccount,omitempty"`
 }
