@@ -2,7 +2,9 @@ package xds
 
 import (
 	"fmt"
+	"hash/fnv"
 	"sort"
+	"strconv"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cache "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -58,3 +60,29 @@ func (r Resources) Validate() error {
 
 // Equal reports whether two resources have the same content.
 func Equal(a, b types.Resource) bool { return proto.Equal(a, b) }
+
+// List returns the resources of one type in name order.
+func (r Resources) List(typeURL string) []types.Resource {
+	names := r.Names(typeURL)
+	out := make([]types.Resource, 0, len(names))
+	for _, n := range names {
+		out = append(out, r[typeURL][n])
+	}
+	return out
+}
+
+// Version hashes the content of one type, so identical configuration
+// always has the same version whichever proxy or replica built it.
+func (r Resources) Version(typeURL string) string {
+	h := fnv.New64a()
+	opts := proto.MarshalOptions{Deterministic: true}
+	for _, n := range r.Names(typeURL) {
+		b, err := opts.Marshal(r[typeURL][n])
+		if err != nil {
+			b = []byte(err.Error())
+		}
+		h.Write([]byte(n))
+		h.Write(b)
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
+}

@@ -1,0 +1,128 @@
+// Package bootstrap wires weftd's pipeline: config source → debounced
+// snapshot → translate → per-proxy xDS server, plus the debug endpoints.
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
+
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/debug"
+	"github.com/weftmesh/weft/pilot/translate"
+	"github.com/weftmesh/weft/pilot/xds/server"
+)
+
+// Source delivers accepted config snapshots; file and Kubernetes sources
+// implement it.
+type Source interface {
+	Run(ctx context.Context, onChange func(*config.Snapshot)) error
+}
+
+// Options configures weftd.
+type Options struct {
+	Source    Source
+	XDSAddr   string
+	DebugAddr string
+	Debounce  DebounceOptions
+	Logger    *slog.Logger
+}
+
+// Run serves until ctx ends or a listener fails.
+func Run(ctx context.Context, o Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	xdsServer := server.New(ctx, server.Options{Logger: o.Logger, Registry: reg})
+
+	xdsLis, err := net.Listen("tcp", o.XDSAddr)
+	if err != nil {
+		return fmt.Errorf("xds listener: %w", err)
+	}
+	debugLis, err := net.Listen("tcp", o.DebugAddr)
+	if err != nil {
+		xdsLis.Close()
+		return fmt.Errorf("debug listener: %w", err)
+	}
+	o.Logger.Info("weftd serving", "xds", xdsLis.Addr().String(), "debug", debugLis.Addr().String())
+
+	errc := make(chan error, 3)
+	go func() { errc <- serveXDS(ctx, xdsLis, xdsServer) }()
+	go func() { errc <- serveDebug(ctx, debugLis, debug.Handler(xdsServer, reg)) }()
+	go func() { errc <- runPipeline(ctx, o, xdsServer) }()
+	err = <-errc
+	cancel()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// runPipeline translates each debounced snapshot and hands the mesh over.
+func runPipeline(ctx context.Context, o Options, xdsServer *server.Server) error {
+	changes := make(chan *config.Snapshot, 1)
+	version := 0
+	go debounce(ctx, changes, o.Debounce, func(s *config.Snapshot) {
+		version++
+		start := time.Now()
+		m := translate.Translate(s, strconv.Itoa(version))
+		for _, d := range m.Diagnostics {
+			o.Logger.Warn("config", "resource", d.Resource, "field", d.Field, "message", d.Message)
+		}
+		xdsServer.Update(m)
+		o.Logger.Info("pushed config", "version", version, "services", len(m.Services), "took", time.Since(start))
+	})
+	err := o.Source.Run(ctx, func(s *config.Snapshot) {
+		select {
+		case changes <- s:
+		case <-ctx.Done():
+		}
+	})
+	if err == nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return fmt.Errorf("config source: %w", err)
+}
+
+func serveXDS(ctx context.Context, lis net.Listener, xdsServer *server.Server) error {
+	g := grpc.NewServer(
+		grpc.MaxConcurrentStreams(1<<20),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
+	)
+	xdsServer.Register(g)
+	go func() {
+		<-ctx.Done()
+		g.Stop()
+	}()
+	if err := g.Serve(lis); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("xds server: %w", err)
+	}
+	return ctx.Err()
+}
+
+func serveDebug(ctx context.Context, lis net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+	if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("debug server: %w", err)
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,68 @@
+// Package debug serves weftd's introspection endpoints: /debug/syncz,
+// /debug/config_dump and /metrics.
+package debug
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/server"
+)
+
+// Source is what the debug endpoints read.
+type Source interface {
+	Status() []server.ProxyStatus
+	Resources(nodeID string) (xds.Resources, bool)
+}
+
+// Handler returns the debug mux.
+func Handler(src Source, gatherer prometheus.Gatherer) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/syncz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, src.Status())
+	})
+	mux.HandleFunc("GET /debug/config_dump", func(w http.ResponseWriter, r *http.Request) {
+		configDump(w, r, src)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	return mux
+}
+
+// configDump renders a proxy's resources, keyed by type URL, as JSON.
+func configDump(w http.ResponseWriter, r *http.Request, src Source) {
+	id := r.URL.Query().Get("proxy")
+	if id == "" {
+		http.Error(w, "query parameter proxy=NODE_ID is required", http.StatusBadRequest)
+		return
+	}
+	res, ok := src.Resources(id)
+	if !ok {
+		http.Error(w, "proxy "+id+" is not connected", http.StatusNotFound)
+		return
+	}
+	out := map[string][]json.RawMessage{}
+	for _, t := range xds.TypeURLs {
+		for _, item := range res.List(t) {
+			b, err := protojson.Marshal(item)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			out[t] = append(out[t], b)
+		}
+	}
+	writeJSON(w, out)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

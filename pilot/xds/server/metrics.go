@@ -1,0 +1,37 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	connected       prometheus.Gauge
+	pushes          *prometheus.CounterVec
+	nacks           *prometheus.CounterVec
+	generateSeconds prometheus.Histogram
+	generateErrors  prometheus.Counter
+	meshVersion     prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "weft_xds_connected_proxies", Help: "Proxies with at least one open xDS stream."}),
+		pushes:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_pushes_total", Help: "xDS responses sent, by type."}, []string{"type"}),
+		nacks:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_nacks_total", Help: "xDS responses rejected by proxies, by type."}, []string{"type"}),
+		generateSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "weft_xds_generate_seconds", Help: "Time to generate one proxy's configuration.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
+		generateErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "weft_xds_generate_errors_total", Help: "Generated configurations that failed validation."}),
+		meshVersion:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "weft_mesh_ready", Help: "1 once a mesh configuration is being served."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.meshVersion)
+	}
+	return m
+}
+
+// shortType turns a type URL into a label value such as "Listener".
+func shortType(typeURL string) string {
+	return typeURL[strings.LastIndex(typeURL, ".")+1:]
+}

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/build"
+	"github.com/weftmesh/weft/pilot/xds/envoy"
+	"github.com/weftmesh/weft/pilot/xds/grpcgen"
+)
+
+// proxyState is what the server knows of one connected proxy.
+type proxyState struct {
+	proxy *xds.Proxy
+
+	// gen serialises generation so a snapshot built from an older mesh can
+	// never replace one built from a newer mesh.
+	gen sync.Mutex
+
+	mu        sync.Mutex
+	streams   int
+	listeners map[string]bool // listener names requested (proxyless)
+	types     map[string]*typeStatus
+	nacks     int
+	lastNack  *Nack
+	degraded  map[string]bool
+	resources xds.Resources
+}
+
+// typeStatus tracks the versions sent and acknowledged for one type.
+type typeStatus struct {
+	Sent  string `json:"sent"`
+	Acked string `json:"acked"`
+	Nack  bool   `json:"nacked"`
+}
+
+// Nack records a proxy's rejection of a response.
+type Nack struct {
+	Type    string    `json:"type"`
+	Version string    `json:"version"`
+	Error   string    `json:"error"`
+	Time    time.Time `json:"time"`
+}
+
+func newProxyState(p *xds.Proxy) *proxyState {
+	return &proxyState{proxy: p, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{}}
+}
+
+func (ps *proxyState) listenerNames() []string {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	names := make([]string, 0, len(ps.listeners))
+	for n := range ps.listeners {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// push regenerates the proxy's resources from the current mesh and hands
+// them to the cache, which answers open watches whose version changed.
+func (s *Server) push(ps *proxyState) {
+	m := s.current.Load()
+	if m == nil {
+		return
+	}
+	ps.gen.Lock()
+	defer ps.gen.Unlock()
+	m = s.current.Load()
+	start := time.Now()
+	res, deg := s.generate(ps, m)
+	s.logDegradations(ps, deg)
+	if err := res.Validate(); err != nil {
+		s.log.Error("generated invalid xDS; keeping previous config", "proxy", ps.proxy.ID, "err", err)
+		s.metrics.generateErrors.Inc()
+		return
+	}
+	snap := snapshotOf(res)
+	if err := s.cache.SetSnapshot(context.Background(), ps.proxy.ID, snap); err != nil {
+		s.log.Error("set snapshot", "proxy", ps.proxy.ID, "err", err)
+		return
+	}
+	ps.mu.Lock()
+	ps.resources = res
+	ps.mu.Unlock()
+	s.metrics.generateSeconds.Observe(time.Since(start).Seconds())
+}
+
+func (s *Server) generate(ps *proxyState, m *mesh.Mesh) (xds.Resources, build.Degradations) {
+	if ps.proxy.Kind == xds.KindProxyless {
+		return grpcgen.Generate(m, ps.proxy, ps.listenerNames())
+	}
+	return envoy.Generate(m, ps.proxy)
+}
+
+// logDegradations logs each distinct degradation once per proxy.
+func (s *Server) logDegradations(ps *proxyState, deg build.Degradations) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for _, d := range deg {
+		if !ps.degraded[d] {
+			ps.degraded[d] = true
+			s.log.Warn("config degraded for proxy kind", "proxy", ps.proxy.ID, "kind", ps.proxy.Kind, "reason", d)
+		}
+	}
+}
+
+// snapshotOf versions each type by its content, so a push that leaves a
+// type unchanged sends nothing for it.
+func snapshotOf(res xds.Resources) *cachev3.Snapshot {
+	snap := &cachev3.Snapshot{}
+	for _, t := range xds.TypeURLs {
+		items := res.List(t)
+		snap.Resources[cachev3.GetResponseType(t)] = cachev3.NewResources(res.Version(t), items)
+	}
+	return snap
+}
