@@ -12,6 +12,7 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // clientResources is the minimal accepted client-side set for one cluster.
@@ -62,6 +63,26 @@ func TestGRPCNacks(t *testing.T) {
 		"duplicate endpoint": {func(r *clientResources) {
 			r.cla = loadAssignment(t, clusterV1, "127.0.0.9:1", "127.0.0.9:1")
 		}, resource.EndpointType, "duplicate"},
+		"locality unset": {func(r *clientResources) {
+			cla := loadAssignment(t, clusterV1, "127.0.0.9:1")
+			cla.Endpoints[0].Locality = nil
+			r.cla = cla
+		}, resource.EndpointType, "locality without ID"},
+		"endpoint weight 0": {func(r *clientResources) {
+			cla := loadAssignment(t, clusterV1, "127.0.0.9:1")
+			cla.Endpoints[0].LbEndpoints[0].LoadBalancingWeight = wrapperspb.UInt32(0)
+			r.cla = cla
+		}, resource.EndpointType, "endpoint with zero weight"},
+		"same locality twice in a priority": {func(r *clientResources) {
+			cla := loadAssignment(t, clusterV1, "127.0.0.9:1")
+			cla.Endpoints = append(cla.Endpoints, loadAssignment(t, clusterV1, "127.0.0.9:2").Endpoints...)
+			r.cla = cla
+		}, resource.EndpointType, "duplicate locality"},
+		"priority gap": {func(r *clientResources) {
+			cla := loadAssignment(t, clusterV1, "127.0.0.9:1")
+			cla.Endpoints[0].Priority = 1
+			r.cla = cla
+		}, resource.EndpointType, "priority 0 missing"},
 		"no http filters": {func(r *clientResources) {
 			hcm := &hcmv3.HttpConnectionManager{RouteSpecifier: &hcmv3.HttpConnectionManager_Rds{Rds: &hcmv3.Rds{
 				ConfigSource: adsSource(), RouteConfigName: routeName}}}
