@@ -17,10 +17,12 @@ import (
 
 const fakeWeftdEnv = "WEFT_E2E_FAKE_WEFTD"
 
-// fakeSyncz mimics an istiod-style syncz answer with one NACK.
-const fakeSyncz = `[{"proxy":"sidecar~127.0.0.2~a.default~default.svc.cluster.local",
- "clusterSent":"3","clusterAcked":"3","listenerSent":"3","listenerAcked":"2",
- "listenerNack":"bad listener"}]`
+// fakeSyncz is a weftd /debug/syncz answer with one NACKed listener.
+const fakeSyncz = `[{"id":"sidecar~127.0.0.2~a.default~default.svc.cluster.local","kind":"grpc",
+ "namespace":"default","streams":1,"nacks":1,
+ "lastNack":{"type":"type.googleapis.com/envoy.config.listener.v3.Listener","version":"3","error":"bad listener","time":"2026-01-01T00:00:00Z"},
+ "types":{"type.googleapis.com/envoy.config.cluster.v3.Cluster":{"sent":"3","acked":"3","nacked":false},
+  "type.googleapis.com/envoy.config.listener.v3.Listener":{"sent":"3","acked":"2","nacked":true}}}]`
 
 // runFakeWeftd serves /debug/syncz on --debug-addr until SIGTERM; harness tests only.
 func runFakeWeftd(args []string) int {
@@ -74,40 +76,24 @@ func TestHarnessLifecycleWithFakeWeftd(t *testing.T) {
 }
 
 func TestParseSyncz(t *testing.T) {
-	for name, body := range map[string]string{
-		"list":   fakeSyncz,
-		"object": `{"proxies":` + fakeSyncz + `}`,
-	} {
-		s, err := ParseSyncz([]byte(body))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if ids := s.ProxyIDs(); len(ids) != 1 || !strings.HasPrefix(ids[0], "sidecar~127.0.0.2") {
-			t.Errorf("%s: ids %v", name, ids)
-		}
-		if n := s.NACKs(); len(n) != 1 || !strings.Contains(n[0], "bad listener") {
-			t.Errorf("%s: NACKs %q", name, n)
-		}
-		if u := s.Unsynced(); len(u) != 1 || !strings.Contains(u[0], "listenerSent") {
-			t.Errorf("%s: Unsynced %q", name, u)
-		}
-		if InSync(s) || !HasProxies(1)(s) || HasProxies(2)(s) {
-			t.Errorf("%s: predicates wrong", name)
-		}
-	}
-}
-
-func TestParseSynczNested(t *testing.T) {
-	s, err := ParseSyncz([]byte(`[{"id":"p","types":{"LDS":{"sent":"2","acked":"2","nack":null},
-		"CDS":{"sent":"2","acked":"1","nack":{"version":"2","message":"x"}}}}]`))
+	s, err := ParseSyncz([]byte(fakeSyncz))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := s.NACKs(); len(n) != 2 { // version and message of one NACK
-		t.Errorf("NACKs %q", n)
+	if ids := s.ProxyIDs(); len(ids) != 1 || !strings.HasPrefix(ids[0], "sidecar~127.0.0.2") {
+		t.Errorf("ids %v", ids)
 	}
-	if u := s.Unsynced(); len(u) != 1 || !strings.Contains(u[0], "CDS") {
+	if n := s.NACKs(); s.NACKCount() != 1 || len(n) != 1 || !strings.Contains(n[0], "bad listener") {
+		t.Errorf("NACKCount %d, NACKs %q", s.NACKCount(), n)
+	}
+	if u := s.Unsynced(); len(u) != 1 || !strings.Contains(u[0], "Listener") {
 		t.Errorf("Unsynced %q", u)
+	}
+	if InSync(s) || !HasProxies(1)(s) || HasProxies(2)(s) {
+		t.Errorf("predicates wrong")
+	}
+	if _, err := ParseSyncz([]byte(`{"not":"a list"}`)); err == nil {
+		t.Error("non-list accepted")
 	}
 }
 

@@ -5,19 +5,42 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
-	"strings"
 	"time"
 )
 
-// Syncz is weftd's /debug/syncz answer: one JSON object per connected proxy.
-// The helpers below read it by key-name conventions (…id, …nack…, …sent/…acked)
-// so they keep working while weftd's exact field names settle.
+// Syncz is weftd's /debug/syncz answer (mirrors pilot/xds/server.ProxyStatus).
 type Syncz struct {
 	Raw     json.RawMessage
-	Proxies []map[string]any
+	Proxies []ProxyStatus
+}
+
+// ProxyStatus is one connected proxy.
+type ProxyStatus struct {
+	ID        string                `json:"id"`
+	Kind      string                `json:"kind"` // "sidecar" or "grpc"
+	Namespace string                `json:"namespace"`
+	Streams   int                   `json:"streams"`
+	Types     map[string]TypeStatus `json:"types"` // by type URL
+	Nacks     int                   `json:"nacks"` // NACKs since the proxy connected
+	LastNack  *Nack                 `json:"lastNack,omitempty"`
+}
+
+// TypeStatus is what weftd sent and the proxy acknowledged for one type.
+type TypeStatus struct {
+	Sent   string `json:"sent"`
+	Acked  string `json:"acked"`
+	Nacked bool   `json:"nacked"` // the latest response of this type was NACKed
+}
+
+// Nack is the last rejection a proxy reported.
+type Nack struct {
+	Type    string    `json:"type"`
+	Version string    `json:"version"`
+	Error   string    `json:"error"`
+	Time    time.Time `json:"time"`
 }
 
 // maxDebugBody bounds how much of a debug response is read.
@@ -59,150 +82,61 @@ func (w *Weftd) Metrics(ctx context.Context) (string, error) {
 	return string(body), err
 }
 
-// ParseSyncz accepts a JSON list of proxies, or an object holding one list.
+// ParseSyncz decodes a /debug/syncz body.
 func ParseSyncz(body []byte) (Syncz, error) {
 	s := Syncz{Raw: body}
-	if err := json.Unmarshal(body, &s.Proxies); err == nil {
-		return s, nil
+	if err := json.Unmarshal(body, &s.Proxies); err != nil {
+		return s, fmt.Errorf("syncz: %w: %.300s", err, body)
 	}
-	var obj map[string]any
-	if err := json.Unmarshal(body, &obj); err != nil {
-		return s, fmt.Errorf("syncz: not JSON: %w: %.200s", err, body)
-	}
-	for _, k := range sortedKeys(obj) {
-		if list, ok := obj[k].([]any); ok {
-			for _, p := range list {
-				if m, ok := p.(map[string]any); ok {
-					s.Proxies = append(s.Proxies, m)
-				}
-			}
-			return s, nil
-		}
-	}
-	return s, fmt.Errorf("syncz: no list of proxies in %.200s", body)
+	return s, nil
 }
 
-// ProxyIDs returns each proxy's id (first of the keys proxy/proxyID/id/node/nodeID, any case).
+// ProxyIDs returns the connected proxies' node ids.
 func (s Syncz) ProxyIDs() []string {
-	var ids []string
+	ids := make([]string, 0, len(s.Proxies))
 	for _, p := range s.Proxies {
-		ids = append(ids, proxyID(p))
+		ids = append(ids, p.ID)
 	}
 	return ids
 }
 
-func proxyID(p map[string]any) string {
-	for _, want := range []string{"proxy", "proxyid", "proxy_id", "id", "node", "nodeid", "node_id"} {
-		for k, v := range p {
-			if str, ok := v.(string); ok && strings.EqualFold(k, want) {
-				return str
-			}
-		}
+// NACKCount is the total number of NACKs all connected proxies have sent.
+func (s Syncz) NACKCount() int {
+	n := 0
+	for _, p := range s.Proxies {
+		n += p.Nacks
 	}
-	return "?"
+	return n
 }
 
-// NACKs lists every non-empty value under a key containing "nack" (any case),
-// as "proxy: path=value". With one NACK field per type this is one entry per NACK.
+// NACKs describes each proxy that has NACKed, with its last NACK, for test failure messages.
 func (s Syncz) NACKs() []string {
 	var out []string
 	for _, p := range s.Proxies {
-		id := proxyID(p)
-		walk(p, "", false, func(path string, v any) {
-			out = append(out, fmt.Sprintf("%s: %s=%v", id, path, v))
-		})
+		if p.Nacks == 0 && p.LastNack == nil {
+			continue
+		}
+		msg := fmt.Sprintf("%s: %d NACKs", p.ID, p.Nacks)
+		if l := p.LastNack; l != nil {
+			msg += fmt.Sprintf(", last %s version %q: %s", l.Type, l.Version, l.Error)
+		}
+		out = append(out, msg)
 	}
 	return out
 }
 
-// walk visits non-empty leaves; inNack marks that an ancestor key names a NACK.
-func walk(v any, path string, inNack bool, visit func(string, any)) {
-	switch x := v.(type) {
-	case map[string]any:
-		for _, k := range sortedKeys(x) {
-			walk(x[k], path+"/"+k, inNack || strings.Contains(strings.ToLower(k), "nack"), visit)
-		}
-	case []any:
-		for i, e := range x {
-			walk(e, fmt.Sprintf("%s[%d]", path, i), inNack, visit)
-		}
-	default:
-		if inNack && !isZero(x) {
-			visit(path, x)
-		}
-	}
-}
-
-func isZero(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case float64:
-		return x == 0
-	case bool:
-		return !x
-	}
-	return false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// Unsynced lists "proxy: key" for every xSent/xAcked pair (any nesting, any
-// case, "sent"→"acked" in the key name) whose values differ. Empty means in sync.
+// Unsynced lists "proxy type sent=X acked=Y" for every type not yet acked or currently NACKed.
 func (s Syncz) Unsynced() []string {
 	var out []string
 	for _, p := range s.Proxies {
-		id := proxyID(p)
-		eachObject(p, func(path string, obj map[string]any) {
-			for _, k := range sortedKeys(obj) {
-				lk := strings.ToLower(k)
-				if !strings.Contains(lk, "sent") {
-					continue
-				}
-				ackKey := findKey(obj, strings.Replace(lk, "sent", "acked", 1))
-				if ackKey != "" && fmt.Sprint(obj[k]) != fmt.Sprint(obj[ackKey]) {
-					out = append(out, fmt.Sprintf("%s: %s/%s=%v vs %s=%v", id, path, k, obj[k], ackKey, obj[ackKey]))
-				}
+		for _, t := range slices.Sorted(maps.Keys(p.Types)) {
+			ts := p.Types[t]
+			if ts.Sent != ts.Acked || ts.Nacked {
+				out = append(out, fmt.Sprintf("%s %s sent=%q acked=%q nacked=%v", p.ID, t, ts.Sent, ts.Acked, ts.Nacked))
 			}
-		})
+		}
 	}
 	return out
-}
-
-func eachObject(v any, fn func(string, map[string]any)) {
-	var rec func(v any, path string)
-	rec = func(v any, path string) {
-		switch x := v.(type) {
-		case map[string]any:
-			fn(path, x)
-			for _, k := range sortedKeys(x) {
-				rec(x[k], path+"/"+k)
-			}
-		case []any:
-			for i, e := range x {
-				rec(e, fmt.Sprintf("%s[%d]", path, i))
-			}
-		}
-	}
-	rec(v, "")
-}
-
-func findKey(m map[string]any, lower string) string {
-	for k := range m {
-		if strings.ToLower(k) == lower {
-			return k
-		}
-	}
-	return ""
 }
 
 // SynczOptions bound WaitSyncz.
@@ -250,14 +184,14 @@ func HasProxies(n int, ids ...string) func(Syncz) bool {
 	}
 }
 
-// InSync holds when every sent version has been acked and there is no NACK.
-func InSync(s Syncz) bool { return len(s.Unsynced()) == 0 && len(s.NACKs()) == 0 }
+// InSync holds when every proxy has acked everything sent and nothing is NACKed now.
+func InSync(s Syncz) bool { return len(s.Unsynced()) == 0 }
 
-// CountNACKs returns the number of NACK entries weftd reports right now.
+// CountNACKs returns the total NACKs of connected proxies, read from /debug/syncz.
 func (w *Weftd) CountNACKs(ctx context.Context) (int, error) {
 	s, err := w.Syncz(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return len(s.NACKs()), nil
+	return s.NACKCount(), nil
 }
