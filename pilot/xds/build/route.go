@@ -17,13 +17,13 @@ import (
 // matches becomes several Envoy routes sharing one action, in order.
 func Routes(rules []*mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradations) []*routev3.Route {
 	var out []*routev3.Route
-	for i, r := range rules {
+	for _, r := range rules {
 		matches := r.Matches
 		if len(matches) == 0 {
 			matches = []mesh.Match{{}}
 		}
 		for j := range matches {
-			out = append(out, Route(r, &matches[j], m, opts, deg, fmt.Sprintf("%s.%d.%d", name(r), i, j)))
+			out = append(out, Route(r, &matches[j], m, opts, deg, fmt.Sprintf("%s.%d", name(r), j)))
 		}
 	}
 	return out
@@ -178,4 +178,21 @@ func DirectResponseAction(d *mesh.DirectResponse) *routev3.DirectResponseAction 
 		a.Body = &corev3.DataSource{Specifier: &corev3.DataSource_InlineString{InlineString: d.Body}}
 	}
 	return a
+}
+
+// DefaultRoute sends everything to a service port's default cluster: the
+// behaviour of a service no VirtualService routes.
+func DefaultRoute(vh *mesh.VirtualHost, opts Options) *routev3.Route {
+	key := mesh.ClusterKey{Direction: mesh.Outbound, Port: vh.Port.Number, Host: vh.Service.Hostname}
+	r := &mesh.HTTPRoute{Name: "default", Destinations: []mesh.Destination{{Cluster: key, Weight: 100}}}
+	return Route(r, &mesh.Match{}, nil, opts, &Degradations{}, "default")
+}
+
+// VirtualHostRoutes converts the rules of vh that apply to p, falling back
+// to the default route when no VirtualService covers the host.
+func VirtualHostRoutes(rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, m *mesh.Mesh, opts Options, deg *Degradations) []*routev3.Route {
+	if len(vh.HTTPRoutes) == 0 {
+		return []*routev3.Route{DefaultRoute(vh, opts)}
+	}
+	return Routes(rules, m, opts, deg)
 }

@@ -50,7 +50,7 @@ func routeConfig(m *mesh.Mesh, p *xds.Proxy, port uint32, vhs []*mesh.VirtualHos
 		rc.VirtualHosts = append(rc.VirtualHosts, &routev3.VirtualHost{
 			Name:    vh.Service.Hostname + ":" + rc.Name,
 			Domains: domains,
-			Routes:  build.Routes(xds.RoutesFor(vh, p), m, opts, deg),
+			Routes:  build.VirtualHostRoutes(xds.RoutesFor(vh, p), vh, m, opts, deg),
 		})
 	}
 	rc.VirtualHosts = append(rc.VirtualHosts, allowAny())

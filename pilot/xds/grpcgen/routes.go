@@ -16,15 +16,7 @@ import (
 // configuration is already specific to one target, so "*" is exact enough.
 func routeConfig(name string, vh *mesh.VirtualHost, m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) *routev3.RouteConfiguration {
 	opts := build.Options{Proxyless: true, ListenerPort: vh.Port.Number}
-	routes := build.Routes(xds.RoutesFor(vh, p), m, opts, deg)
-	if len(routes) == 0 {
-		key := mesh.ClusterKey{Direction: mesh.Outbound, Port: vh.Port.Number, Host: vh.Service.Hostname}
-		routes = []*routev3.Route{{
-			Name:   "default",
-			Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-			Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: key.String()}}},
-		}}
-	}
+	routes := build.VirtualHostRoutes(xds.RoutesFor(vh, p), vh, m, opts, deg)
 	return &routev3.RouteConfiguration{
 		Name:         name,
 		VirtualHosts: []*routev3.VirtualHost{{Name: vh.Service.Hostname + ":" + strconv.Itoa(int(vh.Port.Number)), Domains: []string{"*"}, Routes: routes}},

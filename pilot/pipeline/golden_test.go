@@ -1,0 +1,157 @@
+package pipeline
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+	"sigs.k8s.io/yaml"
+
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/translate"
+	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/envoy"
+	"github.com/weftmesh/weft/pilot/xds/grpcgen"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// The proxy every golden is generated for: productpage-v1 in default.
+const goldenNodeID = "sidecar~10.244.0.10~productpage-v1.default~default.svc.cluster.local"
+
+func TestGolden(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/*.in.yaml")
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no golden inputs: %v", err)
+	}
+	for _, in := range inputs {
+		name := strings.TrimSuffix(filepath.Base(in), ".in.yaml")
+		t.Run(name, func(t *testing.T) {
+			m := translate.Translate(load(t, in), "golden")
+			for _, kind := range []xds.Kind{xds.KindSidecar, xds.KindProxyless} {
+				res := generate(t, m, kind)
+				if err := res.Validate(); err != nil {
+					t.Fatalf("%s: ValidateAll: %v", kind, err)
+				}
+				compare(t, strings.TrimSuffix(in, ".in.yaml")+"."+string(kind)+".out.yaml", render(t, res, m))
+			}
+		})
+	}
+}
+
+func load(t *testing.T, path string) *config.Snapshot {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, errs := config.Decode(path, data)
+	for _, e := range errs {
+		t.Fatalf("decode: %v", e)
+	}
+	b := config.NewBuilder()
+	for _, o := range objs {
+		if e := b.Add(o); e != nil {
+			t.Fatalf("add: %v", e)
+		}
+	}
+	return b.Finish()
+}
+
+func goldenProxy(t *testing.T, kind xds.Kind) *xds.Proxy {
+	t.Helper()
+	md, _ := structpb.NewStruct(map[string]any{
+		"NAMESPACE": "default", "SERVICE_ACCOUNT": "bookinfo-productpage",
+		"LABELS": map[string]any{"app": "productpage", "version": "v1"},
+	})
+	if kind == xds.KindProxyless {
+		md.Fields["GENERATOR"] = structpb.NewStringValue("grpc")
+	}
+	p, err := xds.ParseNode(&core.Node{Id: goldenNodeID, Metadata: md})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// generate asks, for the proxyless kind, for every service port by FQDN
+// and by short name plus one server listener, as gRPC applications would.
+func generate(t *testing.T, m *mesh.Mesh, kind xds.Kind) xds.Resources {
+	p := goldenProxy(t, kind)
+	if kind == xds.KindSidecar {
+		res, _ := envoy.Generate(m, p)
+		return res
+	}
+	names := []string{strings.Replace(grpcgen.ServerListenerTemplate, "%s", "10.244.0.10:9080", 1)}
+	for _, vh := range m.VirtualHosts {
+		port := ":" + itoa(vh.Port.Number)
+		names = append(names, vh.Service.Hostname+port)
+		if vh.Service.Name != "" && vh.Service.Namespace == p.Namespace {
+			names = append(names, vh.Service.Name+port)
+		}
+	}
+	res, _ := grpcgen.Generate(m, p, names)
+	return res
+}
+
+// render writes resources as YAML grouped by type, plus the diagnostics,
+// so reviewers read the goldens like Envoy config dumps.
+func render(t *testing.T, res xds.Resources, m *mesh.Mesh) []byte {
+	var buf bytes.Buffer
+	for _, typ := range xds.TypeURLs {
+		buf.WriteString("# " + typ + "\n")
+		for _, r := range res.List(typ) {
+			j, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, err := yaml.JSONToYAML(j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf.WriteString("---\n")
+			buf.Write(y)
+		}
+	}
+	for _, d := range m.Diagnostics {
+		buf.WriteString("# diagnostic: " + d.Resource + " " + d.Field + ": " + d.Message + "\n")
+	}
+	return buf.Bytes()
+}
+
+func compare(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pilot/pipeline -update)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s is stale: run go test ./pilot/pipeline -update and review the diff\n%s", path, firstDiff(string(want), string(got)))
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) && i < len(g); i++ {
+		if w[i] != g[i] {
+			return "line " + itoa(uint32(i+1)) + ":\n  want: " + w[i] + "\n  got:  " + g[i]
+		}
+	}
+	return "lengths differ"
+}
+
+func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
