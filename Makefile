@@ -1,0 +1,48 @@
+# weft — see README.md. Every target works on a fresh machine with Go only.
+GO        ?= go
+BIN       := bin
+TOOL      := $(GO) tool -modfile=tools/go.mod
+PKGS      := ./...
+TEST_TIMEOUT ?= 25m
+
+.PHONY: all build test test-unit generate verify-generated lint run bench fuzz clean
+
+all: build
+
+## build: compile weftd, weft-agent and weftctl into bin/
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## run: weftd on samples/config plus proxyless demo services and a client printing the live split
+run: build
+	$(GO) run ./samples/demo --weftd $(BIN)/weftd --config-dir samples/config
+
+## test: generated files fresh, vet, then every test (unit, golden, e2e)
+test: verify-generated
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+## generate: API version copies, deepcopy, CRDs
+generate:
+	hack/generate.sh
+
+verify-generated:
+	hack/verify-generated.sh
+
+## lint: gofmt, go vet, staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(TOOL) staticcheck $(PKGS)
+
+## bench: translation and generation benchmarks over small/medium/large meshes
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./pilot/...
+
+## fuzz: each fuzz target for FUZZTIME (default 1m)
+FUZZTIME ?= 1m
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./pilot/config/
+
+clean:
+	rm -rf $(BIN)
