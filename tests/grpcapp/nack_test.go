@@ -55,7 +55,8 @@ func TestGRPCNacks(t *testing.T) {
 		}, resource.ClusterType, "unexpected lbPolicy"},
 		"EDS config source not ADS": {func(r *clientResources) {
 			r.cluster.EdsClusterConfig.EdsConfig = &corev3.ConfigSource{
-				ConfigSourceSpecifier: &corev3.ConfigSource_Path{Path: "/x"}}
+				ConfigSourceSpecifier: &corev3.ConfigSource_ApiConfigSource{
+					ApiConfigSource: &corev3.ApiConfigSource{ApiType: corev3.ApiConfigSource_GRPC}}}
 		}, resource.ClusterType, "eds"},
 		"num_retries 0": {func(r *clientResources) {
 			r.route = routeConfig(routeName, target, withRetry(toCluster(clusterV1), "unavailable", 0))
