@@ -42,7 +42,7 @@ type hostPort struct {
 // Index builds the lookup maps; call it once after filling the slices.
 func (m *Mesh) Index() {
 	sort.Slice(m.Services, func(i, j int) bool { return m.Services[i].Hostname < m.Services[j].Hostname })
-	sort.Slice(m.Clusters, func(i, j int) bool { return m.Clusters[i].Key.String() < m.Clusters[j].Key.String() })
+	sort.Slice(m.Clusters, func(i, j int) bool { return m.Clusters[i].Key.Less(m.Clusters[j].Key) })
 	sort.Slice(m.VirtualHosts, func(i, j int) bool {
 		a, b := m.VirtualHosts[i], m.VirtualHosts[j]
 		if a.Service.Hostname != b.Service.Hostname {

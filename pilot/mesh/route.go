@@ -1,7 +1,7 @@
 package mesh
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -22,7 +22,22 @@ type ClusterKey struct {
 }
 
 func (k ClusterKey) String() string {
-	return fmt.Sprintf("%s|%d|%s|%s", k.Direction, k.Port, k.Subset, k.Host)
+	return string(k.Direction) + "|" + strconv.FormatUint(uint64(k.Port), 10) + "|" + k.Subset + "|" + k.Host
+}
+
+// Less orders keys as their names sort when ports have equal width; it is
+// used for deterministic output, not for display.
+func (k ClusterKey) Less(o ClusterKey) bool {
+	if k.Host != o.Host {
+		return k.Host < o.Host
+	}
+	if k.Port != o.Port {
+		return k.Port < o.Port
+	}
+	if k.Subset != o.Subset {
+		return k.Subset < o.Subset
+	}
+	return k.Direction < o.Direction
 }
 
 // MatchKind is how a string is compared.

@@ -66,7 +66,7 @@ func load(t *testing.T, path string) *config.Snapshot {
 	return b.Finish()
 }
 
-func goldenProxy(t *testing.T, kind xds.Kind) *xds.Proxy {
+func goldenProxy(t testing.TB, kind xds.Kind) *xds.Proxy {
 	t.Helper()
 	md, _ := structpb.NewStruct(map[string]any{
 		"NAMESPACE": "default", "SERVICE_ACCOUNT": "bookinfo-productpage",

@@ -21,19 +21,15 @@ type mergedRule struct {
 func (t *translator) destinationRules() map[string]*mergedRule {
 	drs := append([]*networkingv1.DestinationRule(nil), t.snap.DestinationRules...)
 	sort.SliceStable(drs, func(i, j int) bool { return olderDR(drs[i], drs[j]) })
+	idx := newHostIndex[*networkingv1.DestinationRule]()
+	for _, dr := range drs {
+		if dr.Spec.WorkloadSelector == nil {
+			idx.add(config.ResolveHost(dr.Spec.Host, dr.Namespace), dr)
+		}
+	}
 	out := map[string]*mergedRule{}
 	for _, svc := range t.m.Services {
-		best := -1
-		for _, dr := range drs {
-			pattern := config.ResolveHost(dr.Spec.Host, dr.Namespace)
-			if dr.Spec.WorkloadSelector != nil || !hostMatches(pattern, svc.Hostname) {
-				continue
-			}
-			if s := specificity(pattern); s > best {
-				best, out[svc.Hostname] = s, nil
-			} else if s < best {
-				continue
-			}
+		for _, dr := range idx.lookup(svc.Hostname) {
 			out[svc.Hostname] = mergeRule(out[svc.Hostname], dr)
 		}
 	}

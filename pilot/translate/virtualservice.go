@@ -16,12 +16,15 @@ type boundVS struct {
 	hosts []string
 }
 
-type vsIndex []boundVS
+type vsIndex struct {
+	all   []boundVS
+	hosts *hostIndex[*boundVS]
+}
 
 // virtualServices returns the VirtualServices bound to sidecars (gateways
 // empty or listing "mesh"), oldest first so the oldest wins conflicts.
 func (t *translator) virtualServices() vsIndex {
-	var out vsIndex
+	var out []boundVS
 	for _, vs := range t.snap.VirtualServices {
 		b := boundVS{vs: vs, name: "VirtualService " + vs.Namespace + "/" + vs.Name}
 		if !appliesToMesh(vs.Spec.Gateways) {
@@ -36,7 +39,13 @@ func (t *translator) virtualServices() vsIndex {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return olderVS(out[i].vs, out[j].vs) })
 	t.warnConflicts(out)
-	return out
+	idx := vsIndex{all: out, hosts: newHostIndex[*boundVS]()}
+	for i := range out {
+		for _, h := range out[i].hosts {
+			idx.hosts.add(h, &out[i])
+		}
+	}
+	return idx
 }
 
 func appliesToMesh(gateways []string) bool {
@@ -62,20 +71,14 @@ func olderVS(a, b *networkingv1.VirtualService) bool {
 // exact host wins, else the one with the most specific wildcard. Istio
 // does not merge VirtualServices for sidecars.
 func (idx vsIndex) forHost(host string) *boundVS {
-	var best *boundVS
-	bestScore := -1
-	for i := range idx {
-		for _, h := range idx[i].hosts {
-			if s := specificity(h); hostMatches(h, host) && s > bestScore {
-				best, bestScore = &idx[i], s
-			}
-		}
+	if found := idx.hosts.lookup(host); len(found) > 0 {
+		return found[0]
 	}
-	return best
+	return nil
 }
 
 // warnConflicts reports VirtualServices that lose an exact host to an older one.
-func (t *translator) warnConflicts(idx vsIndex) {
+func (t *translator) warnConflicts(idx []boundVS) {
 	owner := map[string]string{}
 	for _, b := range idx {
 		for _, h := range b.hosts {
