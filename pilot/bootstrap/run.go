@@ -19,6 +19,7 @@ import (
 
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/debug"
+	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds/server"
 )
@@ -73,13 +74,12 @@ func Run(ctx context.Context, o Options) error {
 func runPipeline(ctx context.Context, o Options, xdsServer *server.Server) error {
 	changes := make(chan *config.Snapshot, 1)
 	version := 0
+	logged := map[mesh.Diagnostic]bool{}
 	go debounce(ctx, changes, o.Debounce, func(s *config.Snapshot) {
 		version++
 		start := time.Now()
 		m := translate.Translate(s, strconv.Itoa(version))
-		for _, d := range m.Diagnostics {
-			o.Logger.Warn("config", "resource", d.Resource, "field", d.Field, "message", d.Message)
-		}
+		logged = logNewDiagnostics(o.Logger, m.Diagnostics, logged)
 		xdsServer.Update(m)
 		o.Logger.Info("pushed config", "version", version, "services", len(m.Services), "took", time.Since(start))
 	})
@@ -94,6 +94,19 @@ func runPipeline(ctx context.Context, o Options, xdsServer *server.Server) error
 		return ctx.Err()
 	}
 	return fmt.Errorf("config source: %w", err)
+}
+
+// logNewDiagnostics logs diagnostics not logged for the previous config, so
+// a warning appears once when introduced, not on every push.
+func logNewDiagnostics(log *slog.Logger, diags []mesh.Diagnostic, before map[mesh.Diagnostic]bool) map[mesh.Diagnostic]bool {
+	now := make(map[mesh.Diagnostic]bool, len(diags))
+	for _, d := range diags {
+		now[d] = true
+		if !before[d] {
+			log.Warn("config", "resource", d.Resource, "field", d.Field, "message", d.Message)
+		}
+	}
+	return now
 }
 
 func serveXDS(ctx context.Context, lis net.Listener, xdsServer *server.Server) error {
