@@ -40,13 +40,14 @@ type BackendOptions struct {
 
 // Backend is a running xDS-enabled gRPC server answering grpc.testing.TestService.
 type Backend struct {
-	name   string
-	addr   string
-	server *xds.GRPCServer
-	svc    *testService
-	mode   modeState
-	done   chan struct{} // closed when Serve returns
-	once   sync.Once
+	name     string
+	addr     string
+	server   *xds.GRPCServer
+	svc      *testService
+	mode     modeState
+	done     chan struct{} // closed when Serve returns
+	serveErr error         // what Serve returned; read only after done is closed
+	once     sync.Once
 }
 
 // StartBackend starts an xDS-enabled server. It serves RPCs only once the
@@ -68,8 +69,8 @@ func StartBackend(ctx context.Context, opts BackendOptions) (*Backend, error) {
 		return nil, err
 	}
 	go func() {
-		defer close(b.done)
-		_ = b.server.Serve(lis) // returns after Stop; errors surface via serving mode
+		b.serveErr = b.server.Serve(lis) // returns after Stop, or at once on a setup error
+		close(b.done)
 	}()
 	return b, nil
 }
@@ -122,7 +123,7 @@ func (b *Backend) Mode() (connectivity.ServingMode, error) { return b.mode.get()
 
 // WaitServing blocks until the server is SERVING (bounded by ctx, or 30s).
 func (b *Backend) WaitServing(ctx context.Context) error {
-	return b.mode.wait(ctx, connectivity.ServingModeServing)
+	return b.mode.wait(ctx, connectivity.ServingModeServing, b.done, func() error { return b.serveErr })
 }
 
 // Stop stops the server gracefully, forcing it after a few seconds.
@@ -176,7 +177,8 @@ func (m *modeState) get() (connectivity.ServingMode, error) {
 	return m.mode, m.err
 }
 
-func (m *modeState) wait(ctx context.Context, want connectivity.ServingMode) error {
+// wait returns once the mode is want, the server has stopped (done), or ctx ends.
+func (m *modeState) wait(ctx context.Context, want connectivity.ServingMode, done <-chan struct{}, serveErr func() error) error {
 	ctx, cancel := withDefaultTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
@@ -188,6 +190,8 @@ func (m *modeState) wait(ctx context.Context, want connectivity.ServingMode) err
 		}
 		select {
 		case <-ch:
+		case <-done:
+			return fmt.Errorf("backend %s: server stopped while waiting for %v: %v", m.name, want, serveErr())
 		case <-ctx.Done():
 			return fmt.Errorf("backend %s: waiting for %v (now %v, last err %v): %w", m.name, want, mode, err, ctx.Err())
 		}

@@ -1,9 +1,11 @@
 package grpcapp
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/xds"
 )
@@ -76,5 +78,19 @@ func assertEq(t *testing.T, what string, got, want any) {
 	t.Helper()
 	if got != want {
 		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+// TestWaitServingEndsWhenStopped: a stopped backend never hangs a waiter.
+func TestWaitServingEndsWhenStopped(t *testing.T) {
+	b, err := StartBackend(context.Background(), BackendOptions{Name: "x", Addr: "127.0.0.2:0", XDSAddr: "127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := b.WaitServing(ctx); err == nil || ctx.Err() != nil {
+		t.Fatalf("WaitServing = %v (ctx %v); want a prompt 'stopped' error", err, ctx.Err())
 	}
 }
