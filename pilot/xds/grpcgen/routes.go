@@ -17,6 +17,9 @@ import (
 func routeConfig(name string, vh *mesh.VirtualHost, m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) *routev3.RouteConfiguration {
 	opts := build.Options{Proxyless: true, ListenerPort: vh.Port.Number}
 	routes := build.VirtualHostRoutes(xds.RoutesFor(vh, p), vh, m, opts, deg)
+	if warm := warmRoute(vh, m, opts); warm != nil {
+		routes = append(routes, warm)
+	}
 	return &routev3.RouteConfiguration{
 		Name:         name,
 		VirtualHosts: []*routev3.VirtualHost{{Name: vh.Service.Hostname + ":" + strconv.Itoa(int(vh.Port.Number)), Domains: []string{"*"}, Routes: routes}},

@@ -1,0 +1,57 @@
+package grpcgen
+
+import (
+	"sort"
+
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds/build"
+)
+
+// WarmPath is a gRPC method no application serves; the warm route matches
+// only it.
+const WarmPath = "/weft.internal.v1.Warm/Never"
+
+// warmRoute references every cluster a switch could move traffic to: the
+// service's own clusters and all subsets of each destination host. grpc-go
+// keeps a balancer only for clusters some route references, so without it
+// a blue→green flip races the new cluster's first connection and can fail
+// an in-flight RPC ("unknown cluster selected").
+func warmRoute(vh *mesh.VirtualHost, m *mesh.Mesh, opts build.Options) *routev3.Route {
+	names := warmClusters(vh, m, opts)
+	if len(names) < 2 {
+		return nil // a single cluster is already referenced by the routes
+	}
+	wc := &routev3.WeightedCluster{}
+	for _, n := range names {
+		wc.Clusters = append(wc.Clusters, &routev3.WeightedCluster_ClusterWeight{Name: n, Weight: wrapperspb.UInt32(1)})
+	}
+	return &routev3.Route{
+		Name:   "weft-warm-clusters",
+		Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: WarmPath}},
+		Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_WeightedClusters{WeightedClusters: wc}}},
+	}
+}
+
+func warmClusters(vh *mesh.VirtualHost, m *mesh.Mesh, opts build.Options) []string {
+	hosts := map[string]uint32{vh.Service.Hostname: vh.Port.Number}
+	for _, r := range vh.HTTPRoutes {
+		for _, d := range r.Destinations {
+			port := d.Cluster.Port
+			if port == 0 {
+				port = opts.ListenerPort
+			}
+			hosts[d.Cluster.Host] = port
+		}
+	}
+	var out []string
+	for _, c := range m.Clusters {
+		if port, ok := hosts[c.Key.Host]; ok && port == c.Key.Port && c.Service.Resolution != mesh.ResolutionPassthrough {
+			out = append(out, c.Key.String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}

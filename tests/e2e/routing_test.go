@@ -1,0 +1,280 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/weftmesh/weft/tests/grpcapp"
+)
+
+// meshEnv is one weftd in file mode with reviews-v1/v2 as proxyless
+// backends and one proxyless client of reviews:9080.
+type meshEnv struct {
+	w        *Weftd
+	backends []*grpcapp.Backend
+	client   *grpcapp.Client
+}
+
+type envOptions struct {
+	routing          string // reviews-routing.yaml content
+	failFirstAttempt bool
+}
+
+func startEnv(ctx context.Context, t *testing.T, o envOptions) *meshEnv {
+	t.Helper()
+	w := StartWeftd(t, WeftdOptions{})
+	t.Cleanup(func() { assertNoNACKs(t, w) })
+	port, err := FreeCommonPort("127.0.0.2", "127.0.0.3")
+	must(t, err)
+	must(t, w.WriteConfig("reviews.yaml", reviewsYAML(port)))
+	must(t, w.WriteConfig("reviews-routing.yaml", o.routing))
+	memory := grpcapp.NewCallMemory(100000)
+	var backends []*grpcapp.Backend
+	for i, v := range []string{"v1", "v2"} {
+		b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{
+			Name: "reviews-" + v, Addr: fmt.Sprintf("127.0.0.%d:%d", i+2, port), XDSAddr: w.XDSAddr,
+			Labels: map[string]string{"app": "reviews", "version": v}, Logf: t.Logf,
+			FailFirstAttempt: o.failFirstAttempt, Memory: memory,
+		})
+		must(t, err)
+		t.Cleanup(b.Stop)
+		backends = append(backends, b)
+	}
+	must(t, grpcapp.WaitServing(ctx, backends...))
+	c, err := grpcapp.NewClient(ctx, grpcapp.ClientOptions{Target: reviewsHost + ":9080", XDSAddr: w.XDSAddr})
+	must(t, err)
+	t.Cleanup(func() { c.Close() })
+	return &meshEnv{w: w, backends: backends, client: c}
+}
+
+// vsYAML is the DestinationRule plus a VirtualService with the given http rules.
+func vsYAML(httpRules string) string {
+	return fmt.Sprintf(`apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+%s`, httpRules)
+}
+
+func weighted(w1, w2 int) string {
+	return vsYAML(fmt.Sprintf(`  - route:
+    - {destination: {host: reviews, subset: v1}, weight: %d}
+    - {destination: {host: reviews, subset: v2}, weight: %d}
+`, w1, w2))
+}
+
+func only(subset string) string {
+	return vsYAML(fmt.Sprintf("  - route: [{destination: {host: reviews, subset: %s}}]\n", subset))
+}
+
+// (a) Canary 90/10: over 2000 RPCs the v2 share is 10% ± 2.5 points.
+func TestCanarySplit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := startEnv(ctx, t, envOptions{routing: weighted(90, 10)})
+	_, err := grpcapp.WaitFor(ctx, env.client, grpcapp.And(grpcapp.AllSucceed(), grpcapp.SeesAll("reviews-v1", "reviews-v2")))
+	must(t, err)
+	res := env.client.Run(ctx, grpcapp.RunOptions{N: 2000, Concurrency: 8})
+	t.Logf("canary: %v", res)
+	if res.OK() != 2000 {
+		t.Fatalf("%d of 2000 RPCs failed: %v", res.Failed(), res.Errors)
+	}
+	if share := 100 * res.Share("reviews-v2"); math.Abs(share-10) > 2.5 {
+		t.Errorf("v2 share %.1f%%, want 10%% ± 2.5", share)
+	}
+}
+
+// (b) A/B: the treatment header goes to v2 on every RPC, everything else to v1.
+func TestABHeaderRouting(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := startEnv(ctx, t, envOptions{routing: vsYAML(`  - match: [{headers: {x-experiment-group: {exact: treatment}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+`)})
+	_, err := grpcapp.WaitFor(ctx, env.client, grpcapp.AllOn("reviews-v1"))
+	must(t, err)
+	treated := env.client.Run(ctx, grpcapp.RunOptions{N: 300, Concurrency: 4, Headers: map[string]string{"x-experiment-group": "treatment"}})
+	control := env.client.Run(ctx, grpcapp.RunOptions{N: 300, Concurrency: 4, Headers: map[string]string{"x-experiment-group": "control"}})
+	plain := env.client.Run(ctx, grpcapp.RunOptions{N: 300, Concurrency: 4})
+	if treated.ByBackend["reviews-v2"] != 300 {
+		t.Errorf("treatment: want all 300 on v2, got %v", treated)
+	}
+	for name, r := range map[string]grpcapp.Result{"control": control, "no header": plain} {
+		if r.ByBackend["reviews-v1"] != 300 {
+			t.Errorf("%s: want all 300 on v1, got %v", name, r)
+		}
+	}
+}
+
+// (c) Blue-green: rewriting the routing file moves every RPC to green within
+// 2 s, with no restart and no failed RPC during the switch.
+func TestBlueGreenSwitch(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := startEnv(ctx, t, envOptions{routing: only("v1")})
+	_, err := grpcapp.WaitFor(ctx, env.client, grpcapp.AllOn("reviews-v1"))
+	must(t, err)
+
+	rec := startRecording(ctx, env.client, 5*time.Second)
+	time.Sleep(time.Second) // blue traffic before the switch
+	switched := time.Now()
+	must(t, env.w.WriteConfig("reviews-routing.yaml", only("v2")))
+	calls := rec.wait()
+
+	lastBlue, failed := time.Time{}, 0
+	for _, c := range calls {
+		if c.err != nil {
+			failed++
+			t.Logf("failed RPC at +%v: %v", c.at.Sub(switched), c.err)
+		}
+		if c.backend == "reviews-v1" && c.at.After(lastBlue) {
+			lastBlue = c.at
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d RPCs failed during the switch", failed, len(calls))
+	}
+	if took := lastBlue.Sub(switched); took > 2*time.Second {
+		t.Errorf("blue still served %v after the switch, want ≤ 2s", took)
+	}
+	if tail := calls[len(calls)-1]; tail.backend != "reviews-v2" {
+		t.Errorf("last RPC went to %q, want reviews-v2", tail.backend)
+	}
+	t.Logf("%d RPCs, blue last seen %v after the file change", len(calls), lastBlue.Sub(switched))
+}
+
+// (d) Fault injection: aborts at 50% abort 50% ± 5 points of RPCs; a fixed
+// delay delays every RPC.
+func TestFaultInjection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := startEnv(ctx, t, envOptions{routing: vsYAML(`  - fault: {abort: {grpcStatus: ABORTED, percentage: {value: 50}}}
+    route: [{destination: {host: reviews, subset: v1}}]
+`)})
+	_, err := grpcapp.WaitFor(ctx, env.client, grpcapp.SeesAll("reviews-v1"))
+	must(t, err)
+	res := env.client.Run(ctx, grpcapp.RunOptions{N: 2000, Concurrency: 8})
+	aborted := 100 * float64(res.ByCode[codes.Aborted]) / float64(res.Total)
+	t.Logf("abort: %v", res)
+	if math.Abs(aborted-50) > 5 || res.ByCode[codes.Aborted]+res.OK() != res.Total {
+		t.Errorf("aborted %.1f%% (%v), want 50%% ± 5 and nothing else failing", aborted, res.ByCode)
+	}
+
+	must(t, env.w.WriteConfig("reviews-routing.yaml", vsYAML(`  - fault: {delay: {fixedDelay: 300ms, percentage: {value: 100}}}
+    route: [{destination: {host: reviews, subset: v1}}]
+`)))
+	delayed := func(r grpcapp.Result) bool { return r.OK() == r.Total && r.Latency(0) >= 300*time.Millisecond }
+	res, err = grpcapp.WaitForWith(ctx, env.client, delayed, grpcapp.WaitOptions{Batch: grpcapp.RunOptions{N: 10, Concurrency: 10}})
+	must(t, err)
+	if min := res.Latency(0); min < 300*time.Millisecond {
+		t.Errorf("fastest delayed RPC took %v, want ≥ 300ms", min)
+	}
+}
+
+// (e) Retries hide a backend that fails every call's first attempt with
+// UNAVAILABLE; without retries the same backend fails every call.
+func TestRetriesHideTransientFailures(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	noRetry := vsYAML("  - route: [{destination: {host: reviews, subset: v1}}]\n")
+	env := startEnv(ctx, t, envOptions{routing: noRetry, failFirstAttempt: true})
+	_, err := grpcapp.WaitFor(ctx, env.client, grpcapp.AllCode(codes.Unavailable))
+	must(t, err)
+	before := env.client.Run(ctx, grpcapp.RunOptions{N: 200, Concurrency: 4})
+	if before.ByCode[codes.Unavailable] != 200 {
+		t.Fatalf("without retries want all 200 UNAVAILABLE, got %v", before)
+	}
+
+	must(t, env.w.WriteConfig("reviews-routing.yaml", vsYAML(`  - retries: {attempts: 3, retryOn: unavailable}
+    route: [{destination: {host: reviews, subset: v1}}]
+`)))
+	_, err = grpcapp.WaitFor(ctx, env.client, grpcapp.AllSucceed())
+	must(t, err)
+	failedBefore := env.backends[0].Failed()
+	after := env.client.Run(ctx, grpcapp.RunOptions{N: 500, Concurrency: 4})
+	if after.OK() != 500 {
+		t.Errorf("with retries want 500 OK, got %v", after)
+	}
+	if hidden := env.backends[0].Failed() - failedBefore; hidden < 500 {
+		t.Errorf("backend failed only %d first attempts; the retries were not exercised", hidden)
+	}
+}
+
+// recorder runs a steady stream of RPCs and keeps every outcome with its time.
+type recorder struct {
+	mu    sync.Mutex
+	calls []call
+	done  chan struct{}
+}
+
+type call struct {
+	at      time.Time
+	backend string
+	err     error
+}
+
+func startRecording(ctx context.Context, c *grpcapp.Client, d time.Duration) *recorder {
+	r := &recorder{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		end := time.Now().Add(d)
+		for i := 0; i < 100000 && time.Now().Before(end) && ctx.Err() == nil; i++ {
+			callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			backend, err := c.Call(callCtx, nil)
+			cancel()
+			r.mu.Lock()
+			r.calls = append(r.calls, call{at: time.Now(), backend: backend, err: err})
+			r.mu.Unlock()
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	return r
+}
+
+func (r *recorder) wait() []call {
+	<-r.done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.calls
+}
+
+var nackMetric = regexp.MustCompile(`(?m)^weft_xds_nacks_total\{[^}]*\} (\S+)$`)
+
+// assertNoNACKs reads weftd's NACK counter, which counts rejections from
+// every proxy that ever connected, not only those still connected.
+func assertNoNACKs(t *testing.T, w *Weftd) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	text, err := w.Metrics(ctx)
+	if err != nil {
+		t.Errorf("metrics: %v", err)
+		return
+	}
+	if !strings.Contains(text, "weft_xds_pushes_total") {
+		t.Errorf("metrics lack weft_xds_pushes_total; is this weftd?")
+	}
+	for _, m := range nackMetric.FindAllStringSubmatch(text, -1) {
+		if n, _ := strconv.ParseFloat(m[1], 64); n != 0 {
+			t.Errorf("weftd counted NACKs: %s", m[0])
+		}
+	}
+}
