@@ -1,0 +1,184 @@
+package validation
+
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	securityv1 "github.com/weftmesh/weft/apis/security/v1"
+	"github.com/weftmesh/weft/pilot/config"
+)
+
+// Validate checks one resource on its own, whatever its kind. Kubernetes
+// objects (Service, Pod, ...) were validated by the API server or come from
+// weft's own files as plain data, so they pass as they are.
+func Validate(r config.Resource) field.ErrorList {
+	switch r := r.(type) {
+	case *networkingv1.VirtualService:
+		return ValidateVirtualService(r)
+	case *networkingv1.DestinationRule:
+		return ValidateDestinationRule(r)
+	case *networkingv1.ServiceEntry:
+		return ValidateServiceEntry(r)
+	case *networkingv1.WorkloadEntry:
+		return ValidateWorkloadEntry(r)
+	case *networkingv1.Sidecar:
+		return ValidateSidecar(r)
+	case *networkingv1.Gateway:
+		return ValidateGateway(r)
+	case *securityv1.PeerAuthentication:
+		return ValidatePeerAuthentication(r)
+	case *securityv1.AuthorizationPolicy:
+		return ValidateAuthorizationPolicy(r)
+	case *securityv1.RequestAuthentication:
+		return ValidateRequestAuthentication(r)
+	}
+	return nil
+}
+
+// ValidateSnapshot checks every resource of s, and the references between
+// them, returning each problem with its origin, resource and field path.
+func ValidateSnapshot(s *config.Snapshot) []*config.Error {
+	subsets := indexSubsets(s)
+	var out []*config.Error
+	s.Each(func(o config.Object) {
+		errs := Validate(o.Resource)
+		if vs, ok := o.Resource.(*networkingv1.VirtualService); ok {
+			errs = append(errs, validateSubsetRefs(vs, subsets)...)
+		}
+		out = append(out, ToConfigErrors(o, errs)...)
+	})
+	return out
+}
+
+// ToConfigErrors attaches o's origin and identity to field errors.
+func ToConfigErrors(o config.Object, errs field.ErrorList) []*config.Error {
+	out := make([]*config.Error, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, config.NewError(o.Origin, o.Key, e.Field, message(e)))
+	}
+	return out
+}
+
+// message is the error's own sentence when it has one; otherwise the
+// generic "Invalid value: ..." form.
+func message(e *field.Error) string {
+	if e.Detail != "" {
+		return e.Detail
+	}
+	return e.ErrorBody()
+}
+
+// AcceptSnapshot validates candidate and accepts it against prev (see
+// config.Accept). Rolling a resource back can break references from
+// resources that were fine (a VirtualService naming a subset that only the
+// rejected DestinationRule defined), so it repeats until no new resource
+// is rejected. It returns the accepted snapshot and every error found.
+func AcceptSnapshot(prev, candidate *config.Snapshot) (*config.Snapshot, []*config.Error) {
+	errs := ValidateSnapshot(candidate)
+	seen := map[config.Key]bool{}
+	for _, e := range errs {
+		seen[e.Key()] = true
+	}
+	for {
+		accepted := config.Accept(prev, candidate, errs)
+		var added bool
+		for _, e := range ValidateSnapshot(accepted) {
+			if k := e.Key(); !seen[k] && e.Kind != "" {
+				seen[k], added = true, true
+				errs = append(errs, e)
+			}
+		}
+		if !added {
+			return accepted, errs
+		}
+	}
+}
+
+// subsetIndex maps each DestinationRule host (resolved to a FQDN) to the
+// subset names the rules for it define.
+type subsetIndex map[string]map[string]bool
+
+func indexSubsets(s *config.Snapshot) subsetIndex {
+	idx := subsetIndex{}
+	for _, dr := range s.DestinationRules {
+		host := config.ResolveHost(dr.Spec.Host, dr.Namespace)
+		if idx[host] == nil {
+			idx[host] = map[string]bool{}
+		}
+		for _, sub := range dr.Spec.Subsets {
+			idx[host][sub.Name] = true
+		}
+	}
+	return idx
+}
+
+// defines reports whether a DestinationRule for host defines subset. Rules
+// for the exact host are preferred; only without one do wildcard rules
+// (*.example.com) apply, as in Istio.
+func (idx subsetIndex) defines(host, subset string) bool {
+	if subsets, ok := idx[host]; ok {
+		return subsets[subset]
+	}
+	for pattern, subsets := range idx {
+		if matchesWildcard(pattern, host) && subsets[subset] {
+			return true
+		}
+	}
+	return false
+}
+
+func matchesWildcard(pattern, host string) bool {
+	if pattern == "*" {
+		return true
+	}
+	return strings.HasPrefix(pattern, "*.") && strings.HasSuffix(host, pattern[1:])
+}
+
+// validateSubsetRefs reports every destination of vs naming a subset that
+// no DestinationRule for its host defines: Envoy would get a route to a
+// cluster that does not exist and answer 503.
+func validateSubsetRefs(vs *networkingv1.VirtualService, idx subsetIndex) field.ErrorList {
+	var errs field.ErrorList
+	check := func(p *field.Path, d networkingv1.Destination) {
+		if d.Subset == "" {
+			return
+		}
+		host := config.ResolveHost(d.Host, vs.Namespace)
+		if !idx.defines(host, d.Subset) {
+			errs = append(errs, invalid(p.Child("subset"), d.Subset,
+				"subset %q is not defined by any DestinationRule for host %s", d.Subset, host))
+		}
+	}
+	forEachDestination(vs, check)
+	return errs
+}
+
+// forEachDestination calls fn with the path and value of every
+// destination of vs: routes, mirrors, TCP and TLS routes.
+func forEachDestination(vs *networkingv1.VirtualService, fn func(*field.Path, networkingv1.Destination)) {
+	p := field.NewPath("spec")
+	for i, r := range vs.Spec.HTTP {
+		hp := p.Child("http").Index(i)
+		for j, d := range r.Route {
+			fn(hp.Child("route").Index(j).Child("destination"), d.Destination)
+		}
+		if r.Mirror != nil {
+			fn(hp.Child("mirror"), *r.Mirror)
+		}
+		for j, m := range r.Mirrors {
+			fn(hp.Child("mirrors").Index(j).Child("destination"), m.Destination)
+		}
+	}
+	for i, r := range vs.Spec.TCP {
+		for j, d := range r.Route {
+			fn(p.Child("tcp").Index(i).Child("route").Index(j).Child("destination"), d.Destination)
+		}
+	}
+	for i, r := range vs.Spec.TLS {
+		for j, d := range r.Route {
+			fn(p.Child("tls").Index(i).Child("route").Index(j).Child("destination"), d.Destination)
+		}
+	}
+}

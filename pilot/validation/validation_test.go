@@ -1,0 +1,266 @@
+package validation
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/weftmesh/weft/pilot/config"
+)
+
+// snapshotOf decodes YAML documents into a Snapshot, failing on any decode
+// error so that each case tests validation only.
+func snapshotOf(t *testing.T, file, yaml string) *config.Snapshot {
+	t.Helper()
+	objs, errs := config.Decode(file, []byte(yaml))
+	for _, e := range errs {
+		t.Fatalf("decode: %v", e)
+	}
+	b := config.NewBuilder()
+	for _, o := range objs {
+		if err := b.Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Finish()
+}
+
+const reviewsDR = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+`
+
+func vsYAML(httpRoutes string) string {
+	return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n" + httpRoutes
+}
+
+func TestValidateSnapshot(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		field      string // field path of the one expected error; "" = valid
+		message    string // substring of its message
+		kind       string // kind of the resource in error (default VirtualService)
+	}{
+		{name: "bookinfo is valid", yaml: reviewsDR + "---\n" + vsYAML(`
+  - match: [{uri: {prefix: /api}, headers: {x-user: {exact: jason}, x-debug: {}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+    timeout: 1.5s
+    retries: {attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,connect-failure,503"}
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: 75}
+    - {destination: {host: reviews, subset: v2}, weight: 25}
+`)},
+		{name: "single destination may omit weight", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n")},
+		{name: "one weighted destination among several", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 100}, {destination: {host: b}}]\n")},
+		{
+			name: "invalid regex", yaml: vsYAML("  - match: [{uri: {regex: \"/api/(v1\"}}]\n    route: [{destination: {host: reviews}}]\n"),
+			field: "spec.http[0].match[0].uri.regex", message: `invalid regex "/api/(v1": missing closing )`,
+		},
+		{
+			name: "invalid regex in a header match", yaml: vsYAML("  - match: [{headers: {x-user: {regex: \"[a-\"}}}]\n    route: [{destination: {host: reviews}}]\n"),
+			field: "spec.http[0].match[0].headers[x-user].regex", message: "invalid regex",
+		},
+		{
+			name: "all weights 0", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 0}, {destination: {host: b}}]\n"),
+			field: "spec.http[0].route", message: "all 2 destination weights are 0",
+		},
+		{
+			name: "weights not summing to 100", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 60}, {destination: {host: b}, weight: 30}]\n"),
+			field: "spec.http[0].route[1].weight", message: "weights must sum to 100, got 90",
+		},
+		{
+			name: "negative weight", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 110}, {destination: {host: b}, weight: -10}]\n"),
+			field: "spec.http[0].route[1].weight", message: "must not be negative",
+		},
+		{
+			name: "route to a subset no DestinationRule defines", yaml: reviewsDR + "---\n" + vsYAML(`
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: 50}
+    - {destination: {host: reviews, subset: v3}, weight: 50}
+`),
+			field: "spec.http[0].route[1].destination.subset", message: `subset "v3" is not defined by any DestinationRule for host reviews.default.svc.cluster.local`,
+		},
+		{
+			name: "subset of a host in another namespace", yaml: reviewsDR + "---\n" + vsYAML("  - route: [{destination: {host: reviews.prod.svc.cluster.local, subset: v1}}]\n"),
+			field: "spec.http[0].route[0].destination.subset", message: "reviews.prod.svc.cluster.local",
+		},
+		{
+			name: "subset from a wildcard DestinationRule", yaml: "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: all, namespace: x}\nspec: {host: \"*.example.com\", subsets: [{name: blue}]}\n---\n" +
+				vsYAML("  - route: [{destination: {host: api.example.com, subset: blue}}]\n"),
+		},
+		{
+			name: "mirror to an undefined subset", yaml: reviewsDR + "---\n" + vsYAML("  - route: [{destination: {host: reviews}}]\n    mirror: {host: reviews, subset: shadow}\n"),
+			field: "spec.http[0].mirror.subset", message: `subset "shadow"`,
+		},
+		{
+			name: "duration 5 sec", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    timeout: 5 sec\n"),
+			field: "spec.http[0].timeout", message: `invalid duration "5 sec"`,
+		},
+		{
+			name: "negative duration", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    retries: {attempts: 2, perTryTimeout: -1s}\n"),
+			field: "spec.http[0].retries.perTryTimeout", message: "must not be negative",
+		},
+		{
+			name: "empty hosts", yaml: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  http: [{route: [{destination: {host: reviews}}]}]\n",
+			field: "spec.hosts", message: "hosts must not be empty",
+		},
+		{
+			name: "string match with two kinds", yaml: vsYAML("  - match: [{uri: {exact: /a, prefix: /a}}]\n    route: [{destination: {host: reviews}}]\n"),
+			field: "spec.http[0].match[0].uri", message: "got exact and prefix",
+		},
+		{
+			name: "empty uri match", yaml: vsYAML("  - match: [{uri: {}}]\n    route: [{destination: {host: reviews}}]\n"),
+			field: "spec.http[0].match[0].uri", message: "one of exact, prefix or regex is required",
+		},
+		{
+			name: "negative retry attempts", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    retries: {attempts: -1}\n"),
+			field: "spec.http[0].retries.attempts", message: "must not be negative",
+		},
+		{
+			name: "unknown retryOn", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    retries: {attempts: 1, retryOn: \"5xx,sometimes\"}\n"),
+			field: "spec.http[0].retries.retryOn", message: `unknown retry condition "sometimes"`,
+		},
+		{
+			name: "fault percentage over 100", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    fault: {delay: {fixedDelay: 1s, percentage: {value: 150}}}\n"),
+			field: "spec.http[0].fault.delay.percentage.value", message: "between 0 and 100, got 150",
+		},
+		{
+			name: "abort without status", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    fault: {abort: {percentage: {value: 10}}}\n"),
+			field: "spec.http[0].fault.abort.httpStatus", message: "httpStatus or grpcStatus",
+		},
+		{
+			name: "redirect with route", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    redirect: {uri: /new}\n"),
+			field: "spec.http[0].redirect", message: "redirect cannot be combined with route",
+		},
+		{
+			name: "redirect with directResponse", yaml: vsYAML("  - redirect: {uri: /new}\n    directResponse: {status: 503}\n"),
+			field: "spec.http[0].directResponse", message: "directResponse cannot be combined with redirect",
+		},
+		{
+			name: "no action", yaml: vsYAML("  - match: [{uri: {prefix: /}}]\n"),
+			field: "spec.http[0].route", message: "one of route, redirect, directResponse or delegate is required",
+		},
+		{
+			name: "tcp route weights", kind: "VirtualService",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  tcp: [{route: [{destination: {host: a}, weight: 50}, {destination: {host: b}, weight: 49}]}]\n",
+			field: "spec.tcp[0].route[1].weight", message: "got 99",
+		},
+
+		// DestinationRule
+		{
+			name: "DestinationRule without host", kind: "DestinationRule",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {subsets: [{name: v1}]}\n",
+			field: "spec.host", message: "host must not be empty",
+		},
+		{
+			name: "duplicate subset name", kind: "DestinationRule",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r, subsets: [{name: v1}, {name: v1}]}\n",
+			field: "spec.subsets[1].name", message: `duplicate subset name "v1"`,
+		},
+		{
+			name: "empty subset name", kind: "DestinationRule",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r, subsets: [{name: \"\", labels: {a: b}}]}\n",
+			field: "spec.subsets[0].name", message: "subset name must not be empty",
+		},
+		{
+			name: "unknown load balancer", kind: "DestinationRule",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r, trafficPolicy: {loadBalancer: {simple: FASTEST}}}\n",
+			field: "spec.trafficPolicy.loadBalancer.simple", message: `unsupported value "FASTEST"`,
+		},
+		{
+			name: "simple and consistentHash", kind: "DestinationRule",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r, trafficPolicy: {loadBalancer: {simple: RANDOM, consistentHash: {useSourceIp: true}}}}\n",
+			field: "spec.trafficPolicy.loadBalancer.consistentHash", message: "mutually exclusive",
+		},
+		{
+			name: "outlier detection duration", kind: "DestinationRule",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r, subsets: [{name: v1, trafficPolicy: {outlierDetection: {baseEjectionTime: 30 seconds}}}]}\n",
+			field: "spec.subsets[0].trafficPolicy.outlierDetection.baseEjectionTime", message: `invalid duration "30 seconds"`,
+		},
+
+		// ServiceEntry
+		{
+			name: "ServiceEntry port 0", kind: "ServiceEntry",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec:\n  hosts: [api.example.com]\n  resolution: DNS\n  ports:\n  - {number: 443, name: https, protocol: TLS}\n  - {number: 0, name: http, protocol: HTTP}\n",
+			field: "spec.ports[1].number", message: "port number must be between 1 and 65535, got 0",
+		},
+		{
+			name: "ServiceEntry duplicate port", kind: "ServiceEntry",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {hosts: [a.example.com], ports: [{number: 80, name: a}, {number: 80, name: b}]}\n",
+			field: "spec.ports[1].number", message: "duplicate port number 80",
+		},
+		{
+			name: "ServiceEntry resolution", kind: "ServiceEntry",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {hosts: [a.example.com], resolution: LOOKUP}\n",
+			field: "spec.resolution", message: `unsupported value "LOOKUP"`,
+		},
+		{
+			name: "ServiceEntry without hosts", kind: "ServiceEntry",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {ports: [{number: 80, name: http}]}\n",
+			field: "spec.hosts", message: "hosts must not be empty",
+		},
+		{
+			name: "STATIC endpoint that is not an IP", kind: "ServiceEntry",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {hosts: [db.internal], resolution: STATIC, ports: [{number: 5432, name: pg}], endpoints: [{address: 10.0.0.1}, {address: db1.internal}]}\n",
+			field: "spec.endpoints[1].address", message: "STATIC resolution needs an IP address",
+		},
+
+		// Security
+		{
+			name: "PeerAuthentication mode", kind: "PeerAuthentication",
+			yaml:  "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: istio-system}\nspec: {mtls: {mode: STRICTEST}}\n",
+			field: "spec.mtls.mode", message: `unsupported value "STRICTEST", want one of UNSET, DISABLE, PERMISSIVE, STRICT`,
+		},
+		{
+			name: "AuthorizationPolicy CUSTOM without provider", kind: "AuthorizationPolicy",
+			yaml:  "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ext-authz}\nspec: {action: CUSTOM, rules: [{}]}\n",
+			field: "spec.provider.name", message: "CUSTOM action needs a provider",
+		},
+		{
+			name: "RequestAuthentication without issuer", kind: "RequestAuthentication",
+			yaml:  "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt}\nspec: {jwtRules: [{jwksUri: \"https://example.com/jwks\"}]}\n",
+			field: "spec.jwtRules[0].issuer", message: "issuer is required",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := ValidateSnapshot(snapshotOf(t, "case.yaml", tt.yaml))
+			if tt.field == "" {
+				for _, e := range errs {
+					t.Errorf("unexpected error: %v", e)
+				}
+				return
+			}
+			if len(errs) != 1 {
+				t.Fatalf("got %d errors, want 1: %v", len(errs), errs)
+			}
+			e, kind := errs[0], tt.kind
+			if kind == "" {
+				kind = "VirtualService"
+			}
+			if e.File != "case.yaml" || e.Kind != kind || e.Name == "" || e.Namespace == "" && kind != "Namespace" {
+				t.Errorf("error names the wrong place or resource: %#v", e)
+			}
+			if e.Field != tt.field || !strings.Contains(e.Message, tt.message) {
+				t.Errorf("got %s: %s\nwant %s: ...%s...", e.Field, e.Message, tt.field, tt.message)
+			}
+		})
+	}
+}
+
+// The error carries the document's origin, so it reads like a compiler's.
+func TestValidateSnapshotErrorOrigin(t *testing.T) {
+	in := reviewsDR + "---\n" + vsYAML("  - route:\n    - {destination: {host: reviews, subset: v1}, weight: 60}\n    - {destination: {host: reviews, subset: v2}, weight: 30}\n")
+	errs := ValidateSnapshot(snapshotOf(t, "samples/config/reviews.yaml", in))
+	if len(errs) != 1 {
+		t.Fatalf("got %v, want one error", errs)
+	}
+	want := "samples/config/reviews.yaml:10 (document 2): VirtualService default/reviews: spec.http[0].route[1].weight: weights must sum to 100, got 90"
+	if got := errs[0].Error(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
