@@ -161,7 +161,10 @@ func wrap(o Object, errs []*Error) ([]Object, []*Error) {
 func decodeObject(origin Origin, raw []byte, h header, prefix string) (Object, []*Error) {
 	k, gvErr := lookupKind(h)
 	key := Key{Kind: h.Kind, Namespace: h.Namespace, Name: h.Name}
-	if k != nil && k.namespaced && key.Namespace == "" {
+	switch {
+	case k != nil && !k.namespaced:
+		key.Namespace = ""
+	case k != nil && key.Namespace == "":
 		key.Namespace = DefaultNamespace
 	}
 	if gvErr != nil {

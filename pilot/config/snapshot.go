@@ -72,15 +72,15 @@ func (s *Snapshot) Index() map[Key]Object {
 	return idx
 }
 
-// Equal reports whether a and b hold the same resources with the same
+// Equal reports whether s and o hold the same resources with the same
 // content. Origins are ignored: moving a document within a file is not a
 // config change worth pushing.
-func (a *Snapshot) Equal(b *Snapshot) bool {
-	if a == nil || b == nil {
-		return a.Len() == 0 && b.Len() == 0
+func (s *Snapshot) Equal(o *Snapshot) bool {
+	if s == nil || o == nil {
+		return s.Len() == 0 && o.Len() == 0
 	}
 	for _, k := range kinds {
-		if !k.field.equal(a, b) {
+		if !k.field.equal(s, o) {
 			return false
 		}
 	}

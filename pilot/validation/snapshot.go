@@ -3,6 +3,7 @@ package validation
 import (
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
@@ -14,6 +15,26 @@ import (
 // objects (Service, Pod, ...) were validated by the API server or come from
 // weft's own files as plain data, so they pass as they are.
 func Validate(r config.Resource) field.ErrorList {
+	return append(validateMeta(r), validateSpec(r)...)
+}
+
+// validateMeta checks names as the API server would: in file mode nothing
+// else does, and names end up in Envoy resource names.
+func validateMeta(r config.Resource) field.ErrorList {
+	p := field.NewPath("metadata")
+	var errs field.ErrorList
+	for _, msg := range validation.IsDNS1123Subdomain(r.GetName()) {
+		errs = append(errs, invalid(p.Child("name"), r.GetName(), "invalid name %q: %s", r.GetName(), msg))
+	}
+	if ns := r.GetNamespace(); ns != "" {
+		for _, msg := range validation.IsDNS1123Label(ns) {
+			errs = append(errs, invalid(p.Child("namespace"), ns, "invalid namespace %q: %s", ns, msg))
+		}
+	}
+	return errs
+}
+
+func validateSpec(r config.Resource) field.ErrorList {
 	switch r := r.(type) {
 	case *networkingv1.VirtualService:
 		return ValidateVirtualService(r)
