@@ -15,7 +15,8 @@ build:
 
 ## run: weftd on samples/config plus proxyless demo services and a client printing the live split
 run: build
-	$(GO) run ./samples/demo --weftd $(BIN)/weftd --config-dir samples/config
+	$(GO) build -o $(BIN)/weft-demo ./samples/demo
+	$(BIN)/weft-demo --weftd $(BIN)/weftd --config-dir samples/config
 
 ## test: generated files fresh, vet, then every test (unit, golden, e2e)
 test: verify-generated
