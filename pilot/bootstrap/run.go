@@ -103,7 +103,7 @@ func logNewDiagnostics(log *slog.Logger, diags []mesh.Diagnostic, before map[mes
 	for _, d := range diags {
 		now[d] = true
 		if !before[d] {
-			log.Warn("config", "resource", d.Resource, "field", d.Field, "message", d.Message)
+			log.Warn("config warning", "resource", d.Ref.String(), "field", d.Field, "reason", d.Reason, "message", d.Message)
 		}
 	}
 	return now

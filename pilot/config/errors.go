@@ -21,7 +21,16 @@ type Error struct {
 	// Field is a path such as spec.http[0].route[1].weight.
 	Field   string
 	Message string
+	// Reason classifies the error for status conditions: Invalid, or
+	// MissingSubset for a reference to a subset no DestinationRule defines.
+	Reason string
 }
+
+// Reasons an Error can give.
+const (
+	ReasonInvalid       = "Invalid"
+	ReasonMissingSubset = "MissingSubset"
+)
 
 // NewError builds an Error for a field of the resource key found at origin.
 func NewError(origin Origin, key Key, field, message string) *Error {

@@ -11,12 +11,27 @@ type VirtualHost struct {
 	TCPRoutes  []*TCPRoute
 }
 
+// Ref names a config resource.
+type Ref struct {
+	Kind, Namespace, Name string
+}
+
+func (r Ref) String() string { return r.Kind + " " + r.Namespace + "/" + r.Name }
+
+// Reasons a translation diagnostic gives, as status condition reasons.
+const (
+	ReasonUnsupportedField = "UnsupportedField"
+	ReasonUnknownHost      = "UnknownHost"
+	ReasonConflict         = "Conflict"
+)
+
 // Diagnostic is a problem found while translating, attributed to a resource.
+// Diagnostics are warnings: the resource is used, minus what they name.
 type Diagnostic struct {
-	Resource string
-	Field    string
-	Message  string
-	Warning  bool
+	Ref     Ref
+	Field   string
+	Reason  string
+	Message string
 }
 
 // Mesh is the whole translated mesh, shared read-only by all proxies.
@@ -28,6 +43,8 @@ type Mesh struct {
 	VirtualHosts []*VirtualHost
 	Clusters     []*Cluster
 	Diagnostics  []Diagnostic
+	// Workloads are the pods known to the control plane.
+	Workloads Workloads
 
 	byHost     map[string]*Service
 	byCluster  map[ClusterKey]*Cluster

@@ -122,7 +122,7 @@ func render(t *testing.T, res xds.Resources, m *mesh.Mesh) []byte {
 		}
 	}
 	for _, d := range m.Diagnostics {
-		buf.WriteString("# diagnostic: " + d.Resource + " " + d.Field + ": " + d.Message + "\n")
+		buf.WriteString("# diagnostic: " + d.Ref.String() + " " + d.Field + " (" + d.Reason + "): " + d.Message + "\n")
 	}
 	return buf.Bytes()
 }

@@ -10,7 +10,6 @@ import (
 
 // mergedRule is the DestinationRule policy in force for one host.
 type mergedRule struct {
-	name    string
 	policy  *networkingv1.TrafficPolicy
 	subsets []networkingv1.Subset
 }
@@ -46,7 +45,7 @@ func olderDR(a, b *networkingv1.DestinationRule) bool {
 
 func mergeRule(into *mergedRule, dr *networkingv1.DestinationRule) *mergedRule {
 	if into == nil {
-		into = &mergedRule{name: "DestinationRule " + dr.Namespace + "/" + dr.Name, policy: dr.Spec.TrafficPolicy}
+		into = &mergedRule{policy: dr.Spec.TrafficPolicy}
 	}
 	for _, s := range dr.Spec.Subsets {
 		if !hasSubset(into.subsets, s.Name) {
@@ -97,9 +96,9 @@ func overlay(base, over mesh.TrafficPolicy) mesh.TrafficPolicy {
 
 func (t *translator) warnUnsupportedDR(drs []*networkingv1.DestinationRule) {
 	for _, dr := range drs {
-		name := "DestinationRule " + dr.Namespace + "/" + dr.Name
+		name := mesh.Ref{Kind: "DestinationRule", Namespace: dr.Namespace, Name: dr.Name}
 		if dr.Spec.WorkloadSelector != nil {
-			t.warn(name, "spec.workloadSelector", "not supported yet: the rule is ignored")
+			t.unsupported(name, "spec.workloadSelector", "not supported yet: the rule is ignored")
 		}
 		warnPolicy(t, name, "spec.trafficPolicy", dr.Spec.TrafficPolicy)
 		for i, s := range dr.Spec.Subsets {
@@ -108,20 +107,20 @@ func (t *translator) warnUnsupportedDR(drs []*networkingv1.DestinationRule) {
 	}
 }
 
-func warnPolicy(t *translator, name, path string, p *networkingv1.TrafficPolicy) {
+func warnPolicy(t *translator, name mesh.Ref, path string, p *networkingv1.TrafficPolicy) {
 	if p == nil {
 		return
 	}
 	if p.TLS != nil && p.TLS.Mode != "" && p.TLS.Mode != "DISABLE" {
-		t.warn(name, path+".tls", "not supported yet: upstream TLS is not configured")
+		t.unsupported(name, path+".tls", "not supported yet: upstream TLS is not configured")
 	}
 	if p.Tunnel != nil {
-		t.warn(name, path+".tunnel", "not supported yet: ignored")
+		t.unsupported(name, path+".tunnel", "not supported yet: ignored")
 	}
 	if p.ProxyProtocol != nil {
-		t.warn(name, path+".proxyProtocol", "not supported yet: ignored")
+		t.unsupported(name, path+".proxyProtocol", "not supported yet: ignored")
 	}
 	if p.LoadBalancer != nil && p.LoadBalancer.LocalityLbSetting != nil {
-		t.warn(name, path+".loadBalancer.localityLbSetting", "not supported yet: ignored")
+		t.unsupported(name, path+".loadBalancer.localityLbSetting", "not supported yet: ignored")
 	}
 }

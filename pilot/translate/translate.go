@@ -14,6 +14,7 @@ import (
 func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 	t := &translator{snap: s, m: &mesh.Mesh{Version: version}}
 	t.m.Services = serviceregistry.Build(s)
+	t.m.Workloads = workloads(s)
 	t.index()
 	rules := t.destinationRules()
 	vss := t.virtualServices()
@@ -41,6 +42,11 @@ func (t *translator) index() {
 	}
 }
 
-func (t *translator) warn(resource, field, msg string) {
-	t.m.Diagnostics = append(t.m.Diagnostics, mesh.Diagnostic{Resource: resource, Field: field, Message: msg, Warning: true})
+func (t *translator) warn(ref mesh.Ref, reason, field, msg string) {
+	t.m.Diagnostics = append(t.m.Diagnostics, mesh.Diagnostic{Ref: ref, Reason: reason, Field: field, Message: msg})
+}
+
+// unsupported reports a field weft does not act on yet.
+func (t *translator) unsupported(ref mesh.Ref, field, msg string) {
+	t.warn(ref, mesh.ReasonUnsupportedField, field, msg)
 }

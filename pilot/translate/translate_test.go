@@ -72,7 +72,7 @@ func TestVirtualServicePrecedence(t *testing.T) {
 
 func hasDiagnostic(m *mesh.Mesh, prefix string) bool {
 	for _, d := range m.Diagnostics {
-		if strings.HasPrefix(d.Resource+": "+d.Field, prefix) {
+		if strings.HasPrefix(d.Ref.String()+": "+d.Field, prefix) {
 			return true
 		}
 	}

@@ -12,7 +12,7 @@ import (
 // boundVS is a mesh VirtualService with its hosts resolved to FQDNs.
 type boundVS struct {
 	vs    *networkingv1.VirtualService
-	name  string
+	ref   mesh.Ref
 	hosts []string
 }
 
@@ -26,13 +26,17 @@ type vsIndex struct {
 func (t *translator) virtualServices() vsIndex {
 	var out []boundVS
 	for _, vs := range t.snap.VirtualServices {
-		b := boundVS{vs: vs, name: "VirtualService " + vs.Namespace + "/" + vs.Name}
+		b := boundVS{vs: vs, ref: mesh.Ref{Kind: "VirtualService", Namespace: vs.Namespace, Name: vs.Name}}
 		if !appliesToMesh(vs.Spec.Gateways) {
-			t.warn(b.name, "spec.gateways", "gateways other than mesh are not supported yet: ignored")
+			t.unsupported(b.ref, "spec.gateways", "gateways other than mesh are not supported yet: ignored")
 			continue
 		}
-		for _, h := range vs.Spec.Hosts {
-			b.hosts = append(b.hosts, config.ResolveHost(h, vs.Namespace))
+		for i, h := range vs.Spec.Hosts {
+			host := config.ResolveHost(h, vs.Namespace)
+			b.hosts = append(b.hosts, host)
+			if !strings.HasPrefix(host, "*") && t.byHost[host] == nil {
+				t.warn(b.ref, mesh.ReasonUnknownHost, fieldIndex("spec.hosts", i), "no service or ServiceEntry has host "+host)
+			}
 		}
 		t.warnUnsupportedVS(b)
 		out = append(out, b)
@@ -83,10 +87,10 @@ func (t *translator) warnConflicts(idx []boundVS) {
 	for _, b := range idx {
 		for _, h := range b.hosts {
 			if prev, ok := owner[h]; ok && !strings.HasPrefix(h, "*") {
-				t.warn(b.name, "spec.hosts", "host "+h+" is already routed by "+prev+"; this VirtualService is ignored for it")
+				t.warn(b.ref, mesh.ReasonConflict, "spec.hosts", "host "+h+" is already routed by "+prev+"; this VirtualService is ignored for it")
 				continue
 			}
-			owner[h] = b.name
+			owner[h] = b.ref.String()
 		}
 	}
 }
@@ -113,21 +117,18 @@ func (t *translator) warnUnsupportedVS(b boundVS) {
 	for i, r := range b.vs.Spec.HTTP {
 		path := fieldIndex("spec.http", i)
 		if r.Delegate != nil {
-			t.warn(b.name, path+".delegate", "not supported yet: the rule has no action")
+			t.unsupported(b.ref, path+".delegate", "not supported yet: the rule has no action")
 		}
 		for j, m := range r.Match {
-			if m.Scheme != nil {
-				t.warn(b.name, fieldIndex(path+".match", j)+".scheme", "matched as the :scheme pseudo-header")
-			}
 			if len(m.Gateways) > 0 {
-				t.warn(b.name, fieldIndex(path+".match", j)+".gateways", "not supported yet: ignored")
+				t.unsupported(b.ref, fieldIndex(path+".match", j)+".gateways", "not supported yet: ignored")
 			}
 		}
 	}
 	if len(b.vs.Spec.TLS) > 0 {
-		t.warn(b.name, "spec.tls", "not supported yet: TLS routes are ignored")
+		t.unsupported(b.ref, "spec.tls", "not supported yet: TLS routes are ignored")
 	}
 	if len(b.vs.Spec.ExportTo) > 0 {
-		t.warn(b.name, "spec.exportTo", "not supported yet: visible to all namespaces")
+		t.unsupported(b.ref, "spec.exportTo", "not supported yet: visible to all namespaces")
 	}
 }

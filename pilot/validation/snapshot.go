@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -77,9 +78,19 @@ func ValidateSnapshot(s *config.Snapshot) []*config.Error {
 func ToConfigErrors(o config.Object, errs field.ErrorList) []*config.Error {
 	out := make([]*config.Error, 0, len(errs))
 	for _, e := range errs {
-		out = append(out, config.NewError(o.Origin, o.Key, e.Field, message(e)))
+		ce := config.NewError(o.Origin, o.Key, e.Field, message(e))
+		ce.Reason = reason(e)
+		out = append(out, ce)
 	}
 	return out
+}
+
+// reason classifies a field error for status conditions.
+func reason(e *field.Error) string {
+	if e.Type == field.ErrorTypeNotFound && strings.HasSuffix(e.Field, ".subset") {
+		return config.ReasonMissingSubset
+	}
+	return config.ReasonInvalid
 }
 
 // message is the error's own sentence when it has one; otherwise the
@@ -168,8 +179,9 @@ func validateSubsetRefs(vs *networkingv1.VirtualService, idx subsetIndex) field.
 		}
 		host := config.ResolveHost(d.Host, vs.Namespace)
 		if !idx.defines(host, d.Subset) {
-			errs = append(errs, invalid(p.Child("subset"), d.Subset,
-				"subset %q is not defined by any DestinationRule for host %s", d.Subset, host))
+			e := field.NotFound(p.Child("subset"), d.Subset)
+			e.Detail = fmt.Sprintf("subset %q is not defined by any DestinationRule for host %s", d.Subset, host)
+			errs = append(errs, e)
 		}
 	}
 	forEachDestination(vs, check)

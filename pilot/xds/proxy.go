@@ -8,6 +8,8 @@ import (
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/weftmesh/weft/pilot/mesh"
 )
 
 // Kind distinguishes an Envoy sidecar from a proxyless gRPC application.
@@ -71,4 +73,23 @@ func readMetadata(p *Proxy, md *structpb.Struct) {
 	for k, v := range f["LABELS"].GetStructValue().GetFields() {
 		p.Labels[k] = v.GetStringValue()
 	}
+}
+
+// WithWorkload returns p with namespace, labels and service account taken
+// from its pod when the control plane knows the pod: a proxy's own
+// metadata is only a fallback, since the pod is what the cluster vouches for.
+func (p *Proxy) WithWorkload(w mesh.Workloads) *Proxy {
+	wl := w.Find(p.Namespace, p.Pod, p.IP)
+	if wl == nil {
+		return p
+	}
+	cp := *p
+	cp.Namespace, cp.Labels = wl.Namespace, wl.Labels
+	if wl.ServiceAccount != "" {
+		cp.ServiceAccount = wl.ServiceAccount
+	}
+	if cp.IP == "" {
+		cp.IP = wl.IP
+	}
+	return &cp
 }

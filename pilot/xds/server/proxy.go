@@ -93,10 +93,11 @@ func (s *Server) push(ps *proxyState) {
 }
 
 func (s *Server) generate(ps *proxyState, m *mesh.Mesh) (xds.Resources, build.Degradations) {
-	if ps.proxy.Kind == xds.KindProxyless {
-		return grpcgen.Generate(m, ps.proxy, ps.listenerNames())
+	p := ps.proxy.WithWorkload(m.Workloads)
+	if p.Kind == xds.KindProxyless {
+		return grpcgen.Generate(m, p, ps.listenerNames())
 	}
-	return envoy.Generate(m, ps.proxy)
+	return envoy.Generate(m, p)
 }
 
 // logDegradations logs each distinct degradation once per proxy.
