@@ -18,12 +18,16 @@ import (
 )
 
 type flags struct {
-	configDir string
-	xdsAddr   string
-	debugAddr string
-	quiet     time.Duration
-	maxDelay  time.Duration
-	logLevel  string
+	configDir   string
+	kubeconfig  string
+	namespace   string
+	podName     string
+	leaderElect bool
+	xdsAddr     string
+	debugAddr   string
+	quiet       time.Duration
+	maxDelay    time.Duration
+	logLevel    string
 }
 
 func main() {
@@ -35,14 +39,19 @@ func main() {
 func command() *cobra.Command {
 	f := &flags{}
 	cmd := &cobra.Command{
-		Use:           "weftd",
-		Short:         "weft control plane: Istio mesh config in, per-proxy xDS out",
-		SilenceUsage:  true,
-		SilenceErrors: false,
-		RunE:          func(cmd *cobra.Command, _ []string) error { return run(cmd.Context(), f) },
+		Use:   "weftd",
+		Short: "weft control plane: Istio mesh config in, per-proxy xDS out",
+		Long: "weftd serves xDS from Istio mesh config. With --config-dir it reads files (file mode);\n" +
+			"otherwise it watches a Kubernetes cluster (--kubeconfig, or in-cluster config).",
+		SilenceUsage: true,
+		RunE:         func(cmd *cobra.Command, _ []string) error { return run(cmd.Context(), f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.configDir, "config-dir", "", "directory of mesh and Kubernetes YAML/JSON to serve (file mode)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig for Kubernetes mode; empty means in-cluster config")
+	fl.StringVar(&f.namespace, "namespace", envOr("POD_NAMESPACE", "weft-system"), "weftd's own namespace (leader Lease)")
+	fl.StringVar(&f.podName, "pod-name", envOr("POD_NAME", hostname()), "this replica's identity in leader election")
+	fl.BoolVar(&f.leaderElect, "leader-elect", true, "elect one replica to write resource status (Kubernetes mode)")
 	fl.StringVar(&f.xdsAddr, "xds-addr", "127.0.0.1:15010", "plaintext ADS address")
 	fl.StringVar(&f.debugAddr, "debug-addr", "127.0.0.1:15014", "debug HTTP address (/debug/syncz, /debug/config_dump, /metrics)")
 	fl.DurationVar(&f.quiet, "debounce-quiet", 100*time.Millisecond, "push once config has been quiet this long")
@@ -57,16 +66,30 @@ func run(ctx context.Context, f *flags) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	if f.configDir == "" {
-		return fmt.Errorf("--config-dir is required (Kubernetes mode is not available yet)")
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return bootstrap.Run(ctx, bootstrap.Options{
-		Source:    file.New(file.Options{Dir: f.configDir, Logger: logger}),
+	opts := bootstrap.Options{
 		XDSAddr:   f.xdsAddr,
 		DebugAddr: f.debugAddr,
 		Debounce:  bootstrap.DebounceOptions{Quiet: f.quiet, Max: f.maxDelay},
 		Logger:    logger,
-	})
+	}
+	if f.configDir != "" {
+		opts.Source = file.New(file.Options{Dir: f.configDir, Logger: logger})
+	} else if err := kubeMode(f, &opts); err != nil {
+		return err
+	}
+	return bootstrap.Run(ctx, opts)
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }

@@ -30,6 +30,18 @@ type Source interface {
 	Run(ctx context.Context, onChange func(*config.Snapshot)) error
 }
 
+// StatusReporter receives, after each translation, the source's current
+// errors and the translation's diagnostics (Kubernetes mode writes them
+// into resource status).
+type StatusReporter interface {
+	Report(errs []*config.Error, diags []mesh.Diagnostic)
+}
+
+// errorSource is implemented by sources that keep their current errors.
+type errorSource interface {
+	Errors() []*config.Error
+}
+
 // Options configures weftd.
 type Options struct {
 	Source    Source
@@ -37,6 +49,11 @@ type Options struct {
 	DebugAddr string
 	Debounce  DebounceOptions
 	Logger    *slog.Logger
+	// Status, if set, is told about errors and diagnostics.
+	Status StatusReporter
+	// Runners run alongside the server until ctx ends (leader election,
+	// status writing); an error from one stops weftd.
+	Runners []func(context.Context) error
 }
 
 // Run serves until ctx ends or a listener fails.
@@ -58,7 +75,10 @@ func Run(ctx context.Context, o Options) error {
 	}
 	o.Logger.Info("weftd serving", "xds", xdsLis.Addr().String(), "debug", debugLis.Addr().String())
 
-	errc := make(chan error, 3)
+	errc := make(chan error, 3+len(o.Runners))
+	for _, r := range o.Runners {
+		go func() { errc <- r(ctx) }()
+	}
 	go func() { errc <- serveXDS(ctx, xdsLis, xdsServer) }()
 	go func() { errc <- serveDebug(ctx, debugLis, debug.Handler(xdsServer, reg)) }()
 	go func() { errc <- runPipeline(ctx, o, xdsServer) }()
@@ -81,6 +101,7 @@ func runPipeline(ctx context.Context, o Options, xdsServer *server.Server) error
 		m := translate.Translate(s, strconv.Itoa(version))
 		logged = logNewDiagnostics(o.Logger, m.Diagnostics, logged)
 		xdsServer.Update(m)
+		reportStatus(o, m)
 		o.Logger.Info("pushed config", "version", version, "services", len(m.Services), "took", time.Since(start))
 	})
 	err := o.Source.Run(ctx, func(s *config.Snapshot) {
@@ -94,6 +115,17 @@ func runPipeline(ctx context.Context, o Options, xdsServer *server.Server) error
 		return ctx.Err()
 	}
 	return fmt.Errorf("config source: %w", err)
+}
+
+func reportStatus(o Options, m *mesh.Mesh) {
+	if o.Status == nil {
+		return
+	}
+	var errs []*config.Error
+	if es, ok := o.Source.(errorSource); ok {
+		errs = es.Errors()
+	}
+	o.Status.Report(errs, m.Diagnostics)
 }
 
 // logNewDiagnostics logs diagnostics not logged for the previous config, so

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"time"
 
@@ -37,7 +38,8 @@ type Source struct {
 	log       *slog.Logger
 	dynamic   dynamic.Interface
 	discovery discovery.DiscoveryInterface
-	informers map[string]cache.SharedIndexInformer // by kind
+	informers map[string]cache.SharedIndexInformer // by kind; written only before synced is set
+	synced    atomic.Bool
 
 	mu       sync.Mutex
 	accepted *config.Snapshot
@@ -100,6 +102,7 @@ func (s *Source) Run(ctx context.Context, onChange func(*config.Snapshot)) error
 	if !s.waitForSync(ctx) {
 		return ctx.Err()
 	}
+	s.synced.Store(true)
 	s.log.Info("kubernetes caches synced", "kinds", len(kinds))
 	s.publish(onChange)
 	s.loop(ctx, changed, onChange)

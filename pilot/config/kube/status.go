@@ -1,0 +1,170 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	securityv1 "github.com/weftmesh/weft/apis/security/v1"
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// StatusWriter writes Accepted conditions; only the elected leader writes,
+// so replicas never fight over status.
+type StatusWriter struct {
+	src    *Source
+	log    *slog.Logger
+	leader atomic.Bool
+	wake   chan struct{}
+
+	mu    sync.Mutex
+	errs  []*config.Error
+	diags []mesh.Diagnostic
+}
+
+// NewStatusWriter writes status for resources src watches.
+func NewStatusWriter(src *Source, log *slog.Logger) *StatusWriter {
+	return &StatusWriter{src: src, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Report records the latest errors and diagnostics; the writer catches up
+// in the background.
+func (w *StatusWriter) Report(errs []*config.Error, diags []mesh.Diagnostic) {
+	w.mu.Lock()
+	w.errs, w.diags = errs, diags
+	w.mu.Unlock()
+	w.poke()
+}
+
+// SetLeader turns writing on or off.
+func (w *StatusWriter) SetLeader(leader bool) {
+	w.leader.Store(leader)
+	w.poke()
+}
+
+func (w *StatusWriter) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run writes status whenever there is news, and every resync period to
+// repair writes that failed (conflicts, API server restarts).
+func (w *StatusWriter) Run(ctx context.Context, resync time.Duration) {
+	tick := time.NewTicker(resync)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-tick.C:
+		}
+		if w.leader.Load() {
+			w.sync(ctx)
+		}
+	}
+}
+
+func (w *StatusWriter) sync(ctx context.Context) {
+	w.mu.Lock()
+	errs, diags := w.errs, w.diags
+	w.mu.Unlock()
+	objs := w.src.statusObjects()
+	desired := DesiredConditions(objs, errs, diags)
+	for _, o := range objs {
+		c := desired[config.KeyOf(o)]
+		if conditionCurrent(*conditionsOf(o), c) {
+			continue
+		}
+		if err := w.write(ctx, o, c); err != nil {
+			w.log.Warn("writing status; will retry", "resource", config.KeyOf(o).String(), "err", err)
+		}
+	}
+}
+
+// write sets the condition on a copy of o and updates the status subresource.
+func (w *StatusWriter) write(ctx context.Context, o config.Resource, c metav1.Condition) error {
+	o = o.DeepCopyObject().(config.Resource)
+	conds := conditionsOf(o)
+	meta.SetStatusCondition(conds, c)
+	setObservedGeneration(o, c.ObservedGeneration)
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	k := kindInfo(config.KeyOf(o).Kind)
+	u.SetAPIVersion(k.GVK.GroupVersion().String())
+	u.SetKind(k.Name)
+	_, err = w.src.dynamic.Resource(GVR(k)).Namespace(o.GetNamespace()).UpdateStatus(ctx, u, metav1.UpdateOptions{FieldManager: "weftd"})
+	if err != nil {
+		return fmt.Errorf("update status: %w", err)
+	}
+	w.log.Info("status written", "resource", config.KeyOf(o).String(), "accepted", c.Status, "reason", c.Reason)
+	return nil
+}
+
+// conditionsOf points at the conditions slice inside o's status.
+func conditionsOf(o config.Resource) *[]metav1.Condition {
+	switch r := o.(type) {
+	case *networkingv1.VirtualService:
+		return &r.Status.Conditions
+	case *networkingv1.DestinationRule:
+		return &r.Status.Conditions
+	case *securityv1.PeerAuthentication:
+		return &r.Status.Conditions
+	}
+	return &[]metav1.Condition{}
+}
+
+func setObservedGeneration(o config.Resource, gen int64) {
+	switch r := o.(type) {
+	case *networkingv1.VirtualService:
+		r.Status.ObservedGeneration = gen
+	case *networkingv1.DestinationRule:
+		r.Status.ObservedGeneration = gen
+	case *securityv1.PeerAuthentication:
+		r.Status.ObservedGeneration = gen
+	}
+}
+
+func kindInfo(name string) config.KindInfo {
+	for _, k := range config.KindInfos() {
+		if k.Name == name {
+			return k
+		}
+	}
+	panic("kube: unknown kind " + name)
+}
+
+// statusObjects lists the current objects of the status kinds.
+func (s *Source) statusObjects() []config.Resource {
+	if !s.synced.Load() {
+		return nil
+	}
+	var out []config.Resource
+	for _, kind := range StatusKinds {
+		inf, ok := s.informers[kind]
+		if !ok {
+			continue
+		}
+		for _, obj := range inf.GetStore().List() {
+			if r, ok := obj.(config.Resource); ok {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
