@@ -1,0 +1,961 @@
+package manifests
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/yaml"
+)
+
+// Paths are relative to this package's directory, where go test runs.
+const (
+	installFile = "install.yaml"
+	crdDir      = "crds"
+	chartDir    = "charts/weft"
+	chartCRDDir = "charts/weft/crds"
+	renderDir   = "../hack/helmrender"
+
+	namespace  = "weft-system"
+	staleHint  = "manifests/install.yaml is stale: run hack/render-install.sh"
+	crdVersion = "apiextensions.k8s.io/v1"
+)
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+// key names an object the way the API server does.
+type key struct{ APIVersion, Kind, Namespace, Name string }
+
+func (k key) String() string {
+	if k.Namespace == "" {
+		return fmt.Sprintf("%s %s %s", k.APIVersion, k.Kind, k.Name)
+	}
+	return fmt.Sprintf("%s %s %s/%s", k.APIVersion, k.Kind, k.Namespace, k.Name)
+}
+
+// object is one document of a multi-document YAML file.
+type object struct {
+	key key
+	obj map[string]any // the document as unstructured JSON-like data
+	raw []byte         // the document's own YAML, for strict typed decoding
+}
+
+var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*$`)
+
+// parseDocs splits data into its non-empty documents and parses each one
+// strictly: a key given twice is an error, as it is for kubectl apply.
+func parseDocs(name string, data []byte) ([]object, error) {
+	var objs []object
+	for i, doc := range docSeparator.Split(string(data), -1) {
+		if onlyComments(doc) {
+			continue
+		}
+		var m map[string]any
+		if err := yaml.UnmarshalStrict([]byte(doc), &m); err != nil {
+			return nil, fmt.Errorf("%s: document %d: %w", name, i, err)
+		}
+		meta, _ := m["metadata"].(map[string]any)
+		k := key{APIVersion: str(m["apiVersion"]), Kind: str(m["kind"]), Namespace: str(meta["namespace"]), Name: str(meta["name"])}
+		if k.APIVersion == "" || k.Kind == "" || k.Name == "" {
+			return nil, fmt.Errorf("%s: document %d lacks apiVersion, kind or metadata.name", name, i)
+		}
+		objs = append(objs, object{key: k, obj: m, raw: []byte(doc)})
+	}
+	return objs, nil
+}
+
+func onlyComments(doc string) bool {
+	for line := range strings.SplitSeq(doc, "\n") {
+		if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "#") {
+			return false
+		}
+	}
+	return true
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func parseFile(t *testing.T, path string) []object {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading %s: %v", path, err)
+	}
+	objs, err := parseDocs(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+// index maps objects by key and fails on a key given twice: kubectl would
+// silently apply the later one over the earlier.
+func index(t *testing.T, what string, objs []object) map[key]object {
+	t.Helper()
+	m := make(map[key]object, len(objs))
+	for _, o := range objs {
+		if _, dup := m[o.key]; dup {
+			t.Fatalf("%s holds %s twice", what, o.key)
+		}
+		m[o.key] = o
+	}
+	return m
+}
+
+// install is manifests/install.yaml, parsed.
+func install(t *testing.T) []object {
+	t.Helper()
+	objs := parseFile(t, installFile)
+	if len(objs) == 0 {
+		t.Fatalf("%s holds no objects", installFile)
+	}
+	return objs
+}
+
+// one returns install.yaml's only object of the given kind and name, decoded
+// strictly (unknown fields are errors) into into.
+func one(t *testing.T, kind, name string, into any) {
+	t.Helper()
+	var found []object
+	for _, o := range install(t) {
+		if o.key.Kind == kind && o.key.Name == name {
+			found = append(found, o)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("install.yaml holds %d %s objects named %q, want 1", len(found), kind, name)
+	}
+	if err := yaml.UnmarshalStrict(found[0].raw, into); err != nil {
+		t.Fatalf("%s: %v", found[0].key, err)
+	}
+}
+
+// diff lists where a and b differ, as field paths, at most limit of them.
+func diff(path string, a, b any, out *[]string, limit int) {
+	if len(*out) >= limit {
+		return
+	}
+	switch av := a.(type) {
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok {
+			break
+		}
+		keys := map[string]bool{}
+		for k := range av {
+			keys[k] = true
+		}
+		for k := range bv {
+			keys[k] = true
+		}
+		for _, k := range slices.Sorted(mapKeys(keys)) {
+			x, inA := av[k]
+			y, inB := bv[k]
+			switch {
+			case !inA:
+				*out = append(*out, fmt.Sprintf("%s.%s: only in the rendered chart", path, k))
+			case !inB:
+				*out = append(*out, fmt.Sprintf("%s.%s: only in install.yaml", path, k))
+			default:
+				diff(path+"."+k, x, y, out, limit)
+			}
+			if len(*out) >= limit {
+				return
+			}
+		}
+		return
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) {
+			break
+		}
+		for i := range av {
+			diff(fmt.Sprintf("%s[%d]", path, i), av[i], bv[i], out, limit)
+		}
+		return
+	}
+	if !reflect.DeepEqual(a, b) {
+		*out = append(*out, fmt.Sprintf("%s: install.yaml has %s, the chart renders %s", path, short(a), short(b)))
+	}
+}
+
+func mapKeys(m map[string]bool) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func short(v any) string {
+	b, _ := yaml.Marshal(v)
+	s := strings.TrimSpace(string(b))
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// ---------------------------------------------------------------------------
+// Freshness: install.yaml and the chart's crds/ against their sources.
+
+// renderChart runs hack/helmrender, the program hack/render-install.sh uses,
+// and returns what install.yaml should be. The first run builds Helm's SDK
+// (about a minute on 2 cores); later runs hit the build cache.
+func renderChart(t *testing.T) []byte {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: not building hack/helmrender (Helm's Go SDK)")
+	}
+	chart, err := filepath.Abs(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "run", ".", "-chart", chart)
+	cmd.Dir = renderDir
+	// helmrender is its own module; a go.work must not pull it into ours.
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("rendering the chart (cd hack/helmrender && go run . -chart %s): %v\n%s", chart, err, stderr.String())
+	}
+	return out
+}
+
+func TestInstallYAMLIsUpToDate(t *testing.T) {
+	rendered, err := parseDocs("rendered chart", renderChart(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := install(t)
+	want, got := index(t, "the rendered chart", rendered), index(t, installFile, current)
+
+	var problems []string
+	for _, o := range rendered {
+		cur, ok := got[o.key]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s: rendered by the chart, missing from install.yaml", o.key))
+			continue
+		}
+		var diffs []string
+		diff(o.key.Kind, cur.obj, o.obj, &diffs, 10)
+		for _, d := range diffs {
+			problems = append(problems, fmt.Sprintf("%s: %s", o.key, d))
+		}
+	}
+	for _, o := range current {
+		if _, ok := want[o.key]; !ok {
+			problems = append(problems, fmt.Sprintf("%s: in install.yaml, no longer rendered by the chart", o.key))
+		}
+	}
+	// Order matters too: kubectl apply creates objects in file order, so
+	// the Namespace must precede what lives in it.
+	if len(problems) == 0 && !slices.EqualFunc(rendered, current, func(a, b object) bool { return a.key == b.key }) {
+		problems = append(problems, "objects are in a different order than the chart renders them")
+	}
+	if len(problems) > 0 {
+		t.Errorf("%s\n  %s", staleHint, strings.Join(problems, "\n  "))
+	}
+}
+
+func TestChartCRDsMatchGeneratedCRDs(t *testing.T) {
+	generated := yamlFiles(t, crdDir)
+	copied := yamlFiles(t, chartCRDDir)
+	if len(generated) == 0 {
+		t.Fatalf("no CRDs in manifests/%s", crdDir)
+	}
+	for _, name := range generated {
+		want, err := os.ReadFile(filepath.Join(crdDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(chartCRDDir, name))
+		switch {
+		case os.IsNotExist(err):
+			t.Errorf("manifests/%s/%s is missing from the chart: %s", crdDir, name, staleHint)
+		case err != nil:
+			t.Fatal(err)
+		case !bytes.Equal(got, want):
+			t.Errorf("manifests/%s/%s differs from manifests/%s/%s: %s", chartCRDDir, name, crdDir, name, staleHint)
+		}
+	}
+	for _, name := range copied {
+		if !slices.Contains(generated, name) {
+			t.Errorf("manifests/%s/%s has no source in manifests/%s: %s", chartCRDDir, name, crdDir, staleHint)
+		}
+	}
+}
+
+func yamlFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("reading %s: %v", dir, err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// TestEveryCRDIsInstalled needs no Helm: it holds even under -short.
+func TestEveryCRDIsInstalled(t *testing.T) {
+	installed := index(t, installFile, install(t))
+	for _, name := range yamlFiles(t, crdDir) {
+		t.Run(name, func(t *testing.T) {
+			crds := parseFile(t, filepath.Join(crdDir, name))
+			if len(crds) == 0 {
+				t.Fatalf("%s holds no objects", name)
+			}
+			for _, crd := range crds {
+				got, ok := installed[crd.key]
+				if !ok {
+					t.Errorf("%s (crds/%s) is not in install.yaml: %s", crd.key, name, staleHint)
+					continue
+				}
+				var diffs []string
+				diff(crd.key.Kind, got.obj, crd.obj, &diffs, 5)
+				if len(diffs) > 0 {
+					t.Errorf("%s in install.yaml differs from crds/%s: %s\n  %s", crd.key, name, staleHint, strings.Join(diffs, "\n  "))
+				}
+			}
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Validity for Kubernetes 1.36
+
+// typedKinds decodes each non-CRD kind install.yaml may hold into its
+// k8s.io/api type, strictly, so a misspelt or misplaced field fails here
+// rather than at kubectl apply. A new kind in the chart must be added here.
+var typedKinds = map[string]func() any{
+	"v1 Namespace":                                    func() any { return &corev1.Namespace{} },
+	"v1 ServiceAccount":                               func() any { return &corev1.ServiceAccount{} },
+	"v1 Service":                                      func() any { return &corev1.Service{} },
+	"v1 ConfigMap":                                    func() any { return &corev1.ConfigMap{} },
+	"apps/v1 Deployment":                              func() any { return &appsv1.Deployment{} },
+	"policy/v1 PodDisruptionBudget":                   func() any { return &policyv1.PodDisruptionBudget{} },
+	"rbac.authorization.k8s.io/v1 ClusterRole":        func() any { return &rbacv1.ClusterRole{} },
+	"rbac.authorization.k8s.io/v1 ClusterRoleBinding": func() any { return &rbacv1.ClusterRoleBinding{} },
+	"rbac.authorization.k8s.io/v1 Role":               func() any { return &rbacv1.Role{} },
+	"rbac.authorization.k8s.io/v1 RoleBinding":        func() any { return &rbacv1.RoleBinding{} },
+}
+
+// clusterScoped kinds carry no namespace; every other kind must be in
+// weft-system.
+var clusterScoped = map[string]bool{
+	"Namespace":                      true,
+	"CustomResourceDefinition":       true,
+	"ClusterRole":                    true,
+	"ClusterRoleBinding":             true,
+	"MutatingWebhookConfiguration":   true,
+	"ValidatingWebhookConfiguration": true,
+}
+
+func TestObjectsAreValidForKubernetes136(t *testing.T) {
+	objs := install(t)
+	index(t, installFile, objs) // no duplicates
+	for _, o := range objs {
+		t.Run(o.key.String(), func(t *testing.T) {
+			k := o.key
+			// Names of every kind here must be DNS-1123 subdomains; Services
+			// and Namespaces need the stricter label form.
+			nameErrs := validation.IsDNS1123Subdomain(k.Name)
+			if k.Kind == "Service" || k.Kind == "Namespace" {
+				nameErrs = validation.IsDNS1123Label(k.Name)
+			}
+			for _, e := range nameErrs {
+				t.Errorf("metadata.name %q: %s", k.Name, e)
+			}
+			if meta, ok := o.obj["metadata"].(map[string]any); ok {
+				if ls, ok := meta["labels"].(map[string]any); ok {
+					for lk, lv := range ls {
+						for _, e := range validation.IsQualifiedName(lk) {
+							t.Errorf("label key %q: %s", lk, e)
+						}
+						v, isString := lv.(string)
+						if !isString {
+							t.Errorf("label %q: value %v is not a string", lk, lv)
+						}
+						for _, e := range validation.IsValidLabelValue(v) {
+							t.Errorf("label %q: %s", lk, e)
+						}
+					}
+				}
+			}
+			switch {
+			case clusterScoped[k.Kind] && k.Namespace != "":
+				t.Errorf("cluster-scoped %s must not set metadata.namespace (has %q)", k.Kind, k.Namespace)
+			case !clusterScoped[k.Kind] && k.Namespace != namespace:
+				t.Errorf("metadata.namespace is %q, want %q", k.Namespace, namespace)
+			}
+
+			if k.Kind == "CustomResourceDefinition" {
+				checkCRD(t, o)
+				return
+			}
+			newTyped, ok := typedKinds[k.APIVersion+" "+k.Kind]
+			if !ok {
+				t.Fatalf("%s %s is not a kind this test knows to be served by Kubernetes 1.36: add it to typedKinds", k.APIVersion, k.Kind)
+			}
+			if err := yaml.UnmarshalStrict(o.raw, newTyped()); err != nil {
+				t.Errorf("does not decode strictly as %s %s: %v", k.APIVersion, k.Kind, err)
+			}
+		})
+	}
+}
+
+// checkCRD checks what the API server would reject in a CRD and what weft
+// relies on: the name is plural.group, the group is Istio's, and exactly one
+// version is stored.
+func checkCRD(t *testing.T, o object) {
+	t.Helper()
+	if o.key.APIVersion != crdVersion {
+		t.Errorf("apiVersion %s, want %s", o.key.APIVersion, crdVersion)
+	}
+	spec, _ := o.obj["spec"].(map[string]any)
+	group := str(spec["group"])
+	names, _ := spec["names"].(map[string]any)
+	if want := str(names["plural"]) + "." + group; o.key.Name != want {
+		t.Errorf("name %q, want plural.group %q", o.key.Name, want)
+	}
+	if group != "networking.istio.io" && group != "security.istio.io" {
+		t.Errorf("group %q is not one weft serves", group)
+	}
+	versions, _ := spec["versions"].([]any)
+	storage := 0
+	for _, v := range versions {
+		if vm, _ := v.(map[string]any); vm["storage"] == true {
+			storage++
+		}
+	}
+	if storage != 1 {
+		t.Errorf("%d storage versions among %d, want exactly 1", storage, len(versions))
+	}
+}
+
+func TestInstallOrder(t *testing.T) {
+	objs := install(t)
+	// CRDs first, so resources of them could follow; the Namespace before
+	// anything namespaced, since kubectl apply goes in file order.
+	seenOther, seenNamespace := false, false
+	for _, o := range objs {
+		switch {
+		case o.key.Kind == "CustomResourceDefinition":
+			if seenOther {
+				t.Errorf("%s comes after a non-CRD object; CRDs go first", o.key)
+			}
+		case o.key.Kind == "Namespace":
+			seenOther, seenNamespace = true, true
+		default:
+			seenOther = true
+			if o.key.Namespace != "" && !seenNamespace {
+				t.Errorf("%s comes before its Namespace", o.key)
+			}
+		}
+	}
+	if !seenNamespace {
+		t.Errorf("install.yaml creates no Namespace %s", namespace)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// RBAC: exactly what weftd needs.
+
+// grant is one permission: verb on group/resource, optionally one name.
+type grant struct{ Group, Resource, Verb, Name string }
+
+func (g grant) String() string {
+	s := g.Verb + " " + g.Resource
+	if g.Group != "" {
+		s += "." + g.Group
+	}
+	if g.Name != "" {
+		s += " named " + g.Name
+	}
+	return s
+}
+
+// rule is a compact way to write expected grants.
+type rule struct {
+	group     string
+	resources []string
+	names     []string
+	verbs     []string
+}
+
+var (
+	readVerbs    = []string{"get", "list", "watch"}
+	webhookVerbs = []string{"get", "list", "watch", "update", "patch"}
+)
+
+// clusterRules are weftd's cluster-wide permissions besides the mesh CRDs,
+// whose read and status grants wantClusterGrants derives from manifests/crds.
+// Widening weftd's privileges means widening this list, on purpose.
+var clusterRules = []rule{
+	{"", []string{"services", "pods", "namespaces"}, nil, readVerbs},
+	{"discovery.k8s.io", []string{"endpointslices"}, nil, readVerbs},
+	{"authentication.k8s.io", []string{"tokenreviews"}, nil, []string{"create"}},
+	{"authorization.k8s.io", []string{"subjectaccessreviews"}, nil, []string{"create"}},
+	// istio-ca-root-cert in every namespace.
+	{"", []string{"configmaps"}, nil, []string{"get", "list", "watch", "create", "update"}},
+	// Only weft's own webhook configurations (caBundle, failurePolicy).
+	{"admissionregistration.k8s.io", []string{"mutatingwebhookconfigurations"}, []string{"weft-sidecar-injector"}, webhookVerbs},
+	{"admissionregistration.k8s.io", []string{"validatingwebhookconfigurations"}, []string{"weft-validator"}, webhookVerbs},
+}
+
+// namespaceRules are weftd's permissions in weft-system only.
+var namespaceRules = []rule{
+	{"coordination.k8s.io", []string{"leases"}, nil, []string{"get", "create", "update"}},
+	{"", []string{"secrets"}, nil, []string{"get", "list", "watch", "create", "update"}},
+	{"", []string{"events"}, nil, []string{"create"}},
+	{"events.k8s.io", []string{"events"}, nil, []string{"create"}},
+}
+
+func expand(rules []rule) map[grant]bool {
+	out := map[grant]bool{}
+	for _, r := range rules {
+		names := r.names
+		if len(names) == 0 {
+			names = []string{""}
+		}
+		for _, res := range r.resources {
+			for _, v := range r.verbs {
+				for _, n := range names {
+					out[grant{r.group, res, v, n}] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+func grantsOf(rules []rbacv1.PolicyRule) map[grant]bool {
+	var rs []rule
+	for _, r := range rules {
+		for _, g := range r.APIGroups {
+			rs = append(rs, rule{g, r.Resources, r.ResourceNames, r.Verbs})
+		}
+	}
+	return expand(rs)
+}
+
+// wantClusterGrants is clusterRules plus, for every CRD in manifests/crds,
+// read access and update/patch of its status subresource when it has one.
+func wantClusterGrants(t *testing.T) map[grant]bool {
+	t.Helper()
+	rules := slices.Clone(clusterRules)
+	for _, name := range yamlFiles(t, crdDir) {
+		for _, crd := range parseFile(t, filepath.Join(crdDir, name)) {
+			spec, _ := crd.obj["spec"].(map[string]any)
+			group := str(spec["group"])
+			plural := str(spec["names"].(map[string]any)["plural"])
+			rules = append(rules, rule{group, []string{plural}, nil, readVerbs})
+			versions, _ := spec["versions"].([]any)
+			for _, v := range versions {
+				sub, _ := v.(map[string]any)["subresources"].(map[string]any)
+				if _, ok := sub["status"]; ok {
+					rules = append(rules, rule{group, []string{plural + "/status"}, nil, []string{"update", "patch"}})
+					break
+				}
+			}
+		}
+	}
+	return expand(rules)
+}
+
+func TestRBACGrantsExactlyWhatWeftdNeeds(t *testing.T) {
+	var cr rbacv1.ClusterRole
+	one(t, "ClusterRole", "weftd-"+namespace, &cr)
+	var role rbacv1.Role
+	one(t, "Role", "weftd", &role)
+	if cr.AggregationRule != nil {
+		t.Errorf("ClusterRole %s has an aggregationRule: other ClusterRoles could widen it", cr.Name)
+	}
+
+	tests := []struct {
+		name  string
+		scope string
+		rules []rbacv1.PolicyRule
+		want  map[grant]bool
+	}{
+		{"ClusterRole", "cluster-wide", cr.Rules, wantClusterGrants(t)},
+		{"Role", "in " + namespace, role.Rules, expand(namespaceRules)},
+	}
+	// Guards with their own message, for the privileges that must never
+	// creep in whatever the expected lists say.
+	guards := []struct {
+		what    string
+		applies func(scope string) bool
+		bad     func(r rbacv1.PolicyRule) bool
+	}{
+		{"a * verb, resource or API group", func(string) bool { return true }, func(r rbacv1.PolicyRule) bool {
+			return slices.Contains(r.Verbs, "*") || slices.Contains(r.Resources, "*") || slices.Contains(r.APIGroups, "*") ||
+				slices.ContainsFunc(r.Resources, func(s string) bool { return strings.HasSuffix(s, "/*") })
+		}},
+		{"non-resource URLs", func(string) bool { return true }, func(r rbacv1.PolicyRule) bool { return len(r.NonResourceURLs) > 0 }},
+		{"escalate, bind or impersonate", func(string) bool { return true }, func(r rbacv1.PolicyRule) bool {
+			return slices.ContainsFunc(r.Verbs, func(v string) bool { return v == "escalate" || v == "bind" || v == "impersonate" })
+		}},
+		{"delete or deletecollection", func(string) bool { return true }, func(r rbacv1.PolicyRule) bool {
+			return slices.Contains(r.Verbs, "delete") || slices.Contains(r.Verbs, "deletecollection")
+		}},
+		{"Secrets", func(scope string) bool { return scope == "cluster-wide" }, func(r rbacv1.PolicyRule) bool {
+			return slices.Contains(r.APIGroups, "") && slices.Contains(r.Resources, "secrets")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for i, r := range tt.rules {
+				for _, g := range guards {
+					if g.applies(tt.scope) && g.bad(r) {
+						t.Errorf("rule %d (%s) grants %s %s: never for weftd", i, fmtRule(r), g.what, tt.scope)
+					}
+				}
+			}
+			got := grantsOf(tt.rules)
+			for _, g := range sortedGrants(got) {
+				if !tt.want[g] {
+					t.Errorf("grants %s %s, which weftd does not need (if it now does, add it to the expected rules in manifests_test.go)", g, tt.scope)
+				}
+			}
+			for _, g := range sortedGrants(tt.want) {
+				if !got[g] {
+					t.Errorf("lacks %s %s, which weftd needs", g, tt.scope)
+				}
+			}
+		})
+	}
+}
+
+func fmtRule(r rbacv1.PolicyRule) string {
+	s := fmt.Sprintf("apiGroups=%q resources=%q verbs=%q", r.APIGroups, r.Resources, r.Verbs)
+	if len(r.ResourceNames) > 0 {
+		s += fmt.Sprintf(" resourceNames=%q", r.ResourceNames)
+	}
+	if len(r.NonResourceURLs) > 0 {
+		s += fmt.Sprintf(" nonResourceURLs=%q", r.NonResourceURLs)
+	}
+	return s
+}
+
+func sortedGrants(m map[grant]bool) []grant {
+	out := make([]grant, 0, len(m))
+	for g := range m {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+func TestBindingsGrantOnlyWeftdItsOwnRoles(t *testing.T) {
+	sa := rbacv1.Subject{Kind: "ServiceAccount", Name: "weftd", Namespace: namespace}
+	var sacct corev1.ServiceAccount
+	one(t, "ServiceAccount", "weftd", &sacct)
+
+	var crb rbacv1.ClusterRoleBinding
+	one(t, "ClusterRoleBinding", "weftd-"+namespace, &crb)
+	var rb rbacv1.RoleBinding
+	one(t, "RoleBinding", "weftd", &rb)
+	tests := []struct {
+		name     string
+		roleRef  rbacv1.RoleRef
+		subjects []rbacv1.Subject
+		want     rbacv1.RoleRef
+	}{
+		{"ClusterRoleBinding", crb.RoleRef, crb.Subjects, rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "weftd-" + namespace}},
+		{"RoleBinding", rb.RoleRef, rb.Subjects, rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "weftd"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.roleRef != tt.want {
+				t.Errorf("roleRef %+v, want %+v (weftd's own role, never a built-in one)", tt.roleRef, tt.want)
+			}
+			if !slices.Equal(tt.subjects, []rbacv1.Subject{sa}) {
+				t.Errorf("subjects %+v, want only %+v", tt.subjects, sa)
+			}
+		})
+	}
+	// Only these two bindings: any other would grant someone something.
+	for _, o := range install(t) {
+		if (o.key.Kind == "ClusterRoleBinding" && o.key.Name != crb.Name) || (o.key.Kind == "RoleBinding" && o.key.Name != rb.Name) {
+			t.Errorf("unexpected binding %s", o.key)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Workload: Deployment, Services, PodDisruptionBudget.
+
+func weftdDeployment(t *testing.T) *appsv1.Deployment {
+	t.Helper()
+	var d appsv1.Deployment
+	one(t, "Deployment", "weftd", &d)
+	if len(d.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("Deployment weftd has %d containers, want 1", len(d.Spec.Template.Spec.Containers))
+	}
+	return &d
+}
+
+// weftdPorts are istiod's port numbers, by container port name.
+var weftdPorts = map[string]int32{
+	"grpc-xds":        15010,
+	"tls-xds":         15012,
+	"http-monitoring": 15014,
+	"https-webhooks":  15017,
+}
+
+func TestDeployment(t *testing.T) {
+	d := weftdDeployment(t)
+	pod := d.Spec.Template.Spec
+	c := pod.Containers[0]
+
+	checks := []struct {
+		name  string
+		check func() string // "" when fine, else what is wrong
+	}{
+		{"2 replicas", func() string {
+			if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
+				return fmt.Sprintf("replicas %v, want 2", ptrStr(d.Spec.Replicas))
+			}
+			return ""
+		}},
+		{"selector matches pod labels", func() string {
+			sel, err := metaSelector(d.Spec.Selector.MatchLabels)
+			if err != nil {
+				return err.Error()
+			}
+			if !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+				return fmt.Sprintf("selector %v does not match pod labels %v", sel, d.Spec.Template.Labels)
+			}
+			return ""
+		}},
+		{"image", func() string { return want("image", c.Image, "ghcr.io/weftmesh/weftd:latest") }},
+		{"service account", func() string { return want("serviceAccountName", pod.ServiceAccountName, "weftd") }},
+		{"Kubernetes mode args", func() string {
+			var missing []string
+			for _, a := range []string{"--xds-addr=:15010", "--debug-addr=:15014", "--namespace=$(POD_NAMESPACE)", "--leader-elect=true"} {
+				if !slices.Contains(c.Args, a) {
+					missing = append(missing, a)
+				}
+			}
+			for _, a := range c.Args {
+				// In-cluster config, not a kubeconfig or file mode.
+				if strings.HasPrefix(a, "--kubeconfig") || strings.HasPrefix(a, "--config-dir") {
+					missing = append(missing, "no "+a)
+				}
+			}
+			if len(missing) > 0 {
+				return fmt.Sprintf("args %q want %q", c.Args, missing)
+			}
+			return ""
+		}},
+		{"downward API env", func() string {
+			wantEnv := map[string]string{"POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace"}
+			for _, e := range c.Env {
+				if path, ok := wantEnv[e.Name]; ok && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == path {
+					delete(wantEnv, e.Name)
+				}
+			}
+			if len(wantEnv) > 0 {
+				return fmt.Sprintf("env lacks fieldRef variables %v", wantEnv)
+			}
+			return ""
+		}},
+		{"ports", func() string {
+			got := map[string]int32{}
+			for _, p := range c.Ports {
+				if errs := validation.IsValidPortName(p.Name); len(errs) > 0 {
+					return fmt.Sprintf("port name %q: %s", p.Name, strings.Join(errs, "; "))
+				}
+				got[p.Name] = p.ContainerPort
+			}
+			if !reflect.DeepEqual(got, weftdPorts) {
+				return fmt.Sprintf("container ports %v, want %v", got, weftdPorts)
+			}
+			return ""
+		}},
+		{"readiness probe GET /ready on 15014", func() string {
+			p := c.ReadinessProbe
+			if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/ready" || p.HTTPGet.Port.IntValue() != 15014 {
+				return fmt.Sprintf("readinessProbe %+v", p)
+			}
+			return ""
+		}},
+		{"liveness probe", func() string {
+			if c.LivenessProbe == nil {
+				return "no livenessProbe"
+			}
+			return ""
+		}},
+		{"resources", func() string {
+			r := c.Resources
+			if r.Requests.Cpu().IsZero() || r.Requests.Memory().IsZero() || r.Limits.Memory().IsZero() {
+				return fmt.Sprintf("resources %v: want cpu and memory requests and a memory limit", r)
+			}
+			return ""
+		}},
+		{"pod securityContext", func() string {
+			sc := pod.SecurityContext
+			if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+				return "pod securityContext.runAsNonRoot is not true"
+			}
+			if sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+				return "pod securityContext.seccompProfile is not RuntimeDefault"
+			}
+			return ""
+		}},
+		{"container securityContext", func() string {
+			sc := c.SecurityContext
+			switch {
+			case sc == nil:
+				return "no container securityContext"
+			case sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem:
+				return "readOnlyRootFilesystem is not true"
+			case sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation:
+				return "allowPrivilegeEscalation is not false"
+			case sc.Privileged != nil && *sc.Privileged:
+				return "privileged"
+			case sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}):
+				return "capabilities do not drop ALL"
+			case len(sc.Capabilities.Add) > 0:
+				return fmt.Sprintf("capabilities add %v", sc.Capabilities.Add)
+			case sc.RunAsUser != nil && *sc.RunAsUser == 0:
+				return "runAsUser 0"
+			}
+			return ""
+		}},
+		{"anti-affinity preferred by hostname", func() string {
+			a := pod.Affinity
+			if a == nil || a.PodAntiAffinity == nil {
+				return "no podAntiAffinity"
+			}
+			if len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
+				return "required anti-affinity would leave a replica pending on a one-node cluster"
+			}
+			for _, w := range a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+				term := w.PodAffinityTerm
+				if term.TopologyKey != corev1.LabelHostname || term.LabelSelector == nil {
+					continue
+				}
+				if sel, err := metaSelector(term.LabelSelector.MatchLabels); err == nil && sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+					return ""
+				}
+			}
+			return "no preferred anti-affinity term on kubernetes.io/hostname selecting weftd pods"
+		}},
+	}
+	for _, tt := range checks {
+		t.Run(tt.name, func(t *testing.T) {
+			if problem := tt.check(); problem != "" {
+				t.Errorf("Deployment weftd: %s", problem)
+			}
+		})
+	}
+}
+
+func TestServices(t *testing.T) {
+	d := weftdDeployment(t)
+	containerPorts := map[int32]bool{}
+	for _, p := range d.Spec.Template.Spec.Containers[0].Ports {
+		containerPorts[p.ContainerPort] = true
+	}
+	type port struct {
+		name         string
+		port, target int32
+	}
+	tests := []struct {
+		name  string
+		ports []port
+	}{
+		{"weftd", []port{{"grpc-xds", 15010, 15010}, {"https-dns", 15012, 15012}, {"http-monitoring", 15014, 15014}}},
+		{"weft-webhook", []port{{"https-webhook", 443, 15017}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var svc corev1.Service
+			one(t, "Service", tt.name, &svc)
+			var got []port
+			for _, p := range svc.Spec.Ports {
+				got = append(got, port{p.Name, p.Port, int32(p.TargetPort.IntValue())})
+				if p.TargetPort.IntValue() == 0 {
+					t.Errorf("port %s: targetPort %q must be a number so it cannot silently miss", p.Name, p.TargetPort.String())
+				} else if !containerPorts[int32(p.TargetPort.IntValue())] {
+					t.Errorf("port %s: targetPort %d is not a weftd container port", p.Name, p.TargetPort.IntValue())
+				}
+			}
+			if !slices.Equal(got, tt.ports) {
+				t.Errorf("ports %+v, want %+v", got, tt.ports)
+			}
+			sel, err := metaSelector(svc.Spec.Selector)
+			if err != nil || len(svc.Spec.Selector) == 0 || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+				t.Errorf("selector %v does not select weftd pods %v", svc.Spec.Selector, d.Spec.Template.Labels)
+			}
+		})
+	}
+}
+
+func TestPodDisruptionBudget(t *testing.T) {
+	d := weftdDeployment(t)
+	var pdb policyv1.PodDisruptionBudget
+	one(t, "PodDisruptionBudget", "weftd", &pdb)
+	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 1 {
+		t.Errorf("minAvailable %v, want 1", pdb.Spec.MinAvailable)
+	}
+	if pdb.Spec.Selector == nil {
+		t.Fatal("no selector")
+	}
+	sel, err := metaSelector(pdb.Spec.Selector.MatchLabels)
+	if err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+		t.Errorf("selector %v does not select weftd pods %v", pdb.Spec.Selector.MatchLabels, d.Spec.Template.Labels)
+	}
+}
+
+func metaSelector(m map[string]string) (labels.Selector, error) {
+	if len(m) == 0 {
+		return nil, fmt.Errorf("empty selector would select everything")
+	}
+	return labels.SelectorFromValidatedSet(labels.Set(m)), nil
+}
+
+func want(field, got, want string) string {
+	if got != want {
+		return fmt.Sprintf("%s %q, want %q", field, got, want)
+	}
+	return ""
+}
+
+func ptrStr(p *int32) string {
+	if p == nil {
+		return "unset"
+	}
+	return fmt.Sprint(*p)
+}
