@@ -27,7 +27,7 @@ func kubeMode(f *flags, opts *bootstrap.Options) error {
 	if err != nil {
 		return err
 	}
-	writer := kube.NewStatusWriter(src, opts.Logger)
+	writer := kube.NewStatusWriter(src, opts.Logger, f.podName)
 	opts.Source, opts.Status = src, writer
 	opts.Runners = append(opts.Runners, func(ctx context.Context) error {
 		writer.Run(ctx, statusResync)

@@ -30,6 +30,9 @@ type WeftdOptions struct {
 	ExtraArgs    []string      // appended to the standard flags
 	Env          []string      // added to the inherited environment
 	ReadyTimeout time.Duration // default 30s
+	// Kubeconfig switches weftd to Kubernetes mode against that cluster
+	// (no --config-dir; the config-dir helpers then have no effect).
+	Kubeconfig string
 }
 
 // Weftd is a running weftd subprocess.
@@ -109,8 +112,11 @@ func newWeftd(t testing.TB, opts WeftdOptions) (*Weftd, error) {
 
 // start launches the subprocess with its output streamed into the test log.
 func (w *Weftd) start(bin string, opts WeftdOptions) error {
-	args := append([]string{"--config-dir", w.ConfigDir, "--xds-addr", w.XDSAddr,
-		"--debug-addr", w.DebugAddr}, opts.ExtraArgs...)
+	args := []string{"--config-dir", w.ConfigDir}
+	if opts.Kubeconfig != "" {
+		args = []string{"--kubeconfig", opts.Kubeconfig}
+	}
+	args = append(append(args, "--xds-addr", w.XDSAddr, "--debug-addr", w.DebugAddr), opts.ExtraArgs...)
 	w.cmd = exec.Command(bin, args...)
 	w.cmd.Env = append(os.Environ(), opts.Env...)
 	w.cmd.SysProcAttr = childAttrs()

@@ -24,6 +24,9 @@ import (
 type StatusWriter struct {
 	src    *Source
 	log    *slog.Logger
+	// manager names this replica in managedFields, so one can tell which
+	// replica wrote a status.
+	manager string
 	leader atomic.Bool
 	wake   chan struct{}
 
@@ -32,10 +35,13 @@ type StatusWriter struct {
 	diags []mesh.Diagnostic
 }
 
-// NewStatusWriter writes status for resources src watches.
-func NewStatusWriter(src *Source, log *slog.Logger) *StatusWriter {
-	return &StatusWriter{src: src, log: log, wake: make(chan struct{}, 1)}
+// NewStatusWriter writes status for resources src watches, as identity.
+func NewStatusWriter(src *Source, log *slog.Logger, identity string) *StatusWriter {
+	return &StatusWriter{src: src, log: log, manager: FieldManager(identity), wake: make(chan struct{}, 1)}
 }
+
+// FieldManager is the managedFields manager of a replica's status writes.
+func FieldManager(identity string) string { return "weftd@" + identity }
 
 // Report records the latest errors and diagnostics; the writer catches up
 // in the background.
@@ -108,7 +114,7 @@ func (w *StatusWriter) write(ctx context.Context, o config.Resource, c metav1.Co
 	k := kindInfo(config.KeyOf(o).Kind)
 	u.SetAPIVersion(k.GVK.GroupVersion().String())
 	u.SetKind(k.Name)
-	_, err = w.src.dynamic.Resource(GVR(k)).Namespace(o.GetNamespace()).UpdateStatus(ctx, u, metav1.UpdateOptions{FieldManager: "weftd"})
+	_, err = w.src.dynamic.Resource(GVR(k)).Namespace(o.GetNamespace()).UpdateStatus(ctx, u, metav1.UpdateOptions{FieldManager: w.manager})
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
