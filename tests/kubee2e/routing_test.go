@@ -1,0 +1,127 @@
+package kubee2e
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weftmesh/weft/tests/grpcapp"
+)
+
+// kubectl apply of mesh policy changes live routing: 90/10, then 50/50
+// observed within a second, delete back to plain round-robin, and a pod
+// relabelled to another version moves to that subset.
+func TestKubectlApplyRouting(t *testing.T) {
+	env := sharedEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	ns := env.Namespace(t)
+	w := startWeftd(t, env, "--leader-elect=false")
+	apply(t, env, deploymentYAML(ns, "v1", 1)+"---\n"+deploymentYAML(ns, "v2", 1))
+	a := newApp(t, env, ns, w.XDSAddr, "10.244.1.")
+	v1, v2 := a.run(ctx, "v1", 1), a.run(ctx, "v2", 1)
+	apply(t, env, destinationRuleYAML(ns, "v1", "v2")+"---\n"+splitYAML(ns, "reviews", map[string]int{"v1": 90, "v2": 10}))
+	c := a.client(ctx, w.XDSAddr)
+
+	t.Run("90/10", func(t *testing.T) {
+		_, err := grpcapp.WaitFor(ctx, c, grpcapp.And(grpcapp.AllSucceed(), grpcapp.SeesAll(v1[0], v2[0])))
+		must(t, err)
+		res := c.Run(ctx, grpcapp.RunOptions{N: 2000, Concurrency: 8})
+		if got := 100 * share(res, v2); res.OK() != 2000 || math.Abs(got-10) > 2.5 {
+			t.Errorf("v2 share %.1f%% (%v), want 10%% ± 2.5 with no failures", got, res)
+		}
+	})
+	t.Run("50/50 within 1s", func(t *testing.T) {
+		apply(t, env, splitYAML(ns, "reviews", map[string]int{"v1": 50, "v2": 50}))
+		time.Sleep(time.Second)
+		res := c.Run(ctx, grpcapp.RunOptions{N: 1000, Concurrency: 8})
+		if got := 100 * share(res, v2); res.OK() != 1000 || math.Abs(got-50) > 5 {
+			t.Errorf("1s after kubectl apply: v2 share %.1f%% (%v), want 50%% ± 5", got, res)
+		}
+	})
+	t.Run("delete restores round-robin", func(t *testing.T) {
+		apply(t, env, splitYAML(ns, "reviews", map[string]int{"v1": 100}))
+		_, err := grpcapp.WaitFor(ctx, c, grpcapp.AllOn(v1[0]))
+		must(t, err)
+		kubectl(t, env, "delete", "virtualservice", "reviews", "-n", ns)
+		_, err = grpcapp.WaitFor(ctx, c, grpcapp.SeesAll(v1[0], v2[0]))
+		must(t, err)
+		res := c.Run(ctx, grpcapp.RunOptions{N: 1000, Concurrency: 8})
+		if got := 100 * share(res, v2); res.OK() != 1000 || math.Abs(got-50) > 5 {
+			t.Errorf("round-robin over 2 pods: v2 share %.1f%% (%v), want 50%% ± 5", got, res)
+		}
+	})
+	t.Run("relabelled pod changes subset", func(t *testing.T) {
+		apply(t, env, splitYAML(ns, "reviews", map[string]int{"v2": 100}))
+		_, err := grpcapp.WaitFor(ctx, c, grpcapp.AllOn(v2[0]))
+		must(t, err)
+		kubectl(t, env, "label", "pod", v1[0], "-n", ns, "version=v2", "--overwrite")
+		_, err = grpcapp.WaitFor(ctx, c, grpcapp.And(grpcapp.AllSucceed(), grpcapp.SeesAll(v1[0], v2[0])))
+		must(t, err)
+	})
+}
+
+// Scaling a Deployment from 2 to 5 ready pods puts the new pods in rotation.
+func TestScaleDeployment(t *testing.T) {
+	env := sharedEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	ns := env.Namespace(t)
+	w := startWeftd(t, env, "--leader-elect=false")
+	apply(t, env, deploymentYAML(ns, "v1", 2))
+	a := newApp(t, env, ns, w.XDSAddr, "10.244.2.")
+	first := a.run(ctx, "v1", 2)
+	c := a.client(ctx, w.XDSAddr)
+	_, err := grpcapp.WaitFor(ctx, c, grpcapp.And(grpcapp.AllSucceed(), grpcapp.SeesAll(first...)))
+	must(t, err)
+
+	kubectl(t, env, "scale", "deployment", "reviews-v1", "-n", ns, "--replicas=5")
+	all := a.run(ctx, "v1", 5)
+	if len(all) != 5 {
+		t.Fatalf("want 5 ready pods, got %v", all)
+	}
+	_, err = grpcapp.WaitFor(ctx, c, grpcapp.And(grpcapp.AllSucceed(), grpcapp.SeesAll(all...)))
+	must(t, err)
+}
+
+// weftd rides out an API server restart: traffic keeps its routing, and the
+// next change after the restart still converges.
+func TestAPIServerRestart(t *testing.T) {
+	env := sharedEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	ns := env.Namespace(t)
+	w := startWeftd(t, env, "--leader-elect=false")
+	apply(t, env, deploymentYAML(ns, "v1", 1)+"---\n"+deploymentYAML(ns, "v2", 1))
+	a := newApp(t, env, ns, w.XDSAddr, "10.244.3.")
+	v1, v2 := a.run(ctx, "v1", 1), a.run(ctx, "v2", 1)
+	apply(t, env, destinationRuleYAML(ns, "v1", "v2")+"---\n"+splitYAML(ns, "reviews", map[string]int{"v1": 100}))
+	c := a.client(ctx, w.XDSAddr)
+	_, err := grpcapp.WaitFor(ctx, c, grpcapp.AllOn(v1[0]))
+	must(t, err)
+
+	env.RestartAPIServer(t)
+	if res := c.Run(ctx, grpcapp.RunOptions{N: 200, Concurrency: 4}); res.ByBackend[v1[0]] != 200 {
+		t.Fatalf("after the API server restart routing changed or failed: %v", res)
+	}
+	apply(t, env, splitYAML(ns, "reviews", map[string]int{"v2": 100}))
+	_, err = grpcapp.WaitFor(ctx, c, grpcapp.AllOn(v2[0]))
+	must(t, err)
+	select {
+	case <-w.Exited():
+		t.Fatal("weftd exited during the API server restart")
+	default:
+	}
+	if strings.Contains(w.Logs(), "level=ERROR msg=\"config source") {
+		t.Error("weftd's config source failed during the restart")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
