@@ -85,3 +85,27 @@ func names(rs []*mesh.HTTPRoute) []string {
 	}
 	return out
 }
+
+// The pod's labels and service account outrank the proxy's own metadata;
+// without a known pod the metadata stays.
+func TestWithWorkload(t *testing.T) {
+	w := mesh.NewWorkloads([]*mesh.Workload{
+		{Name: "reviews-v1-abc", Namespace: "shop", IP: "10.1.2.3", Labels: map[string]string{"version": "v1"}, ServiceAccount: "reviews"},
+	})
+	claimed := &Proxy{ID: "x", Pod: "reviews-v1-abc", Namespace: "shop", IP: "10.1.2.3", Labels: map[string]string{"version": "v2"}, ServiceAccount: "admin"}
+	got := claimed.WithWorkload(w)
+	if got.Labels["version"] != "v1" || got.ServiceAccount != "reviews" {
+		t.Fatalf("pod identity not applied: %+v", got)
+	}
+	if claimed.Labels["version"] != "v2" {
+		t.Fatal("WithWorkload modified the original proxy")
+	}
+	byIP := (&Proxy{Namespace: "other", IP: "10.1.2.3"}).WithWorkload(w)
+	if byIP.Namespace != "shop" || byIP.Labels["version"] != "v1" {
+		t.Fatalf("lookup by IP failed: %+v", byIP)
+	}
+	unknown := &Proxy{Namespace: "shop", Pod: "ghost", IP: "10.9.9.9", Labels: map[string]string{"a": "b"}}
+	if got := unknown.WithWorkload(w); got != unknown {
+		t.Fatalf("unknown pod changed the proxy: %+v", got)
+	}
+}
