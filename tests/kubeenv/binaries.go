@@ -156,7 +156,11 @@ func runBuildScript(budget time.Duration) error {
 	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
 	fmt.Fprintf(os.Stderr, "kubeenv: building Kubernetes binaries with %s (cold build ~10 min)\n", script)
-	if err := cmd.Run(); err != nil {
+	err = startCmd(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("timed out after %s: %w", budget, err)
 		}

@@ -20,6 +20,10 @@ const (
 	// network namespace, so the child can check that it is in a new one
 	// before it touches lo.
 	netnsEnv = "WEFT_KUBEENV_NETNS"
+	// setupFailedCode is the child's exit code when it cannot set up lo, so
+	// the parent falls back as if no namespace could be made. Test binaries
+	// exit 0, 1 or 2 otherwise.
+	setupFailedCode = 86
 )
 
 // privateNet records whether this test binary runs inside the namespace, or
@@ -44,8 +48,8 @@ var privateNet = struct {
 func InPrivateNetwork(m *testing.M) int {
 	if parent := os.Getenv(netnsEnv); parent != "" {
 		if err := setUpInside(parent); err != nil {
-			fmt.Fprintln(os.Stderr, "kubeenv: FAIL: set up private network namespace:", err)
-			return 1
+			fmt.Fprintln(os.Stderr, "kubeenv: set up private network namespace:", err)
+			return setupFailedCode
 		}
 		privateNet.inside, privateNet.reason = true, ""
 		return RunMain(m)

@@ -31,11 +31,15 @@ func reexecInNewNetns() (int, error) {
 		cmd.Env = append(os.Environ(), netnsEnv+"="+parentNS)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		cmd.SysProcAttr = attrs
-		if err := cmd.Start(); err != nil {
+		if err := startCmd(cmd); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		return waitForwardingSignals(cmd), nil
+		code := waitForwardingSignals(cmd)
+		if code == setupFailedCode {
+			return 0, errors.New("the child could not set up lo in its network namespace (see its message above)")
+		}
+		return code, nil
 	}
 	return 0, fmt.Errorf("cannot create a network namespace (needs root, or unprivileged user namespaces): %w", errors.Join(errs...))
 }

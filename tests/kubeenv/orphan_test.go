@@ -48,7 +48,7 @@ func TestNoOrphansWhenTestBinaryDies(t *testing.T) {
 	helper.SysProcAttr = childAttrs()
 	out := &strings.Builder{}
 	helper.Stdout, helper.Stderr = out, out
-	if err := helper.Start(); err != nil {
+	if err := startCmd(helper); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})

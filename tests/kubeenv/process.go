@@ -35,7 +35,7 @@ func startProcess(name, bin string, args []string, logPath string) (*process, er
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = childAttrs()
-	if err := cmd.Start(); err != nil {
+	if err := startCmd(cmd); err != nil {
 		log.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}

@@ -3,6 +3,7 @@ package kubeenv
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ var shared struct {
 	err  error
 	dir  string
 	used bool
+	opts Options
 }
 
 // Shared returns the test binary's shared Env, starting it on the first call
@@ -27,9 +29,12 @@ var shared struct {
 func Shared(t testing.TB, opts Options) *Env {
 	t.Helper()
 	bins := Binaries(t)
-	env, err := sharedEnv(bins, opts)
+	env, first, err := sharedEnv(bins, opts)
 	if err != nil {
 		t.Fatalf("kubeenv: shared control plane: %v", err)
+	}
+	if !reflect.DeepEqual(opts, first) {
+		t.Logf("kubeenv: the shared control plane was started with %+v; ignoring %+v", first, opts)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -39,19 +44,20 @@ func Shared(t testing.TB, opts Options) *Env {
 	return env
 }
 
-// sharedEnv starts the shared Env once; a failed start is not retried.
-func sharedEnv(bins Bins, opts Options) (*Env, error) {
+// sharedEnv starts the shared Env once, and returns it with the options of
+// the first call; a failed start is not retried.
+func sharedEnv(bins Bins, opts Options) (*Env, Options, error) {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.used {
-		return shared.env, shared.err
+		return shared.env, shared.opts, shared.err
 	}
-	shared.used = true
+	shared.used, shared.opts = true, opts
 	if opts.LogDir == "" {
 		dir, err := sharedLogDir()
 		if err != nil {
 			shared.err = err
-			return nil, err
+			return nil, shared.opts, err
 		}
 		shared.dir, opts.LogDir = dir, dir
 	}
@@ -59,7 +65,7 @@ func sharedEnv(bins Bins, opts Options) (*Env, error) {
 	if shared.err == nil {
 		fmt.Fprintf(os.Stderr, "kubeenv: shared control plane at %s ready in %s\n", shared.env.Server, shared.env.StartDuration.Round(time.Millisecond))
 	}
-	return shared.env, shared.err
+	return shared.env, shared.opts, shared.err
 }
 
 func sharedLogDir() (string, error) {
