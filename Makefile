@@ -23,9 +23,10 @@ test: verify-generated
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 
-## generate: API version copies, deepcopy, CRDs
+## generate: API version copies, deepcopy, CRDs, then install.yaml and the chart's CRDs
 generate:
 	hack/generate.sh
+	hack/render-install.sh
 
 verify-generated:
 	hack/verify-generated.sh
