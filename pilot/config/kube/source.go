@@ -13,7 +13,6 @@ import (
 
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
@@ -38,7 +37,8 @@ type Source struct {
 	log       *slog.Logger
 	dynamic   dynamic.Interface
 	discovery discovery.DiscoveryInterface
-	informers map[string]cache.SharedIndexInformer // by kind; written only before synced is set
+	informers map[string]cache.SharedIndexInformer   // by kind; written only before synced is set
+	resources map[string]schema.GroupVersionResource // by kind, as discovery reported
 	synced    atomic.Bool
 
 	mu       sync.Mutex
@@ -64,7 +64,7 @@ func New(opts Options) (*Source, error) {
 		return nil, fmt.Errorf("kubernetes discovery: %w", err)
 	}
 	return &Source{opts: opts, log: opts.Logger, dynamic: dyn, discovery: disc,
-		informers: map[string]cache.SharedIndexInformer{}, logged: map[string]bool{}}, nil
+		informers: map[string]cache.SharedIndexInformer{}, resources: map[string]schema.GroupVersionResource{}, logged: map[string]bool{}}, nil
 }
 
 // Dynamic returns the client the source uses, for writers such as status.
@@ -75,12 +75,6 @@ func (s *Source) Errors() []*config.Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.errs
-}
-
-// GVR maps a kind to the API resource the source watches.
-func GVR(k config.KindInfo) schema.GroupVersionResource {
-	gvr, _ := meta.UnsafeGuessKindToResource(k.GVK)
-	return gvr
 }
 
 // Run starts the informers, waits for their caches, and calls onChange

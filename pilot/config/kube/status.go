@@ -22,13 +22,13 @@ import (
 // StatusWriter writes Accepted conditions; only the elected leader writes,
 // so replicas never fight over status.
 type StatusWriter struct {
-	src    *Source
-	log    *slog.Logger
+	src *Source
+	log *slog.Logger
 	// manager names this replica in managedFields, so one can tell which
 	// replica wrote a status.
 	manager string
-	leader atomic.Bool
-	wake   chan struct{}
+	leader  atomic.Bool
+	wake    chan struct{}
 
 	mu    sync.Mutex
 	errs  []*config.Error
@@ -114,7 +114,7 @@ func (w *StatusWriter) write(ctx context.Context, o config.Resource, c metav1.Co
 	k := kindInfo(config.KeyOf(o).Kind)
 	u.SetAPIVersion(k.GVK.GroupVersion().String())
 	u.SetKind(k.Name)
-	_, err = w.src.dynamic.Resource(GVR(k)).Namespace(o.GetNamespace()).UpdateStatus(ctx, u, metav1.UpdateOptions{FieldManager: w.manager})
+	_, err = w.src.dynamic.Resource(w.src.resources[k.Name]).Namespace(o.GetNamespace()).UpdateStatus(ctx, u, metav1.UpdateOptions{FieldManager: w.manager})
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}

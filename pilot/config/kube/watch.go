@@ -3,57 +3,68 @@ package kube
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/weftmesh/weft/pilot/config"
 )
 
-// servedKinds returns the kinds the API server serves. Missing mesh CRDs
-// are reported, not fatal: weftd still serves services without policy.
-func (s *Source) servedKinds() ([]config.KindInfo, error) {
-	var out []config.KindInfo
+// servedKinds returns the kinds the API server serves, with the resource
+// it serves each as. Missing mesh CRDs are reported, not fatal: weftd still
+// serves services without policy.
+func (s *Source) servedKinds() ([]servedKind, error) {
+	var out []servedKind
 	for _, k := range config.KindInfos() {
-		ok, err := s.served(k)
+		resource, err := s.served(k)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
+		if resource == "" {
 			s.log.Warn("kind not served by the API server; install the CRDs (manifests/crds) and restart weftd to use it",
 				"kind", k.Name, "apiVersion", k.GVK.GroupVersion().String())
 			continue
 		}
-		out = append(out, k)
+		out = append(out, servedKind{KindInfo: k, gvr: k.GVK.GroupVersion().WithResource(resource)})
 	}
 	return out, nil
 }
 
-func (s *Source) served(k config.KindInfo) (bool, error) {
+// servedKind is a kind with the API resource serving it.
+type servedKind struct {
+	config.KindInfo
+	gvr schema.GroupVersionResource
+}
+
+// served returns the plural resource name serving k, or "" if none does;
+// plurals come from discovery because guessing gets some wrong.
+func (s *Source) served(k config.KindInfo) (string, error) {
 	list, err := s.discovery.ServerResourcesForGroupVersion(k.GVK.GroupVersion().String())
 	if apierrors.IsNotFound(err) {
-		return false, nil
+		return "", nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("discovering %s: %w", k.GVK.GroupVersion(), err)
+		return "", fmt.Errorf("discovering %s: %w", k.GVK.GroupVersion(), err)
 	}
 	for _, r := range list.APIResources {
-		if r.Kind == k.Name {
-			return true, nil
+		if r.Kind == k.Name && !strings.Contains(r.Name, "/") {
+			return r.Name, nil
 		}
 	}
-	return false, nil
+	return "", nil
 }
 
 // watch adds an informer for one kind whose store holds typed objects:
 // converting once per event keeps snapshot rebuilds cheap.
-func (s *Source) watch(f dynamicinformer.DynamicSharedInformerFactory, k config.KindInfo, changed chan<- struct{}) error {
-	inf := f.ForResource(GVR(k)).Informer()
-	if err := inf.SetTransform(typed(k)); err != nil {
+func (s *Source) watch(f dynamicinformer.DynamicSharedInformerFactory, k servedKind, changed chan<- struct{}) error {
+	inf := f.ForResource(k.gvr).Informer()
+	if err := inf.SetTransform(typed(k.KindInfo)); err != nil {
 		return fmt.Errorf("%s informer: %w", k.Name, err)
 	}
 	notify := func() {
@@ -71,6 +82,7 @@ func (s *Source) watch(f dynamicinformer.DynamicSharedInformerFactory, k config.
 		return fmt.Errorf("%s informer: %w", k.Name, err)
 	}
 	s.informers[k.Name] = inf
+	s.resources[k.Name] = k.gvr
 	return nil
 }
 
