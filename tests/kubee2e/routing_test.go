@@ -26,7 +26,9 @@ func TestKubectlApplyRouting(t *testing.T) {
 	c := a.client(ctx, w.XDSAddr)
 
 	t.Run("90/10", func(t *testing.T) {
-		_, err := grpcapp.WaitFor(ctx, c, grpcapp.And(grpcapp.AllSucceed(), grpcapp.SeesAll(v1[0], v2[0])))
+		// Until the VirtualService arrives the client round-robins (50%).
+		_, err := grpcapp.WaitForWith(ctx, c, grpcapp.And(grpcapp.AllSucceed(), shareBetween(v2, 0.01, 0.25)),
+			grpcapp.WaitOptions{Batch: grpcapp.RunOptions{N: 200, Concurrency: 8}})
 		must(t, err)
 		res := c.Run(ctx, grpcapp.RunOptions{N: 2000, Concurrency: 8})
 		if got := 100 * share(res, v2); res.OK() != 2000 || math.Abs(got-10) > 2.5 {
@@ -116,6 +118,14 @@ func TestAPIServerRestart(t *testing.T) {
 	}
 	if strings.Contains(w.Logs(), "level=ERROR msg=\"config source") {
 		t.Error("weftd's config source failed during the restart")
+	}
+}
+
+// shareBetween holds when the pods' share of a sample is within [lo, hi].
+func shareBetween(pods []string, lo, hi float64) grpcapp.Predicate {
+	return func(r grpcapp.Result) bool {
+		s := share(r, pods)
+		return s >= lo && s <= hi
 	}
 }
 

@@ -24,6 +24,11 @@ func warmRoute(vh *mesh.VirtualHost, m *mesh.Mesh, opts build.Options) *routev3.
 	if len(names) < 2 {
 		return nil // a single cluster is already referenced by the routes
 	}
+	return WarmRoute(names)
+}
+
+// WarmRoute references the named clusters from a route no RPC matches.
+func WarmRoute(names []string) *routev3.Route {
 	wc := &routev3.WeightedCluster{}
 	for _, n := range names {
 		wc.Clusters = append(wc.Clusters, &routev3.WeightedCluster_ClusterWeight{Name: n, Weight: wrapperspb.UInt32(1)})

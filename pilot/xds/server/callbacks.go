@@ -6,6 +6,7 @@ import (
 	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
@@ -37,11 +38,22 @@ func (s *Server) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) erro
 		return err
 	}
 	s.recordAck(ps, req.GetTypeUrl(), req.GetVersionInfo(), req.GetErrorDetail().GetMessage(), req.GetResponseNonce() != "")
-	added := false
-	if req.GetTypeUrl() == resource.ListenerType {
-		added = ps.addListeners(req.GetResourceNames())
+	return s.afterRequest(ps, isNew, req.GetTypeUrl(), req.GetResourceNames(), req.GetResponseNonce(), req.GetErrorDetail() == nil)
+}
+
+// afterRequest pushes a proxy's config when it is new, asks for a listener
+// it did not ask for before, or acknowledges endpoints a warming step waits for.
+func (s *Server) afterRequest(ps *proxyState, isNew bool, typeURL string, names []string, nonce string, ok bool) error {
+	push := isNew
+	switch typeURL {
+	case resource.ListenerType:
+		push = ps.addListeners(names) || push
+	case resource.EndpointType:
+		if nonce != "" && ok {
+			push = ps.recordEDSAck(nonce) || push
+		}
 	}
-	if isNew || added {
+	if push {
 		s.push(ps)
 	}
 	return nil
@@ -56,22 +68,37 @@ func (s *Server) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryReq
 	if req.GetResponseNonce() != "" {
 		s.recordAck(ps, req.GetTypeUrl(), ps.sentVersion(req.GetTypeUrl()), req.GetErrorDetail().GetMessage(), true)
 	}
-	added := false
-	if req.GetTypeUrl() == resource.ListenerType {
-		added = ps.addListeners(req.GetResourceNamesSubscribe())
-	}
-	if isNew || added {
-		s.push(ps)
-	}
-	return nil
+	return s.afterRequest(ps, isNew, req.GetTypeUrl(), req.GetResourceNamesSubscribe(), req.GetResponseNonce(), req.GetErrorDetail() == nil)
 }
 
 func (s *Server) OnStreamResponse(_ context.Context, id int64, _ *discovery.DiscoveryRequest, resp *discovery.DiscoveryResponse) {
-	s.recordSent(id, resp.GetTypeUrl(), resp.GetVersionInfo())
+	ps := s.recordSent(id, resp.GetTypeUrl(), resp.GetVersionInfo())
+	if ps != nil && resp.GetTypeUrl() == resource.EndpointType {
+		ps.recordEDSSent(resp.GetNonce(), endpointNames(resp))
+	}
 }
 
 func (s *Server) OnStreamDeltaResponse(id int64, _ *discovery.DeltaDiscoveryRequest, resp *discovery.DeltaDiscoveryResponse) {
-	s.recordSent(id, resp.GetTypeUrl(), resp.GetSystemVersionInfo())
+	ps := s.recordSent(id, resp.GetTypeUrl(), resp.GetSystemVersionInfo())
+	if ps != nil && resp.GetTypeUrl() == resource.EndpointType {
+		names := make([]string, 0, len(resp.GetResources()))
+		for _, r := range resp.GetResources() {
+			names = append(names, r.GetName())
+		}
+		ps.recordEDSSent(resp.GetNonce(), names)
+	}
+}
+
+// endpointNames reads the cluster names of a SotW EDS response.
+func endpointNames(resp *discovery.DiscoveryResponse) []string {
+	names := make([]string, 0, len(resp.GetResources()))
+	for _, a := range resp.GetResources() {
+		var cla endpointv3.ClusterLoadAssignment
+		if a.UnmarshalTo(&cla) == nil {
+			names = append(names, cla.GetClusterName())
+		}
+	}
+	return names
 }
 
 // attach finds or creates the proxy for a stream.
@@ -150,17 +177,18 @@ func (ps *proxyState) sentVersion(typeURL string) string {
 	return ps.status(typeURL).Sent
 }
 
-func (s *Server) recordSent(id int64, typeURL, version string) {
+func (s *Server) recordSent(id int64, typeURL, version string) *proxyState {
 	s.mu.Lock()
 	st, ok := s.streams[id]
 	s.mu.Unlock()
 	if !ok {
-		return
+		return nil
 	}
 	st.proxy.mu.Lock()
 	st.proxy.status(typeURL).Sent = version
 	st.proxy.mu.Unlock()
 	s.metrics.pushes.WithLabelValues(shortType(typeURL)).Inc()
+	return st.proxy
 }
 
 // recordAck interprets a request that answers a response: with an error

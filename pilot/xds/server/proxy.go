@@ -30,7 +30,16 @@ type proxyState struct {
 	nacks     int
 	lastNack  *Nack
 	degraded  map[string]bool
-	resources xds.Resources
+	resources xds.Resources // as last sent
+
+	// Make-before-break state (see warm.go): final is the last config sent
+	// without a warming step; edsSent maps response nonces to the cluster
+	// names in that EDS response; edsAcked are clusters the proxy has
+	// acknowledged endpoints for.
+	final        xds.Resources
+	edsSent      map[string][]string
+	edsAcked     map[string]bool
+	warmingSince time.Time
 }
 
 // typeStatus tracks the versions sent and acknowledged for one type.
@@ -49,7 +58,8 @@ type Nack struct {
 }
 
 func newProxyState(p *xds.Proxy) *proxyState {
-	return &proxyState{proxy: p, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{}}
+	return &proxyState{proxy: p, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
+		edsSent: map[string][]string{}, edsAcked: map[string]bool{}}
 }
 
 func (ps *proxyState) listenerNames() []string {
@@ -81,15 +91,33 @@ func (s *Server) push(ps *proxyState) {
 		s.metrics.generateErrors.Inc()
 		return
 	}
-	snap := snapshotOf(res)
-	if err := s.cache.SetSnapshot(context.Background(), ps.proxy.ID, snap); err != nil {
+	final := true
+	if step := ps.warmingStep(res, time.Now()); step != nil {
+		res, final = step, false
+		time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.push(ps) })
+	}
+	if !s.stillConnected(ps) {
+		return
+	}
+	if err := s.cache.SetSnapshot(context.Background(), ps.proxy.ID, snapshotOf(res)); err != nil {
 		s.log.Error("set snapshot", "proxy", ps.proxy.ID, "err", err)
 		return
 	}
 	ps.mu.Lock()
 	ps.resources = res
+	if final {
+		ps.final = res
+	}
 	ps.mu.Unlock()
 	s.metrics.generateSeconds.Observe(time.Since(start).Seconds())
+}
+
+// stillConnected guards pushes from timers against proxies that left:
+// setting their snapshot would recreate cache state nobody clears.
+func (s *Server) stillConnected(ps *proxyState) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proxies[ps.proxy.ID] == ps
 }
 
 func (s *Server) generate(ps *proxyState, m *mesh.Mesh) (xds.Resources, build.Degradations) {

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"sort"
+	"time"
+
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/grpcgen"
+)
+
+// warmTimeout bounds how long new routes wait for their clusters to warm.
+const warmTimeout = 3 * time.Second
+
+// Make-before-break for proxyless clients: grpc-go builds a cluster's
+// balancer only once a route references it, and an RPC routed to a cluster
+// whose balancer does not exist yet fails ("unknown cluster selected").
+// So when new routes reference clusters the client has not yet received
+// endpoints for, weft first sends the client's current routes plus a route
+// no RPC matches that references the new clusters, and sends the new routes
+// once the client has acknowledged endpoints for them.
+
+// coldClusters are clusters res routes to that the client has not yet
+// acknowledged endpoints for.
+func (ps *proxyState) coldClusters(res xds.Resources) []string {
+	var cold []string
+	for c := range referencedClusters(res) {
+		if !ps.edsAcked[c] {
+			cold = append(cold, c)
+		}
+	}
+	sort.Strings(cold)
+	return cold
+}
+
+// warmingStep returns the intermediate resources for a proxyless proxy, or
+// nil when res can be sent as it is.
+func (ps *proxyState) warmingStep(res xds.Resources, now time.Time) xds.Resources {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.proxy.Kind != xds.KindProxyless || ps.final == nil {
+		return nil // a first config has no in-flight RPCs to break
+	}
+	cold := ps.coldClusters(res)
+	if len(cold) == 0 {
+		ps.warmingSince = time.Time{}
+		return nil
+	}
+	if ps.warmingSince.IsZero() {
+		ps.warmingSince = now
+	}
+	if now.Sub(ps.warmingSince) > warmTimeout {
+		ps.warmingSince = time.Time{}
+		return nil // give up waiting rather than hold config back forever
+	}
+	return withPreviousRoutes(res, ps.final, cold)
+}
+
+// withPreviousRoutes is res with each route configuration the client
+// already has replaced by that old one plus a warm route to cold.
+func withPreviousRoutes(res, prev xds.Resources, cold []string) xds.Resources {
+	out := xds.Resources{}
+	for t, byName := range res {
+		for _, r := range byName {
+			out.Add(t, r)
+		}
+	}
+	for name, old := range prev[resource.RouteType] {
+		rc := proto.Clone(old).(*routev3.RouteConfiguration)
+		if len(rc.VirtualHosts) > 0 {
+			vh := rc.VirtualHosts[0]
+			vh.Routes = append(vh.Routes, grpcgen.WarmRoute(cold))
+		}
+		out[resource.RouteType][name] = rc
+	}
+	return out
+}
+
+// referencedClusters lists the clusters any route of res sends to.
+func referencedClusters(res xds.Resources) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range res[resource.RouteType] {
+		addRouteClusters(out, r)
+	}
+	return out
+}
+
+func addRouteClusters(out map[string]bool, r types.Resource) {
+	rc, ok := r.(*routev3.RouteConfiguration)
+	if !ok {
+		return
+	}
+	for _, vh := range rc.VirtualHosts {
+		for _, route := range vh.Routes {
+			a := route.GetRoute()
+			if c := a.GetCluster(); c != "" {
+				out[c] = true
+			}
+			for _, wc := range a.GetWeightedClusters().GetClusters() {
+				out[wc.Name] = true
+			}
+		}
+	}
+}
+
+// recordEDSSent remembers which clusters an EDS response carried.
+func (ps *proxyState) recordEDSSent(nonce string, names []string) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if len(ps.edsSent) > 16 {
+		clear(ps.edsSent) // a client acknowledges recent nonces only
+	}
+	ps.edsSent[nonce] = names
+}
+
+// recordEDSAck marks the clusters of an acknowledged EDS response as warm
+// and reports whether a warming step is waiting for them.
+func (ps *proxyState) recordEDSAck(nonce string) bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for _, n := range ps.edsSent[nonce] {
+		ps.edsAcked[n] = true
+	}
+	return !ps.warmingSince.IsZero()
+}
