@@ -5,7 +5,7 @@ TOOL      := $(GO) tool -modfile=tools/go.mod
 PKGS      := ./...
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all build test test-unit generate verify-generated lint run bench fuzz clean
+.PHONY: all build kube-binaries test test-unit generate verify-generated lint run bench fuzz clean
 
 all: build
 
@@ -18,10 +18,15 @@ run: build
 	$(GO) build -o $(BIN)/weft-demo ./samples/demo
 	$(BIN)/weft-demo --weftd $(BIN)/weftd --config-dir samples/config
 
-## test: generated files fresh, vet, then every test (unit, golden, e2e)
-test: verify-generated
+## test: generated files fresh, vet, then every test (unit, golden, e2e, Kubernetes e2e)
+test: verify-generated kube-binaries
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+## kube-binaries: kube-apiserver, kube-controller-manager, kubectl and etcd for the Kubernetes
+## tests, built from source once and cached outside the repo (~10 min cold on 2 cores)
+kube-binaries:
+	hack/kubebin/build.sh
 
 ## generate: API version copies, deepcopy, CRDs, then install.yaml and the chart's CRDs
 generate:
