@@ -125,6 +125,9 @@ func (e *Env) apiServerArgs(port int) []string {
 		// The "kubernetes" Service's endpoints would be the advertise
 		// address, which EndpointSlice validation rejects on loopback.
 		"--endpoint-reconciler-type=none",
+		// Close watches on SIGTERM instead of waiting for the whole
+		// request timeout (60 s) for watchers such as the controller-manager.
+		"--shutdown-watch-termination-grace-period=2s",
 		// Start-up speed: no priority-and-fairness bootstrap, no profiling.
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
