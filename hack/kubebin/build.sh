@@ -63,6 +63,8 @@ build() {
 	shift 3
 	for kv in "$@"; do names+=("${kv%%=*}"); pkgs+=("${kv#*=}"); done
 	mkdir -p "$dest"
+	# Leftovers of a build that was killed outright (we hold the lock).
+	rm -rf "$dest"/.build.*
 	tmp="$(mktemp -d "$dest/.build.XXXXXX")"
 	trap 'rm -rf "$tmp"' EXIT
 	start=$SECONDS
