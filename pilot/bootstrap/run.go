@@ -75,15 +75,40 @@ func Run(ctx context.Context, o Options) error {
 	}
 	o.Logger.Info("weftd serving", "xds", xdsLis.Addr().String(), "debug", debugLis.Addr().String())
 
-	errc := make(chan error, 3+len(o.Runners))
-	for _, r := range o.Runners {
-		go func() { errc <- r(ctx) }()
+	tasks := append([]func(context.Context) error{
+		func(ctx context.Context) error { return serveXDS(ctx, xdsLis, xdsServer) },
+		func(ctx context.Context) error { return serveDebug(ctx, debugLis, debug.Handler(xdsServer, reg)) },
+		func(ctx context.Context) error { return runPipeline(ctx, o, xdsServer) },
+	}, o.Runners...)
+	return runAll(ctx, cancel, tasks, o.Logger)
+}
+
+// shutdownGrace bounds how long weftd waits for tasks after the first one
+// ends, so the leader can release its Lease and a peer takes over at once.
+const shutdownGrace = 5 * time.Second
+
+// runAll runs tasks until one ends, then cancels the rest and waits for
+// them (bounded), returning the first error.
+func runAll(ctx context.Context, cancel context.CancelFunc, tasks []func(context.Context) error, log *slog.Logger) error {
+	errc := make(chan error, len(tasks))
+	for _, task := range tasks {
+		go func() { errc <- task(ctx) }()
 	}
-	go func() { errc <- serveXDS(ctx, xdsLis, xdsServer) }()
-	go func() { errc <- serveDebug(ctx, debugLis, debug.Handler(xdsServer, reg)) }()
-	go func() { errc <- runPipeline(ctx, o, xdsServer) }()
-	err = <-errc
+	first := <-errc
 	cancel()
+	deadline := time.After(shutdownGrace)
+	for range len(tasks) - 1 {
+		select {
+		case <-errc:
+		case <-deadline:
+			log.Warn("shutdown: tasks still running after grace period", "grace", shutdownGrace)
+			return ignoreCanceled(first)
+		}
+	}
+	return ignoreCanceled(first)
+}
+
+func ignoreCanceled(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,10 +87,8 @@ spec:
 // splitYAML is a VirtualService weighting subsets, e.g. {"v1": 90, "v2": 10}.
 func splitYAML(ns, name string, weights map[string]int) string {
 	var b strings.Builder
-	for _, s := range []string{"v1", "v2", "v3"} {
-		if w, ok := weights[s]; ok {
-			fmt.Fprintf(&b, "    - {destination: {host: reviews, subset: %s}, weight: %d}\n", s, w)
-		}
+	for _, s := range slices.Sorted(maps.Keys(weights)) {
+		fmt.Fprintf(&b, "    - {destination: {host: reviews, subset: %s}, weight: %d}\n", s, weights[s])
 	}
 	return fmt.Sprintf(`apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -198,7 +198,7 @@ type statusView struct {
 func getStatus(t *testing.T, env *kubeenv.Env, kind, ns, name string) statusView {
 	t.Helper()
 	var v statusView
-	if err := json.Unmarshal([]byte(kubectl(t, env, "get", kind, name, "-n", ns, "-o", "json")), &v); err != nil {
+	if err := json.Unmarshal([]byte(kubectl(t, env, "get", kind, name, "-n", ns, "-o", "json", "--show-managed-fields")), &v); err != nil {
 		t.Fatal(err)
 	}
 	return v

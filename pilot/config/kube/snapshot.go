@@ -18,6 +18,9 @@ func (s *Source) publish(onChange func(*config.Snapshot)) {
 	s.accepted, s.errs = accepted, errs
 	s.logNewErrors(errs)
 	s.mu.Unlock()
+	if hook := s.onPublish.Load(); hook != nil {
+		(*hook)()
+	}
 	if prev != nil && prev.Equal(accepted) {
 		return
 	}

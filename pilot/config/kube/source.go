@@ -41,6 +41,9 @@ type Source struct {
 	resources map[string]schema.GroupVersionResource // by kind, as discovery reported
 	synced    atomic.Bool
 
+	// onPublish, if set, is called after every rebuild (status writing).
+	onPublish atomic.Pointer[func()]
+
 	mu       sync.Mutex
 	accepted *config.Snapshot
 	errs     []*config.Error

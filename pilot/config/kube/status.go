@@ -31,23 +31,28 @@ type StatusWriter struct {
 	wake    chan struct{}
 
 	mu    sync.Mutex
-	errs  []*config.Error
 	diags []mesh.Diagnostic
 }
 
 // NewStatusWriter writes status for resources src watches, as identity.
+// The source wakes it whenever its errors may have changed: a rejected new
+// resource changes no accepted config, so no translation would report it.
 func NewStatusWriter(src *Source, log *slog.Logger, identity string) *StatusWriter {
-	return &StatusWriter{src: src, log: log, manager: FieldManager(identity), wake: make(chan struct{}, 1)}
+	w := &StatusWriter{src: src, log: log, manager: FieldManager(identity), wake: make(chan struct{}, 1)}
+	poke := w.poke
+	src.onPublish.Store(&poke)
+	return w
 }
 
 // FieldManager is the managedFields manager of a replica's status writes.
 func FieldManager(identity string) string { return "weftd@" + identity }
 
-// Report records the latest errors and diagnostics; the writer catches up
-// in the background.
-func (w *StatusWriter) Report(errs []*config.Error, diags []mesh.Diagnostic) {
+// Report records the latest translation diagnostics; the writer catches up
+// in the background. Errors are read from the source itself, which is
+// newer than any translation.
+func (w *StatusWriter) Report(_ []*config.Error, diags []mesh.Diagnostic) {
 	w.mu.Lock()
-	w.errs, w.diags = errs, diags
+	w.diags = diags
 	w.mu.Unlock()
 	w.poke()
 }
@@ -85,8 +90,9 @@ func (w *StatusWriter) Run(ctx context.Context, resync time.Duration) {
 
 func (w *StatusWriter) sync(ctx context.Context) {
 	w.mu.Lock()
-	errs, diags := w.errs, w.diags
+	diags := w.diags
 	w.mu.Unlock()
+	errs := w.src.Errors()
 	objs := w.src.statusObjects()
 	desired := DesiredConditions(objs, errs, diags)
 	for _, o := range objs {
