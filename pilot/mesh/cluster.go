@@ -53,12 +53,45 @@ type OutlierDetection struct {
 	SplitExternalLocalErr bool
 }
 
+// TLSMode is a DestinationRule's client TLS mode as weft acts on it.
+type TLSMode int
+
+const (
+	// TLSAuto: mutual TLS to endpoints that run a mesh proxy, as Istio's
+	// automatic mTLS; the default when no DestinationRule sets tls.
+	TLSAuto TLSMode = iota
+	TLSDisable
+	TLSIstioMutual
+)
+
+// ClusterTLS is the upstream TLS setting of a cluster.
+type ClusterTLS struct {
+	Mode TLSMode
+	// SANs overrides the identities the server must present.
+	SANs []string
+}
+
 // TrafficPolicy is the DestinationRule policy in force for one cluster,
 // after port-level and subset overrides.
 type TrafficPolicy struct {
 	LoadBalancer     *LoadBalancer
 	ConnectionPool   *ConnectionPool
 	OutlierDetection *OutlierDetection
+	TLS              *ClusterTLS
+}
+
+// TLSModeLabel marks a pod whose proxy accepts Istio mutual TLS.
+const TLSModeLabel = "security.istio.io/tlsMode"
+
+// MeshTLSCapable reports whether an endpoint runs a proxy that speaks Istio mTLS.
+func (e Endpoint) MeshTLSCapable() bool { return e.Labels[TLSModeLabel] == "istio" }
+
+// Identity is the endpoint's SPIFFE ID, or "" when its service account is unknown.
+func (e Endpoint) Identity(trustDomain string) string {
+	if e.ServiceAccount == "" || e.Namespace == "" {
+		return ""
+	}
+	return "spiffe://" + trustDomain + "/ns/" + e.Namespace + "/sa/" + e.ServiceAccount
 }
 
 // Cluster is one outbound cluster: a service port, optionally narrowed to a

@@ -45,6 +45,9 @@ type Mesh struct {
 	Diagnostics  []Diagnostic
 	// Workloads are the pods known to the control plane.
 	Workloads Workloads
+	// PeerAuthn is the inbound mTLS policy; TrustDomain names SPIFFE identities.
+	PeerAuthn   PeerAuthn
+	TrustDomain string
 
 	byHost     map[string]*Service
 	byCluster  map[ClusterKey]*Cluster

@@ -19,7 +19,7 @@ type mergedRule struct {
 // wins) and the oldest rule's top-level policy applies, as in Istio.
 func (t *translator) destinationRules() map[string]*mergedRule {
 	drs := append([]*networkingv1.DestinationRule(nil), t.snap.DestinationRules...)
-	sort.SliceStable(drs, func(i, j int) bool { return olderDR(drs[i], drs[j]) })
+	sort.SliceStable(drs, func(i, j int) bool { return older(drs[i], drs[j]) })
 	idx := newHostIndex[*networkingv1.DestinationRule]()
 	for _, dr := range drs {
 		if dr.Spec.WorkloadSelector == nil {
@@ -34,13 +34,6 @@ func (t *translator) destinationRules() map[string]*mergedRule {
 	}
 	t.warnUnsupportedDR(drs)
 	return out
-}
-
-func olderDR(a, b *networkingv1.DestinationRule) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
 func mergeRule(into *mergedRule, dr *networkingv1.DestinationRule) *mergedRule {
@@ -91,6 +84,9 @@ func overlay(base, over mesh.TrafficPolicy) mesh.TrafficPolicy {
 	if over.OutlierDetection != nil {
 		base.OutlierDetection = over.OutlierDetection
 	}
+	if over.TLS != nil {
+		base.TLS = over.TLS
+	}
 	return base
 }
 
@@ -111,8 +107,8 @@ func warnPolicy(t *translator, name mesh.Ref, path string, p *networkingv1.Traff
 	if p == nil {
 		return
 	}
-	if p.TLS != nil && p.TLS.Mode != "" && p.TLS.Mode != "DISABLE" {
-		t.unsupported(name, path+".tls", "not supported yet: upstream TLS is not configured")
+	if p.TLS != nil && (p.TLS.Mode == "SIMPLE" || p.TLS.Mode == "MUTUAL") {
+		t.unsupported(name, path+".tls.mode", p.TLS.Mode+" with user certificates is not supported yet: automatic mTLS applies")
 	}
 	if p.Tunnel != nil {
 		t.unsupported(name, path+".tunnel", "not supported yet: ignored")

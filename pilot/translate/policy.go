@@ -18,6 +18,7 @@ func policyFor(tp *networkingv1.TrafficPolicy, port uint32) mesh.TrafficPolicy {
 		LoadBalancer:     loadBalancer(tp.LoadBalancer),
 		ConnectionPool:   connectionPool(tp.ConnectionPool),
 		OutlierDetection: outlierDetection(tp.OutlierDetection),
+		TLS:              clusterTLS(tp.TLS),
 	}
 	for _, pl := range tp.PortLevelSettings {
 		if pl.Port == nil || pl.Port.Number != port {
@@ -27,6 +28,7 @@ func policyFor(tp *networkingv1.TrafficPolicy, port uint32) mesh.TrafficPolicy {
 			LoadBalancer:     loadBalancer(pl.LoadBalancer),
 			ConnectionPool:   connectionPool(pl.ConnectionPool),
 			OutlierDetection: outlierDetection(pl.OutlierDetection),
+			TLS:              clusterTLS(pl.TLS),
 		})
 	}
 	return out
@@ -129,3 +131,18 @@ func nonNeg(v int32) uint32 {
 }
 
 func fieldIndex(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+// clusterTLS converts the modes weft acts on; SIMPLE and MUTUAL with
+// user-provided files are reported unsupported and fall back to automatic.
+func clusterTLS(t *networkingv1.ClientTLSSettings) *mesh.ClusterTLS {
+	if t == nil {
+		return nil
+	}
+	switch t.Mode {
+	case "DISABLE":
+		return &mesh.ClusterTLS{Mode: mesh.TLSDisable}
+	case "ISTIO_MUTUAL":
+		return &mesh.ClusterTLS{Mode: mesh.TLSIstioMutual, SANs: t.SubjectAltNames}
+	}
+	return nil
+}

@@ -4,6 +4,8 @@
 package translate
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/serviceregistry"
@@ -15,6 +17,8 @@ func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 	t := &translator{snap: s, m: &mesh.Mesh{Version: version}}
 	t.m.Services = serviceregistry.Build(s)
 	t.m.Workloads = workloads(s)
+	t.m.PeerAuthn = t.peerAuthn()
+	t.m.TrustDomain = TrustDomain
 	t.index()
 	rules := t.destinationRules()
 	vss := t.virtualServices()
@@ -28,6 +32,9 @@ func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 	t.m.Index()
 	return t.m
 }
+
+// TrustDomain is the SPIFFE trust domain of workload identities.
+const TrustDomain = "cluster.local"
 
 type translator struct {
 	snap   *config.Snapshot
@@ -49,4 +56,14 @@ func (t *translator) warn(ref mesh.Ref, reason, field, msg string) {
 // unsupported reports a field weft does not act on yet.
 func (t *translator) unsupported(ref mesh.Ref, field, msg string) {
 	t.warn(ref, mesh.ReasonUnsupportedField, field, msg)
+}
+
+// older orders config the way Istio resolves conflicts: by creation time,
+// then by namespace/name so ties are deterministic.
+func older(a, b metav1.Object) bool {
+	ta, tb := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+	if !ta.Equal(&tb) {
+		return ta.Before(&tb)
+	}
+	return a.GetNamespace()+"/"+a.GetName() < b.GetNamespace()+"/"+b.GetName()
 }

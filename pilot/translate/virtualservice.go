@@ -41,7 +41,7 @@ func (t *translator) virtualServices() vsIndex {
 		t.warnUnsupportedVS(b)
 		out = append(out, b)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return olderVS(out[i].vs, out[j].vs) })
+	sort.SliceStable(out, func(i, j int) bool { return older(out[i].vs, out[j].vs) })
 	t.warnConflicts(out)
 	idx := vsIndex{all: out, hosts: newHostIndex[*boundVS]()}
 	for i := range out {
@@ -62,13 +62,6 @@ func appliesToMesh(gateways []string) bool {
 		}
 	}
 	return false
-}
-
-func olderVS(a, b *networkingv1.VirtualService) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
 // forHost picks the VirtualService for a service host: the oldest with an

@@ -42,6 +42,7 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 	if !opts.Proxyless && c.Port.Protocol.IsHTTP2() {
 		setHTTP2(out, c.Policy.ConnectionPool)
 	}
+	setUpstreamTLS(out, c, opts)
 	return out
 }
 
@@ -204,11 +205,15 @@ func lbEndpoint(ep mesh.Endpoint, addr *corev3.Address) *endpointv3.LbEndpoint {
 	if !ep.Healthy {
 		status = corev3.HealthStatus_UNHEALTHY
 	}
-	return &endpointv3.LbEndpoint{
+	lb := &endpointv3.LbEndpoint{
 		HostIdentifier:      &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{Address: addr}},
 		HealthStatus:        status,
 		LoadBalancingWeight: wrapperspb.UInt32(max(ep.Weight, 1)),
 	}
+	if ep.MeshTLSCapable() {
+		lb.Metadata = tlsModeMetadata
+	}
+	return lb
 }
 
 // SocketAddress is a TCP address.

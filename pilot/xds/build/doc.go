@@ -4,6 +4,8 @@
 // for that reason is reported so the caller can log why.
 package build
 
+import "github.com/weftmesh/weft/pilot/mesh"
+
 // Options selects the flavour of output.
 type Options struct {
 	// Proxyless limits output to what grpc-go's xDS client accepts.
@@ -11,6 +13,8 @@ type Options struct {
 	// ListenerPort is the service port routes are built for; it fills in
 	// destinations whose port the VirtualService left unset.
 	ListenerPort uint32
+	// Mesh gives access to mesh-wide policy (mTLS modes, trust domain).
+	Mesh *mesh.Mesh
 }
 
 // Degradations collects features dropped or approximated for a proxy kind.

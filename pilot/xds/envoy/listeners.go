@@ -8,6 +8,7 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	origdst "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/original_dst/v3"
+	tlsinspector "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -137,11 +138,15 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 		ListenerFilters: []*listenerv3.ListenerFilter{{
 			Name:       "envoy.filters.listener.original_dst",
 			ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: build.MustAny(&origdst.OriginalDst{})},
+		}, {
+			// Tells TLS from plaintext so PERMISSIVE ports can accept both.
+			Name:       "envoy.filters.listener.tls_inspector",
+			ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: build.MustAny(&tlsinspector.TlsInspector{})},
 		}},
 		TrafficDirection: corev3.TrafficDirection_INBOUND,
 	}
 	for _, in := range inboundPorts(m, p) {
-		l.FilterChains = append(l.FilterChains, inboundChain(in))
+		l.FilterChains = append(l.FilterChains, inboundChains(in, m.PeerAuthn.Mode(p.Namespace, p.Labels, in.TargetPort))...)
 	}
 	l.FilterChains = append(l.FilterChains, &listenerv3.FilterChain{
 		Name:    "virtualInbound-catchall-tcp",
@@ -150,11 +155,32 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 	return l
 }
 
-func inboundChain(in xds.Instance) *listenerv3.FilterChain {
+// inboundChains serves one application port per its mTLS mode: STRICT
+// terminates mutual TLS on every connection (plaintext fails the
+// handshake), PERMISSIVE splits by transport protocol, DISABLE is plaintext.
+func inboundChains(in xds.Instance, mode mesh.MTLSMode) []*listenerv3.FilterChain {
+	switch mode {
+	case mesh.MTLSStrict:
+		fc := inboundChain(in, "")
+		fc.TransportSocket = build.DownstreamTLS(build.Options{})
+		return []*listenerv3.FilterChain{fc}
+	case mesh.MTLSPermissive:
+		tls := inboundChain(in, "tls")
+		tls.TransportSocket = build.DownstreamTLS(build.Options{})
+		return []*listenerv3.FilterChain{tls, inboundChain(in, "raw_buffer")}
+	}
+	return []*listenerv3.FilterChain{inboundChain(in, "")}
+}
+
+func inboundChain(in xds.Instance, transport string) *listenerv3.FilterChain {
 	cluster := InboundClusterName(in.TargetPort)
+	name := cluster
+	if transport != "" {
+		name += "-" + transport
+	}
 	fc := &listenerv3.FilterChain{
-		Name:             cluster,
-		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(in.TargetPort)},
+		Name:             name,
+		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(in.TargetPort), TransportProtocol: transport},
 	}
 	if !in.Port.Protocol.IsHTTP() {
 		fc.Filters = []*listenerv3.Filter{tcpProxy(cluster, cluster)}

@@ -8,6 +8,8 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds"
 	"github.com/weftmesh/weft/pilot/xds/build"
 )
 
@@ -52,7 +54,7 @@ func clientListener(name string) *listenerv3.Listener {
 // serverListener accepts every RPC on addr. grpc-go only serves when the
 // listener's address equals the one it listens on, and only routes whose
 // action is non-forwarding.
-func serverListener(name string, addr *net.TCPAddr) *listenerv3.Listener {
+func serverListener(name string, addr *net.TCPAddr, mode mesh.MTLSMode) *listenerv3.Listener {
 	port := uint32(addr.Port)
 	rc := &routev3.RouteConfiguration{
 		Name: "inbound|" + strconv.Itoa(addr.Port) + "||",
@@ -66,16 +68,31 @@ func serverListener(name string, addr *net.TCPAddr) *listenerv3.Listener {
 			}},
 		}},
 	}
-	return &listenerv3.Listener{
-		Name:    name,
-		Address: build.SocketAddress(addr.IP.String(), port),
-		FilterChains: []*listenerv3.FilterChain{{
-			Name: rc.Name,
-			Filters: []*listenerv3.Filter{build.HCMFilter(build.HCMOptions{
-				StatPrefix: rc.Name,
-				Inline:     rc,
-				Filters:    build.ProxylessServerFilters,
-			})},
-		}},
+	chain := &listenerv3.FilterChain{
+		Name: rc.Name,
+		Filters: []*listenerv3.Filter{build.HCMFilter(build.HCMOptions{
+			StatPrefix: rc.Name,
+			Inline:     rc,
+			Filters:    build.ProxylessServerFilters,
+		})},
 	}
+	if mode == mesh.MTLSStrict {
+		chain.TransportSocket = build.DownstreamTLS(build.Options{Proxyless: true})
+	}
+	return &listenerv3.Listener{
+		Name:         name,
+		Address:      build.SocketAddress(addr.IP.String(), port),
+		FilterChains: []*listenerv3.FilterChain{chain},
+	}
+}
+
+// serverMode is the PeerAuthentication mode for the server's port. grpc-go
+// drops filter chains that match on transport protocol, so one port cannot
+// accept both TLS and plaintext: PERMISSIVE is served as plaintext.
+func serverMode(m *mesh.Mesh, p *xds.Proxy, addr *net.TCPAddr, deg *build.Degradations) mesh.MTLSMode {
+	mode := m.PeerAuthn.Mode(p.Namespace, p.Labels, uint32(addr.Port))
+	if mode == mesh.MTLSPermissive && m.PeerAuthn.Any() {
+		deg.Add("PERMISSIVE mTLS served as plaintext on " + addr.String() + ": grpc-go cannot accept TLS and plaintext on one port")
+	}
+	return mode
 }

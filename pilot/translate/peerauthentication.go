@@ -1,0 +1,68 @@
+package translate
+
+import (
+	"sort"
+	"strconv"
+
+	securityv1 "github.com/weftmesh/weft/apis/security/v1"
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// RootNamespace holds mesh-wide policy, as istio-system does for Istio.
+const RootNamespace = "istio-system"
+
+// peerAuthn sorts PeerAuthentications into mesh, namespace and workload
+// scope; when two claim one scope the oldest wins, as in Istio.
+func (t *translator) peerAuthn() mesh.PeerAuthn {
+	pas := append([]*securityv1.PeerAuthentication(nil), t.snap.PeerAuthentications...)
+	sort.SliceStable(pas, func(i, j int) bool { return older(pas[i], pas[j]) })
+	out := mesh.PeerAuthn{Namespace: map[string]*mesh.PeerPolicy{}, Workload: map[string][]*mesh.PeerPolicy{}}
+	for _, pa := range pas {
+		p := t.peerPolicy(pa)
+		switch {
+		case p.Selector != nil:
+			out.Workload[pa.Namespace] = append(out.Workload[pa.Namespace], p)
+		case pa.Namespace == RootNamespace && out.Mesh == nil:
+			out.Mesh = p
+		case out.Namespace[pa.Namespace] == nil:
+			out.Namespace[pa.Namespace] = p
+		default:
+			t.warn(p.Ref, mesh.ReasonConflict, "spec", "another PeerAuthentication already covers this namespace; this one is ignored")
+		}
+	}
+	return out
+}
+
+func (t *translator) peerPolicy(pa *securityv1.PeerAuthentication) *mesh.PeerPolicy {
+	p := &mesh.PeerPolicy{Ref: mesh.Ref{Kind: "PeerAuthentication", Namespace: pa.Namespace, Name: pa.Name}}
+	if pa.Spec.Mtls != nil {
+		p.Mode = mode(pa.Spec.Mtls.Mode)
+	}
+	if pa.Spec.Selector != nil && len(pa.Spec.Selector.MatchLabels) > 0 {
+		p.Selector = pa.Spec.Selector.MatchLabels
+	}
+	if len(pa.Spec.PortLevelMtls) > 0 && p.Selector == nil {
+		t.warn(p.Ref, mesh.ReasonUnsupportedField, "spec.portLevelMtls", "port-level mTLS applies only with a workload selector, as in Istio: ignored")
+	}
+	for portStr, m := range pa.Spec.PortLevelMtls {
+		if port, err := strconv.ParseUint(portStr, 10, 32); err == nil && p.Selector != nil {
+			if p.Ports == nil {
+				p.Ports = map[uint32]mesh.MTLSMode{}
+			}
+			p.Ports[uint32(port)] = mode(m.Mode)
+		}
+	}
+	return p
+}
+
+func mode(m string) mesh.MTLSMode {
+	switch m {
+	case "STRICT":
+		return mesh.MTLSStrict
+	case "PERMISSIVE":
+		return mesh.MTLSPermissive
+	case "DISABLE":
+		return mesh.MTLSDisable
+	}
+	return mesh.MTLSUnset
+}

@@ -1,0 +1,110 @@
+package build
+
+import (
+	"sort"
+	"strconv"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// Names shared with weft-agent: the SDS cluster in the Envoy bootstrap, the
+// secrets it serves, and the certificate provider instance proxyless
+// bootstraps declare.
+const (
+	SDSCluster           = "sds-grpc"
+	SecretWorkload       = "default"
+	SecretRootCA         = "ROOTCA"
+	CertProviderInstance = "default"
+	TransportSocketTLS   = "envoy.transport_sockets.tls"
+)
+
+// sds fetches a secret from weft-agent over the SDS cluster.
+func sds(name string) *tlsv3.SdsSecretConfig {
+	return &tlsv3.SdsSecretConfig{Name: name, SdsConfig: &corev3.ConfigSource{
+		ResourceApiVersion: corev3.ApiVersion_V3,
+		ConfigSourceSpecifier: &corev3.ConfigSource_ApiConfigSource{ApiConfigSource: &corev3.ApiConfigSource{
+			ApiType:             corev3.ApiConfigSource_GRPC,
+			TransportApiVersion: corev3.ApiVersion_V3,
+			GrpcServices: []*corev3.GrpcService{{TargetSpecifier: &corev3.GrpcService_EnvoyGrpc_{
+				EnvoyGrpc: &corev3.GrpcService_EnvoyGrpc{ClusterName: SDSCluster}}}},
+		}},
+	}}
+}
+
+func provider(cert string) *tlsv3.CertificateProviderPluginInstance {
+	return &tlsv3.CertificateProviderPluginInstance{InstanceName: CertProviderInstance, CertificateName: cert}
+}
+
+// commonTLS presents the workload certificate and validates peers against
+// the mesh root, by SDS for Envoy and by certificate provider for grpc-go.
+func commonTLS(sans []string, opts Options) *tlsv3.CommonTlsContext {
+	if opts.Proxyless {
+		vc := &tlsv3.CertificateValidationContext{CaCertificateProviderInstance: provider(SecretRootCA)}
+		for _, san := range sans {
+			vc.MatchSubjectAltNames = append(vc.MatchSubjectAltNames, exact(san))
+		}
+		return &tlsv3.CommonTlsContext{
+			TlsCertificateProviderInstance: provider(SecretWorkload),
+			ValidationContextType:          &tlsv3.CommonTlsContext_ValidationContext{ValidationContext: vc},
+		}
+	}
+	def := &tlsv3.CertificateValidationContext{}
+	for _, san := range sans {
+		def.MatchTypedSubjectAltNames = append(def.MatchTypedSubjectAltNames,
+			&tlsv3.SubjectAltNameMatcher{SanType: tlsv3.SubjectAltNameMatcher_URI, Matcher: exact(san)})
+	}
+	return &tlsv3.CommonTlsContext{
+		TlsCertificateSdsSecretConfigs: []*tlsv3.SdsSecretConfig{sds(SecretWorkload)},
+		ValidationContextType: &tlsv3.CommonTlsContext_CombinedValidationContext{CombinedValidationContext: &tlsv3.CommonTlsContext_CombinedCertificateValidationContext{
+			DefaultValidationContext: def, ValidationContextSdsSecretConfig: sds(SecretRootCA)}},
+		AlpnProtocols: []string{"istio"},
+	}
+}
+
+func exact(s string) *matcherv3.StringMatcher {
+	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: s}}
+}
+
+// UpstreamTLS is the client side of Istio mutual TLS to a cluster.
+func UpstreamTLS(c *mesh.Cluster, sans []string, opts Options) *corev3.TransportSocket {
+	ctx := &tlsv3.UpstreamTlsContext{CommonTlsContext: commonTLS(sans, opts)}
+	if !opts.Proxyless {
+		ctx.Sni = "outbound_." + strconv.FormatUint(uint64(c.Key.Port), 10) + "_." + c.Key.Subset + "_." + c.Key.Host
+	}
+	return &corev3.TransportSocket{Name: TransportSocketTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(ctx)}}
+}
+
+// DownstreamTLS is the server side of Istio mutual TLS: a client
+// certificate from the mesh is required.
+func DownstreamTLS(opts Options) *corev3.TransportSocket {
+	ctx := &tlsv3.DownstreamTlsContext{
+		CommonTlsContext:         commonTLS(nil, opts),
+		RequireClientCertificate: wrapperspb.Bool(true),
+	}
+	return &corev3.TransportSocket{Name: TransportSocketTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(ctx)}}
+}
+
+// ServerSANs are the identities a cluster's servers may present: the
+// DestinationRule's subjectAltNames, else the endpoints' service accounts.
+func ServerSANs(c *mesh.Cluster, trustDomain string) []string {
+	if c.Policy.TLS != nil && len(c.Policy.TLS.SANs) > 0 {
+		return c.Policy.TLS.SANs
+	}
+	seen := map[string]bool{}
+	for _, ep := range c.Endpoints() {
+		if id := ep.Identity(trustDomain); id != "" {
+			seen[id] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for id := range seen {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,58 @@
+package build
+
+import (
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	rawv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/raw_buffer/v3"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// transportSocketMatch is the metadata namespace Envoy matches endpoints'
+// transport sockets on; tlsMode=istio marks endpoints with a mesh proxy.
+const transportSocketMatch = "envoy.transport_socket_match"
+
+var tlsModeMetadata = &corev3.Metadata{FilterMetadata: map[string]*structpb.Struct{
+	transportSocketMatch: {Fields: map[string]*structpb.Value{"tlsMode": structpb.NewStringValue("istio")}},
+}}
+
+// setUpstreamTLS applies the cluster's TLS mode. Automatic mTLS uses TLS to
+// endpoints with a mesh proxy: Envoy decides per endpoint; grpc-go cannot,
+// so a proxyless client uses TLS only when every endpoint has a proxy and
+// requires mTLS (STRICT), the one case where plaintext surely fails.
+func setUpstreamTLS(out *clusterv3.Cluster, c *mesh.Cluster, opts Options) {
+	mode := mesh.TLSAuto
+	if c.Policy.TLS != nil {
+		mode = c.Policy.TLS.Mode
+	}
+	switch {
+	case mode == mesh.TLSDisable || c.Service.External || opts.Mesh == nil:
+	case mode == mesh.TLSIstioMutual:
+		out.TransportSocket = UpstreamTLS(c, ServerSANs(c, opts.Mesh.TrustDomain), opts)
+	case opts.Proxyless:
+		if allStrictMeshEndpoints(c, opts.Mesh) {
+			out.TransportSocket = UpstreamTLS(c, ServerSANs(c, opts.Mesh.TrustDomain), opts)
+		}
+	default:
+		out.TransportSocketMatches = []*clusterv3.Cluster_TransportSocketMatch{
+			{Name: "tlsMode-istio", Match: tlsModeMetadata.FilterMetadata[transportSocketMatch], TransportSocket: UpstreamTLS(c, ServerSANs(c, opts.Mesh.TrustDomain), opts)},
+			{Name: "tlsMode-disabled", Match: &structpb.Struct{}, TransportSocket: rawBuffer()},
+		}
+	}
+}
+
+func allStrictMeshEndpoints(c *mesh.Cluster, m *mesh.Mesh) bool {
+	eps := c.Endpoints()
+	for _, ep := range eps {
+		if !ep.MeshTLSCapable() || m.PeerAuthn.Mode(ep.Namespace, ep.Labels, ep.Port) != mesh.MTLSStrict {
+			return false
+		}
+	}
+	return len(eps) > 0
+}
+
+func rawBuffer() *corev3.TransportSocket {
+	return &corev3.TransportSocket{Name: "envoy.transport_sockets.raw_buffer",
+		ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(&rawv3.RawBuffer{})}}
+}
