@@ -74,6 +74,7 @@ func goldenProxy(t testing.TB, kind xds.Kind) *xds.Proxy {
 	})
 	if kind == xds.KindProxyless {
 		md.Fields["GENERATOR"] = structpb.NewStringValue("grpc")
+		md.Fields["CERT_PROVIDERS"] = structpb.NewStringValue("default")
 	}
 	p, err := xds.ParseNode(&core.Node{Id: goldenNodeID, Metadata: md})
 	if err != nil {

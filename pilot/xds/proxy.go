@@ -30,6 +30,20 @@ type Proxy struct {
 	Labels         map[string]string
 	ServiceAccount string
 	DNSDomain      string
+	// CertProviders are the certificate provider instances a proxyless
+	// bootstrap declares (metadata CERT_PROVIDERS, comma-separated); grpc-go
+	// rejects TLS config naming an instance its bootstrap lacks.
+	CertProviders []string
+}
+
+// HasCertProvider reports whether the proxy declared the named provider.
+func (p *Proxy) HasCertProvider(name string) bool {
+	for _, n := range p.CertProviders {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseNode reads Istio's node conventions: id
@@ -66,6 +80,11 @@ func readMetadata(p *Proxy, md *structpb.Struct) {
 	}
 	if ip := f["INSTANCE_IPS"].GetStringValue(); ip != "" && p.IP == "" {
 		p.IP = strings.Split(ip, ",")[0]
+	}
+	for _, n := range strings.Split(f["CERT_PROVIDERS"].GetStringValue(), ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			p.CertProviders = append(p.CertProviders, n)
+		}
 	}
 	if f["GENERATOR"].GetStringValue() == "grpc" {
 		p.Kind = KindProxyless

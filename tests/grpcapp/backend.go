@@ -10,7 +10,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
-	"google.golang.org/grpc/credentials/insecure"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/xds"
 )
@@ -33,6 +32,10 @@ type BackendOptions struct {
 	FailFirstAttempt bool
 	// Memory remembers failed call ids; nil means a private one per backend.
 	Memory *CallMemory
+
+	// CertDir enables xDS-configured TLS (see BootstrapOptions.CertDir);
+	// without TLS config from weftd the server stays plaintext.
+	CertDir string
 
 	// Logf, if set, receives serving-mode changes (e.g. t.Logf).
 	Logf func(format string, args ...any)
@@ -83,15 +86,19 @@ func newBackend(opts BackendOptions, addr string) (*Backend, error) {
 	}
 	bs, err := Bootstrap(BootstrapOptions{
 		XDSAddr: opts.XDSAddr, PodName: opts.PodName, Namespace: opts.Namespace,
-		IP: host, Labels: opts.Labels, ServiceAccount: opts.ServiceAccount,
+		IP: host, Labels: opts.Labels, ServiceAccount: opts.ServiceAccount, CertDir: opts.CertDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", opts.Name, err)
 	}
 	b := &Backend{name: opts.Name, addr: addr, svc: newTestService(opts), done: make(chan struct{})}
 	b.mode.init(opts.Name, opts.Logf)
+	creds, err := serverCreds(opts.CertDir)
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: %w", opts.Name, err)
+	}
 	srv, err := xds.NewGRPCServer(
-		grpc.Creds(insecure.NewCredentials()),
+		grpc.Creds(creds),
 		xds.BootstrapContentsForTesting(bs),
 		xds.ServingModeCallback(b.mode.callback),
 	)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 )
 
 // ServerListenerTemplate is the server Listener name template weftd serves,
@@ -19,13 +20,33 @@ type BootstrapOptions struct {
 	IP             string            // used to derive NodeID; defaults to 127.0.0.1
 	Labels         map[string]string // LABELS metadata
 	ServiceAccount string            // SERVICE_ACCOUNT metadata; defaults to "default"
+	// CertDir, if set, holds cert-chain.pem, key.pem and root-cert.pem (as
+	// weft-agent writes them); the bootstrap then declares the file_watcher
+	// certificate provider "default" that weftd's TLS config refers to.
+	CertDir string
 }
 
 // bootstrapJSON mirrors the subset of the grpc-go bootstrap format we emit.
 type bootstrapJSON struct {
-	XDSServers                         []xdsServerJSON `json:"xds_servers"`
-	Node                               nodeJSON        `json:"node"`
-	ServerListenerResourceNameTemplate string          `json:"server_listener_resource_name_template"`
+	XDSServers                         []xdsServerJSON         `json:"xds_servers"`
+	Node                               nodeJSON                `json:"node"`
+	ServerListenerResourceNameTemplate string                  `json:"server_listener_resource_name_template"`
+	CertificateProviders               map[string]providerJSON `json:"certificate_providers,omitempty"`
+}
+
+type providerJSON struct {
+	PluginName string            `json:"plugin_name"`
+	Config     map[string]string `json:"config"`
+}
+
+// fileWatcher points grpc-go's file_watcher provider at a certificate dir.
+func fileWatcher(dir string) map[string]providerJSON {
+	return map[string]providerJSON{"default": {PluginName: "file_watcher", Config: map[string]string{
+		"certificate_file":    filepath.Join(dir, "cert-chain.pem"),
+		"private_key_file":    filepath.Join(dir, "key.pem"),
+		"ca_certificate_file": filepath.Join(dir, "root-cert.pem"),
+		"refresh_interval":    "1s",
+	}}}
 }
 
 type xdsServerJSON struct {
@@ -48,6 +69,7 @@ type nodeMetadata struct {
 	Labels         map[string]string `json:"LABELS"`
 	ServiceAccount string            `json:"SERVICE_ACCOUNT"`
 	Generator      string            `json:"GENERATOR"`
+	CertProviders  string            `json:"CERT_PROVIDERS,omitempty"`
 }
 
 // withDefaults fills the fields a proxy identity cannot do without.
@@ -100,6 +122,10 @@ func Bootstrap(opts BootstrapOptions) ([]byte, error) {
 			Generator:      "grpc",
 		}},
 		ServerListenerResourceNameTemplate: ServerListenerTemplate,
+	}
+	if o.CertDir != "" {
+		b.CertificateProviders = fileWatcher(o.CertDir)
+		b.Node.Metadata.CertProviders = "default"
 	}
 	out, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {

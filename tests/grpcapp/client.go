@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/xds"
@@ -25,6 +24,8 @@ type ClientOptions struct {
 	IP             string // defaults to 127.0.0.1
 	Labels         map[string]string
 	ServiceAccount string
+	// CertDir enables xDS-configured TLS (see BootstrapOptions.CertDir).
+	CertDir string
 }
 
 // Client calls grpc.testing.TestService/UnaryCall through xds:///Target.
@@ -46,7 +47,7 @@ func NewClient(_ context.Context, opts ClientOptions) (*Client, error) {
 	}
 	bs, err := Bootstrap(BootstrapOptions{
 		XDSAddr: opts.XDSAddr, NodeID: opts.NodeID, PodName: opts.PodName, Namespace: opts.Namespace,
-		IP: opts.IP, Labels: opts.Labels, ServiceAccount: opts.ServiceAccount,
+		IP: opts.IP, Labels: opts.Labels, ServiceAccount: opts.ServiceAccount, CertDir: opts.CertDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("client %s: %w", opts.Target, err)
@@ -55,8 +56,11 @@ func NewClient(_ context.Context, opts ClientOptions) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client %s: xDS resolver: %w", opts.Target, err)
 	}
-	conn, err := grpc.NewClient("xds:///"+opts.Target, grpc.WithResolvers(rb),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds, err := clientCreds(opts.CertDir)
+	if err != nil {
+		return nil, fmt.Errorf("client %s: %w", opts.Target, err)
+	}
+	conn, err := grpc.NewClient("xds:///"+opts.Target, grpc.WithResolvers(rb), grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return nil, fmt.Errorf("client %s: new channel: %w", opts.Target, err)
 	}

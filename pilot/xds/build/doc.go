@@ -15,6 +15,9 @@ type Options struct {
 	ListenerPort uint32
 	// Mesh gives access to mesh-wide policy (mTLS modes, trust domain).
 	Mesh *mesh.Mesh
+	// NoTLS: the proxyless client has no certificate provider, so TLS
+	// config would be rejected; clusters are sent without it.
+	NoTLS bool
 }
 
 // Degradations collects features dropped or approximated for a proxy kind.

@@ -27,7 +27,7 @@ func setUpstreamTLS(out *clusterv3.Cluster, c *mesh.Cluster, opts Options) {
 		mode = c.Policy.TLS.Mode
 	}
 	switch {
-	case mode == mesh.TLSDisable || c.Service.External || opts.Mesh == nil:
+	case mode == mesh.TLSDisable || c.Service.External || opts.Mesh == nil || opts.NoTLS:
 	case mode == mesh.TLSIstioMutual:
 		out.TransportSocket = UpstreamTLS(c, ServerSANs(c, opts.Mesh.TrustDomain), opts)
 	case opts.Proxyless:

@@ -20,7 +20,9 @@ func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources
 	res := xds.Resources{}
 	for _, name := range listenerNames {
 		if addr, ok := ServerAddress(name); ok {
-			res.Add(resource.ListenerType, serverListener(name, addr, serverMode(m, p, addr, &deg)))
+			if l := serverListener(name, addr, serverMode(m, p, addr, &deg), p, &deg); l != nil {
+				res.Add(resource.ListenerType, l)
+			}
 			continue
 		}
 		vh := resolve(m, p, name)
@@ -30,7 +32,7 @@ func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources
 		res.Add(resource.ListenerType, clientListener(name))
 		res.Add(resource.RouteType, routeConfig(name, vh, m, p, &deg))
 	}
-	opts := build.Options{Proxyless: true, Mesh: m}
+	opts := build.Options{Proxyless: true, Mesh: m, NoTLS: !p.HasCertProvider(build.CertProviderInstance)}
 	for _, c := range m.Clusters {
 		if cl := build.Cluster(c, opts, &deg); cl != nil {
 			res.Add(resource.ClusterType, cl)

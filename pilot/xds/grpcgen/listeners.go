@@ -54,7 +54,13 @@ func clientListener(name string) *listenerv3.Listener {
 // serverListener accepts every RPC on addr. grpc-go only serves when the
 // listener's address equals the one it listens on, and only routes whose
 // action is non-forwarding.
-func serverListener(name string, addr *net.TCPAddr, mode mesh.MTLSMode) *listenerv3.Listener {
+func serverListener(name string, addr *net.TCPAddr, mode mesh.MTLSMode, p *xds.Proxy, deg *build.Degradations) *listenerv3.Listener {
+	if mode == mesh.MTLSStrict && !p.HasCertProvider(build.CertProviderInstance) {
+		// Serving plaintext would break the policy; without a listener the
+		// server reports NOT_SERVING instead.
+		deg.Add("STRICT mTLS on " + addr.String() + " but the bootstrap declares no certificate provider: not serving")
+		return nil
+	}
 	port := uint32(addr.Port)
 	rc := &routev3.RouteConfiguration{
 		Name: "inbound|" + strconv.Itoa(addr.Port) + "||",
