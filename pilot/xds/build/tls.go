@@ -46,6 +46,7 @@ func commonTLS(sans []string, opts Options) *tlsv3.CommonTlsContext {
 	if opts.Proxyless {
 		vc := &tlsv3.CertificateValidationContext{CaCertificateProviderInstance: provider(SecretRootCA)}
 		for _, san := range sans {
+			//lint:ignore SA1019 grpc-go v1.85 reads only match_subject_alt_names, not the typed matchers
 			vc.MatchSubjectAltNames = append(vc.MatchSubjectAltNames, exact(san))
 		}
 		return &tlsv3.CommonTlsContext{
