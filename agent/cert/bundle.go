@@ -67,11 +67,12 @@ func (b *Bundle) LogValue() slog.Value {
 // String is LogValue for fmt users; it never includes the key.
 func (b *Bundle) String() string { return b.LogValue().String() }
 
-// buildBundle checks a CA response against the key it was requested for and
-// against the trust anchors (the response's own root and the configured ones),
-// and assembles the bundle. now is the manager's clock, so tests with a fake
-// clock verify against fake time.
-func buildBundle(key *ecdsa.PrivateKey, chain []string, configured []*x509.Certificate, now time.Time) (*Bundle, error) {
+// NewBundle checks a CA response against the key it was requested for and
+// against the trust anchors (the response's own root and the configured
+// ones), and assembles the bundle (Generation left 0). now is the time to
+// verify at: the manager passes its clock, so tests with a fake clock verify
+// against fake time.
+func NewBundle(key *ecdsa.PrivateKey, chain []string, configured []*x509.Certificate, now time.Time) (*Bundle, error) {
 	certs, err := parseChain(chain)
 	if err != nil {
 		return nil, err

@@ -226,7 +226,7 @@ func (m *Manager) issue(ctx context.Context) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CreateCertificate: %w", err)
 	}
-	return buildBundle(key, chain, roots, m.opts.Clock.Now())
+	return NewBundle(key, chain, roots, m.opts.Clock.Now())
 }
 
 func (m *Manager) configuredRoots() ([]*x509.Certificate, error) {
