@@ -56,8 +56,8 @@ func (m *Material) verifyPath(now time.Time) error {
 	}
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(root)
-	for _, c := range path[1 : len(path)-1] {
-		inter.AddCert(c)
+	for i := 1; i < len(path)-1; i++ {
+		inter.AddCert(path[i])
 	}
 	_, err := m.Cert.Verify(x509.VerifyOptions{
 		Roots: roots, Intermediates: inter, CurrentTime: now,
