@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/metadata"
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/weftmesh/weft/tests/kubeenv"
 )

@@ -14,7 +14,6 @@ type rootSource interface {
 	sync(ctx context.Context) (*Material, error)
 }
 
-
 // secretSource keeps the root in a Secret and drives rotations through it.
 type secretSource struct {
 	store      *secretStore
