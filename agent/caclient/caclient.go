@@ -20,7 +20,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/weftmesh/weft/agent/cert"
-	"github.com/weftmesh/weft/agent/internal/istioca"
+	"github.com/weftmesh/weft/ca/pb"
 )
 
 // Options configure a Client.
@@ -45,6 +45,7 @@ type Options struct {
 // Client implements cert.CertificateClient over gRPC.
 type Client struct {
 	conn *grpc.ClientConn
+	ca   pb.IstioCertificateServiceClient
 }
 
 var _ cert.CertificateClient = (*Client)(nil)
@@ -61,7 +62,7 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CA client for %s: %w", opts.Addr, err)
 	}
-	return &Client{conn: conn}, nil
+	return &Client{conn: conn, ca: pb.NewIstioCertificateServiceClient(conn)}, nil
 }
 
 func connectParams(maxDelay time.Duration) grpc.ConnectParams {
@@ -77,7 +78,20 @@ func connectParams(maxDelay time.Duration) grpc.ConnectParams {
 // CreateCertificate sends the CSR with "authorization: Bearer <token>".
 func (c *Client) CreateCertificate(ctx context.Context, req *cert.SignRequest) ([]string, error) {
 	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+req.Token)
-	return istioca.CreateCertificate(ctx, c.conn, istioca.Request{CSR: req.CSRPEM, Validity: req.Validity})
+	resp, err := c.ca.CreateCertificate(ctx, &pb.IstioCertificateRequest{Csr: req.CSRPEM, ValidityDuration: seconds(req.Validity)})
+	if err != nil {
+		return nil, err
+	}
+	return resp.GetCertChain(), nil
+}
+
+// seconds is validity_duration's unit, rounded up so a short positive TTL
+// does not become 0 ("CA default").
+func seconds(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Second - 1) / time.Second)
 }
 
 // Close releases the connection.

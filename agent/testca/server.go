@@ -20,7 +20,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
-	"github.com/weftmesh/weft/agent/internal/istioca"
+	"github.com/weftmesh/weft/ca/pb"
 )
 
 // Server serves the CA's gRPC API over TLS on a loopback address. It can be
@@ -78,19 +78,29 @@ func (s *Server) serve(lis net.Listener) {
 		Certificates: []tls.Certificate{s.cert},
 		MinVersion:   tls.VersionTLS12,
 	})))
-	istioca.Register(gs, s.handle)
+	pb.RegisterIstioCertificateServiceServer(gs, service{ca: s.ca})
 	s.mu.Lock()
 	s.gs = gs
 	s.mu.Unlock()
 	go func() { _ = gs.Serve(lis) }()
 }
 
-func (s *Server) handle(ctx context.Context, r istioca.Request) ([]string, error) {
+// service is the gRPC face of the CA.
+type service struct {
+	pb.UnimplementedIstioCertificateServiceServer
+	ca *CA
+}
+
+func (s service) CreateCertificate(ctx context.Context, req *pb.IstioCertificateRequest) (*pb.IstioCertificateResponse, error) {
 	token, err := bearer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return s.ca.Sign(r.CSR, token, r.Validity)
+	chain, err := s.ca.Sign(req.GetCsr(), token, time.Duration(req.GetValidityDuration())*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.IstioCertificateResponse{CertChain: chain}, nil
 }
 
 func bearer(ctx context.Context) (string, error) {
