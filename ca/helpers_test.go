@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"net"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,7 +122,19 @@ func withToken(ctx context.Context, token string) context.Context {
 }
 
 // fakeClock is a settable clock for walking through TTLs and rotations.
-type fakeClock struct{ t time.Time }
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
