@@ -31,6 +31,36 @@ type Bundle struct {
 	Roots []*x509.Certificate
 	// Certificate is the chain and key ready for crypto/tls.
 	Certificate tls.Certificate
+
+	// caRoot is the root at the end of the CA's response (nil if none): it
+	// stays trusted whatever the configured bundle says, since the leaf
+	// chains to it.
+	caRoot *x509.Certificate
+}
+
+// withConfiguredRoots returns a copy of b trusting caRoot and configured, or
+// nil when that is the set b already trusts.
+func (b *Bundle) withConfiguredRoots(configured []*x509.Certificate) *Bundle {
+	roots := dedupe(append(respRootList(b.caRoot), configured...))
+	if sameCerts(roots, b.Roots) || len(roots) == 0 {
+		return nil
+	}
+	next := *b
+	next.Roots = roots
+	next.RootsPEM = EncodePEMCertificates(roots)
+	return &next
+}
+
+func sameCerts(a, b []*x509.Certificate) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !a[i].Equal(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // NotBefore and NotAfter bound the leaf's validity.
@@ -89,7 +119,12 @@ func NewBundle(key *ecdsa.PrivateKey, chain []string, configured []*x509.Certifi
 	if err := verifyLeaf(leaf, intermediates, roots, now); err != nil {
 		return nil, err
 	}
-	return assemble(key, leaf, intermediates, roots)
+	b, err := assemble(key, leaf, intermediates, roots)
+	if err != nil {
+		return nil, err
+	}
+	b.caRoot = respRoot
+	return b, nil
 }
 
 // parseChain parses every PEM certificate in the response; an entry may hold

@@ -30,6 +30,13 @@ type Options struct {
 	// TrustBundle returns the configured roots (--ca-root). Optional: without
 	// it only the root at the end of the CA response is trusted.
 	TrustBundle TrustBundleFunc
+	// TrustCheckInterval is how often TrustBundle is re-read between
+	// certificates (default 1m). During a root rotation weftd's CA adds the
+	// new root to the published bundle and waits (15m by default) for
+	// workloads to trust it before signing with it, so a changed bundle is
+	// republished with the current certificate rather than at the next
+	// rotation.
+	TrustCheckInterval time.Duration
 	// SPIFFEID goes into the CSR as a URI SAN. Optional and informational.
 	SPIFFEID string
 	// TTL is the requested certificate lifetime; zero lets the CA decide.
@@ -70,6 +77,7 @@ func (o Options) withDefaults() (Options, error) {
 	o.BackoffInitial = orDuration(o.BackoffInitial, time.Second)
 	o.BackoffMax = max(orDuration(o.BackoffMax, 30*time.Second), o.BackoffInitial)
 	o.RequestTimeout = orDuration(o.RequestTimeout, 10*time.Second)
+	o.TrustCheckInterval = orDuration(o.TrustCheckInterval, time.Minute)
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
@@ -174,11 +182,40 @@ func (m *Manager) Subscribe() (updates <-chan *Bundle, cancel func()) {
 // must keep serving its current certificate and try again.
 func (m *Manager) Run(ctx context.Context) error {
 	bo := &backoff{initial: m.opts.BackoffInitial, max: m.opts.BackoffMax, jitter: 0.2, rand: m.opts.Rand}
+	next := m.opts.Clock.Now() // time of the next certificate request
 	for {
-		wait := m.attempt(ctx, bo)
+		if !m.opts.Clock.Now().Before(next) {
+			next = m.opts.Clock.Now().Add(m.attempt(ctx, bo))
+		} else {
+			m.refreshTrust()
+		}
+		// One timer at a time: until the next request, or the next trust
+		// bundle check if that comes first.
+		wait := next.Sub(m.opts.Clock.Now())
+		if m.opts.TrustBundle != nil {
+			wait = min(wait, m.opts.TrustCheckInterval)
+		}
 		if !m.sleep(ctx, wait) {
 			return nil
 		}
+	}
+}
+
+// refreshTrust republishes the current certificate with the configured roots
+// re-read, if they changed.
+func (m *Manager) refreshTrust() {
+	cur := m.Current()
+	if cur == nil || m.opts.TrustBundle == nil {
+		return
+	}
+	configured, err := m.opts.TrustBundle()
+	if err != nil {
+		m.log.Warn("re-read root bundle; keeping the current roots", "err", err)
+		return
+	}
+	if next := cur.withConfiguredRoots(configured); next != nil {
+		m.publish(next)
+		m.log.Info("root bundle changed", "cert", next)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -383,5 +384,51 @@ func TestBundleLogValueHasNoKey(t *testing.T) {
 	}
 	if !strings.Contains(s, "spiffe://") {
 		t.Errorf("bundle string lacks the identity: %s", s)
+	}
+}
+
+// weftd's CA adds a new root to the published bundle and waits before
+// signing with it: the agent must start trusting it without waiting for its
+// own next certificate.
+func TestRepublishesWhenTheRootBundleChanges(t *testing.T) {
+	var mu sync.Mutex
+	var configured []*x509.Certificate
+	trust := func() ([]*x509.Certificate, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return configured, nil
+	}
+	f := newFixture(t, testca.Options{TTL: time.Hour}, cert.Options{TrustBundle: trust, TrustCheckInterval: time.Minute})
+	first := f.next()
+	if len(first.Roots) != 1 {
+		t.Fatalf("roots %d, want the CA's", len(first.Roots))
+	}
+	oldRoot := f.ca.Root()
+
+	f.sleeping(1)
+	f.clock.Step(time.Minute) // nothing changed: no publish
+	f.sleeping(1)
+	select {
+	case b := <-f.updates:
+		t.Fatalf("republished an unchanged bundle (generation %d)", b.Generation)
+	default:
+	}
+
+	if err := f.ca.RotateRoot(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	configured = f.ca.Roots() // the ConfigMap now holds new and old
+	mu.Unlock()
+	f.clock.Step(time.Minute)
+	second := f.next()
+	if second.Generation != 2 || !second.Leaf.Equal(first.Leaf) || string(second.KeyPEM) != string(first.KeyPEM) {
+		t.Errorf("a root change must keep the certificate and key: generation %d", second.Generation)
+	}
+	if len(second.Roots) != 2 || !second.Roots[0].Equal(oldRoot) || !second.Roots[1].Equal(f.ca.Root()) {
+		t.Errorf("roots after the change: %d, want the issuing root and the new one", len(second.Roots))
+	}
+	if n := len(f.ca.Requests()); n != 1 {
+		t.Errorf("%d CA requests; a root change needs none", n)
 	}
 }
