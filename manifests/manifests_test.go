@@ -762,7 +762,7 @@ func TestDeployment(t *testing.T) {
 		{"service account", func() string { return want("serviceAccountName", pod.ServiceAccountName, "weftd") }},
 		{"Kubernetes mode args", func() string {
 			var missing []string
-			for _, a := range []string{"--xds-addr=:15010", "--debug-addr=:15014", "--namespace=$(POD_NAMESPACE)", "--leader-elect=true"} {
+			for _, a := range []string{"--xds-addr=:15010", "--debug-addr=:15014", "--ca-addr=:15012", "--namespace=$(POD_NAMESPACE)", "--leader-elect=true"} {
 				if !slices.Contains(c.Args, a) {
 					missing = append(missing, a)
 				}

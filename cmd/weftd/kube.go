@@ -33,6 +33,9 @@ func kubeMode(f *flags, opts *bootstrap.Options) error {
 		writer.Run(ctx, statusResync)
 		return ctx.Err()
 	})
+	if f.ca.addr != "" {
+		opts.Runners = append(opts.Runners, caRunner(cfg, f, opts.Logger))
+	}
 	if !f.leaderElect {
 		writer.SetLeader(true)
 		return nil

@@ -28,6 +28,7 @@ type flags struct {
 	quiet       time.Duration
 	maxDelay    time.Duration
 	logLevel    string
+	ca          caFlags
 }
 
 func main() {
@@ -57,6 +58,10 @@ func command() *cobra.Command {
 	fl.DurationVar(&f.quiet, "debounce-quiet", 100*time.Millisecond, "push once config has been quiet this long")
 	fl.DurationVar(&f.maxDelay, "debounce-max", time.Second, "push at the latest this long after the first change")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.StringVar(&f.ca.addr, "ca-addr", "127.0.0.1:15012", "CA address (TLS, Kubernetes mode); empty disables the CA")
+	fl.StringVar(&f.ca.pluginDir, "ca-plugin-dir", "", "plug-in CA directory (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem)")
+	fl.StringVar(&f.ca.trustDomain, "trust-domain", "cluster.local", "SPIFFE trust domain of workload certificates")
+	fl.StringSliceVar(&f.ca.audiences, "token-audience", []string{"istio-ca"}, "accepted audiences of service-account tokens")
 	return cmd
 }
 

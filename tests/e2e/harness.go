@@ -39,6 +39,7 @@ type WeftdOptions struct {
 type Weftd struct {
 	XDSAddr   string // plaintext ADS, 127.0.0.1:PORT
 	DebugAddr string // debug HTTP, 127.0.0.1:PORT
+	CAAddr    string // CA (TLS), 127.0.0.1:PORT; Kubernetes mode only
 	ConfigDir string
 	staging   string // sibling of ConfigDir; files are renamed from here
 	t         testing.TB
@@ -107,6 +108,9 @@ func newWeftd(t testing.TB, opts WeftdOptions) (*Weftd, error) {
 	if w.DebugAddr, err = FreeAddr(); err != nil {
 		return nil, err
 	}
+	if w.CAAddr, err = FreeAddr(); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -114,7 +118,7 @@ func newWeftd(t testing.TB, opts WeftdOptions) (*Weftd, error) {
 func (w *Weftd) start(bin string, opts WeftdOptions) error {
 	args := []string{"--config-dir", w.ConfigDir}
 	if opts.Kubeconfig != "" {
-		args = []string{"--kubeconfig", opts.Kubeconfig}
+		args = []string{"--kubeconfig", opts.Kubeconfig, "--ca-addr", w.CAAddr}
 	}
 	args = append(append(args, "--xds-addr", w.XDSAddr, "--debug-addr", w.DebugAddr), opts.ExtraArgs...)
 	w.cmd = exec.Command(bin, args...)

@@ -171,8 +171,13 @@ func share(r grpcapp.Result, pods []string) float64 {
 	return float64(n) / float64(r.Total)
 }
 
+// startWeftd runs weftd in Kubernetes mode; unless extra names one, it gets
+// a namespace of its own for its Lease and CA Secret.
 func startWeftd(t *testing.T, env *kubeenv.Env, extra ...string) *e2e.Weftd {
 	t.Helper()
+	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--namespace=") }) {
+		extra = append(extra, "--namespace="+env.Namespace(t))
+	}
 	return e2e.StartWeftd(t, e2e.WeftdOptions{Kubeconfig: env.Kubeconfig, ExtraArgs: extra, ReadyTimeout: time.Minute})
 }
 

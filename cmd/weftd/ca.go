@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"google.golang.org/grpc"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/weftmesh/weft/ca"
+)
+
+// caFlags configure the certificate authority (Kubernetes mode).
+type caFlags struct {
+	addr        string
+	pluginDir   string
+	trustDomain string
+	audiences   []string
+}
+
+// caRunner serves IstioCertificateService over TLS until ctx ends. Callers
+// authenticate with service-account tokens checked by TokenReview.
+func caRunner(cfg *rest.Config, f *flags, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		client, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return fmt.Errorf("ca: kubernetes client: %w", err)
+		}
+		srv, err := ca.New(ctx, ca.Options{
+			Kube: client, Namespace: f.namespace, TrustDomain: f.ca.trustDomain,
+			Audiences: f.ca.audiences, PluginCertDir: f.ca.pluginDir, Logger: log,
+			ServingIPs: listenIPs(f.ca.addr),
+		})
+		if err != nil {
+			return fmt.Errorf("ca: %w", err)
+		}
+		lis, err := net.Listen("tcp", f.ca.addr)
+		if err != nil {
+			return fmt.Errorf("ca listener: %w", err)
+		}
+		g := grpc.NewServer(srv.GRPCServerOptions()...)
+		srv.Register(g)
+		go srv.Run(ctx)
+		go func() {
+			<-ctx.Done()
+			g.Stop()
+		}()
+		log.Info("CA serving", "addr", lis.Addr().String(), "trust_domain", f.ca.trustDomain)
+		if err := g.Serve(lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) && ctx.Err() == nil {
+			return fmt.Errorf("ca server: %w", err)
+		}
+		return ctx.Err()
+	}
+}
+
+// listenIPs puts a concrete listen IP into the serving certificate.
+func listenIPs(addr string) []net.IP {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err == nil && ip != nil && !ip.IsUnspecified() {
+		return []net.IP{ip}
+	}
+	return nil
+}
