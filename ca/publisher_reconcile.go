@@ -82,6 +82,7 @@ func (p *rootPublisher) propagated(ctx context.Context, bundle []byte) (bool, er
 	}
 	for _, ns := range nss.Items {
 		if ns.DeletionTimestamp == nil && !published[ns.Name] {
+			p.log.Info("trust bundle not yet propagated", "namespace", ns.Name)
 			return false, nil
 		}
 	}

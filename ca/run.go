@@ -29,6 +29,9 @@ func (s *Server) Run(ctx context.Context) {
 // Sync runs one round of Run's work now. Errors are logged, not returned:
 // the CA keeps signing with the last good material.
 func (s *Server) Sync(ctx context.Context) {
+	// One sync at a time, so an older read never replaces a newer one.
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
 	m, err := s.source.sync(ctx)
 	if err != nil {
 		s.log.Error("reload CA root; signing with the previous one", "err", err)

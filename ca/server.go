@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -27,6 +28,7 @@ type Server struct {
 	secrets   *secretStore // Kubernetes mode with a self-signed root
 	publisher *rootPublisher
 	serving   *servingCert
+	syncMu    sync.Mutex
 }
 
 // New builds the CA and loads its root: in Kubernetes mode it reads the root

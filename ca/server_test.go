@@ -2,6 +2,7 @@ package ca
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -104,4 +105,46 @@ func TestOptionsAuthenticatorRules(t *testing.T) {
 	if _, err := New(context.Background(), Options{}); err == nil {
 		t.Fatal("file mode without an authenticator must be refused")
 	}
+}
+
+// brokenAuthn fails the way TokenReview does when the API server is down.
+type brokenAuthn struct{}
+
+func (brokenAuthn) Authenticate(context.Context) (Identity, error) {
+	return Identity{}, errors.New("token review: connection refused")
+}
+
+// TestAuthenticatorOutageIsUnavailable: not the caller's fault, so clients
+// retry instead of treating their token as bad.
+func TestAuthenticatorOutageIsUnavailable(t *testing.T) {
+	s, err := New(context.Background(), Options{Authenticator: brokenAuthn{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.CreateCertificate(context.Background(), &pb.IstioCertificateRequest{Csr: string(csrPEM(t, ecKey(t), ""))})
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("got %v, want Unavailable", err)
+	}
+}
+
+// BenchmarkCreateCertificateGRPC is one whole request as an agent makes it:
+// gRPC over TLS on loopback, token check (static), CSR parse, sign, reply.
+// Run with -cpu to see how far the two cores go.
+func BenchmarkCreateCertificateGRPC(b *testing.B) {
+	s, err := New(context.Background(), Options{Authenticator: StaticTokens{"t": {Namespace: "default", ServiceAccount: "bench"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := serveTLS(b, s, "istiod.istio-system.svc")
+	req := &pb.IstioCertificateRequest{Csr: string(csrPEM(b, ecKey(b), ""))}
+	ctx := withToken(context.Background(), "t")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := client.CreateCertificate(ctx, req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
