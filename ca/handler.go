@@ -3,6 +3,7 @@ package ca
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -26,7 +27,7 @@ func (s *Server) CreateCertificate(ctx context.Context, req *pb.IstioCertificate
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	ttl, err := s.authority.TTL(time.Duration(req.GetValidityDuration()) * time.Second)
+	ttl, err := s.authority.TTL(secondsToDuration(req.GetValidityDuration()))
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -42,6 +43,19 @@ func (s *Server) CreateCertificate(ctx context.Context, req *pb.IstioCertificate
 		resp.CertChain = append(resp.CertChain, string(encodeCertPEM(c.Raw)))
 	}
 	return resp, nil
+}
+
+// secondsToDuration converts validity_duration without overflowing: values
+// past what a Duration holds saturate (and are then clamped to MaxTTL).
+func secondsToDuration(secs int64) time.Duration {
+	const limit = math.MaxInt64 / int64(time.Second)
+	switch {
+	case secs > limit:
+		return math.MaxInt64
+	case secs < -limit:
+		return math.MinInt64
+	}
+	return time.Duration(secs) * time.Second
 }
 
 // authnError maps an authentication failure to a status. The message names

@@ -3,6 +3,7 @@ package ca
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -66,6 +67,8 @@ func TestCreateCertificateErrors(t *testing.T) {
 		{"unknown token", withToken(ctx, "nope"), &pb.IstioCertificateRequest{Csr: good}, codes.Unauthenticated},
 		{"garbage csr", withToken(ctx, "token-a"), &pb.IstioCertificateRequest{Csr: "garbage"}, codes.InvalidArgument},
 		{"negative ttl", withToken(ctx, "token-a"), &pb.IstioCertificateRequest{Csr: good, ValidityDuration: -1}, codes.InvalidArgument},
+		{"min int64 ttl", withToken(ctx, "token-a"), &pb.IstioCertificateRequest{Csr: good, ValidityDuration: math.MinInt64}, codes.InvalidArgument},
+		{"max int64 ttl (clamped)", withToken(ctx, "token-a"), &pb.IstioCertificateRequest{Csr: good, ValidityDuration: math.MaxInt64}, codes.OK},
 	} {
 		_, err := client.CreateCertificate(c.ctx, c.req)
 		if status.Code(err) != c.want {
