@@ -31,6 +31,9 @@ type Bundle struct {
 	Roots []*x509.Certificate
 	// Certificate is the chain and key ready for crypto/tls.
 	Certificate tls.Certificate
+	// Received is when the agent got the certificate: CAs backdate
+	// NotBefore for clock skew, so the usable lifetime starts here.
+	Received time.Time
 
 	// caRoot is the root at the end of the CA's response (nil if none): it
 	// stays trusted whatever the configured bundle says, since the leaf
@@ -123,7 +126,7 @@ func NewBundle(key *ecdsa.PrivateKey, chain []string, configured []*x509.Certifi
 	if err != nil {
 		return nil, err
 	}
-	b.caRoot = respRoot
+	b.caRoot, b.Received = respRoot, now
 	return b, nil
 }
 

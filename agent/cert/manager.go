@@ -310,9 +310,13 @@ func (m *Manager) publish(b *Bundle) {
 // lifetime, at least BackoffInitial so a CA that issues certificates already
 // past their renewal point cannot make the agent spin.
 func (m *Manager) rotationDelay(b *Bundle) time.Duration {
-	lifetime := b.NotAfter().Sub(b.NotBefore())
+	start := b.NotBefore()
+	if b.Received.After(start) {
+		start = b.Received // a backdated NotBefore is not usable lifetime
+	}
+	lifetime := b.NotAfter().Sub(start)
 	frac := m.opts.RotationFraction + m.opts.RotationJitter*(2*m.opts.Rand()-1)
-	at := b.NotBefore().Add(time.Duration(float64(lifetime) * frac))
+	at := start.Add(time.Duration(float64(lifetime) * frac))
 	return max(at.Sub(m.opts.Clock.Now()), m.opts.BackoffInitial)
 }
 
