@@ -31,6 +31,7 @@ kube-binaries:
 ## generate: API version copies, deepcopy, CRDs, then install.yaml and the chart's CRDs
 generate:
 	hack/generate.sh
+	hack/genproto.sh
 	hack/render-install.sh
 
 verify-generated:
@@ -44,12 +45,14 @@ lint:
 
 ## bench: translation and generation benchmarks over small/medium/large meshes
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./pilot/...
+	$(GO) test -run '^$$' -bench . -benchmem ./pilot/... ./ca/
 
 ## fuzz: each fuzz target for FUZZTIME (default 1m)
 FUZZTIME ?= 1m
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./pilot/config/
+	$(GO) test -run '^$$' -fuzz FuzzParseCSR -fuzztime $(FUZZTIME) ./ca/
+	$(GO) test -run '^$$' -fuzz FuzzParseCertsPEM -fuzztime $(FUZZTIME) ./ca/
 
 clean:
 	rm -rf $(BIN)
