@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"google.golang.org/grpc"
 	"k8s.io/client-go/kubernetes"
@@ -20,6 +21,8 @@ type caFlags struct {
 	pluginDir   string
 	trustDomain string
 	audiences   []string
+	propagation time.Duration
+	sync        time.Duration
 }
 
 // caRunner serves IstioCertificateService over TLS until ctx ends. Callers
@@ -33,7 +36,8 @@ func caRunner(cfg *rest.Config, f *flags, log *slog.Logger) func(context.Context
 		srv, err := ca.New(ctx, ca.Options{
 			Kube: client, Namespace: f.namespace, TrustDomain: f.ca.trustDomain,
 			Audiences: f.ca.audiences, PluginCertDir: f.ca.pluginDir, Logger: log,
-			ServingIPs: listenIPs(f.ca.addr),
+			ServingIPs: listenIPs(f.ca.addr), SyncInterval: f.ca.sync,
+			Rotation: ca.RotationOptions{PropagationDelay: f.ca.propagation},
 		})
 		if err != nil {
 			return fmt.Errorf("ca: %w", err)

@@ -62,6 +62,8 @@ func command() *cobra.Command {
 	fl.StringVar(&f.ca.pluginDir, "ca-plugin-dir", "", "plug-in CA directory (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem)")
 	fl.StringVar(&f.ca.trustDomain, "trust-domain", "cluster.local", "SPIFFE trust domain of workload certificates")
 	fl.StringSliceVar(&f.ca.audiences, "token-audience", []string{"istio-ca"}, "accepted audiences of service-account tokens")
+	fl.DurationVar(&f.ca.propagation, "ca-rotation-propagation", 15*time.Minute, "root rotation: how long both roots are trusted before the new one signs")
+	fl.DurationVar(&f.ca.sync, "ca-sync-interval", 30*time.Second, "how often the CA re-reads its root and advances rotations")
 	return cmd
 }
 

@@ -95,6 +95,8 @@ func waitRootCert(t *testing.T, env *kubeenv.Env, ns string) string {
 
 type agentSpec struct {
 	ns, sa, pod, ip, caAddr, xdsAddr, roots string
+	// trustCheck is how often the agent re-reads roots (default 1 minute).
+	trustCheck time.Duration
 }
 
 // startAgent runs weft-agent in-process with a token from the TokenRequest
@@ -110,6 +112,7 @@ func startAgent(ctx context.Context, t *testing.T, env *kubeenv.Env, s agentSpec
 		Identity: bootstrap.Identity{PodName: s.pod, Namespace: s.ns, IP: s.ip, ServiceAccount: s.sa},
 		CAAddr:   s.caAddr, CARoots: cert.FileTrustBundle(s.roots), TokenPath: tokenPath, TTL: workloadTTL,
 		XDSAddr: s.xdsAddr, XDSPlaintext: true, OutputDir: filepath.Join(dir, "certs"), FileRefreshInterval: time.Second,
+		Cert: cert.Options{TrustCheckInterval: s.trustCheck},
 	})
 	must(t, err)
 	runCtx, stop := context.WithCancel(ctx)
