@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// run executes weftctl with args and stdin, returning stdout and the exit code.
+func run(t *testing.T, stdin string, args ...string) (string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := rootCommand()
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return out.String(), 0
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("weftctl %v: %v (no exit code)", args, err)
+	}
+	return out.String(), ee.code
+}
+
+const badVS = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: shop}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - {destination: {host: reviews}, weight: 60}
+    - {destination: {host: ratings}, weight: 30}
+`
+
+func TestValidateExitCodes(t *testing.T) {
+	if out, code := run(t, "", "validate", "-f", "../../samples/config"); code != 0 || out != "" {
+		t.Errorf("samples: exit %d, output %q", code, out)
+	}
+	out, code := run(t, badVS, "validate", "-f", "-")
+	want := "Error [WFT0106] <stdin>:1 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weights must sum to 100, got 90\n"
+	if code != 1 || out != want {
+		t.Errorf("bad VirtualService: exit %d, output\n%s\nwant\n%s", code, out, want)
+	}
+	if _, code := run(t, "", "validate"); code != 2 {
+		t.Errorf("no -f: exit %d, want 2", code)
+	}
+	if _, code := run(t, "", "validate", "-f", "does-not-exist.yaml"); code != 2 {
+		t.Errorf("missing file: exit %d, want 2", code)
+	}
+}
+
+func TestValidateStructuredOutput(t *testing.T) {
+	for _, format := range []string{"json", "yaml"} {
+		out, code := run(t, badVS, "validate", "-f", "-", "-o", format)
+		var recs []map[string]any
+		if err := yaml.Unmarshal([]byte(out), &recs); err != nil || code != 1 || len(recs) != 1 {
+			t.Fatalf("-o %s: exit %d, %v, output %s", format, code, err, out)
+		}
+		if recs[0]["field"] != "spec.http[0].route[1].weight" || recs[0]["code"] != "WFT0106" || recs[0]["severity"] != "Error" {
+			t.Errorf("-o %s: record %v", format, recs[0])
+		}
+	}
+	out, _ := run(t, badVS, "validate", "-f", "-", "-o", "json")
+	if !json.Valid([]byte(out)) {
+		t.Errorf("-o json is not JSON: %s", out)
+	}
+}
+
+func TestAnalyzeFlags(t *testing.T) {
+	dir := "../../pilot/analysis/testdata/analyze/"
+	if out, code := run(t, "", "analyze", "-f", dir+"clean.yaml"); code != 0 || out != "" {
+		t.Errorf("clean: exit %d, output %q", code, out)
+	}
+	// WFT0105 is a Warning: below the default threshold, at --failure-threshold Warning.
+	args := []string{"analyze", "-f", dir + "clean.yaml", "-f", dir + "unreachable-rule.yaml"}
+	if out, code := run(t, "", args...); code != 0 || !strings.Contains(out, "Warning [WFT0105]") {
+		t.Errorf("warning below threshold: exit %d, output %q", code, out)
+	}
+	if _, code := run(t, "", append(args, "--failure-threshold", "warning")...); code != 1 {
+		t.Errorf("--failure-threshold warning: exit %d, want 1", code)
+	}
+	if out, code := run(t, "", append(args, "--failure-threshold", "info", "-S", "WFT0105=VirtualService shop/payments")...); code != 0 || out != "" {
+		t.Errorf("suppressed: exit %d, output %q", code, out)
+	}
+	if out, code := run(t, "", "analyze", "--list-analyzers"); code != 0 || !strings.Contains(out, "WFT0107") {
+		t.Errorf("--list-analyzers: exit %d, output %q", code, out)
+	}
+}

@@ -1,0 +1,80 @@
+package analysis
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	securityv1 "github.com/weftmesh/weft/apis/security/v1"
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/translate"
+)
+
+// analyzeMTLS reports DestinationRules that disable TLS towards workloads
+// whose PeerAuthentication is STRICT (WFT0107): the server refuses the
+// plaintext connections, so every request fails.
+func analyzeMTLS(c *Context) {
+	for _, dr := range c.Snap.DestinationRules {
+		svc := c.serviceOf(dr.Spec.Host, dr.Namespace)
+		if svc == nil {
+			continue
+		}
+		pa := c.strictPolicyFor(svc)
+		if pa == nil {
+			continue
+		}
+		forEachTLS(dr, func(field string, tls *networkingv1.ClientTLSSettings) {
+			if tls.Mode == "DISABLE" {
+				c.report(CodeMTLSConflict, config.KeyOf(dr), field+".mode",
+					"TLS is disabled towards %s/%s, but PeerAuthentication %s/%s requires STRICT mTLS there: connections will be refused; use ISTIO_MUTUAL or drop tls",
+					svc.Namespace, svc.Name, pa.Namespace, pa.Name)
+			}
+		})
+	}
+}
+
+// strictPolicyFor returns the PeerAuthentication that makes svc's pods
+// STRICT, following Istio's precedence: workload, namespace, then mesh.
+func (c *Context) strictPolicyFor(svc *corev1.Service) *securityv1.PeerAuthentication {
+	var ns, root *securityv1.PeerAuthentication
+	for _, pa := range c.Snap.PeerAuthentications {
+		switch {
+		case pa.Spec.Selector != nil && len(pa.Spec.Selector.MatchLabels) > 0:
+			if pa.Namespace == svc.Namespace && selects(pa.Spec.Selector.MatchLabels, svc.Spec.Selector) && modeOf(pa) != "" {
+				return strictOrNil(pa)
+			}
+		case pa.Namespace == svc.Namespace && ns == nil && modeOf(pa) != "":
+			ns = pa
+		case pa.Namespace == translate.RootNamespace && root == nil:
+			root = pa
+		}
+	}
+	if ns != nil {
+		return strictOrNil(ns)
+	}
+	if root != nil {
+		return strictOrNil(root)
+	}
+	return nil
+}
+
+// selects is true when a workload selector matches the pods a Service
+// selects (its labels are a subset of the Service's selector).
+func selects(match, svcSelector map[string]string) bool {
+	return len(svcSelector) > 0 && labels.SelectorFromSet(match).Matches(labels.Set(svcSelector))
+}
+
+// modeOf is the mode a PeerAuthentication sets; "" (or UNSET) inherits.
+func modeOf(pa *securityv1.PeerAuthentication) string {
+	if pa.Spec.Mtls == nil || pa.Spec.Mtls.Mode == "UNSET" {
+		return ""
+	}
+	return pa.Spec.Mtls.Mode
+}
+
+func strictOrNil(pa *securityv1.PeerAuthentication) *securityv1.PeerAuthentication {
+	if modeOf(pa) == "STRICT" {
+		return pa
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package analysis
+
+import (
+	"strings"
+
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/validation"
+)
+
+// Load decodes every input into one snapshot. Documents that fail to decode
+// and duplicates are left out of the snapshot and reported (WFT0001,
+// WFT0003), so later checks still run on everything else.
+func Load(inputs []Input) (*config.Snapshot, []Message) {
+	b := config.NewBuilder()
+	var msgs []Message
+	for _, in := range inputs {
+		objs, errs := config.Decode(in.Name, in.Data)
+		for _, e := range errs {
+			msgs = append(msgs, Message{Code: CodeSchema, Severity: Error, Err: e})
+		}
+		for _, o := range objs {
+			if e := b.Add(o); e != nil {
+				msgs = append(msgs, Message{Code: CodeDuplicate, Severity: Error, Err: e})
+			}
+		}
+	}
+	return b.Finish(), msgs
+}
+
+// Validate is `weftctl validate`: decode errors plus weftd's own semantic
+// validation (per resource and the subset references between them).
+func Validate(inputs []Input) []Message {
+	snap, msgs := Load(inputs)
+	return append(msgs, validateSnapshot(snap)...)
+}
+
+func validateSnapshot(s *config.Snapshot) []Message {
+	var out []Message
+	for _, e := range validation.ValidateSnapshot(s) {
+		out = append(out, classify(e))
+	}
+	return out
+}
+
+// ValidateObject checks one resource on its own, as the webhook does (it
+// sees one object at a time, so cross-resource references are not checked).
+func ValidateObject(o config.Object) []Message {
+	var out []Message
+	for _, e := range validation.ToConfigErrors(o, validation.Validate(o.Resource)) {
+		out = append(out, classify(e))
+	}
+	return out
+}
+
+// classify gives a validation error its code: most are WFT0002, but the
+// problems analyze also names (missing subset, weights) keep their own code
+// whichever command finds them.
+func classify(e *config.Error) Message {
+	code := CodeInvalid
+	switch {
+	case e.Reason == config.ReasonMissingSubset:
+		code = CodeSubsetNotFound
+	case strings.Contains(e.Message, "weights must sum to 100"):
+		code = CodeWeightsNot100
+	}
+	return Message{Code: code, Severity: severityOf(code), Err: e}
+}
+
+// HasErrors reports whether any message is at least an Error.
+func HasErrors(msgs []Message) bool { return MaxSeverity(msgs) >= Error && len(msgs) > 0 }
+
+// MaxSeverity is the highest severity among msgs (Info when empty).
+func MaxSeverity(msgs []Message) Severity {
+	max := Info
+	for _, m := range msgs {
+		if m.Severity > max {
+			max = m.Severity
+		}
+	}
+	return max
+}

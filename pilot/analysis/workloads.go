@@ -1,0 +1,112 @@
+package analysis
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"github.com/weftmesh/weft/pilot/config"
+)
+
+// serviceOf returns the Kubernetes Service behind host (as seen from ns),
+// or nil for ServiceEntry hosts and unknown hosts.
+func (c *Context) serviceOf(host, ns string) *corev1.Service {
+	svc := c.hosts[config.ResolveHost(host, ns)]
+	if svc == nil {
+		return nil
+	}
+	for _, s := range c.Snap.Services {
+		if s.Namespace == svc.Namespace && s.Name == svc.Name {
+			return s
+		}
+	}
+	return nil
+}
+
+// podsMatching counts pods in ns whose labels include every one of sel.
+func (c *Context) podsMatching(ns string, sel map[string]string) int {
+	n := 0
+	for _, p := range c.Snap.Pods {
+		if p.Namespace == ns && labels.SelectorFromSet(sel).Matches(labels.Set(p.Labels)) {
+			n++
+		}
+	}
+	return n
+}
+
+// analyzeSubsetPods reports subsets whose labels select no pod of their
+// Service (WFT0103): traffic routed there has nowhere to go. Without any
+// Pod in the input (files with routing config only) nothing can be said.
+func analyzeSubsetPods(c *Context) {
+	if len(c.Snap.Pods) == 0 {
+		return
+	}
+	for _, dr := range c.Snap.DestinationRules {
+		svc := c.serviceOf(dr.Spec.Host, dr.Namespace)
+		if svc == nil || len(svc.Spec.Selector) == 0 {
+			continue
+		}
+		for i, ss := range dr.Spec.Subsets {
+			sel := labels.Merge(svc.Spec.Selector, ss.Labels)
+			if c.podsMatching(svc.Namespace, sel) == 0 {
+				c.report(CodeSubsetNoPods, config.KeyOf(dr), fmt.Sprintf("spec.subsets[%d].labels", i),
+					"subset %s selects no pod of Service %s/%s (labels %s)", ss.Name, svc.Namespace, svc.Name, labels.Set(sel))
+			}
+		}
+	}
+}
+
+// analyzePortNames reports Service ports whose protocol weft cannot tell
+// (WFT0110): no appProtocol and no protocol prefix in the name, so they
+// are treated as plain TCP.
+func analyzePortNames(c *Context) {
+	for _, s := range c.Snap.Services {
+		if systemNamespaces[s.Namespace] || (s.Namespace == "default" && s.Name == "kubernetes") {
+			continue
+		}
+		for i, p := range s.Spec.Ports {
+			if (p.AppProtocol != nil && *p.AppProtocol != "") || hasProtocolPrefix(p.Name) {
+				continue
+			}
+			c.report(CodePortNameNoProtocol, config.KeyOf(s), fmt.Sprintf("spec.ports[%d].name", i),
+				"port %d name %q does not say its protocol: name it <protocol>[-suffix] (http, http2, https, grpc, grpc-web, tcp, tls, udp, ...) or set appProtocol; treated as TCP", p.Port, p.Name)
+		}
+	}
+}
+
+var portProtocols = []string{"grpc-web", "grpc", "http2", "https", "http", "tcp", "tls", "udp", "mongo", "mysql", "redis"}
+
+func hasProtocolPrefix(name string) bool {
+	for _, p := range portProtocols {
+		if name == p || (len(name) > len(p) && name[:len(p)+1] == p+"-") {
+			return true
+		}
+	}
+	return false
+}
+
+// systemNamespaces hold Kubernetes' own workloads, which are not meshed.
+var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true, "istio-system": true, "weft-system": true}
+
+// forEachTLS visits every client TLS setting of dr with its field path.
+func forEachTLS(dr *networkingv1.DestinationRule, fn func(string, *networkingv1.ClientTLSSettings)) {
+	visit := func(prefix string, tp *networkingv1.TrafficPolicy) {
+		if tp == nil {
+			return
+		}
+		if tp.TLS != nil {
+			fn(prefix+".tls", tp.TLS)
+		}
+		for i, pl := range tp.PortLevelSettings {
+			if pl.TLS != nil {
+				fn(fmt.Sprintf("%s.portLevelSettings[%d].tls", prefix, i), pl.TLS)
+			}
+		}
+	}
+	visit("spec.trafficPolicy", dr.Spec.TrafficPolicy)
+	for i, ss := range dr.Spec.Subsets {
+		visit(fmt.Sprintf("spec.subsets[%d].trafficPolicy", i), ss.TrafficPolicy)
+	}
+}
