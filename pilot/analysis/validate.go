@@ -60,7 +60,7 @@ func classify(e *config.Error) Message {
 	switch {
 	case e.Reason == config.ReasonMissingSubset:
 		code = CodeSubsetNotFound
-	case strings.Contains(e.Message, "weights must sum to 100"):
+	case strings.HasSuffix(e.Field, ".weight") && strings.HasPrefix(e.Message, "weights must sum to 100"):
 		code = CodeWeightsNot100
 	}
 	return Message{Code: code, Severity: severityOf(code), Err: e}
