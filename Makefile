@@ -20,6 +20,7 @@ run: build
 
 ## test: generated files fresh, vet, then every test (unit, golden, e2e, Kubernetes e2e)
 test: verify-generated kube-binaries
+	hack/ensure-iptables.sh
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 
