@@ -23,39 +23,17 @@ const workloadTTL = 20 * time.Second
 // it while a proxyless client calls a proxyless server over mutual TLS
 // with no failed RPC.
 func TestAgentRotatesCertificatesUnderTraffic(t *testing.T) {
-	env := sharedEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	ns := env.Namespace(t)
-	kubectl(t, env, "create", "serviceaccount", "reviews", "-n", ns)
-	kubectl(t, env, "create", "serviceaccount", "productpage", "-n", ns)
-	apply(t, env, meshedDeploymentYAML(ns)+"---\n"+strictYAML(ns))
-	w := startWeftd(t, env, "--leader-elect=false", "--namespace="+ns)
-	pod := env.WaitRunPods(t, ns, "app=reviews", 1, kubeenv.SequentialIPs("10.244.6.", 2))[0]
-	podIP := kubectl(t, env, "get", "pod", pod, "-n", ns, "-o", "jsonpath={.status.podIP}")
-	roots := waitRootCert(t, env, ns)
-
-	server := startAgent(ctx, t, env, agentSpec{ns: ns, sa: "reviews", pod: pod, ip: podIP, caAddr: w.CAAddr, xdsAddr: w.XDSAddr, roots: roots})
-	client := startAgent(ctx, t, env, agentSpec{ns: ns, sa: "productpage", pod: "productpage", ip: "10.244.6.200", caAddr: w.CAAddr, xdsAddr: w.XDSAddr, roots: roots})
-	want := "spiffe://cluster.local/ns/" + ns + "/sa/reviews"
+	m := startMTLSPair(ctx, t, mtlsPairOptions{ipPrefix: "10.244.6."})
+	server, client, c := m.server, m.client, m.rpc
+	want := "spiffe://cluster.local/ns/" + m.ns + "/sa/reviews"
 	if uris := server.Certificate().Leaf.URIs; len(uris) != 1 || uris[0].String() != want {
 		t.Fatalf("workload certificate URI SANs %v, want [%s]", uris, want)
 	}
 
-	b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{Name: pod, Addr: podIP + ":9080", XDSAddr: w.XDSAddr,
-		PodName: pod, Namespace: ns, ServiceAccount: "reviews", CertDir: filepath.Dir(server.CertPaths().Key), Logf: t.Logf})
-	must(t, err)
-	t.Cleanup(b.Stop)
-	must(t, grpcapp.WaitServing(ctx, b))
-	c, err := grpcapp.NewClient(ctx, grpcapp.ClientOptions{Target: "reviews." + ns + ".svc.cluster.local:9080", XDSAddr: w.XDSAddr,
-		PodName: "productpage", Namespace: ns, IP: "10.244.6.200", ServiceAccount: "productpage", CertDir: filepath.Dir(client.CertPaths().Key)})
-	must(t, err)
-	t.Cleanup(func() { c.Close() })
-	_, err = grpcapp.WaitFor(ctx, c, grpcapp.AllOn(pod))
-	must(t, err)
-
 	rotations := watchRotations(ctx, server, client)
-	res := c.Run(ctx, grpcapp.RunOptions{N: 1600, Rate: 50, Concurrency: 4, PerCallTimeout: 2 * time.Second})
+	res := c.Run(ctx, grpcapp.RunOptions{N: 2000, Rate: 50, Concurrency: 4, PerCallTimeout: 2 * time.Second})
 	t.Logf("%v; server certificate generations seen: %d, client: %d", res, rotations.server.Load(), rotations.client.Load())
 	if res.Failed() != 0 {
 		t.Errorf("%d RPCs failed during certificate rotation: %v", res.Failed(), res.Errors)
@@ -63,6 +41,58 @@ func TestAgentRotatesCertificatesUnderTraffic(t *testing.T) {
 	if n := rotations.server.Load(); n < 2 {
 		t.Errorf("server certificate rotated %d times during the run, want ≥ 2", n)
 	}
+}
+
+// mtlsPair is weftd (Kubernetes mode, CA) with a STRICT namespace, a meshed
+// reviews pod served by a proxyless backend and a proxyless client, each
+// with certificates from its own in-process weft-agent.
+type mtlsPair struct {
+	env            *kubeenv.Env
+	ns, pod, roots string
+	server, client *agent.Agent
+	rpc            *grpcapp.Client
+}
+
+type mtlsPairOptions struct {
+	ipPrefix   string        // pod and client IPs, e.g. "10.244.6."
+	weftdArgs  []string      // extra weftd flags
+	trustCheck time.Duration // agents' root re-read interval
+	mirror     bool          // keep the agents' root file equal to the ConfigMap
+}
+
+func startMTLSPair(ctx context.Context, t *testing.T, o mtlsPairOptions) *mtlsPair {
+	t.Helper()
+	env := sharedEnv(t)
+	m := &mtlsPair{env: env, ns: env.Namespace(t)}
+	kubectl(t, env, "create", "serviceaccount", "reviews", "-n", m.ns)
+	kubectl(t, env, "create", "serviceaccount", "productpage", "-n", m.ns)
+	apply(t, env, meshedDeploymentYAML(m.ns)+"---\n"+strictYAML(m.ns))
+	w := startWeftd(t, env, append([]string{"--leader-elect=false", "--namespace=" + m.ns}, o.weftdArgs...)...)
+	m.pod = env.WaitRunPods(t, m.ns, "app=reviews", 1, kubeenv.SequentialIPs(o.ipPrefix, 2))[0]
+	podIP := kubectl(t, env, "get", "pod", m.pod, "-n", m.ns, "-o", "jsonpath={.status.podIP}")
+	m.roots = waitRootCert(t, env, m.ns)
+	if o.mirror {
+		go mirrorRootConfigMap(ctx, env, m.ns, m.roots) // what kubelet does for the mounted ConfigMap
+	}
+	spec := agentSpec{ns: m.ns, caAddr: w.CAAddr, xdsAddr: w.XDSAddr, roots: m.roots, trustCheck: o.trustCheck}
+	spec.sa, spec.pod, spec.ip = "reviews", m.pod, podIP
+	m.server = startAgent(ctx, t, env, spec)
+	clientIP := o.ipPrefix + "200"
+	spec.sa, spec.pod, spec.ip = "productpage", "productpage", clientIP
+	m.client = startAgent(ctx, t, env, spec)
+
+	b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{Name: m.pod, Addr: podIP + ":9080", XDSAddr: w.XDSAddr,
+		PodName: m.pod, Namespace: m.ns, ServiceAccount: "reviews", CertDir: filepath.Dir(m.server.CertPaths().Key), Logf: t.Logf})
+	must(t, err)
+	t.Cleanup(b.Stop)
+	must(t, grpcapp.WaitServing(ctx, b))
+	m.rpc, err = grpcapp.NewClient(ctx, grpcapp.ClientOptions{Target: "reviews." + m.ns + ".svc.cluster.local:9080", XDSAddr: w.XDSAddr,
+		PodName: "productpage", Namespace: m.ns, IP: clientIP, ServiceAccount: "productpage", CertDir: filepath.Dir(m.client.CertPaths().Key)})
+	must(t, err)
+	t.Cleanup(func() { m.rpc.Close() })
+	_, err = grpcapp.WaitFor(ctx, m.rpc, grpcapp.AllOn(m.pod))
+	must(t, err)
+	return m
 }
 
 func meshedDeploymentYAML(ns string) string {

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,36 +16,12 @@ import (
 // Rotating the CA root under traffic: both roots are trusted first, then
 // new leaves are signed by the new root, and no RPC fails on the way.
 func TestRootRotationUnderTraffic(t *testing.T) {
-	env := sharedEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	ns := env.Namespace(t)
-	kubectl(t, env, "create", "serviceaccount", "reviews", "-n", ns)
-	kubectl(t, env, "create", "serviceaccount", "productpage", "-n", ns)
-	apply(t, env, meshedDeploymentYAML(ns)+"---\n"+strictYAML(ns))
-	w := startWeftd(t, env, "--leader-elect=false", "--namespace="+ns, "--ca-rotation-propagation=3s", "--ca-sync-interval=1s")
-	pod := env.WaitRunPods(t, ns, "app=reviews", 1, kubeenv.SequentialIPs("10.244.7.", 2))[0]
-	podIP := kubectl(t, env, "get", "pod", pod, "-n", ns, "-o", "jsonpath={.status.podIP}")
-	roots := waitRootCert(t, env, ns)
+	m := startMTLSPair(ctx, t, mtlsPairOptions{ipPrefix: "10.244.7.", trustCheck: time.Second, mirror: true,
+		weftdArgs: []string{"--ca-rotation-propagation=3s", "--ca-sync-interval=1s"}})
+	env, ns, roots, server, client, c := m.env, m.ns, m.roots, m.server, m.client, m.rpc
 	oldRoot := parseFirstCert(t, roots)
-	go mirrorRootConfigMap(ctx, env, ns, roots) // what kubelet does for the mounted ConfigMap
-
-	spec := agentSpec{ns: ns, caAddr: w.CAAddr, xdsAddr: w.XDSAddr, roots: roots, trustCheck: time.Second}
-	spec.sa, spec.pod, spec.ip = "reviews", pod, podIP
-	server := startAgent(ctx, t, env, spec)
-	spec.sa, spec.pod, spec.ip = "productpage", "productpage", "10.244.7.200"
-	client := startAgent(ctx, t, env, spec)
-	b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{Name: pod, Addr: podIP + ":9080", XDSAddr: w.XDSAddr,
-		PodName: pod, Namespace: ns, ServiceAccount: "reviews", CertDir: filepath.Dir(server.CertPaths().Key), Logf: t.Logf})
-	must(t, err)
-	t.Cleanup(b.Stop)
-	must(t, grpcapp.WaitServing(ctx, b))
-	c, err := grpcapp.NewClient(ctx, grpcapp.ClientOptions{Target: "reviews." + ns + ".svc.cluster.local:9080", XDSAddr: w.XDSAddr,
-		PodName: "productpage", Namespace: ns, IP: "10.244.7.200", ServiceAccount: "productpage", CertDir: filepath.Dir(client.CertPaths().Key)})
-	must(t, err)
-	t.Cleanup(func() { c.Close() })
-	_, err = grpcapp.WaitFor(ctx, c, grpcapp.AllOn(pod))
-	must(t, err)
 
 	results := make(chan grpcapp.Result, 1)
 	go func() {

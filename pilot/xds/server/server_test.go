@@ -27,10 +27,8 @@ const (
 	nodeID = "sidecar~127.0.0.5~client.default~default.svc.cluster.local"
 )
 
-// testMesh has one service, reviews:9080, with one endpoint.
-func testMesh(t *testing.T) *mesh.Mesh {
-	t.Helper()
-	objs, errs := config.Decode("test.yaml", []byte(`
+// reviewsYAML is one service, reviews:9080, with one endpoint.
+const reviewsYAML = `
 apiVersion: v1
 kind: Service
 metadata: {name: reviews, namespace: default}
@@ -42,7 +40,12 @@ metadata: {name: reviews-1, namespace: default, labels: {kubernetes.io/service-n
 addressType: IPv4
 ports: [{name: grpc, port: 9080}]
 endpoints: [{addresses: [127.0.0.2]}]
-`))
+`
+
+// meshFromYAML decodes config documents and translates them.
+func meshFromYAML(t *testing.T, version, docs string) *mesh.Mesh {
+	t.Helper()
+	objs, errs := config.Decode("test.yaml", []byte(docs))
 	if len(errs) > 0 {
 		t.Fatal(errs[0])
 	}
@@ -50,8 +53,10 @@ endpoints: [{addresses: [127.0.0.2]}]
 	for _, o := range objs {
 		b.Add(o)
 	}
-	return translate.Translate(b.Finish(), "1")
+	return translate.Translate(b.Finish(), version)
 }
+
+func testMesh(t *testing.T) *mesh.Mesh { return meshFromYAML(t, "1", reviewsYAML) }
 
 type fixture struct {
 	srv  *Server

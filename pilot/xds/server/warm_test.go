@@ -9,9 +9,7 @@ import (
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
-	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
-	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds/grpcgen"
 )
 
@@ -23,19 +21,7 @@ const (
 // canaryStart is testMesh plus a DestinationRule and a VirtualService that
 // sends everything to a subset cluster the client has never seen.
 func canaryStart(t *testing.T) *mesh.Mesh {
-	t.Helper()
-	objs, errs := config.Decode("canary.yaml", []byte(`
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec: {ports: [{name: grpc, port: 9080}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: reviews-1, namespace: default, labels: {kubernetes.io/service-name: reviews}}
-addressType: IPv4
-ports: [{name: grpc, port: 9080}]
-endpoints: [{addresses: [127.0.0.2]}]
+	return meshFromYAML(t, "2", reviewsYAML+`
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -46,15 +32,7 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews, namespace: default}
 spec: {hosts: [reviews], http: [{route: [{destination: {host: reviews, subset: v1}}]}]}
-`))
-	if len(errs) > 0 {
-		t.Fatal(errs[0])
-	}
-	b := config.NewBuilder()
-	for _, o := range objs {
-		b.Add(o)
-	}
-	return translate.Translate(b.Finish(), "2")
+`)
 }
 
 // adsClient plays grpc-go's part on one ADS stream.
