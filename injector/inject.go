@@ -17,7 +17,7 @@ import (
 // Every annotation is validated before anything is added: an error names
 // the annotation and the value, and no pod is returned.
 func Inject(pod *corev1.Pod, s Settings) (*corev1.Pod, error) {
-	if err := s.validate(); err != nil {
+	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	if v, ok := pod.Labels[AnnInject]; ok {

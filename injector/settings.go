@@ -79,9 +79,9 @@ func DefaultSettings() Settings {
 	}
 }
 
-// validate reports settings that would produce broken pods, so weftd and
+// Validate reports settings that would produce broken pods, so weftd and
 // kube-inject fail at start rather than per pod.
-func (s Settings) validate() error {
+func (s Settings) Validate() error {
 	if s.AgentImage == "" || s.ProxyImage == "" {
 		return fmt.Errorf("injector settings: agent and proxy images are required")
 	}

@@ -36,6 +36,7 @@ func kubeMode(f *flags, opts *bootstrap.Options) error {
 	if f.ca.addr != "" {
 		opts.Runners = append(opts.Runners, caRunner(cfg, f, opts.Logger))
 	}
+	opts.Runners = append(opts.Runners, webhookRunner(cfg, f, opts.Logger))
 	if !f.leaderElect {
 		writer.SetLeader(true)
 		return nil

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	listersv1 "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/rest"
+
+	"github.com/weftmesh/weft/ca"
+	"github.com/weftmesh/weft/injector"
+)
+
+// webhookFlags are registered on pflag.CommandLine, which cobra merges into
+// the root command's flags, so this file adds them without editing main.go.
+var webhookFlags struct {
+	addr, service, native string
+	settings              injector.Settings
+}
+
+func init() {
+	d := injector.DefaultSettings()
+	fl := pflag.CommandLine
+	fl.StringVar(&webhookFlags.addr, "webhook-addr", "127.0.0.1:15017", "sidecar injection webhook address (HTTPS, Kubernetes mode, needs the CA); empty disables it")
+	fl.StringVar(&webhookFlags.service, "webhook-service", "weft-webhook", "Service in front of the webhook, named in its serving certificate (NAME.NAMESPACE.svc)")
+	fl.StringVar(&webhookFlags.settings.AgentImage, "injector-agent-image", d.AgentImage, "weft-agent image injected (istio-init, weft-agent)")
+	fl.StringVar(&webhookFlags.settings.ProxyImage, "injector-proxy-image", d.ProxyImage, "Envoy image injected (istio-proxy)")
+	fl.StringVar(&webhookFlags.settings.CAAddr, "injector-ca-addr", "", "CA address given to injected agents (default weftd.NAMESPACE.svc:15012)")
+	fl.StringVar(&webhookFlags.settings.XDSAddr, "injector-xds-addr", "", "xDS address given to injected agents (default weftd.NAMESPACE.svc:15012)")
+	fl.StringVar(&webhookFlags.settings.Revision, "revision", "", "control-plane revision: namespaces labelled istio.io/rev=REVISION are injected (empty: istio-injection=enabled)")
+	fl.StringVar(&webhookFlags.native, "injector-native-sidecars", "auto", "inject native sidecars: true, false, or auto (API server >= 1.29)")
+	fl.StringVar(&webhookFlags.settings.LogLevel, "injector-proxy-log-level", d.LogLevel, "default proxy log level")
+	webhookFlags.settings.ProxyCPU, webhookFlags.settings.ProxyMemory = d.ProxyCPU, d.ProxyMemory
+}
+
+// webhookRunner serves the injection webhook and keeps the caBundle of the
+// MutatingWebhookConfiguration equal to the CA root. Its certificate comes
+// from the CA, so it runs only with the CA enabled. A failure (e.g. the
+// port is taken) is logged and weftd keeps serving xDS: proxies already
+// running matter more than new pods, which the webhook's failurePolicy
+// holds back until it is fixed.
+func webhookRunner(cfg *rest.Config, f *flags, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if webhookFlags.addr == "" || f.ca.addr == "" {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		if err := runWebhook(ctx, cfg, f, log); err != nil && ctx.Err() == nil {
+			log.Error("sidecar injection webhook stopped; weftd continues without it", "err", err)
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}
+}
+
+func runWebhook(ctx context.Context, cfg *rest.Config, f *flags, log *slog.Logger) error {
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("webhook: kubernetes client: %w", err)
+	}
+	settings, err := injectorSettings(client, f)
+	if err != nil {
+		return err
+	}
+	authority, err := webhookCA(ctx, client, f, log)
+	if err != nil {
+		return err
+	}
+	namespaces, err := namespaceLabels(ctx, client)
+	if err != nil {
+		return err
+	}
+	return serveWebhook(ctx, client, settings, authority, namespaces, log)
+}
+
+func serveWebhook(ctx context.Context, client kubernetes.Interface, s injector.Settings, authority *ca.Server,
+	ns injector.NamespaceLabels, log *slog.Logger) error {
+	srv, err := injector.NewServer(injector.ServerOptions{
+		Addr: webhookFlags.addr, Logger: log,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if c := authority.ServingCertificate(); c != nil {
+				return c, nil
+			}
+			return nil, errors.New("no serving certificate yet")
+		},
+		Inject: &injector.Webhook{Settings: s, Namespaces: ns, Logger: log},
+	})
+	if err != nil {
+		return err
+	}
+	patcher := &injector.CABundlePatcher{Client: client, Logger: log,
+		Root: func() ([]byte, error) { return authority.RootBundle(), nil }}
+	go func() { _ = patcher.Run(ctx) }()
+	log.Info("sidecar injection webhook serving", "addr", srv.Addr(), "revision", s.Revision, "native_sidecars", s.NativeSidecars)
+	return srv.Run(ctx)
+}
+
+// webhookCA is a second instance of weftd's CA over the same root Secret
+// (as another replica would be), used only for its serving certificate,
+// which also names the webhook Service. ca.go owns the instance that
+// serves IstioCertificateService and does not expose it.
+func webhookCA(ctx context.Context, client kubernetes.Interface, f *flags, log *slog.Logger) (*ca.Server, error) {
+	svc := webhookFlags.service + "." + f.namespace + ".svc"
+	srv, err := ca.New(ctx, ca.Options{
+		Kube: client, Namespace: f.namespace, TrustDomain: f.ca.trustDomain, Audiences: f.ca.audiences,
+		PluginCertDir: f.ca.pluginDir, DisableRootConfigMaps: true, Logger: log,
+		ServingDNSNames: []string{svc, svc + ".cluster.local"}, ServingIPs: listenIPs(webhookFlags.addr),
+		SyncInterval: f.ca.sync, Rotation: ca.RotationOptions{PropagationDelay: f.ca.propagation},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: CA: %w", err)
+	}
+	go srv.Run(ctx)
+	return srv, nil
+}
+
+func injectorSettings(client kubernetes.Interface, f *flags) (injector.Settings, error) {
+	s := webhookFlags.settings
+	def := "weftd." + f.namespace + ".svc:15012"
+	if s.CAAddr == "" {
+		s.CAAddr = def
+	}
+	if s.XDSAddr == "" {
+		s.XDSAddr = def
+	}
+	native, err := nativeSidecars(client, webhookFlags.native)
+	if err != nil {
+		return s, err
+	}
+	s.NativeSidecars = native
+	if err := s.Validate(); err != nil {
+		return s, fmt.Errorf("webhook: %w", err)
+	}
+	return s, nil
+}
+
+// nativeSidecars resolves "auto" from the API server's version: sidecar
+// containers are beta and on by default from 1.29.
+func nativeSidecars(client kubernetes.Interface, mode string) (bool, error) {
+	switch mode {
+	case "true", "false":
+		return mode == "true", nil
+	case "auto":
+	default:
+		return false, fmt.Errorf("--injector-native-sidecars %q: want true, false or auto", mode)
+	}
+	v, err := client.Discovery().ServerVersion()
+	if err != nil {
+		return false, fmt.Errorf("webhook: API server version: %w", err)
+	}
+	major, _ := strconv.Atoi(v.Major)
+	minor, _ := strconv.Atoi(strings.TrimRight(v.Minor, "+"))
+	return major > 1 || (major == 1 && minor >= 29), nil
+}
+
+// namespaceLabels reads namespaces from an informer cache, falling back to
+// the API for a namespace the cache has not seen yet (created just before
+// its first pod).
+func namespaceLabels(ctx context.Context, client kubernetes.Interface) (injector.NamespaceLabels, error) {
+	factory := informers.NewSharedInformerFactory(client, 0)
+	lister := factory.Core().V1().Namespaces().Lister()
+	factory.Start(ctx.Done())
+	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return nil, fmt.Errorf("webhook: %v cache did not sync", typ)
+		}
+	}
+	return injector.NamespaceLabelsFunc(func(ctx context.Context, name string) (map[string]string, error) {
+		return lookupNamespace(ctx, client, lister, name)
+	}), nil
+}
+
+func lookupNamespace(ctx context.Context, client kubernetes.Interface, lister listersv1.NamespaceLister, name string) (map[string]string, error) {
+	ns, err := lister.Get(name)
+	if apierrors.IsNotFound(err) {
+		ns, err = client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ns.Labels, nil
+}

@@ -1,0 +1,199 @@
+package injecte2e
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/weftmesh/weft/injector"
+	"github.com/weftmesh/weft/tests/e2e"
+	"github.com/weftmesh/weft/tests/kubeenv"
+)
+
+const webhookName = "sidecar-injector.weft.io"
+
+// TestInjectionThroughAPIServer: kubectl apply of Deployments; the pods
+// their ReplicaSets create carry the sidecar only where selected, and an
+// invalid annotation comes back from the API as the webhook's message.
+func TestInjectionThroughAPIServer(t *testing.T) {
+	kubeenv.RequirePrivateNetwork(t)
+	env := kubeenv.Shared(t, kubeenv.Options{BindAddress: kubeenv.NamespaceHostIP})
+	root, err := e2e.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Kubectl("apply", "-f", filepath.Join(root, "manifests", "crds")); err != nil {
+		t.Fatal(err)
+	}
+	weftNS := env.Namespace(t)
+	addr, err := e2e.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	createWebhookConfig(t, env, addr, weftNS)
+	e2e.StartWeftd(t, e2e.WeftdOptions{Kubeconfig: env.Kubeconfig, ReadyTimeout: time.Minute,
+		ExtraArgs: []string{"--leader-elect=false", "--namespace=" + weftNS, "--webhook-addr=" + addr}})
+	labelled := labelledNamespace(t, env)
+	waitWebhookServing(t, env, labelled)
+
+	t.Run("labelled namespace", func(t *testing.T) {
+		pod := applyAndWaitPod(t, env, labelled, "reviews", nil)
+		requireInjected(t, pod)
+	})
+	t.Run("unlabelled namespace", func(t *testing.T) {
+		pod := applyAndWaitPod(t, env, env.Namespace(t), "plain", nil)
+		requireNotInjected(t, pod)
+	})
+	t.Run("opt-out label", func(t *testing.T) {
+		pod := applyAndWaitPod(t, env, labelled, "optout", map[string]string{injector.AnnInject: "false"})
+		requireNotInjected(t, pod)
+	})
+	t.Run("invalid annotation", func(t *testing.T) {
+		_, err := env.KubectlInput(podYAML(labelled, "bad", `sidecar.istio.io/proxyCPU: "lots"`), "apply", "-f", "-")
+		if err == nil {
+			t.Fatal("pod with an invalid annotation was admitted")
+		}
+		for _, want := range []string{webhookName, "denied the request", `sidecar.istio.io/proxyCPU="lots"`, "not a Kubernetes quantity"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("API error lacks %q: %v", want, err)
+			}
+		}
+	})
+}
+
+// createWebhookConfig registers the webhook without a caBundle: weftd
+// fills it in from its CA root when it starts. weftd's own namespace is
+// excluded so a broken webhook cannot block the control plane's pods.
+func createWebhookConfig(t *testing.T, env *kubeenv.Env, addr, weftNS string) {
+	t.Helper()
+	fail, none := admissionregv1.Fail, admissionregv1.SideEffectClassNone
+	cfg := &admissionregv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: injector.WebhookConfigName},
+		Webhooks: []admissionregv1.MutatingWebhook{{
+			Name:                    webhookName,
+			ClientConfig:            admissionregv1.WebhookClientConfig{URL: ptr.To("https://" + addr + "/inject")},
+			Rules:                   []admissionregv1.RuleWithOperations{{Operations: []admissionregv1.OperationType{admissionregv1.Create}, Rule: admissionregv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}}}},
+			FailurePolicy:           &fail,
+			SideEffects:             &none,
+			TimeoutSeconds:          ptr.To[int32](10),
+			AdmissionReviewVersions: []string{"v1"},
+			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+				Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", weftNS}}}},
+		}},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	api := env.Client.AdmissionregistrationV1().MutatingWebhookConfigurations()
+	if _, err := api.Create(ctx, cfg, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.Delete(context.Background(), cfg.Name, metav1.DeleteOptions{}) })
+}
+
+func labelledNamespace(t *testing.T, env *kubeenv.Env) string {
+	ns := env.Namespace(t)
+	if _, err := env.Kubectl("label", "namespace", ns, injector.LabelInjection+"=enabled"); err != nil {
+		t.Fatal(err)
+	}
+	return ns
+}
+
+// waitWebhookServing retries a server-side dry run until the API server
+// trusts the webhook (caBundle patched, certificate issued), at most 90 s.
+func waitWebhookServing(t *testing.T, env *kubeenv.Env, ns string) {
+	t.Helper()
+	var last error
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		out, err := env.KubectlInput(podYAML(ns, "probe", ""), "apply", "--dry-run=server", "-o", "yaml", "-f", "-")
+		if err == nil && strings.Contains(out, injector.ProxyContainerName) {
+			return
+		}
+		last = err
+	}
+	t.Fatalf("webhook never served a dry run: %v\n%s", last, env.LogTails(20))
+}
+
+func podYAML(ns, name, annotations string) string {
+	ann := ""
+	if annotations != "" {
+		ann = "  annotations:\n    " + annotations + "\n"
+	}
+	return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\n  namespace: " + ns + "\n" + ann +
+		"spec:\n  containers:\n  - name: app\n    image: example/app:1\n"
+}
+
+func deploymentYAML(ns, app string, podLabels map[string]string) string {
+	var extra strings.Builder
+	for k, v := range podLabels {
+		extra.WriteString("        " + k + ": \"" + v + "\"\n")
+	}
+	return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + app + "\n  namespace: " + ns + "\nspec:\n" +
+		"  replicas: 1\n  selector:\n    matchLabels:\n      app: " + app + "\n  template:\n    metadata:\n      labels:\n" +
+		"        app: " + app + "\n" + extra.String() + "    spec:\n      containers:\n      - name: " + app + "\n" +
+		"        image: example/" + app + ":1\n        readinessProbe:\n          httpGet:\n            path: /ready\n            port: 9080\n"
+}
+
+// applyAndWaitPod applies a Deployment and returns the pod its ReplicaSet
+// created (the controller-manager creates it through the API, i.e. through
+// the webhook), waiting at most a minute.
+func applyAndWaitPod(t *testing.T, env *kubeenv.Env, ns, app string, podLabels map[string]string) *corev1.Pod {
+	t.Helper()
+	if _, err := env.KubectlInput(deploymentYAML(ns, app, podLabels), "apply", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		pods, err := env.Client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=" + app})
+		if err == nil && len(pods.Items) > 0 {
+			return &pods.Items[0]
+		}
+	}
+	out, _ := env.Kubectl("get", "events", "-n", ns)
+	t.Fatalf("no pod for deployment %s/%s within a minute; events:\n%s", ns, app, out)
+	return nil
+}
+
+func containerNames(pod *corev1.Pod) (initNames, names []string) {
+	for _, c := range pod.Spec.InitContainers {
+		initNames = append(initNames, c.Name)
+	}
+	for _, c := range pod.Spec.Containers {
+		names = append(names, c.Name)
+	}
+	return initNames, names
+}
+
+func requireInjected(t *testing.T, pod *corev1.Pod) {
+	t.Helper()
+	initNames, names := containerNames(pod)
+	// API server 1.36: weftd's "auto" picks native sidecars.
+	want := []string{injector.InitContainerName, injector.AgentContainerName, injector.ProxyContainerName}
+	if strings.Join(initNames, ",") != strings.Join(want, ",") {
+		t.Fatalf("init containers %v, want %v (containers %v)", initNames, want, names)
+	}
+	for _, c := range pod.Spec.InitContainers[1:] {
+		if c.RestartPolicy == nil || *c.RestartPolicy != corev1.ContainerRestartPolicyAlways {
+			t.Errorf("%s is not a native sidecar", c.Name)
+		}
+	}
+	if pod.Labels[injector.LabelTLSMode] != "istio" || pod.Annotations[injector.AnnStatus] == "" {
+		t.Errorf("labels %v annotations %v", pod.Labels, pod.Annotations)
+	}
+	if p := pod.Spec.Containers[0].ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Port.IntVal != injector.AgentHealthPort {
+		t.Errorf("app readiness probe not rewritten through the agent: %+v", p)
+	}
+}
+
+func requireNotInjected(t *testing.T, pod *corev1.Pod) {
+	t.Helper()
+	initNames, names := containerNames(pod)
+	if len(initNames) != 0 || len(names) != 1 || pod.Annotations[injector.AnnStatus] != "" {
+		t.Fatalf("pod %s was injected: init %v containers %v", pod.Name, initNames, names)
+	}
+}
