@@ -1,5 +1,6 @@
 // Package weftctle2e runs the weftctl binary against a real weftd with
-// connected grpc-go xDS clients (proxy-status, proxy-config).
+// connected grpc-go xDS clients (proxy-status, proxy-config), and the
+// validating webhook handler against a real kube-apiserver.
 package weftctle2e
 
 import (
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/weftmesh/weft/tests/e2e"
+	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
 // weftctl is the binary TestMain builds; empty if the build failed.
@@ -33,7 +35,8 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "weftctle2e:", err)
 		return 1
 	}
-	return m.Run()
+	// RunMain stops the shared kube-apiserver of the webhook test.
+	return kubeenv.RunMain(m)
 }
 
 func buildWeftctl(dir string) (string, error) {
