@@ -65,16 +65,43 @@ func resolvedHTTPGet(c *corev1.Container, h *corev1.HTTPGetAction) (*corev1.HTTP
 	return nil, fmt.Errorf("container %s: probe port %q is not a named port of the container", c.Name, h.Port.StrVal)
 }
 
-// workloadName guesses the owning workload from the pod name or
-// generateName: "reviews-v1-5d4f8b7c9-" (Deployment) → "reviews-v1".
+// workloadName finds the owning workload as Istio does: from the
+// controller reference (a ReplicaSet "reviews-v1-5d4f8b7c9" belongs to
+// Deployment "reviews-v1"; a Job "report-29012345" to CronJob "report"),
+// else the pod's name (kube-inject sets it to the workload's), else its
+// generateName.
 func workloadName(pod *corev1.Pod) string {
-	n := pod.GenerateName
-	if n == "" {
+	for _, ref := range pod.OwnerReferences {
+		if ref.Controller == nil || !*ref.Controller {
+			continue
+		}
+		switch ref.Kind {
+		case "ReplicaSet":
+			return trimLastSegment(ref.Name, func(string) bool { return true })
+		case "Job":
+			return trimLastSegment(ref.Name, isDigits)
+		}
+		return ref.Name
+	}
+	if pod.Name != "" {
 		return pod.Name
 	}
-	parts := strings.Split(strings.TrimSuffix(n, "-"), "-")
-	if len(parts) > 1 && len(parts[len(parts)-1]) >= 5 && len(parts[len(parts)-1]) <= 10 {
-		parts = parts[:len(parts)-1] // ReplicaSet pod-template hash
+	return strings.TrimSuffix(pod.GenerateName, "-")
+}
+
+func trimLastSegment(name string, ok func(string) bool) string {
+	i := strings.LastIndex(name, "-")
+	if i <= 0 || !ok(name[i+1:]) {
+		return name
 	}
-	return strings.Join(parts, "-")
+	return name[:i]
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
