@@ -188,3 +188,20 @@ func BenchmarkWebhook(b *testing.B) {
 		}
 	}
 }
+
+// TestWebhookInjectedPodUnchanged: a pod already carrying the sidecar (the
+// goldens' outputs) is admitted without a patch.
+func TestWebhookInjectedPodUnchanged(t *testing.T) {
+	for _, g := range goldens(t) {
+		out, err := os.ReadFile(g.out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &Webhook{Settings: g.settings, Namespaces: staticNamespaces(map[string]string{LabelInjection: "enabled"})}
+		for _, pod := range podsOf(t, out) {
+			if r := review(t, h, pod); !r.Allowed || r.Patch != nil {
+				t.Errorf("%s pod %s: allowed=%v patch=%s", g.name, pod.Name, r.Allowed, r.Patch)
+			}
+		}
+	}
+}
