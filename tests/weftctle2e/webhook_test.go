@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,11 +71,7 @@ webhooks:
 // is rejected with the message weftctl validate prints for the same file;
 // a good one is accepted.
 func TestValidatingWebhookOnAPIServer(t *testing.T) {
-	env := kubeenv.Shared(t, kubeenv.Options{WithoutControllerManager: true})
-	root, err := e2e.ModuleRoot()
-	must(t, err)
-	mustKubectl(t, env, "", "apply", "-f", filepath.Join(root, "manifests", "crds"))
-	mustKubectl(t, env, "", "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+	env := sharedEnv(t)
 	mustKubectl(t, env, "", "create", "namespace", "shop")
 	addr, caPEM := serveWebhook(t)
 	mustKubectl(t, env, fmt.Sprintf(validatingWebhook, addr, base64.StdEncoding.EncodeToString(caPEM)), "apply", "-f", "-")
@@ -158,6 +155,20 @@ func selfSigned(t *testing.T) (tls.Certificate, []byte) {
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	must(t, err)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+var crdsOnce sync.Once
+
+// sharedEnv is the package's kube-apiserver with weft's CRDs installed.
+func sharedEnv(t *testing.T) *kubeenv.Env {
+	env := kubeenv.Shared(t, kubeenv.Options{WithoutControllerManager: true})
+	crdsOnce.Do(func() {
+		root, err := e2e.ModuleRoot()
+		must(t, err)
+		mustKubectl(t, env, "", "apply", "-f", filepath.Join(root, "manifests", "crds"))
+		mustKubectl(t, env, "", "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+	})
+	return env
 }
 
 func must(t *testing.T, err error) {
