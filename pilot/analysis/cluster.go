@@ -125,4 +125,3 @@ func InNamespace(msgs []Message, ns string) []Message {
 	}
 	return out
 }
-
