@@ -19,6 +19,7 @@ import (
 
 	"github.com/weftmesh/weft/ca"
 	"github.com/weftmesh/weft/injector"
+	validation "github.com/weftmesh/weft/pilot/validation/webhook"
 )
 
 // webhookFlags are registered on pflag.CommandLine, which cobra merges into
@@ -94,6 +95,8 @@ func serveWebhook(ctx context.Context, client kubernetes.Interface, s injector.S
 			return nil, errors.New("no serving certificate yet")
 		},
 		Inject: &injector.Webhook{Settings: s, Namespaces: ns, Logger: log},
+		// The mesh kinds' validating webhook shares the port and certificate.
+		Validate: &validation.Handler{Logger: log},
 	})
 	if err != nil {
 		return err

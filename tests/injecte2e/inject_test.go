@@ -55,6 +55,7 @@ func TestInjectionThroughAPIServer(t *testing.T) {
 		pod := applyAndWaitPod(t, env, labelled, "optout", map[string]string{injector.AnnInject: "false"})
 		requireNotInjected(t, pod)
 	})
+	t.Run("validate endpoint", func(t *testing.T) { checkValidateEndpoint(t, env, addr, labelled) })
 	t.Run("invalid annotation", func(t *testing.T) {
 		_, err := env.KubectlInput(podYAML(labelled, "bad", `sidecar.istio.io/proxyCPU: "lots"`), "apply", "-f", "-")
 		if err == nil {
@@ -196,4 +197,45 @@ func requireNotInjected(t *testing.T, pod *corev1.Pod) {
 	if len(initNames) != 0 || len(names) != 1 || pod.Annotations[injector.AnnStatus] != "" {
 		t.Fatalf("pod %s was injected: init %v containers %v", pod.Name, initNames, names)
 	}
+}
+
+// checkValidateEndpoint registers weftd's /validate (the mesh kinds'
+// validating webhook, served on the same port and certificate) and expects
+// a VirtualService whose weights do not add up to be refused by it.
+func checkValidateEndpoint(t *testing.T, env *kubeenv.Env, addr, ns string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	mcfg, err := env.Client.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, injector.WebhookConfigName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail, none := admissionregv1.Fail, admissionregv1.SideEffectClassNone
+	vcfg := &admissionregv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "weft-validation-injecte2e"},
+		Webhooks: []admissionregv1.ValidatingWebhook{{
+			Name: "validation.weft.io",
+			ClientConfig: admissionregv1.WebhookClientConfig{URL: ptr.To("https://" + addr + "/validate"),
+				CABundle: mcfg.Webhooks[0].ClientConfig.CABundle},
+			Rules: []admissionregv1.RuleWithOperations{{Operations: []admissionregv1.OperationType{admissionregv1.Create},
+				Rule: admissionregv1.Rule{APIGroups: []string{"networking.istio.io"}, APIVersions: []string{"*"}, Resources: []string{"virtualservices"}}}},
+			FailurePolicy: &fail, SideEffects: &none, TimeoutSeconds: ptr.To[int32](10), AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+	api := env.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations()
+	if _, err := api.Create(ctx, vcfg, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = api.Delete(context.Background(), vcfg.Name, metav1.DeleteOptions{}) }()
+	badVS := "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews, namespace: " + ns + "}\n" +
+		"spec:\n  hosts: [reviews]\n  http:\n  - route:\n    - {destination: {host: reviews}, weight: 60}\n" +
+		"    - {destination: {host: ratings}, weight: 30}\n"
+	// The configuration takes effect within a moment; retry briefly.
+	var last error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		_, last = env.KubectlInput(badVS, "apply", "--dry-run=server", "-f", "-")
+		if last != nil && strings.Contains(last.Error(), `"validation.weft.io" denied the request`) {
+			return
+		}
+	}
+	t.Fatalf("invalid VirtualService not refused by weftd's /validate: %v", last)
 }
