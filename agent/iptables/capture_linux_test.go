@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -35,16 +36,20 @@ func TestCaptureRedirectsAllButProxyUID(t *testing.T) {
 		skipOrFail(t, "iptables-restore not installed (hack/ensure-iptables.sh installs it): %v", err)
 	}
 	addBlackholeLink(t)
-	run(t, "ip", "link", "set", dummyIf, "up")
-	run(t, "ip", "addr", "add", dummyAddr, "dev", dummyIf)
+	runCmd(t, "ip", "link", "set", dummyIf, "up")
+	runCmd(t, "ip", "addr", "add", dummyAddr, "dev", dummyIf)
 	accepted := captureListener(t)
 	rules, err := Rules(defaults())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Apply(context.Background(), rules); err != nil {
-		t.Fatal(err)
+	// Twice, as a restarted init container would: the table must not grow.
+	for range 2 {
+		if err := Apply(context.Background(), rules); err != nil {
+			t.Fatal(err)
+		}
 	}
+	requireSingleJumps(t)
 	if err := dialAs(1000, outside); err != nil {
 		t.Fatalf("uid 1000 dial %s: %v", outside, err)
 	}
@@ -63,6 +68,19 @@ func TestCaptureRedirectsAllButProxyUID(t *testing.T) {
 	case dst := <-accepted:
 		t.Fatalf("uid 1337's connection to %s was captured", dst)
 	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+func requireSingleJumps(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("iptables-save", "-t", "nat").Output()
+	if err != nil {
+		t.Fatalf("iptables-save: %v", err)
+	}
+	for _, jump := range []string{"-A OUTPUT -p tcp -j ISTIO_OUTPUT", "-A PREROUTING -p tcp -j ISTIO_INBOUND"} {
+		if n := strings.Count(string(out), jump+"\n"); n != 1 {
+			t.Errorf("%q appears %d times after two applies:\n%s", jump, n, out)
+		}
 	}
 }
 
@@ -89,7 +107,7 @@ func addBlackholeLink(t *testing.T) {
 	t.Fatalf("cannot add a link to route the outside address to: %v", errs)
 }
 
-func run(t *testing.T, name string, args ...string) {
+func runCmd(t *testing.T, name string, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %v: %v: %s", name, args, err, out)

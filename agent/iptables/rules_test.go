@@ -76,3 +76,12 @@ func TestRulesRejectInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutExistingJumps(t *testing.T) {
+	rules := "*nat\n-A PREROUTING -p tcp -j ISTIO_INBOUND\n-A OUTPUT -p tcp -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -j ISTIO_REDIRECT\nCOMMIT\n"
+	current := "*nat\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -p tcp -j ISTIO_OUTPUT\n-A ISTIO_OUTPUT -j ISTIO_REDIRECT\nCOMMIT\n"
+	want := "*nat\n-A PREROUTING -p tcp -j ISTIO_INBOUND\n-A ISTIO_OUTPUT -j ISTIO_REDIRECT\nCOMMIT\n"
+	if got := withoutExistingJumps(rules, current); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
