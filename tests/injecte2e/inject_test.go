@@ -51,6 +51,13 @@ func TestInjectionThroughAPIServer(t *testing.T) {
 		pod := applyAndWaitPod(t, env, env.Namespace(t), "plain", nil)
 		requireNotInjected(t, pod)
 	})
+	t.Run("other revision", func(t *testing.T) {
+		ns := env.Namespace(t)
+		if _, err := env.Kubectl("label", "namespace", ns, injector.LabelRev+"=canary"); err != nil {
+			t.Fatal(err)
+		}
+		requireNotInjected(t, applyAndWaitPod(t, env, ns, "canary", nil))
+	})
 	t.Run("opt-out label", func(t *testing.T) {
 		pod := applyAndWaitPod(t, env, labelled, "optout", map[string]string{injector.AnnInject: "false"})
 		requireNotInjected(t, pod)
