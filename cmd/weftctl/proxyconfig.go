@@ -19,7 +19,7 @@ func newProxyConfigCommand() *cobra.Command {
 		Use:   "proxy-config",
 		Short: "Show the xDS configuration weftd serves to one proxy",
 	}
-	for _, section := range []string{"listeners", "routes", "clusters", "endpoints", "all"} {
+	for _, section := range []string{"listeners", "routes", "clusters", "endpoints", "secrets", "all"} {
 		cmd.AddCommand(newProxyConfigSection(section))
 	}
 	return cmd
@@ -82,6 +82,9 @@ var sectionTypes = map[string][]string{
 }
 
 func writeSections(cmd *cobra.Command, d dump, section, output string) error {
+	if section == "secrets" {
+		return writeSecretSection(cmd, d, output)
+	}
 	types := sectionTypes[section]
 	switch output {
 	case "json":
@@ -100,6 +103,17 @@ func writeSections(cmd *cobra.Command, d dump, section, output string) error {
 			}
 		}
 		return nil
+	}
+	return &exitError{code: 2, err: fmt.Errorf("unknown output format %q (want table or json)", output)}
+}
+
+func writeSecretSection(cmd *cobra.Command, d dump, output string) error {
+	refs := secretRefs(d)
+	switch output {
+	case "json":
+		return writeIndentedJSON(cmd.OutOrStdout(), refs)
+	case "table":
+		return writeSecrets(cmd.OutOrStdout(), refs)
 	}
 	return &exitError{code: 2, err: fmt.Errorf("unknown output format %q (want table or json)", output)}
 }

@@ -92,6 +92,7 @@ func TestProxyStatusAndConfig(t *testing.T) {
 	}
 	t.Run("proxy-status", func(t *testing.T) { checkProxyStatus(t, w.DebugAddr, goodID, badID) })
 	t.Run("proxy-config", func(t *testing.T) { checkProxyConfig(t, w.DebugAddr, goodID) })
+	t.Run("proxy-config secrets", func(t *testing.T) { checkSecrets(t, w.DebugAddr, goodID, badID) })
 }
 
 func synced(s e2e.Syncz, id string) bool {
@@ -180,5 +181,20 @@ func checkProxyConfig(t *testing.T, addr, id string) {
 	}
 	if _, code := run(t, "proxy-config", "clusters", "nobody.nowhere", "--debug-addr", addr); code == 0 {
 		t.Error("unknown proxy exited 0")
+	}
+}
+
+// checkSecrets: the client announcing a certificate provider gets TLS
+// config naming it (what it NACKs); the plaintext client needs none.
+func checkSecrets(t *testing.T, addr, goodID, badID string) {
+	out, code := run(t, "proxy-config", "secrets", badID, "--debug-addr", addr)
+	t.Logf("proxy-config secrets:\n%s", out)
+	want := "outbound|9080||reviews.default.svc.cluster.local  certificate-provider  default"
+	if code != 0 || !strings.Contains(out, want) || !strings.Contains(out, "identity") || !strings.Contains(out, "root") {
+		t.Errorf("exit %d, want %q (identity and root) in\n%s", code, want, out)
+	}
+	out, code = run(t, "proxy-config", "secrets", goodID, "--debug-addr", addr, "-o", "json")
+	if code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("plaintext client: exit %d, secrets %s", code, out)
 	}
 }
