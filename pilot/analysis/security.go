@@ -2,11 +2,13 @@ package analysis
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
 	securityv1 "github.com/weftmesh/weft/apis/security/v1"
 	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
 )
 
@@ -16,7 +18,7 @@ import (
 func analyzeMTLS(c *Context) {
 	for _, dr := range c.Snap.DestinationRules {
 		svc := c.serviceOf(dr.Spec.Host, dr.Namespace)
-		if svc == nil {
+		if svc == nil || !c.meshed(svc) {
 			continue
 		}
 		pa := c.strictPolicyFor(svc)
@@ -31,6 +33,33 @@ func analyzeMTLS(c *Context) {
 			}
 		})
 	}
+}
+
+// meshed says whether svc's workloads have proxies, which is what makes
+// STRICT bite: a selected pod labelled security.istio.io/tlsMode. Known
+// pods or endpoints without that label are outside the mesh; a Service with
+// neither (routing config analyzed on its own) is assumed meshed.
+func (c *Context) meshed(svc *corev1.Service) bool {
+	pods := 0
+	for _, p := range c.Snap.Pods {
+		if p.Namespace != svc.Namespace || len(svc.Spec.Selector) == 0 ||
+			!labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(p.Labels)) {
+			continue
+		}
+		if p.Labels[mesh.TLSModeLabel] != "" {
+			return true
+		}
+		pods++
+	}
+	if pods > 0 {
+		return false
+	}
+	for _, es := range c.Snap.EndpointSlices {
+		if es.Namespace == svc.Namespace && es.Labels[discoveryv1.LabelServiceName] == svc.Name {
+			return false
+		}
+	}
+	return true
 }
 
 // strictPolicyFor returns the PeerAuthentication that makes svc's pods
