@@ -25,9 +25,41 @@ type caFlags struct {
 	sync        time.Duration
 }
 
+// sharedCA hands weftd's one CA instance to the webhook, which takes its
+// serving certificate from it; a second instance would also publish
+// ConfigMaps and advance rotations.
+type sharedCA struct {
+	ready chan struct{}
+	srv   *ca.Server
+}
+
+func newSharedCA() *sharedCA { return &sharedCA{ready: make(chan struct{})} }
+
+func (s *sharedCA) set(srv *ca.Server) { s.srv = srv; close(s.ready) }
+
+// wait returns the CA once it runs, or ctx's error.
+func (s *sharedCA) wait(ctx context.Context) (*ca.Server, error) {
+	select {
+	case <-s.ready:
+		return s.srv, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// servingNames are the names in weftd's serving certificate: the webhook
+// Service, when the webhook is on.
+func servingNames(f *flags) []string {
+	if webhookFlags.addr == "" {
+		return nil
+	}
+	svc := webhookFlags.service + "." + f.namespace + ".svc"
+	return []string{svc, svc + ".cluster.local"}
+}
+
 // caRunner serves IstioCertificateService over TLS until ctx ends. Callers
 // authenticate with service-account tokens checked by TokenReview.
-func caRunner(cfg *rest.Config, f *flags, log *slog.Logger) func(context.Context) error {
+func caRunner(cfg *rest.Config, f *flags, log *slog.Logger, shared *sharedCA) func(context.Context) error {
 	return func(ctx context.Context) error {
 		client, err := kubernetes.NewForConfig(cfg)
 		if err != nil {
@@ -36,8 +68,9 @@ func caRunner(cfg *rest.Config, f *flags, log *slog.Logger) func(context.Context
 		srv, err := ca.New(ctx, ca.Options{
 			Kube: client, Namespace: f.namespace, TrustDomain: f.ca.trustDomain,
 			Audiences: f.ca.audiences, PluginCertDir: f.ca.pluginDir, Logger: log,
-			ServingIPs: listenIPs(f.ca.addr), SyncInterval: f.ca.sync,
-			Rotation: ca.RotationOptions{PropagationDelay: f.ca.propagation},
+			ServingIPs: append(listenIPs(f.ca.addr), listenIPs(webhookFlags.addr)...), ServingDNSNames: servingNames(f),
+			SyncInterval: f.ca.sync,
+			Rotation:     ca.RotationOptions{PropagationDelay: f.ca.propagation},
 		})
 		if err != nil {
 			return fmt.Errorf("ca: %w", err)
@@ -46,6 +79,7 @@ func caRunner(cfg *rest.Config, f *flags, log *slog.Logger) func(context.Context
 		if err != nil {
 			return fmt.Errorf("ca listener: %w", err)
 		}
+		shared.set(srv)
 		g := grpc.NewServer(srv.GRPCServerOptions()...)
 		srv.Register(g)
 		go srv.Run(ctx)

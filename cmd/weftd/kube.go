@@ -34,9 +34,9 @@ func kubeMode(f *flags, opts *bootstrap.Options) error {
 		return ctx.Err()
 	})
 	if f.ca.addr != "" {
-		opts.Runners = append(opts.Runners, caRunner(cfg, f, opts.Logger))
+		shared := newSharedCA()
+		opts.Runners = append(opts.Runners, caRunner(cfg, f, opts.Logger, shared), webhookRunner(cfg, f, opts.Logger, shared))
 	}
-	opts.Runners = append(opts.Runners, webhookRunner(cfg, f, opts.Logger))
 	if !f.leaderElect {
 		writer.SetLeader(true)
 		return nil

@@ -50,13 +50,13 @@ func init() {
 // port is taken) is logged and weftd keeps serving xDS: proxies already
 // running matter more than new pods, which the webhook's failurePolicy
 // holds back until it is fixed.
-func webhookRunner(cfg *rest.Config, f *flags, log *slog.Logger) func(context.Context) error {
+func webhookRunner(cfg *rest.Config, f *flags, log *slog.Logger, shared *sharedCA) func(context.Context) error {
 	return func(ctx context.Context) error {
-		if webhookFlags.addr == "" || f.ca.addr == "" {
+		if webhookFlags.addr == "" {
 			<-ctx.Done()
 			return ctx.Err()
 		}
-		if err := runWebhook(ctx, cfg, f, log); err != nil && ctx.Err() == nil {
+		if err := runWebhook(ctx, cfg, f, log, shared); err != nil && ctx.Err() == nil {
 			log.Error("sidecar injection webhook stopped; weftd continues without it", "err", err)
 		}
 		<-ctx.Done()
@@ -64,7 +64,7 @@ func webhookRunner(cfg *rest.Config, f *flags, log *slog.Logger) func(context.Co
 	}
 }
 
-func runWebhook(ctx context.Context, cfg *rest.Config, f *flags, log *slog.Logger) error {
+func runWebhook(ctx context.Context, cfg *rest.Config, f *flags, log *slog.Logger, shared *sharedCA) error {
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("webhook: kubernetes client: %w", err)
@@ -73,7 +73,7 @@ func runWebhook(ctx context.Context, cfg *rest.Config, f *flags, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	authority, err := webhookCA(ctx, client, f, log)
+	authority, err := shared.wait(ctx)
 	if err != nil {
 		return err
 	}
@@ -106,25 +106,6 @@ func serveWebhook(ctx context.Context, client kubernetes.Interface, s injector.S
 	go func() { _ = patcher.Run(ctx) }()
 	log.Info("sidecar injection webhook serving", "addr", srv.Addr(), "revision", s.Revision, "native_sidecars", s.NativeSidecars)
 	return srv.Run(ctx)
-}
-
-// webhookCA is a second instance of weftd's CA over the same root Secret
-// (as another replica would be), used only for its serving certificate,
-// which also names the webhook Service. ca.go owns the instance that
-// serves IstioCertificateService and does not expose it.
-func webhookCA(ctx context.Context, client kubernetes.Interface, f *flags, log *slog.Logger) (*ca.Server, error) {
-	svc := webhookFlags.service + "." + f.namespace + ".svc"
-	srv, err := ca.New(ctx, ca.Options{
-		Kube: client, Namespace: f.namespace, TrustDomain: f.ca.trustDomain, Audiences: f.ca.audiences,
-		PluginCertDir: f.ca.pluginDir, DisableRootConfigMaps: true, Logger: log,
-		ServingDNSNames: []string{svc, svc + ".cluster.local"}, ServingIPs: listenIPs(webhookFlags.addr),
-		SyncInterval: f.ca.sync, Rotation: ca.RotationOptions{PropagationDelay: f.ca.propagation},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("webhook: CA: %w", err)
-	}
-	go srv.Run(ctx)
-	return srv, nil
 }
 
 func injectorSettings(client kubernetes.Interface, f *flags) (injector.Settings, error) {
