@@ -20,6 +20,7 @@ import (
 	"github.com/weftmesh/weft/agent"
 	"github.com/weftmesh/weft/agent/bootstrap"
 	"github.com/weftmesh/weft/agent/cert"
+	"github.com/weftmesh/weft/agent/health"
 )
 
 const defaultWeftd = "weftd.istio-system.svc:15012"
@@ -48,6 +49,7 @@ type proxyFlags struct {
 	trustDomain    string
 	dnsDomain      string
 	logLevel       string
+	statusAddr     string
 }
 
 func main() {
@@ -106,6 +108,7 @@ func proxyCommand() *cobra.Command {
 	fl.StringVar(&f.trustDomain, "trust-domain", envOr("TRUST_DOMAIN", "cluster.local"), "SPIFFE trust domain")
 	fl.StringVar(&f.dnsDomain, "dns-domain", "cluster.local", "cluster DNS domain in the node id")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.StringVar(&f.statusAddr, "status-addr", ":15020", "status port: kubelet app probes (/app-health/...) and /healthz/ready; empty disables")
 	return cmd
 }
 
@@ -121,7 +124,7 @@ func runProxy(ctx context.Context, f *proxyFlags, labelsRequired bool) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return agent.Run(ctx, agent.Options{
+	a, err := agent.New(agent.Options{
 		Mode: agent.Mode(f.mode),
 		Identity: bootstrap.Identity{
 			PodName: f.podName, Namespace: f.namespace, IP: f.instanceIP, ServiceAccount: f.serviceAccount,
@@ -134,6 +137,30 @@ func runProxy(ctx context.Context, f *proxyFlags, labelsRequired bool) error {
 		SDSSocket: f.sdsSocket, EnvoyBootstrapPath: f.envoyBootstrap, EnvoyAdminAddr: f.adminAddr,
 		Logger: logger,
 	})
+	if err != nil {
+		return err
+	}
+	if f.statusAddr != "" {
+		go serveStatus(ctx, f.statusAddr, a, logger)
+	}
+	return a.Run(ctx)
+}
+
+// serveStatus runs the status port; a failure is logged, not fatal: the
+// certificate matters more than the probes, which the kubelet will report.
+func serveStatus(ctx context.Context, addr string, a *agent.Agent, logger *slog.Logger) {
+	ready := func() bool {
+		select {
+		case <-a.Ready():
+			return true
+		default:
+			return false
+		}
+	}
+	err := health.Serve(ctx, health.Options{Addr: addr, AppProbers: os.Getenv(health.AppProbersEnv), Ready: ready, Logger: logger})
+	if err != nil {
+		logger.Error("status port stopped", "err", err)
+	}
 }
 
 // readLabels tolerates a missing default file (no downward-API volume) but

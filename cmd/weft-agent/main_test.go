@@ -45,7 +45,7 @@ func TestProxyCommandProxyless(t *testing.T) {
 	cmd := command()
 	cmd.SetArgs([]string{"proxy", "--mode", "proxyless", "--ca-addr", srv.Addr(), "--ca-root", root,
 		"--xds-addr", "127.0.0.1:15010", "--xds-plaintext", "--token-path", token, "--labels-file", labels,
-		"--output-dir", out, "--ttl", "1h", "--log-level", "warn"})
+		"--output-dir", out, "--ttl", "1h", "--log-level", "warn", "--status-addr", "127.0.0.1:0"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
