@@ -46,7 +46,7 @@ lint:
 
 ## bench: translation and generation benchmarks over small/medium/large meshes
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./pilot/... ./ca/
+	$(GO) test -run '^$$' -bench . -benchmem ./pilot/... ./ca/ ./injector/
 
 ## fuzz: each fuzz target for FUZZTIME (default 1m)
 FUZZTIME ?= 1m
