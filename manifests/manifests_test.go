@@ -15,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
@@ -367,6 +369,12 @@ var typedKinds = map[string]func() any{
 	"rbac.authorization.k8s.io/v1 ClusterRoleBinding": func() any { return &rbacv1.ClusterRoleBinding{} },
 	"rbac.authorization.k8s.io/v1 Role":               func() any { return &rbacv1.Role{} },
 	"rbac.authorization.k8s.io/v1 RoleBinding":        func() any { return &rbacv1.RoleBinding{} },
+	"admissionregistration.k8s.io/v1 MutatingWebhookConfiguration": func() any {
+		return &admissionregv1.MutatingWebhookConfiguration{}
+	},
+	"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration": func() any {
+		return &admissionregv1.ValidatingWebhookConfiguration{}
+	},
 }
 
 // clusterScoped kinds carry no namespace; every other kind must be in
@@ -954,6 +962,251 @@ func want(field, got, want string) string {
 }
 
 func ptrStr(p *int32) string {
+	if p == nil {
+		return "unset"
+	}
+	return fmt.Sprint(*p)
+}
+
+// ---------------------------------------------------------------------------
+// Admission webhooks: weft-sidecar-injector (/inject) and weft-validator
+// (/validate), both served by weftd --webhook-addr behind weft-webhook.
+
+// webhookCommon is what every webhook of either configuration carries.
+type webhookCommon struct {
+	name        string
+	client      admissionregv1.WebhookClientConfig
+	failure     *admissionregv1.FailurePolicyType
+	timeout     *int32
+	sideEffects *admissionregv1.SideEffectClass
+	reviewVers  []string
+	nsSelector  *metav1.LabelSelector
+	rules       []admissionregv1.RuleWithOperations
+}
+
+// rbacWebhookNames are the configuration names the ClusterRole may patch,
+// taken from clusterRules so the two cannot drift apart.
+func rbacWebhookNames(t *testing.T, resource string) []string {
+	t.Helper()
+	for _, r := range clusterRules {
+		if r.group == "admissionregistration.k8s.io" && slices.Equal(r.resources, []string{resource}) {
+			return r.names
+		}
+	}
+	t.Fatalf("clusterRules grant nothing on %s", resource)
+	return nil
+}
+
+func mutatingWebhooks(t *testing.T) (string, []webhookCommon, *admissionregv1.MutatingWebhookConfiguration) {
+	t.Helper()
+	names := rbacWebhookNames(t, "mutatingwebhookconfigurations")
+	if len(names) != 1 {
+		t.Fatalf("clusterRules name %d MutatingWebhookConfigurations, want 1", len(names))
+	}
+	var cfg admissionregv1.MutatingWebhookConfiguration
+	one(t, "MutatingWebhookConfiguration", names[0], &cfg)
+	var out []webhookCommon
+	for _, w := range cfg.Webhooks {
+		out = append(out, webhookCommon{w.Name, w.ClientConfig, w.FailurePolicy, w.TimeoutSeconds, w.SideEffects,
+			w.AdmissionReviewVersions, w.NamespaceSelector, w.Rules})
+	}
+	return names[0], out, &cfg
+}
+
+func validatingWebhooks(t *testing.T) (string, []webhookCommon) {
+	t.Helper()
+	names := rbacWebhookNames(t, "validatingwebhookconfigurations")
+	if len(names) != 1 {
+		t.Fatalf("clusterRules name %d ValidatingWebhookConfigurations, want 1", len(names))
+	}
+	var cfg admissionregv1.ValidatingWebhookConfiguration
+	one(t, "ValidatingWebhookConfiguration", names[0], &cfg)
+	var out []webhookCommon
+	for _, w := range cfg.Webhooks {
+		out = append(out, webhookCommon{w.Name, w.ClientConfig, w.FailurePolicy, w.TimeoutSeconds, w.SideEffects,
+			w.AdmissionReviewVersions, w.NamespaceSelector, w.Rules})
+	}
+	return names[0], out
+}
+
+// webhookTarget is where the API server must call weftd: the Service that
+// fronts weftd's --webhook-addr, on the Service port whose targetPort is
+// the address's port.
+func webhookTarget(t *testing.T) (service string, port int32) {
+	t.Helper()
+	c := weftdDeployment(t).Spec.Template.Spec.Containers[0]
+	var addr string
+	for _, a := range c.Args {
+		if v, ok := strings.CutPrefix(a, "--webhook-addr="); ok {
+			addr = v
+		}
+	}
+	if addr != ":15017" {
+		t.Fatalf("weftd args %q: want --webhook-addr=:15017 (all interfaces; the default is loopback-only)", c.Args)
+	}
+	var svc corev1.Service
+	one(t, "Service", "weft-webhook", &svc)
+	for _, p := range svc.Spec.Ports {
+		if p.TargetPort.IntValue() == 15017 {
+			return svc.Name, p.Port
+		}
+	}
+	t.Fatalf("Service weft-webhook has no port targeting weftd's --webhook-addr port 15017")
+	return "", 0
+}
+
+func TestWebhookConfigurations(t *testing.T) {
+	svcName, svcPort := webhookTarget(t)
+	mutName, mutating, mutCfg := mutatingWebhooks(t)
+	valName, validating := validatingWebhooks(t)
+
+	fail, ignore := admissionregv1.Fail, admissionregv1.Ignore
+	tests := []struct {
+		config   string
+		webhooks []webhookCommon
+		names    []string // webhook names, in order
+		path     string
+		failure  admissionregv1.FailurePolicyType
+		rules    []admissionregv1.RuleWithOperations
+		// excludesOwnNamespace: the webhook must never select weftd's own
+		// namespace or kube-system, so weftd can start while none answers.
+		excludesOwnNamespace bool
+	}{
+		{
+			config: "MutatingWebhookConfiguration " + mutName, webhooks: mutating,
+			names: []string{"sidecar-injector.weft.io"}, path: "/inject", failure: fail,
+			rules: []admissionregv1.RuleWithOperations{{
+				Operations: []admissionregv1.OperationType{admissionregv1.Create},
+				Rule:       admissionregv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}},
+			}},
+			excludesOwnNamespace: true,
+		},
+		{
+			// Ignore: mesh config is admitted while weftd is not answering;
+			// operators may switch to Fail. No namespaceSelector: weftd's
+			// namespace is the mesh root namespace, which needs validating.
+			config: "ValidatingWebhookConfiguration " + valName, webhooks: validating,
+			names: []string{"validation.weft.io"}, path: "/validate", failure: ignore,
+			rules: []admissionregv1.RuleWithOperations{{
+				Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
+				Rule: admissionregv1.Rule{APIGroups: []string{"networking.istio.io", "security.istio.io"},
+					APIVersions: []string{"v1", "v1beta1", "v1alpha3"}, Resources: []string{"*"}},
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.config, func(t *testing.T) {
+			var names []string
+			for _, w := range tt.webhooks {
+				names = append(names, w.name)
+			}
+			if !slices.Equal(names, tt.names) {
+				t.Fatalf("webhooks %q, want %q", names, tt.names)
+			}
+			for _, w := range tt.webhooks {
+				svc := w.client.Service
+				switch {
+				case w.client.URL != nil:
+					t.Errorf("%s: clientConfig.url %q: want the in-cluster Service", w.name, *w.client.URL)
+				case svc == nil:
+					t.Errorf("%s: no clientConfig.service", w.name)
+				case svc.Name != svcName || svc.Namespace != namespace || svc.Path == nil || *svc.Path != tt.path || svc.Port == nil || *svc.Port != svcPort:
+					t.Errorf("%s: clientConfig.service %s/%s path %v port %v, want %s/%s path %s port %d (Service fronting weftd --webhook-addr)",
+						w.name, svc.Namespace, svc.Name, ptrAny(svc.Path), ptrStr(svc.Port), namespace, svcName, tt.path, svcPort)
+				}
+				if len(w.client.CABundle) > 0 {
+					t.Errorf("%s: caBundle set in the chart; weftd owns it (or, until it patches this configuration, nobody)", w.name)
+				}
+				if w.failure == nil || *w.failure != tt.failure {
+					t.Errorf("%s: failurePolicy %s, want %s", w.name, ptrAny(w.failure), tt.failure)
+				}
+				if w.timeout == nil || *w.timeout != 10 {
+					t.Errorf("%s: timeoutSeconds %v, want 10", w.name, ptrStr(w.timeout))
+				}
+				if w.sideEffects == nil || *w.sideEffects != admissionregv1.SideEffectClassNone {
+					t.Errorf("%s: sideEffects %v, want None (dry-run requests must reach weftd)", w.name, ptrAny(w.sideEffects))
+				}
+				if !slices.Equal(w.reviewVers, []string{"v1"}) {
+					t.Errorf("%s: admissionReviewVersions %q, want [v1] (weftd speaks admission.k8s.io/v1 only)", w.name, w.reviewVers)
+				}
+				if !reflect.DeepEqual(w.rules, tt.rules) {
+					t.Errorf("%s: rules %+v, want %+v", w.name, w.rules, tt.rules)
+				}
+				if tt.excludesOwnNamespace {
+					checkNamespaceSelector(t, w.name, w.nsSelector)
+				}
+			}
+		})
+	}
+
+	t.Run("injection selectors", func(t *testing.T) {
+		w := mutCfg.Webhooks[0]
+		if w.ReinvocationPolicy == nil || *w.ReinvocationPolicy != admissionregv1.NeverReinvocationPolicy {
+			t.Errorf("reinvocationPolicy %v, want Never", ptrAny(w.ReinvocationPolicy))
+		}
+		sel := mustSelector(t, "namespaceSelector", w.NamespaceSelector)
+		for _, ns := range []struct {
+			labels map[string]string
+			want   bool
+		}{
+			{map[string]string{"kubernetes.io/metadata.name": "app", "istio-injection": "enabled"}, true},
+			{map[string]string{"kubernetes.io/metadata.name": "app", "istio-injection": "disabled"}, false},
+			{map[string]string{"kubernetes.io/metadata.name": "app"}, false},
+			// Another revision's namespace belongs to that revision's weftd.
+			{map[string]string{"kubernetes.io/metadata.name": "app", "istio.io/rev": "canary"}, false},
+		} {
+			if got := sel.Matches(labels.Set(ns.labels)); got != ns.want {
+				t.Errorf("namespaceSelector matches namespace labelled %v: %v, want %v", ns.labels, got, ns.want)
+			}
+		}
+		obj := mustSelector(t, "objectSelector", w.ObjectSelector)
+		for _, pod := range []struct {
+			labels map[string]string
+			want   bool
+		}{
+			{nil, true},
+			{map[string]string{"sidecar.istio.io/inject": "true"}, true},
+			{map[string]string{"sidecar.istio.io/inject": "false"}, false},
+		} {
+			if got := obj.Matches(labels.Set(pod.labels)); got != pod.want {
+				t.Errorf("objectSelector matches pod labelled %v: %v, want %v", pod.labels, got, pod.want)
+			}
+		}
+	})
+}
+
+// checkNamespaceSelector fails unless sel never matches weftd's own
+// namespace or kube-system, whatever other labels they carry.
+func checkNamespaceSelector(t *testing.T, webhook string, sel *metav1.LabelSelector) {
+	t.Helper()
+	s := mustSelector(t, webhook+": namespaceSelector", sel)
+	for _, ns := range []string{namespace, "kube-system"} {
+		// Labelled every way that could select it for injection.
+		for _, extra := range []map[string]string{{}, {"istio-injection": "enabled"}, {"istio.io/rev": "canary"}} {
+			l := labels.Set{"kubernetes.io/metadata.name": ns}
+			for k, v := range extra {
+				l[k] = v
+			}
+			if s.Matches(l) {
+				t.Errorf("%s: namespaceSelector %v selects namespace %s labelled %v: pod creation there would wait for weftd itself", webhook, sel, ns, l)
+			}
+		}
+	}
+}
+
+func mustSelector(t *testing.T, what string, sel *metav1.LabelSelector) labels.Selector {
+	t.Helper()
+	if sel == nil {
+		t.Fatalf("%s is unset: it would select everything", what)
+	}
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return s
+}
+
+func ptrAny[T any](p *T) string {
 	if p == nil {
 		return "unset"
 	}
