@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./pilot/config/
 	$(GO) test -run '^$$' -fuzz FuzzParseCSR -fuzztime $(FUZZTIME) ./ca/
 	$(GO) test -run '^$$' -fuzz FuzzParseCertsPEM -fuzztime $(FUZZTIME) ./ca/
+	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME) ./pilot/analysis/
 
 clean:
 	rm -rf $(BIN)

@@ -24,17 +24,30 @@ type CABundlePatcher struct {
 	Client kubernetes.Interface
 	Name   string                 // default WebhookConfigName
 	Root   func() ([]byte, error) // PEM roots (ca.Server.RootBundle)
-	Every  time.Duration          // re-check period (root rotation, reinstalls); default 1 min
+	Every  time.Duration          // re-check period (root rotation, reinstalls, a newly installed configuration); default 10s
 	Logger *slog.Logger
+	// Verify proves the validating webhook works end to end (a dry-run of
+	// an invalid resource is rejected by weftd); only then does the
+	// ValidatingWebhookConfiguration fail closed. Nil leaves it as installed.
+	Verify func(context.Context) error
 }
 
-// Patch sets the caBundle once. A missing configuration is not an error:
+// Patch sets the caBundles once. A missing configuration is not an error:
 // the chart may not have installed it (e.g. kube-inject-only installs).
 func (p *CABundlePatcher) Patch(ctx context.Context) (changed bool, err error) {
 	root, err := p.Root()
 	if err != nil {
 		return false, fmt.Errorf("caBundle: CA root: %w", err)
 	}
+	validating, err := p.patchValidating(ctx, root)
+	if err != nil {
+		return false, err
+	}
+	mutating, err := p.patchMutating(ctx, root)
+	return validating || mutating, err
+}
+
+func (p *CABundlePatcher) patchMutating(ctx context.Context, root []byte) (changed bool, err error) {
 	api := p.Client.AdmissionregistrationV1().MutatingWebhookConfigurations()
 	cfg, err := api.Get(ctx, p.name(), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -66,24 +79,26 @@ func setBundles(cfg *admissionregv1.MutatingWebhookConfiguration, root []byte) b
 }
 
 // Run patches now and then every p.Every until ctx ends; errors are logged
-// and retried (the API server may be briefly unavailable).
+// and retried (the API server may be briefly unavailable). After a change
+// it looks again within seconds: the validating webhook can be verified
+// only once the API server uses the new caBundle.
 func (p *CABundlePatcher) Run(ctx context.Context) error {
 	every := p.Every
 	if every <= 0 {
-		every = time.Minute
+		every = 10 * time.Second
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
 	for {
+		wait := every
 		if changed, err := p.Patch(ctx); err != nil {
 			p.logger().Warn("webhook caBundle", "err", err)
 		} else if changed {
-			p.logger().Info("webhook caBundle updated", "configuration", p.name())
+			p.logger().Info("webhook configurations updated (caBundle or failurePolicy)")
+			wait = min(every, 2*time.Second)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
+		case <-time.After(wait):
 		}
 	}
 }

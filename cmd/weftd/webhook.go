@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersv1 "k8s.io/client-go/listers/core/v1"
@@ -81,11 +82,26 @@ func runWebhook(ctx context.Context, cfg *rest.Config, f *flags, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	return serveWebhook(ctx, client, settings, authority, namespaces, log)
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("webhook: dynamic client: %w", err)
+	}
+	return serveWebhook(ctx, webhookDeps{client: client, settings: settings, authority: authority, namespaces: namespaces,
+		verify: verifyValidation(dyn, f.namespace), log: log})
 }
 
-func serveWebhook(ctx context.Context, client kubernetes.Interface, s injector.Settings, authority *ca.Server,
-	ns injector.NamespaceLabels, log *slog.Logger) error {
+// webhookDeps is what the webhook server is built from.
+type webhookDeps struct {
+	client     kubernetes.Interface
+	settings   injector.Settings
+	authority  *ca.Server
+	namespaces injector.NamespaceLabels
+	verify     func(context.Context) error
+	log        *slog.Logger
+}
+
+func serveWebhook(ctx context.Context, d webhookDeps) error {
+	client, s, authority, ns, log := d.client, d.settings, d.authority, d.namespaces, d.log
 	srv, err := injector.NewServer(injector.ServerOptions{
 		Addr: webhookFlags.addr, Logger: log,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
@@ -102,7 +118,8 @@ func serveWebhook(ctx context.Context, client kubernetes.Interface, s injector.S
 		return err
 	}
 	patcher := &injector.CABundlePatcher{Client: client, Logger: log,
-		Root: func() ([]byte, error) { return authority.RootBundle(), nil }}
+		Root:   func() ([]byte, error) { return authority.RootBundle(), nil },
+		Verify: d.verify}
 	go func() { _ = patcher.Run(ctx) }()
 	log.Info("sidecar injection webhook serving", "addr", srv.Addr(), "revision", s.Revision, "native_sidecars", s.NativeSidecars)
 	return srv.Run(ctx)

@@ -63,6 +63,7 @@ func TestInjectionThroughAPIServer(t *testing.T) {
 		requireNotInjected(t, pod)
 	})
 	t.Run("validate endpoint", func(t *testing.T) { checkValidateEndpoint(t, env, addr, labelled) })
+	t.Run("validator fails closed once verified", func(t *testing.T) { checkValidatorFailsClosed(t, env, addr) })
 	t.Run("invalid annotation", func(t *testing.T) {
 		_, err := env.KubectlInput(podYAML(labelled, "bad", `sidecar.istio.io/proxyCPU: "lots"`), "apply", "-f", "-")
 		if err == nil {
@@ -245,4 +246,37 @@ func checkValidateEndpoint(t *testing.T, env *kubeenv.Env, addr, ns string) {
 		}
 	}
 	t.Fatalf("invalid VirtualService not refused by weftd's /validate: %v", last)
+}
+
+// checkValidatorFailsClosed installs weft-validator as the chart does
+// (failurePolicy Ignore, no caBundle) and expects weftd to fill in the
+// caBundle and, after proving the webhook rejects an invalid resource,
+// switch it to Fail.
+func checkValidatorFailsClosed(t *testing.T, env *kubeenv.Env, addr string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ignore, none := admissionregv1.Ignore, admissionregv1.SideEffectClassNone
+	api := env.Client.AdmissionregistrationV1().ValidatingWebhookConfigurations()
+	cfg := &admissionregv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: injector.ValidatingConfigName},
+		Webhooks: []admissionregv1.ValidatingWebhook{{
+			Name:         "validation.weft.io",
+			ClientConfig: admissionregv1.WebhookClientConfig{URL: ptr.To("https://" + addr + "/validate")},
+			Rules: []admissionregv1.RuleWithOperations{{Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
+				Rule: admissionregv1.Rule{APIGroups: []string{"networking.istio.io", "security.istio.io"}, APIVersions: []string{"*"}, Resources: []string{"*"}}}},
+			FailurePolicy: &ignore, SideEffects: &none, TimeoutSeconds: ptr.To[int32](10), AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+	if _, err := api.Create(ctx, cfg, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = api.Delete(context.Background(), cfg.Name, metav1.DeleteOptions{}) }()
+	for ctx.Err() == nil {
+		got, err := api.Get(ctx, cfg.Name, metav1.GetOptions{})
+		if err == nil && len(got.Webhooks[0].ClientConfig.CABundle) > 0 && *got.Webhooks[0].FailurePolicy == admissionregv1.Fail {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatal("weft-validator did not get weftd's caBundle and failurePolicy Fail within 60s")
 }
