@@ -58,9 +58,6 @@ func (r Resources) Validate() error {
 	return nil
 }
 
-// Equal reports whether two resources have the same content.
-func Equal(a, b types.Resource) bool { return proto.Equal(a, b) }
-
 // List returns the resources of one type in name order.
 func (r Resources) List(typeURL string) []types.Resource {
 	names := r.Names(typeURL)

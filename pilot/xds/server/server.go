@@ -73,14 +73,11 @@ func (s *Server) Register(g *grpc.Server) {
 // proxies whose configuration changed.
 func (s *Server) Update(m *mesh.Mesh) {
 	s.current.Store(m)
-	s.metrics.meshVersion.Set(1)
+	s.metrics.meshReady.Set(1)
 	for _, p := range s.connected() {
 		s.push(p)
 	}
 }
-
-// Mesh returns the mesh proxies are currently served from.
-func (s *Server) Mesh() *mesh.Mesh { return s.current.Load() }
 
 func (s *Server) connected() []*proxyState {
 	s.mu.Lock()
