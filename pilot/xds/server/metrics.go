@@ -12,7 +12,7 @@ type metrics struct {
 	nacks           *prometheus.CounterVec
 	generateSeconds prometheus.Histogram
 	generateErrors  prometheus.Counter
-	meshReady     prometheus.Gauge
+	meshReady       prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -23,7 +23,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		generateSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "weft_xds_generate_seconds", Help: "Time to generate one proxy's configuration.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
 		generateErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "weft_xds_generate_errors_total", Help: "Generated configurations that failed validation."}),
-		meshReady:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "weft_mesh_ready", Help: "1 once a mesh configuration is being served."}),
+		meshReady:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "weft_mesh_ready", Help: "1 once a mesh configuration is being served."}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.meshReady)
