@@ -1,0 +1,284 @@
+// Package load simulates many xDS proxies (Envoy sidecars and proxyless gRPC
+// clients) against a running weftd over plaintext ADS, ACKs everything, and
+// measures how long a config change takes to reach every proxy. The library
+// is shared by cmd/weft-load (benchmarks) and load_test.go (correctness in
+// make test).
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// Options configure a fleet of simulated proxies. Zero values get defaults.
+type Options struct {
+	XDSAddr string // weftd's plaintext ADS address; must be loopback
+	Proxies int
+	// Kind is KindSidecar, KindGRPC or "mixed" (even indexes sidecar, odd gRPC).
+	Kind       Kind
+	Namespaces []string // proxies are spread across these; default ["default"]
+	// GRPCListeners returns the LDS names proxyless proxy i asks for.
+	GRPCListeners func(i int) []string
+	// ConnectParallelism bounds concurrent stream opens so a big fleet
+	// does not look like a reconnect storm (default 32).
+	ConnectParallelism int
+}
+
+// KindMixed alternates sidecar and gRPC proxies.
+const KindMixed Kind = "mixed"
+
+// Fleet is a set of running simulated proxies.
+type Fleet struct {
+	proxies []*proxy
+	conns   []*grpc.ClientConn
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	mu     sync.Mutex
+	change time.Time // zero until MarkChange
+}
+
+// Start connects opts.Proxies proxies, each on its own connection (as real
+// proxies are), and returns once every stream has been opened.
+func Start(ctx context.Context, opts Options) (*Fleet, error) {
+	if err := checkLoopback(opts.XDSAddr); err != nil {
+		return nil, err
+	}
+	if opts.Proxies <= 0 {
+		return nil, errors.New("load: need at least one proxy")
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	f := &Fleet{cancel: cancel}
+	for i := range opts.Proxies {
+		f.proxies = append(f.proxies, newProxy(specFor(opts, i)))
+	}
+	sem := make(chan struct{}, max(opts.ConnectParallelism, 32))
+	for _, p := range f.proxies {
+		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("load: dial %s: %w", opts.XDSAddr, err)
+		}
+		f.conns = append(f.conns, conn)
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("load: connecting: %w", ctx.Err())
+		}
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			p.run(runCtx, conn, func() { <-sem })
+		}()
+	}
+	return f, nil
+}
+
+func specFor(opts Options, i int) proxySpec {
+	nss := opts.Namespaces
+	if len(nss) == 0 {
+		nss = []string{"default"}
+	}
+	kind := opts.Kind
+	if kind == KindMixed || kind == "" {
+		kind = []Kind{KindSidecar, KindGRPC}[i%2]
+	}
+	s := proxySpec{Index: i, Kind: kind, Namespace: nss[i%len(nss)]}
+	if kind == KindGRPC && opts.GRPCListeners != nil {
+		s.Listeners = opts.GRPCListeners(i)
+	}
+	return s
+}
+
+// checkLoopback refuses anything but a loopback address: the tool is a load
+// generator and must not be pointed at someone else's control plane.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("load: xds address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("load: xds address %q is not loopback", addr)
+	}
+	return nil
+}
+
+// Close ends every stream and connection and waits for the proxies to stop.
+func (f *Fleet) Close() {
+	f.cancel()
+	for _, c := range f.conns {
+		_ = c.Close()
+	}
+	f.wg.Wait()
+}
+
+// ProxyState is one proxy's recorded state.
+type ProxyState struct {
+	NodeID    string
+	Kind      Kind
+	Types     map[string]TypeState // by type URL
+	Bytes     int64
+	Responses int
+	Err       error
+}
+
+// States returns every proxy's recorded state, in proxy order.
+func (f *Fleet) States() []ProxyState {
+	out := make([]ProxyState, 0, len(f.proxies))
+	for _, p := range f.proxies {
+		types, b, n, err := p.snapshot()
+		out = append(out, ProxyState{NodeID: p.spec.NodeID(), Kind: p.spec.Kind, Types: types, Bytes: b, Responses: n, Err: err})
+	}
+	return out
+}
+
+// wantTypes are the types every proxy of a kind ends up subscribed to.
+func wantTypes(Kind) []string { return typeOrder }
+
+// synced reports whether a proxy has ACKed every type it subscribes to.
+func synced(s ProxyState) bool {
+	for _, t := range wantTypes(s.Kind) {
+		if s.Types[t].Version == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// WaitOptions bound a wait for the fleet to settle.
+type WaitOptions struct {
+	Timeout time.Duration // give up after this (default 60s)
+	Quiet   time.Duration // no ACK for this long counts as settled (default 500ms)
+	Poll    time.Duration // default 50ms
+}
+
+func (o WaitOptions) withDefaults() WaitOptions {
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.Quiet <= 0 {
+		o.Quiet = 500 * time.Millisecond
+	}
+	if o.Poll <= 0 {
+		o.Poll = 50 * time.Millisecond
+	}
+	return o
+}
+
+// WaitSynced waits until every proxy has ACKed every type and nothing has
+// arrived for o.Quiet. A proxy whose stream failed makes it fail at once.
+func (f *Fleet) WaitSynced(ctx context.Context, o WaitOptions) error {
+	return f.waitUntil(ctx, o, func(s ProxyState, _ time.Time) bool { return synced(s) })
+}
+
+// MarkChange tells the fleet a config change was written at t; convergence
+// is measured from t.
+func (f *Fleet) MarkChange(t time.Time) {
+	f.mu.Lock()
+	f.change = t
+	f.mu.Unlock()
+}
+
+func (f *Fleet) changeAt() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.change
+}
+
+// WaitConverged waits until every proxy has ACKed a new version of some type
+// after the change and the fleet has been quiet for o.Quiet.
+func (f *Fleet) WaitConverged(ctx context.Context, o WaitOptions) error {
+	t := f.changeAt()
+	if t.IsZero() {
+		return errors.New("load: WaitConverged before MarkChange")
+	}
+	return f.waitUntil(ctx, o, func(s ProxyState, _ time.Time) bool { return !convergedAt(s, t).IsZero() })
+}
+
+// convergedAt is when the proxy ACKed its last new version after t, or zero.
+func convergedAt(s ProxyState, t time.Time) time.Time {
+	var last time.Time
+	for _, ts := range s.Types {
+		if !ts.Changed.Before(t) && ts.Changed.After(last) {
+			last = ts.Changed
+		}
+	}
+	return last
+}
+
+func (f *Fleet) waitUntil(ctx context.Context, o WaitOptions, done func(ProxyState, time.Time) bool) error {
+	o = o.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	tick := time.NewTicker(o.Poll)
+	defer tick.Stop()
+	for {
+		pending, lastAck, err := f.progress(done)
+		if err != nil {
+			return err
+		}
+		if pending == 0 && time.Since(lastAck) >= o.Quiet {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("load: %d of %d proxies not done: %w", pending, len(f.proxies), ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// progress counts proxies not yet done and finds the latest ACK in the fleet.
+func (f *Fleet) progress(done func(ProxyState, time.Time) bool) (int, time.Time, error) {
+	pending := 0
+	var lastAck time.Time
+	for _, s := range f.States() {
+		if s.Err != nil {
+			return 0, lastAck, fmt.Errorf("load: proxy failed: %w", s.Err)
+		}
+		for _, ts := range s.Types {
+			if ts.At.After(lastAck) {
+				lastAck = ts.At
+			}
+		}
+		if !done(s, lastAck) {
+			pending++
+		}
+	}
+	return pending, lastAck, nil
+}
+
+// Subscribed lists the types a proxy has ACKed, in a stable order.
+func Subscribed(s ProxyState) []string {
+	var out []string
+	for _, t := range typeOrder {
+		if _, ok := s.Types[t]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// ShortType is a type URL's short name (CDS, EDS, LDS, RDS).
+func ShortType(t string) string {
+	switch t {
+	case resource.ClusterType:
+		return "CDS"
+	case resource.EndpointType:
+		return "EDS"
+	case resource.ListenerType:
+		return "LDS"
+	case resource.RouteType:
+		return "RDS"
+	}
+	return t
+}

@@ -1,0 +1,331 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// Kind is the kind of proxy simulated.
+type Kind string
+
+const (
+	KindSidecar Kind = "sidecar" // Envoy: CDS and LDS wildcard, RDS/EDS by name
+	KindGRPC    Kind = "grpc"    // proxyless gRPC: everything by name, starting from LDS
+)
+
+// maxResponses bounds how many responses one simulated proxy handles, so a
+// server that pushes in a loop cannot keep the tool running forever.
+const maxResponses = 100_000
+
+// typeOrder is the order types are reported and requested in.
+var typeOrder = []string{resource.ClusterType, resource.EndpointType, resource.ListenerType, resource.RouteType}
+
+// TypeState is what one proxy last acknowledged for one type.
+type TypeState struct {
+	Version string    // last version ACKed
+	At      time.Time // when the response carrying it arrived
+	Changed time.Time // when a response with a version different from the previous one arrived
+}
+
+// proxySpec describes one simulated proxy.
+type proxySpec struct {
+	Index     int
+	Kind      Kind
+	Namespace string
+	Listeners []string // grpc kind: LDS names to request
+}
+
+// NodeID is the Istio node id of the proxy.
+func (s proxySpec) NodeID() string {
+	return fmt.Sprintf("sidecar~10.%d.%d.%d~load-%d.%s~%s.svc.cluster.local",
+		200+s.Index/65536, s.Index/256%256, s.Index%256, s.Index, s.Namespace, s.Namespace)
+}
+
+func (s proxySpec) node() (*core.Node, error) {
+	md := map[string]any{"NAMESPACE": s.Namespace}
+	if s.Kind == KindGRPC {
+		md["GENERATOR"] = "grpc"
+	}
+	st, err := structpb.NewStruct(md)
+	if err != nil {
+		return nil, fmt.Errorf("node metadata: %w", err)
+	}
+	return &core.Node{Id: s.NodeID(), Metadata: st}, nil
+}
+
+// proxy is one simulated proxy on one SotW ADS stream. Its goroutine owns
+// the stream; the mutex guards only what readers (the fleet) look at.
+type proxy struct {
+	spec proxySpec
+
+	mu        sync.Mutex
+	state     map[string]*TypeState // by type URL
+	bytes     int64
+	responses int
+	err       error
+
+	// Owned by the run goroutine.
+	stream   discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient
+	names    map[string][]string // subscribed names by type; nil = wildcard
+	last     map[string]*discovery.DiscoveryResponse
+	sentNode bool
+}
+
+func newProxy(spec proxySpec) *proxy {
+	return &proxy{spec: spec, state: map[string]*TypeState{}, names: map[string][]string{},
+		last: map[string]*discovery.DiscoveryResponse{}}
+}
+
+// initialTypes is what the proxy subscribes to before it has seen anything.
+func (p *proxy) initialTypes() []string {
+	if p.spec.Kind == KindGRPC {
+		p.names[resource.ListenerType] = slices.Clone(p.spec.Listeners)
+		return []string{resource.ListenerType}
+	}
+	return []string{resource.ClusterType, resource.ListenerType}
+}
+
+// run opens the stream, subscribes, and ACKs every response until ctx ends.
+// opened is called once the stream is open (or failed to open).
+func (p *proxy) run(ctx context.Context, conn *grpc.ClientConn, opened func()) {
+	err := p.loop(ctx, conn, opened)
+	if ctx.Err() != nil {
+		err = nil // the fleet closed us: not a failure
+	}
+	p.mu.Lock()
+	p.err = err
+	p.mu.Unlock()
+}
+
+func (p *proxy) loop(ctx context.Context, conn *grpc.ClientConn, opened func()) error {
+	s, err := discovery.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
+	opened()
+	if err != nil {
+		return fmt.Errorf("%s: open ADS stream: %w", p.spec.NodeID(), err)
+	}
+	p.stream = s
+	defer func() { _ = s.CloseSend() }()
+	for _, t := range p.initialTypes() {
+		if err := p.send(t); err != nil {
+			return err
+		}
+	}
+	for range maxResponses {
+		r, err := s.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: recv: %w", p.spec.NodeID(), err)
+		}
+		if err := p.handle(r); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: more than %d responses", p.spec.NodeID(), maxResponses)
+}
+
+// send requests typeURL with the current names, ACKing the last response of
+// that type if there was one.
+func (p *proxy) send(typeURL string) error {
+	req := &discovery.DiscoveryRequest{TypeUrl: typeURL, ResourceNames: p.names[typeURL]}
+	if !p.sentNode {
+		n, err := p.spec.node()
+		if err != nil {
+			return err
+		}
+		req.Node, p.sentNode = n, true
+	}
+	if prev := p.last[typeURL]; prev != nil {
+		req.VersionInfo, req.ResponseNonce = prev.VersionInfo, prev.Nonce
+	}
+	if err := p.stream.Send(req); err != nil {
+		return fmt.Errorf("%s: send %s: %w", p.spec.NodeID(), typeURL, err)
+	}
+	return nil
+}
+
+// handle records and ACKs a response, then subscribes to the names it
+// references (RDS from LDS, CDS from RDS for gRPC, EDS from CDS).
+func (p *proxy) handle(r *discovery.DiscoveryResponse) error {
+	now := time.Now()
+	deps, err := dependencies(r)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.spec.NodeID(), err) // never NACK: a parse error is the tool's bug
+	}
+	p.last[r.TypeUrl] = r
+	if err := p.send(r.TypeUrl); err != nil {
+		return err
+	}
+	p.record(r, now)
+	for t, names := range deps {
+		if t == resource.ClusterType && p.spec.Kind == KindSidecar {
+			continue // sidecars already get every cluster by wildcard
+		}
+		if slices.Equal(p.names[t], names) {
+			continue
+		}
+		p.names[t] = names
+		if err := p.send(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *proxy) record(r *discovery.DiscoveryResponse, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bytes += int64(proto.Size(r))
+	p.responses++
+	st := p.state[r.TypeUrl]
+	if st == nil {
+		st = &TypeState{}
+		p.state[r.TypeUrl] = st
+	}
+	if st.Version != r.VersionInfo {
+		st.Changed = now
+	}
+	st.Version, st.At = r.VersionInfo, now
+}
+
+// snapshot copies the proxy's recorded state.
+func (p *proxy) snapshot() (map[string]TypeState, int64, int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]TypeState, len(p.state))
+	for t, s := range p.state {
+		out[t] = *s
+	}
+	return out, p.bytes, p.responses, p.err
+}
+
+// dependencies returns, for each type a response refers to, the sorted
+// names it refers to.
+func dependencies(r *discovery.DiscoveryResponse) (map[string][]string, error) {
+	set := map[string]map[string]bool{}
+	add := func(t, name string) {
+		if name == "" {
+			return
+		}
+		if set[t] == nil {
+			set[t] = map[string]bool{}
+		}
+		set[t][name] = true
+	}
+	for _, a := range r.Resources {
+		if err := refsOf(r.TypeUrl, a, add); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string][]string{}
+	for t, names := range set {
+		out[t] = slices.Sorted(maps.Keys(names))
+	}
+	// A response that now references nothing of a type still changes the
+	// subscription: send an empty list rather than keeping stale names.
+	switch r.TypeUrl {
+	case resource.ListenerType:
+		ensure(out, resource.RouteType)
+	case resource.ClusterType:
+		ensure(out, resource.EndpointType)
+	}
+	return out, nil
+}
+
+func ensure(m map[string][]string, t string) {
+	if _, ok := m[t]; !ok {
+		m[t] = []string{}
+	}
+}
+
+func refsOf(typeURL string, a *anypb.Any, add func(t, name string)) error {
+	switch typeURL {
+	case resource.ListenerType:
+		var l listenerv3.Listener
+		if err := a.UnmarshalTo(&l); err != nil {
+			return fmt.Errorf("decode listener: %w", err)
+		}
+		return listenerRefs(&l, add)
+	case resource.RouteType:
+		var rc routev3.RouteConfiguration
+		if err := a.UnmarshalTo(&rc); err != nil {
+			return fmt.Errorf("decode route: %w", err)
+		}
+		routeRefs(&rc, add)
+	case resource.ClusterType:
+		var c clusterv3.Cluster
+		if err := a.UnmarshalTo(&c); err != nil {
+			return fmt.Errorf("decode cluster: %w", err)
+		}
+		if c.GetType() == clusterv3.Cluster_EDS {
+			name := c.GetEdsClusterConfig().GetServiceName()
+			if name == "" {
+				name = c.Name
+			}
+			add(resource.EndpointType, name)
+		}
+	}
+	return nil
+}
+
+// listenerRefs finds the RDS names of a listener's HTTP connection managers,
+// both in filter chains (Envoy) and in the API listener (proxyless gRPC).
+func listenerRefs(l *listenerv3.Listener, add func(t, name string)) error {
+	var hcms []*anypb.Any
+	if api := l.GetApiListener().GetApiListener(); api != nil {
+		hcms = append(hcms, api)
+	}
+	chains := append(slices.Clone(l.FilterChains), l.DefaultFilterChain)
+	for _, fc := range chains {
+		for _, f := range fc.GetFilters() {
+			if tc := f.GetTypedConfig(); tc != nil {
+				hcms = append(hcms, tc)
+			}
+		}
+	}
+	for _, a := range hcms {
+		var h hcmv3.HttpConnectionManager
+		if !a.MessageIs(&h) {
+			continue
+		}
+		if err := a.UnmarshalTo(&h); err != nil {
+			return fmt.Errorf("decode listener %s HCM: %w", l.Name, err)
+		}
+		add(resource.RouteType, h.GetRds().GetRouteConfigName())
+		if rc := h.GetRouteConfig(); rc != nil {
+			routeRefs(rc, add)
+		}
+	}
+	return nil
+}
+
+func routeRefs(rc *routev3.RouteConfiguration, add func(t, name string)) {
+	for _, vh := range rc.VirtualHosts {
+		for _, r := range vh.Routes {
+			a := r.GetRoute()
+			add(resource.ClusterType, a.GetCluster())
+			for _, wc := range a.GetWeightedClusters().GetClusters() {
+				add(resource.ClusterType, wc.Name)
+			}
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is the outcome of one measured change.
+type Report struct {
+	Proxies     int           `json:"proxies"`
+	Converged   int           `json:"converged"` // proxies that ACKed a new version after the change
+	P50         time.Duration `json:"p50_ns"`
+	P90         time.Duration `json:"p90_ns"`
+	P99         time.Duration `json:"p99_ns"`
+	Max         time.Duration `json:"max_ns"`
+	InitialSync time.Duration `json:"initial_sync_ns"` // connect → every proxy ACKed every type
+	BytesRecv   int64         `json:"bytes_received"`
+	Responses   int           `json:"responses"`
+	Weftd       ProcStats     `json:"weftd"`
+}
+
+// ProcStats is weftd's resource use.
+type ProcStats struct {
+	RSSBytes   int64   `json:"rss_bytes"`
+	CPUSeconds float64 `json:"cpu_seconds"`
+	Source     string  `json:"source"` // "/proc" or "/metrics"
+}
+
+// Convergence summarises the fleet's ACK times after the last MarkChange.
+func (f *Fleet) Convergence() Report {
+	t := f.changeAt()
+	var lat []time.Duration
+	r := Report{Proxies: len(f.proxies)}
+	for _, s := range f.States() {
+		r.BytesRecv += s.Bytes
+		r.Responses += s.Responses
+		if c := convergedAt(s, t); !t.IsZero() && !c.IsZero() {
+			lat = append(lat, c.Sub(t))
+		}
+	}
+	slices.Sort(lat)
+	r.Converged = len(lat)
+	r.P50, r.P90, r.P99 = quantile(lat, 0.50), quantile(lat, 0.90), quantile(lat, 0.99)
+	if len(lat) > 0 {
+		r.Max = lat[len(lat)-1]
+	}
+	return r
+}
+
+// quantile is the nearest-rank quantile of sorted durations.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// WriteTable prints the report for people.
+func (r Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+	rows := [][2]string{
+		{"proxies", strconv.Itoa(r.Proxies)},
+		{"converged", strconv.Itoa(r.Converged)},
+		{"initial sync", ms(r.InitialSync)},
+		{"convergence p50", ms(r.P50)},
+		{"convergence p90", ms(r.P90)},
+		{"convergence p99", ms(r.P99)},
+		{"convergence max", ms(r.Max)},
+		{"bytes received", fmt.Sprintf("%d (%.1f MiB)", r.BytesRecv, float64(r.BytesRecv)/(1<<20))},
+		{"responses", strconv.Itoa(r.Responses)},
+		{"weftd RSS", fmt.Sprintf("%.1f MiB (%s)", float64(r.Weftd.RSSBytes)/(1<<20), r.Weftd.Source)},
+		{"weftd CPU", fmt.Sprintf("%.2f s", r.Weftd.CPUSeconds)},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+	}
+	return tw.Flush()
+}
+
+// WriteJSON prints the report for machines.
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// ProcStatsOf reads a local process's RSS and CPU time from /proc.
+func ProcStatsOf(pid int) (ProcStats, error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ProcStats{}, fmt.Errorf("weftd stats: %w", err)
+	}
+	// Fields after the parenthesised command name; utime and stime are the
+	// 14th and 15th fields overall, in clock ticks (100 Hz on Linux).
+	s := string(stat)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return ProcStats{}, fmt.Errorf("weftd stats: short /proc/%d/stat", pid)
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	ps := ProcStats{CPUSeconds: (ut + st) / 100, Source: "/proc"}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return ProcStats{}, fmt.Errorf("weftd stats: %w", err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+			ps.RSSBytes = kb << 10
+		}
+	}
+	return ps, nil
+}
+
+// Metrics fetches weftd's /metrics and returns the unlabelled-sum of each
+// metric family (labels are summed away), enough for counters and gauges.
+func Metrics(ctx context.Context, debugAddr string) (map[string]float64, error) {
+	if err := checkLoopback(debugAddr); err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+debugAddr+"/metrics", nil)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("metrics: %s", resp.Status)
+	}
+	return parseMetrics(io.LimitReader(resp.Body, 32<<20))
+}
+
+func parseMetrics(r io.Reader) (map[string]float64, error) {
+	out := map[string]float64{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, rest, _ := strings.Cut(line, " ")
+		if i := strings.IndexByte(name, '{'); i >= 0 {
+			name, rest = line[:i], line[strings.LastIndexByte(line, '}')+1:]
+		}
+		v, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+		if err != nil {
+			continue
+		}
+		out[name] += v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return out, nil
+}
+
+// WeftdStats prefers /proc (when pid > 0) and falls back to /metrics.
+func WeftdStats(ctx context.Context, pid int, debugAddr string) (ProcStats, error) {
+	if pid > 0 {
+		return ProcStatsOf(pid)
+	}
+	m, err := Metrics(ctx, debugAddr)
+	if err != nil {
+		return ProcStats{}, err
+	}
+	return ProcStats{RSSBytes: int64(m["process_resident_memory_bytes"]),
+		CPUSeconds: m["process_cpu_seconds_total"], Source: "/metrics"}, nil
+}
