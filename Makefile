@@ -48,6 +48,10 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pilot/... ./ca/ ./injector/
 
+## bench-load: weft-load starts weftd on 100 services, connects 1000 simulated proxies, changes one weight (docs/performance.md)
+bench-load: build
+	$(BIN)/weft-load --weftd $(BIN)/weftd --services 100 --proxies 1000
+
 ## fuzz: each fuzz target for FUZZTIME (default 1m)
 FUZZTIME ?= 1m
 fuzz:
