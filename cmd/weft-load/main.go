@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -45,7 +44,7 @@ func parseFlags(args []string) (flags, error) {
 	fl.IntVar(&f.proxies, "proxies", 100, "simulated proxies, one ADS stream and connection each")
 	fl.IntVar(&f.services, "services", 100, "services in the generated mesh")
 	fl.StringVar(&f.kind, "kind", "mixed", "sidecar, grpc or mixed")
-	fl.BoolVar(&f.delta, "delta", false, "use delta ADS (not implemented yet)")
+	fl.BoolVar(&f.delta, "delta", false, "use incremental (delta) ADS instead of state of the world")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the report as JSON")
 	fl.DurationVar(&f.duration, "duration", 0, "keep the proxies connected this long after converging")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "bound on the initial sync and on convergence")
@@ -56,9 +55,6 @@ func parseFlags(args []string) (flags, error) {
 	case load.KindSidecar, load.KindGRPC, load.KindMixed:
 	default:
 		return f, fmt.Errorf("--kind %q: want sidecar, grpc or mixed", f.kind)
-	}
-	if f.delta {
-		return f, errors.New("--delta: delta ADS is not implemented yet; use state of the world")
 	}
 	return f, nil
 }
@@ -78,7 +74,7 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sc := load.Scenario{XDSAddr: f.xdsAddr, DebugAddr: f.debugAddr, WeftdPID: f.weftdPID, Proxies: f.proxies,
-		Kind: load.Kind(f.kind), MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
+		Kind: load.Kind(f.kind), Delta: f.delta, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
 		Hold: f.duration, Log: os.Stderr}
 	if f.weftd != "" {
 		w, cleanup, err := startWeftd(ctx, f)

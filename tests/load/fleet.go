@@ -27,6 +27,12 @@ type Options struct {
 	Namespaces []string // proxies are spread across these; default ["default"]
 	// GRPCListeners returns the LDS names proxyless proxy i asks for.
 	GRPCListeners func(i int) []string
+	// Delta makes every proxy use incremental ADS; MixTransports makes every
+	// other pair of proxies do so (both kinds on both transports). Note:
+	// weftd currently confuses a SotW and a delta stream that go-control-plane
+	// numbered alike (each transport counts stream ids from 1), so a mixed
+	// fleet leaves proxies without config; see docs/performance.md.
+	Delta, MixTransports bool
 	// ConnectParallelism bounds concurrent stream opens so a big fleet
 	// does not look like a reconnect storm (default 32).
 	ConnectParallelism int
@@ -60,7 +66,11 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	for i := range opts.Proxies {
 		f.proxies = append(f.proxies, newProxy(specFor(opts, i)))
 	}
-	sem := make(chan struct{}, max(opts.ConnectParallelism, 32))
+	parallel := opts.ConnectParallelism
+	if parallel <= 0 {
+		parallel = 32
+	}
+	sem := make(chan struct{}, parallel)
 	for _, p := range f.proxies {
 		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
@@ -92,7 +102,8 @@ func specFor(opts Options, i int) proxySpec {
 	if kind == KindMixed || kind == "" {
 		kind = []Kind{KindSidecar, KindGRPC}[i%2]
 	}
-	s := proxySpec{Index: i, Kind: kind, Namespace: nss[i%len(nss)]}
+	s := proxySpec{Index: i, Kind: kind, Namespace: nss[i%len(nss)],
+		Delta: opts.Delta || (opts.MixTransports && i/2%2 == 1)}
 	if kind == KindGRPC && opts.GRPCListeners != nil {
 		s.Listeners = opts.GRPCListeners(i)
 	}

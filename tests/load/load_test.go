@@ -12,7 +12,7 @@ import (
 	"github.com/weftmesh/weft/tests/e2e"
 )
 
-// loadTestProxies is the small-N correctness run; half sidecars, half
+// loadTestProxies is the small-N correctness run: half sidecars, half
 // proxyless gRPC.
 const loadTestProxies = 200
 
@@ -22,8 +22,19 @@ const changedService = 0
 // TestLoadConvergesCorrectly checks correctness only (timings are logged, not
 // asserted; they belong to make bench-load): after a weight change every
 // proxy ends on weftd's final version of every type, nothing is NACKed and
-// no proxy is left behind.
+// no proxy is left behind. State of the world.
 func TestLoadConvergesCorrectly(t *testing.T) {
+	runCorrectness(t, Options{Proxies: loadTestProxies, Kind: KindMixed})
+}
+
+// TestLoadConvergesCorrectlyDelta is the same over incremental ADS, in a
+// weftd of its own: weftd cannot yet serve both transports at once (see
+// Options.MixTransports).
+func TestLoadConvergesCorrectlyDelta(t *testing.T) {
+	runCorrectness(t, Options{Proxies: loadTestProxies / 2, Kind: KindMixed, Delta: true})
+}
+
+func runCorrectness(t *testing.T, opts Options) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
 	}
@@ -37,8 +48,8 @@ func TestLoadConvergesCorrectly(t *testing.T) {
 	defer cancel()
 
 	start := time.Now()
-	f, err := Start(ctx, Options{XDSAddr: w.XDSAddr, Proxies: loadTestProxies, Kind: KindMixed,
-		Namespaces: m.Namespaces(), GRPCListeners: m.GRPCListeners(changedService)})
+	opts.XDSAddr, opts.Namespaces, opts.GRPCListeners = w.XDSAddr, m.Namespaces(), m.GRPCListeners(changedService)
+	f, err := Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +57,7 @@ func TestLoadConvergesCorrectly(t *testing.T) {
 	if err := f.WaitSynced(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
 		t.Fatalf("initial sync: %v", err)
 	}
-	t.Logf("%d proxies synced in %v", loadTestProxies, time.Since(start))
+	t.Logf("%d proxies synced in %v", opts.Proxies, time.Since(start))
 
 	if err := m.SetCanaryWeight(changedService, 60); err != nil {
 		t.Fatal(err)
@@ -55,8 +66,10 @@ func TestLoadConvergesCorrectly(t *testing.T) {
 	if err := f.WaitConverged(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
 		t.Fatalf("after the weight change: %v", err)
 	}
+	r := f.Convergence()
+	r.Weftd, _ = WeftdStats(ctx, 0, w.DebugAddr) // informational only
 	var table strings.Builder
-	_ = f.Convergence().WriteTable(&table)
+	_ = r.WriteTable(&table)
 	t.Logf("convergence (logged, not asserted):\n%s", table.String())
 
 	checkAgainstSyncz(ctx, t, w, f)

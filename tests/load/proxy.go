@@ -51,6 +51,7 @@ type proxySpec struct {
 	Kind      Kind
 	Namespace string
 	Listeners []string // grpc kind: LDS names to request
+	Delta     bool     // incremental ADS instead of state of the world
 }
 
 // NodeID is the Istio node id of the proxy.
@@ -84,6 +85,7 @@ type proxy struct {
 
 	// Owned by the run goroutine.
 	stream   discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient
+	delta    *deltaState
 	names    map[string][]string // subscribed names by type; nil = wildcard
 	last     map[string]*discovery.DiscoveryResponse
 	sentNode bool
@@ -116,6 +118,9 @@ func (p *proxy) run(ctx context.Context, conn *grpc.ClientConn, opened func()) {
 }
 
 func (p *proxy) loop(ctx context.Context, conn *grpc.ClientConn, opened func()) error {
+	if p.spec.Delta {
+		return p.deltaLoop(ctx, conn, opened)
+	}
 	s, err := discovery.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
 	opened()
 	if err != nil {
@@ -175,8 +180,15 @@ func (p *proxy) handle(r *discovery.DiscoveryResponse) error {
 	if err := p.send(r.TypeUrl); err != nil {
 		return err
 	}
-	p.record(r, now)
-	for t, names := range deps {
+	p.record(r.TypeUrl, r.VersionInfo, proto.Size(r), now)
+	return p.subscribe(deps, p.send)
+}
+
+// subscribe updates the names of dependent types and re-requests the types
+// whose names changed.
+func (p *proxy) subscribe(deps map[string][]string, send func(typeURL string) error) error {
+	for _, t := range slices.Sorted(maps.Keys(deps)) {
+		names := deps[t]
 		if t == resource.ClusterType && p.spec.Kind == KindSidecar {
 			continue // sidecars already get every cluster by wildcard
 		}
@@ -184,27 +196,27 @@ func (p *proxy) handle(r *discovery.DiscoveryResponse) error {
 			continue
 		}
 		p.names[t] = names
-		if err := p.send(t); err != nil {
+		if err := send(t); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (p *proxy) record(r *discovery.DiscoveryResponse, now time.Time) {
+func (p *proxy) record(typeURL, version string, size int, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.bytes += int64(proto.Size(r))
+	p.bytes += int64(size)
 	p.responses++
-	st := p.state[r.TypeUrl]
+	st := p.state[typeURL]
 	if st == nil {
 		st = &TypeState{}
-		p.state[r.TypeUrl] = st
+		p.state[typeURL] = st
 	}
-	if st.Version != r.VersionInfo {
+	if st.Version != version {
 		st.Changed = now
 	}
-	st.Version, st.At = r.VersionInfo, now
+	st.Version, st.At = version, now
 }
 
 // snapshot copies the proxy's recorded state.

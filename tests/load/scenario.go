@@ -24,6 +24,7 @@ type Scenario struct {
 	WeftdPID  int // > 0: read RSS/CPU from /proc, else from /metrics
 	Proxies   int
 	Kind      Kind
+	Delta     bool // incremental ADS for every proxy
 	// MeshDir, when set, is the directory weftd watches; the scenario
 	// writes a synthetic mesh of Services there and changes svc-0's weight.
 	// Without it the run measures the initial sync only.
@@ -43,7 +44,7 @@ func MeshOptions(services int) pipeline.SyntheticOptions {
 func (s Scenario) Run(ctx context.Context) (Report, error) {
 	wait := WaitOptions{Timeout: s.Timeout}
 	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1))}
-	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind,
+	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta,
 		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.GRPCListeners(0)}
 	start := time.Now()
 	f, err := Start(ctx, opts)
