@@ -19,6 +19,16 @@ type streamState struct {
 	proxy *proxyState
 }
 
+// streamKey identifies a stream: go-control-plane numbers SotW and delta
+// streams independently, so the id alone is ambiguous.
+type streamKey struct {
+	delta bool
+	id    int64
+}
+
+func sotw(id int64) streamKey  { return streamKey{id: id} }
+func delta(id int64) streamKey { return streamKey{delta: true, id: id} }
+
 func (s *Server) OnStreamOpen(context.Context, int64, string) error      { return nil }
 func (s *Server) OnDeltaStreamOpen(context.Context, int64, string) error { return nil }
 func (s *Server) OnFetchRequest(context.Context, *discovery.DiscoveryRequest) error {
@@ -26,14 +36,14 @@ func (s *Server) OnFetchRequest(context.Context, *discovery.DiscoveryRequest) er
 }
 func (s *Server) OnFetchResponse(*discovery.DiscoveryRequest, *discovery.DiscoveryResponse) {}
 
-func (s *Server) OnStreamClosed(id int64, _ *core.Node)      { s.closeStream(id) }
-func (s *Server) OnDeltaStreamClosed(id int64, _ *core.Node) { s.closeStream(id) }
+func (s *Server) OnStreamClosed(id int64, _ *core.Node)      { s.closeStream(sotw(id)) }
+func (s *Server) OnDeltaStreamClosed(id int64, _ *core.Node) { s.closeStream(delta(id)) }
 
 // OnStreamRequest records ACKs and NACKs and, for a proxy's first request
 // or a newly requested listener, generates its snapshot before the cache
 // looks for it.
 func (s *Server) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) error {
-	ps, isNew, err := s.attach(id, req.GetNode())
+	ps, isNew, err := s.attach(sotw(id), req.GetNode())
 	if err != nil {
 		return err
 	}
@@ -61,7 +71,7 @@ func (s *Server) afterRequest(ps *proxyState, isNew bool, typeURL string, names 
 
 // OnStreamDeltaRequest does the same for incremental xDS.
 func (s *Server) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryRequest) error {
-	ps, isNew, err := s.attach(id, req.GetNode())
+	ps, isNew, err := s.attach(delta(id), req.GetNode())
 	if err != nil {
 		return err
 	}
@@ -72,14 +82,14 @@ func (s *Server) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryReq
 }
 
 func (s *Server) OnStreamResponse(_ context.Context, id int64, _ *discovery.DiscoveryRequest, resp *discovery.DiscoveryResponse) {
-	ps := s.recordSent(id, resp.GetTypeUrl(), resp.GetVersionInfo())
+	ps := s.recordSent(sotw(id), resp.GetTypeUrl(), resp.GetVersionInfo())
 	if ps != nil && resp.GetTypeUrl() == resource.EndpointType {
 		ps.recordEDSSent(resp.GetNonce(), endpointNames(resp))
 	}
 }
 
 func (s *Server) OnStreamDeltaResponse(id int64, _ *discovery.DeltaDiscoveryRequest, resp *discovery.DeltaDiscoveryResponse) {
-	ps := s.recordSent(id, resp.GetTypeUrl(), resp.GetSystemVersionInfo())
+	ps := s.recordSent(delta(id), resp.GetTypeUrl(), resp.GetSystemVersionInfo())
 	if ps != nil && resp.GetTypeUrl() == resource.EndpointType {
 		names := make([]string, 0, len(resp.GetResources()))
 		for _, r := range resp.GetResources() {
@@ -102,7 +112,7 @@ func endpointNames(resp *discovery.DiscoveryResponse) []string {
 }
 
 // attach finds or creates the proxy for a stream.
-func (s *Server) attach(id int64, node *core.Node) (*proxyState, bool, error) {
+func (s *Server) attach(id streamKey, node *core.Node) (*proxyState, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.streams[id]; ok {
@@ -127,7 +137,7 @@ func (s *Server) attach(id int64, node *core.Node) (*proxyState, bool, error) {
 	return ps, !existed, nil
 }
 
-func (s *Server) closeStream(id int64) {
+func (s *Server) closeStream(id streamKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.streams[id]
@@ -177,7 +187,7 @@ func (ps *proxyState) sentVersion(typeURL string) string {
 	return ps.status(typeURL).Sent
 }
 
-func (s *Server) recordSent(id int64, typeURL, version string) *proxyState {
+func (s *Server) recordSent(id streamKey, typeURL, version string) *proxyState {
 	s.mu.Lock()
 	st, ok := s.streams[id]
 	s.mu.Unlock()

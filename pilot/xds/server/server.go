@@ -38,7 +38,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	proxies map[string]*proxyState // by node id
-	streams map[int64]*streamState
+	streams map[streamKey]*streamState
 }
 
 // New creates a server; it serves nothing until Update provides a mesh.
@@ -50,7 +50,7 @@ func New(ctx context.Context, opts Options) *Server {
 		log:     opts.Logger,
 		metrics: newMetrics(opts.Registry),
 		proxies: map[string]*proxyState{},
-		streams: map[int64]*streamState{},
+		streams: map[streamKey]*streamState{},
 	}
 	// ads=false: proxyless clients request resources by name, and the
 	// ADS-mode cache would withhold responses until a request names every

@@ -217,3 +217,55 @@ func waitStatus(t *testing.T, srv *Server, pred func(ProxyStatus) bool) ProxySta
 	t.Fatalf("status never matched: %+v", srv.Status())
 	return ProxyStatus{}
 }
+
+// SotW and delta streams are numbered independently by go-control-plane
+// (both start at 1); proxies on the two transports must not be confused.
+func TestSotWAndDeltaStreamsAtOnce(t *testing.T) {
+	f := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ads := discovery.NewAggregatedDiscoveryServiceClient(f.conn)
+	sotwStream, err := ads.StreamAggregatedResources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deltaStream, err := ads.DeltaAggregatedResources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deltaNode := grpcNode()
+	deltaNode.Id = "sidecar~127.0.0.6~other.default~default.svc.cluster.local"
+	if err := sotwStream.Send(&discovery.DiscoveryRequest{Node: grpcNode(), TypeUrl: resource.ListenerType, ResourceNames: []string{target}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := deltaStream.Send(&discovery.DeltaDiscoveryRequest{Node: deltaNode, TypeUrl: resource.ListenerType, ResourceNamesSubscribe: []string{target}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := recv(t, sotwStream); len(r.Resources) != 1 {
+		t.Fatalf("SotW proxy got %d listeners, want 1", len(r.Resources))
+	}
+	got := make(chan int, 1)
+	go func() {
+		r, err := deltaStream.Recv()
+		if err != nil {
+			got <- -1
+			return
+		}
+		got <- len(r.Resources)
+	}()
+	select {
+	case n := <-got:
+		if n != 1 {
+			t.Fatalf("delta proxy got %d listeners, want 1", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the delta proxy was never served")
+	}
+	ids := map[string]bool{}
+	for _, st := range f.srv.Status() {
+		ids[st.ID] = true
+	}
+	if !ids[nodeID] || !ids[deltaNode.Id] {
+		t.Fatalf("syncz lists %v, want both proxies", ids)
+	}
+}
