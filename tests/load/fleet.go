@@ -28,10 +28,7 @@ type Options struct {
 	// GRPCListeners returns the LDS names proxyless proxy i asks for.
 	GRPCListeners func(i int) []string
 	// Delta makes every proxy use incremental ADS; MixTransports makes every
-	// other pair of proxies do so (both kinds on both transports). Note:
-	// weftd currently confuses a SotW and a delta stream that go-control-plane
-	// numbered alike (each transport counts stream ids from 1), so a mixed
-	// fleet leaves proxies without config; see docs/performance.md.
+	// other pair of proxies do so (both kinds on both transports).
 	Delta, MixTransports bool
 	// ConnectParallelism bounds concurrent stream opens so a big fleet
 	// does not look like a reconnect storm (default 32).

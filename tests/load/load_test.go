@@ -13,7 +13,7 @@ import (
 )
 
 // loadTestProxies is the small-N correctness run: half sidecars, half
-// proxyless gRPC.
+// proxyless gRPC, each half split between SotW and delta ADS on one weftd.
 const loadTestProxies = 200
 
 // changedService is the service whose VirtualService weight the test changes.
@@ -22,16 +22,9 @@ const changedService = 0
 // TestLoadConvergesCorrectly checks correctness only (timings are logged, not
 // asserted; they belong to make bench-load): after a weight change every
 // proxy ends on weftd's final version of every type, nothing is NACKed and
-// no proxy is left behind. State of the world.
+// no proxy is left behind.
 func TestLoadConvergesCorrectly(t *testing.T) {
-	runCorrectness(t, Options{Proxies: loadTestProxies, Kind: KindMixed})
-}
-
-// TestLoadConvergesCorrectlyDelta is the same over incremental ADS, in a
-// weftd of its own: weftd cannot yet serve both transports at once (see
-// Options.MixTransports).
-func TestLoadConvergesCorrectlyDelta(t *testing.T) {
-	runCorrectness(t, Options{Proxies: loadTestProxies / 2, Kind: KindMixed, Delta: true})
+	runCorrectness(t, Options{Proxies: loadTestProxies, Kind: KindMixed, MixTransports: true})
 }
 
 func runCorrectness(t *testing.T, opts Options) {
