@@ -29,7 +29,8 @@ type flags struct {
 	weftdPID           int
 	proxies, services  int
 	kind               string
-	delta, jsonOut     bool
+	delta, mix         bool
+	jsonOut            bool
 	duration, timeout  time.Duration
 }
 
@@ -45,6 +46,7 @@ func parseFlags(args []string) (flags, error) {
 	fl.IntVar(&f.services, "services", 100, "services in the generated mesh")
 	fl.StringVar(&f.kind, "kind", "mixed", "sidecar, grpc or mixed")
 	fl.BoolVar(&f.delta, "delta", false, "use incremental (delta) ADS instead of state of the world")
+	fl.BoolVar(&f.mix, "mix-transports", false, "put every other pair of proxies on delta ADS, the rest on SotW")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the report as JSON")
 	fl.DurationVar(&f.duration, "duration", 0, "keep the proxies connected this long after converging")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "bound on the initial sync and on convergence")
@@ -74,7 +76,7 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sc := load.Scenario{XDSAddr: f.xdsAddr, DebugAddr: f.debugAddr, WeftdPID: f.weftdPID, Proxies: f.proxies,
-		Kind: load.Kind(f.kind), Delta: f.delta, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
+		Kind: load.Kind(f.kind), Delta: f.delta, MixTransports: f.mix, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
 		Hold: f.duration, Log: os.Stderr}
 	if f.weftd != "" {
 		w, cleanup, err := startWeftd(ctx, f)

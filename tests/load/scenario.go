@@ -25,6 +25,8 @@ type Scenario struct {
 	Proxies   int
 	Kind      Kind
 	Delta     bool // incremental ADS for every proxy
+	// MixTransports puts every other pair of proxies on delta.
+	MixTransports bool
 	// MeshDir, when set, is the directory weftd watches; the scenario
 	// writes a synthetic mesh of Services there and changes svc-0's weight.
 	// Without it the run measures the initial sync only.
@@ -44,7 +46,7 @@ func MeshOptions(services int) pipeline.SyntheticOptions {
 func (s Scenario) Run(ctx context.Context) (Report, error) {
 	wait := WaitOptions{Timeout: s.Timeout}
 	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1))}
-	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta,
+	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta, MixTransports: s.MixTransports,
 		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.GRPCListeners(0)}
 	start := time.Now()
 	f, err := Start(ctx, opts)
