@@ -3,16 +3,14 @@ package analysis
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 
 	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/config/kube"
 )
 
 // ClusterOptions say what LoadCluster reads.
@@ -71,7 +69,7 @@ func addFiles(b *config.Builder, files []Input) []Message {
 // addKind lists one kind; a kind the server does not serve (CRDs not
 // installed) is skipped. Objects already added from files win.
 func addKind(ctx context.Context, b *config.Builder, dyn dynamic.Interface, disc discovery.DiscoveryInterface, k config.KindInfo) error {
-	resource, err := servedResource(disc, k)
+	resource, err := kube.ServedResource(disc, k)
 	if err != nil || resource == "" {
 		return err
 	}
@@ -82,12 +80,11 @@ func addKind(ctx context.Context, b *config.Builder, dyn dynamic.Interface, disc
 		if err != nil {
 			return fmt.Errorf("listing %s: %w", gvr.GroupResource(), err)
 		}
-		for _, item := range list.Items {
-			obj := k.New()
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(item.Object, obj); err != nil {
-				return fmt.Errorf("converting %s %s/%s: %w", k.Name, item.GetNamespace(), item.GetName(), err)
+		for i := range list.Items {
+			obj, err := kube.Typed(k, &list.Items[i])
+			if err != nil {
+				return err
 			}
-			obj.SetManagedFields(nil)
 			_ = b.Add(config.Object{Key: config.KeyOf(obj), Resource: obj}) // a duplicate is a file's override
 		}
 		if cont = list.GetContinue(); cont == "" {
@@ -95,23 +92,6 @@ func addKind(ctx context.Context, b *config.Builder, dyn dynamic.Interface, disc
 		}
 	}
 	return fmt.Errorf("listing %s: more than %d objects", gvr.GroupResource(), listPageSize*maxListPages)
-}
-
-// servedResource is the plural serving k, from discovery, or "".
-func servedResource(disc discovery.DiscoveryInterface, k config.KindInfo) (string, error) {
-	list, err := disc.ServerResourcesForGroupVersion(k.GVK.GroupVersion().String())
-	if apierrors.IsNotFound(err) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("discovering %s: %w", k.GVK.GroupVersion(), err)
-	}
-	for _, r := range list.APIResources {
-		if r.Kind == k.Name && !strings.Contains(r.Name, "/") {
-			return r.Name, nil
-		}
-	}
-	return "", nil
 }
 
 // InNamespace keeps the messages about resources of namespace ns (and the

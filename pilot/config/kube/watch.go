@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 
@@ -22,7 +23,7 @@ import (
 func (s *Source) servedKinds() ([]servedKind, error) {
 	var out []servedKind
 	for _, k := range config.KindInfos() {
-		resource, err := s.served(k)
+		resource, err := ServedResource(s.discovery, k)
 		if err != nil {
 			return nil, err
 		}
@@ -42,10 +43,10 @@ type servedKind struct {
 	gvr schema.GroupVersionResource
 }
 
-// served returns the plural resource name serving k, or "" if none does;
-// plurals come from discovery because guessing gets some wrong.
-func (s *Source) served(k config.KindInfo) (string, error) {
-	list, err := s.discovery.ServerResourcesForGroupVersion(k.GVK.GroupVersion().String())
+// ServedResource returns the plural resource name serving k, or "" if none
+// does; plurals come from discovery because guessing gets some wrong.
+func ServedResource(disc discovery.DiscoveryInterface, k config.KindInfo) (string, error) {
+	list, err := disc.ServerResourcesForGroupVersion(k.GVK.GroupVersion().String())
 	if apierrors.IsNotFound(err) {
 		return "", nil
 	}
@@ -94,13 +95,19 @@ func typed(k config.KindInfo) cache.TransformFunc {
 		if !ok {
 			return obj, nil // tombstones and already-typed objects pass through
 		}
-		out := k.New()
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
-			return nil, fmt.Errorf("converting %s %s/%s: %w", k.Name, u.GetNamespace(), u.GetName(), err)
-		}
-		out.SetManagedFields(nil)
-		return out, nil
+		return Typed(k, u)
 	}
+}
+
+// Typed converts an unstructured object of kind k into weft's Go type,
+// without the managed fields weft never reads.
+func Typed(k config.KindInfo, u *unstructured.Unstructured) (config.Resource, error) {
+	out := k.New()
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
+		return nil, fmt.Errorf("converting %s %s/%s: %w", k.Name, u.GetNamespace(), u.GetName(), err)
+	}
+	out.SetManagedFields(nil)
+	return out, nil
 }
 
 func (s *Source) waitForSync(ctx context.Context) bool {
