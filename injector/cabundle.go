@@ -68,10 +68,19 @@ func (p *CABundlePatcher) patchMutating(ctx context.Context, root []byte) (chang
 }
 
 func setBundles(cfg *admissionregv1.MutatingWebhookConfiguration, root []byte) bool {
-	changed := false
+	configs := make([]*admissionregv1.WebhookClientConfig, len(cfg.Webhooks))
 	for i := range cfg.Webhooks {
-		if !bytes.Equal(cfg.Webhooks[i].ClientConfig.CABundle, root) {
-			cfg.Webhooks[i].ClientConfig.CABundle = root
+		configs[i] = &cfg.Webhooks[i].ClientConfig
+	}
+	return setCABundles(configs, root)
+}
+
+// setCABundles points every client config at root; true if any changed.
+func setCABundles(configs []*admissionregv1.WebhookClientConfig, root []byte) bool {
+	changed := false
+	for _, c := range configs {
+		if !bytes.Equal(c.CABundle, root) {
+			c.CABundle = root
 			changed = true
 		}
 	}

@@ -1,7 +1,6 @@
 package injector
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 
@@ -45,14 +44,11 @@ func (p *CABundlePatcher) patchValidating(ctx context.Context, root []byte) (boo
 }
 
 func setValidatingBundles(cfg *admissionregv1.ValidatingWebhookConfiguration, root []byte) bool {
-	changed := false
+	configs := make([]*admissionregv1.WebhookClientConfig, len(cfg.Webhooks))
 	for i := range cfg.Webhooks {
-		if !bytes.Equal(cfg.Webhooks[i].ClientConfig.CABundle, root) {
-			cfg.Webhooks[i].ClientConfig.CABundle = root
-			changed = true
-		}
+		configs[i] = &cfg.Webhooks[i].ClientConfig
 	}
-	return changed
+	return setCABundles(configs, root)
 }
 
 func ignoring(cfg *admissionregv1.ValidatingWebhookConfiguration) bool {
