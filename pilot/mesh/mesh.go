@@ -52,6 +52,14 @@ type Mesh struct {
 	byHost     map[string]*Service
 	byCluster  map[ClusterKey]*Cluster
 	byHostPort map[hostPort]*VirtualHost
+	byIP       map[string][]Instance
+}
+
+// Instance is one service port served by the workload at an IP.
+type Instance struct {
+	Service    *Service
+	Port       Port
+	TargetPort uint32
 }
 
 type hostPort struct {
@@ -82,7 +90,29 @@ func (m *Mesh) Index() {
 	for _, vh := range m.VirtualHosts {
 		m.byHostPort[hostPort{vh.Service.Hostname, vh.Port.Number}] = vh
 	}
+	m.indexInstances()
 }
+
+// indexInstances maps each endpoint IP to the service ports it serves, so a
+// proxy finds its own ports without scanning the mesh on every push.
+func (m *Mesh) indexInstances() {
+	m.byIP = map[string][]Instance{}
+	for _, s := range m.Services {
+		for _, port := range s.Ports {
+			seen := map[string]bool{}
+			for _, ep := range s.Endpoints[port.Number] {
+				if !seen[ep.Address] {
+					seen[ep.Address] = true
+					m.byIP[ep.Address] = append(m.byIP[ep.Address], Instance{Service: s, Port: port, TargetPort: ep.Port})
+				}
+			}
+		}
+	}
+}
+
+// InstancesAt returns the service ports backed by an endpoint at ip, in
+// service and port order.
+func (m *Mesh) InstancesAt(ip string) []Instance { return m.byIP[ip] }
 
 // Service returns the service for a fully qualified host.
 func (m *Mesh) Service(host string) *Service { return m.byHost[host] }

@@ -52,27 +52,12 @@ func matchApplies(port uint32, labels map[string]string, ns string, listenerPort
 }
 
 // Instance is one service port the proxy's own workload serves.
-type Instance struct {
-	Service    *mesh.Service
-	Port       mesh.Port
-	TargetPort uint32
-}
+type Instance = mesh.Instance
 
 // InstancesOf finds the service ports backed by an endpoint at the proxy's IP.
 func InstancesOf(m *mesh.Mesh, p *Proxy) []Instance {
 	if p.IP == "" {
 		return nil
 	}
-	var out []Instance
-	for _, s := range m.Services {
-		for _, port := range s.Ports {
-			for _, ep := range s.Endpoints[port.Number] {
-				if ep.Address == p.IP {
-					out = append(out, Instance{Service: s, Port: port, TargetPort: ep.Port})
-					break
-				}
-			}
-		}
-	}
-	return out
+	return m.InstancesAt(p.IP)
 }
