@@ -48,6 +48,9 @@ func (s *Server) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) erro
 		return err
 	}
 	s.recordAck(ps, req.GetTypeUrl(), req.GetVersionInfo(), req.GetErrorDetail().GetMessage(), req.GetResponseNonce() != "")
+	if req.GetTypeUrl() == resource.EndpointType {
+		ps.keepSubscribed(req.GetResourceNames()) // a SotW request lists the whole subscription
+	}
 	return s.afterRequest(ps, isNew, req.GetTypeUrl(), req.GetResourceNames(), req.GetResponseNonce(), req.GetErrorDetail() == nil)
 }
 
@@ -77,6 +80,9 @@ func (s *Server) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryReq
 	}
 	if req.GetResponseNonce() != "" {
 		s.recordAck(ps, req.GetTypeUrl(), ps.sentVersion(req.GetTypeUrl()), req.GetErrorDetail().GetMessage(), true)
+	}
+	if req.GetTypeUrl() == resource.EndpointType {
+		ps.forget(req.GetResourceNamesUnsubscribe())
 	}
 	return s.afterRequest(ps, isNew, req.GetTypeUrl(), req.GetResourceNamesSubscribe(), req.GetResponseNonce(), req.GetErrorDetail() == nil)
 }

@@ -127,3 +127,29 @@ func (ps *proxyState) recordEDSAck(nonce string) bool {
 	}
 	return !ps.warmingSince.IsZero()
 }
+
+// keepSubscribed forgets warmth for clusters the proxy no longer subscribes
+// to: grpc-go drops a cluster's balancer with its last route reference, so
+// a later route back to it must be warmed again.
+func (ps *proxyState) keepSubscribed(names []string) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	subscribed := make(map[string]bool, len(names))
+	for _, n := range names {
+		subscribed[n] = true
+	}
+	for n := range ps.edsAcked {
+		if !subscribed[n] {
+			delete(ps.edsAcked, n)
+		}
+	}
+}
+
+// forget drops warmth for unsubscribed clusters (delta xDS).
+func (ps *proxyState) forget(names []string) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for _, n := range names {
+		delete(ps.edsAcked, n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
 	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds"
 	"github.com/weftmesh/weft/pilot/xds/grpcgen"
 )
 
@@ -157,4 +158,25 @@ func referencesCluster(r *routev3.Route, name string) bool {
 		}
 	}
 	return false
+}
+
+// A cluster the client stopped subscribing to is cold again: routing back
+// to it must go through a warming step.
+func TestUnsubscribedClusterIsColdAgain(t *testing.T) {
+	ps := newProxyState(&xds.Proxy{ID: "p", Kind: xds.KindProxyless})
+	ps.recordEDSSent("n1", []string{defaultCluster, v1Cluster})
+	ps.recordEDSAck("n1")
+	ps.keepSubscribed([]string{defaultCluster})
+	res := xds.Resources{}
+	res.Add(resource.RouteType, &routev3.RouteConfiguration{Name: "r", VirtualHosts: []*routev3.VirtualHost{{Name: "vh",
+		Routes: []*routev3.Route{{Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: v1Cluster}}}}}}}})
+	if cold := ps.coldClusters(res); len(cold) != 1 || cold[0] != v1Cluster {
+		t.Fatalf("cold clusters %v, want [%s]", cold, v1Cluster)
+	}
+	ps.recordEDSSent("n2", []string{v1Cluster})
+	ps.recordEDSAck("n2")
+	ps.forget([]string{v1Cluster})
+	if cold := ps.coldClusters(res); len(cold) != 1 {
+		t.Fatalf("after a delta unsubscribe, cold clusters %v, want [%s]", cold, v1Cluster)
+	}
 }
