@@ -5,33 +5,57 @@
 package envoy
 
 import (
+	"strconv"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/xds"
 	"github.com/weftmesh/weft/pilot/xds/build"
+	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
 // Generate builds every resource for one sidecar proxy. Degradations are
 // features the sidecar cannot honour (none expected for Envoy; kept for
 // symmetry with the proxyless generator).
 func Generate(m *mesh.Mesh, p *xds.Proxy) (xds.Resources, build.Degradations) {
-	var deg build.Degradations
-	res := xds.Resources{}
-	for _, c := range Clusters(m, p, &deg) {
-		res.Add(resource.ClusterType, c)
+	return share.Build(Specs(m, p))
+}
+
+// Specs describes a sidecar's configuration per type. Each key names what
+// that type reads of the proxy, so sidecars of one deployment (same
+// namespace, labels and service ports) share every part, and all sidecars
+// share endpoints.
+func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
+	inbound := inboundKey(m, p)
+	view := share.Key("sidecar", p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), inbound)
+	return []share.Spec{
+		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", inbound), Build: func(deg *build.Degradations) []types.Resource {
+			return share.List(Clusters(m, p, deg))
+		}},
+		{TypeURL: resource.EndpointType, Key: "sidecar", Build: func(*build.Degradations) []types.Resource {
+			return share.List(Endpoints(m))
+		}},
+		{TypeURL: resource.ListenerType, Key: view, Build: func(*build.Degradations) []types.Resource {
+			return share.List(Listeners(m, p))
+		}},
+		{TypeURL: resource.RouteType, Key: view, Build: func(deg *build.Degradations) []types.Resource {
+			return share.List(RouteConfigs(m, p, deg))
+		}},
 	}
-	for _, cla := range Endpoints(m) {
-		res.Add(resource.EndpointType, cla)
+}
+
+// inboundKey names the service ports the proxy's workload serves: inbound
+// clusters and filter chains are all a proxy's IP changes.
+func inboundKey(m *mesh.Mesh, p *xds.Proxy) string {
+	var fields []string
+	for _, in := range xds.InstancesOf(m, p) {
+		fields = append(fields, in.Service.Hostname, strconv.FormatUint(uint64(in.Port.Number), 10),
+			string(in.Port.Protocol), strconv.FormatUint(uint64(in.TargetPort), 10))
 	}
-	for _, l := range Listeners(m, p) {
-		res.Add(resource.ListenerType, l)
-	}
-	for _, rc := range RouteConfigs(m, p, &deg) {
-		res.Add(resource.RouteType, rc)
-	}
-	return res, deg
+	return share.Key(fields...)
 }
 
 func boolFalse() *wrapperspb.BoolValue { return wrapperspb.Bool(false) }

@@ -6,38 +6,77 @@
 package grpcgen
 
 import (
+	"strconv"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/xds"
 	"github.com/weftmesh/weft/pilot/xds/build"
+	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
 // Generate builds the resources for one proxyless application given the
 // listener names it has requested so far.
 func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources, build.Degradations) {
-	var deg build.Degradations
-	res := xds.Resources{}
-	for _, name := range listenerNames {
+	return share.Build(Specs(m, p, listenerNames))
+}
+
+// Specs describes a proxyless application's configuration per type.
+// Clusters and endpoints depend only on whether the application can do
+// mTLS, so all applications share them (each receives only the names it
+// asks for); listeners and routes are shared by replicas asking for the
+// same targets.
+func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
+	noTLS := !p.HasCertProvider(build.CertProviderInstance)
+	clusters := share.Key("grpc", strconv.FormatBool(noTLS))
+	view := share.Key("grpc", p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...))
+	return []share.Spec{
+		{TypeURL: resource.ClusterType, Key: clusters, Build: func(deg *build.Degradations) []types.Resource {
+			cds, _ := clustersAndEndpoints(m, noTLS, deg)
+			return cds
+		}},
+		{TypeURL: resource.EndpointType, Key: clusters, Build: func(*build.Degradations) []types.Resource {
+			_, eds := clustersAndEndpoints(m, noTLS, &build.Degradations{}) // reported with the clusters
+			return eds
+		}},
+		{TypeURL: resource.ListenerType, Key: view, Build: func(deg *build.Degradations) []types.Resource {
+			lds, _ := listenersAndRoutes(m, p, listenerNames, deg)
+			return lds
+		}},
+		{TypeURL: resource.RouteType, Key: view, Build: func(deg *build.Degradations) []types.Resource {
+			_, rds := listenersAndRoutes(m, p, listenerNames, &build.Degradations{}) // reported with the listeners
+			return rds
+		}},
+	}
+}
+
+// listenersAndRoutes builds the requested listeners and their routes; an
+// unknown target is left out, which grpc-go reports as "resource not found".
+func listenersAndRoutes(m *mesh.Mesh, p *xds.Proxy, names []string, deg *build.Degradations) (lds, rds []types.Resource) {
+	for _, name := range names {
 		if addr, ok := ServerAddress(name); ok {
-			if l := serverListener(name, addr, serverMode(m, p, addr, &deg), p, &deg); l != nil {
-				res.Add(resource.ListenerType, l)
+			if l := serverListener(name, addr, serverMode(m, p, addr, deg), p, deg); l != nil {
+				lds = append(lds, l)
 			}
 			continue
 		}
-		vh := resolve(m, p, name)
-		if vh == nil {
-			continue // unknown target: leaving it out makes grpc-go report "resource not found"
+		if vh := resolve(m, p, name); vh != nil {
+			lds = append(lds, clientListener(name))
+			rds = append(rds, routeConfig(name, vh, m, p, deg))
 		}
-		res.Add(resource.ListenerType, clientListener(name))
-		res.Add(resource.RouteType, routeConfig(name, vh, m, p, &deg))
 	}
-	opts := build.Options{Proxyless: true, Mesh: m, NoTLS: !p.HasCertProvider(build.CertProviderInstance)}
+	return lds, rds
+}
+
+func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, deg *build.Degradations) (cds, eds []types.Resource) {
+	opts := build.Options{Proxyless: true, Mesh: m, NoTLS: noTLS}
 	for _, c := range m.Clusters {
-		if cl := build.Cluster(c, opts, &deg); cl != nil {
-			res.Add(resource.ClusterType, cl)
-			res.Add(resource.EndpointType, build.LoadAssignment(cl.Name, c.Endpoints()))
+		if cl := build.Cluster(c, opts, deg); cl != nil {
+			cds = append(cds, cl)
+			eds = append(eds, build.LoadAssignment(cl.Name, c.Endpoints()))
 		}
 	}
-	return res, deg
+	return cds, eds
 }

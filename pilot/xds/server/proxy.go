@@ -6,13 +6,12 @@ import (
 	"sync"
 	"time"
 
-	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
-
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/xds"
 	"github.com/weftmesh/weft/pilot/xds/build"
 	"github.com/weftmesh/weft/pilot/xds/envoy"
 	"github.com/weftmesh/weft/pilot/xds/grpcgen"
+	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
 // proxyState is what the server knows of one connected proxy.
@@ -73,8 +72,10 @@ func (ps *proxyState) listenerNames() []string {
 	return names
 }
 
-// push regenerates the proxy's resources from the current mesh and hands
-// them to the cache, which answers open watches whose version changed.
+// push hands the proxy's configuration for the current mesh to the cache,
+// which answers open watches whose version changed. Each part of it is
+// built once per mesh version and view and shared with every proxy of
+// that view (package share).
 func (s *Server) push(ps *proxyState) {
 	m := s.current.Load()
 	if m == nil {
@@ -84,22 +85,23 @@ func (s *Server) push(ps *proxyState) {
 	defer ps.gen.Unlock()
 	m = s.current.Load()
 	start := time.Now()
-	res, deg := s.generate(ps, m)
-	s.logDegradations(ps, deg)
-	if err := res.Validate(); err != nil {
+	parts := s.parts.For(m).Resolve(s.specs(ps, m))
+	if err := partsError(parts); err != nil {
 		s.log.Error("generated invalid xDS; keeping previous config", "proxy", ps.proxy.ID, "err", err)
 		s.metrics.generateErrors.Inc()
 		return
 	}
-	final := true
+	s.logDegradations(ps, partsDegradations(parts))
+	res, final := share.Resources(parts), true
 	if step := ps.warmingStep(res, time.Now()); step != nil {
 		res, final = step, false
+		parts = withRoutes(parts, step)
 		time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.push(ps) })
 	}
 	if !s.stillConnected(ps) {
 		return
 	}
-	if err := s.cache.SetSnapshot(context.Background(), ps.proxy.ID, snapshotOf(res)); err != nil {
+	if err := s.cache.SetSnapshot(context.Background(), ps.proxy.ID, newSnapshot(parts)); err != nil {
 		s.log.Error("set snapshot", "proxy", ps.proxy.ID, "err", err)
 		return
 	}
@@ -120,12 +122,12 @@ func (s *Server) stillConnected(ps *proxyState) bool {
 	return s.proxies[ps.proxy.ID] == ps
 }
 
-func (s *Server) generate(ps *proxyState, m *mesh.Mesh) (xds.Resources, build.Degradations) {
+func (s *Server) specs(ps *proxyState, m *mesh.Mesh) []share.Spec {
 	p := ps.proxy.WithWorkload(m.Workloads)
 	if p.Kind == xds.KindProxyless {
-		return grpcgen.Generate(m, p, ps.listenerNames())
+		return grpcgen.Specs(m, p, ps.listenerNames())
 	}
-	return envoy.Generate(m, p)
+	return envoy.Specs(m, p)
 }
 
 // logDegradations logs each distinct degradation once per proxy.
@@ -138,15 +140,4 @@ func (s *Server) logDegradations(ps *proxyState, deg build.Degradations) {
 			s.log.Warn("config degraded for proxy kind", "proxy", ps.proxy.ID, "kind", ps.proxy.Kind, "reason", d)
 		}
 	}
-}
-
-// snapshotOf versions each type by its content, so a push that leaves a
-// type unchanged sends nothing for it.
-func snapshotOf(res xds.Resources) *cachev3.Snapshot {
-	snap := &cachev3.Snapshot{}
-	for _, t := range xds.TypeURLs {
-		items := res.List(t)
-		snap.Resources[cachev3.GetResponseType(t)] = cachev3.NewResources(res.Version(t), items)
-	}
-	return snap
 }

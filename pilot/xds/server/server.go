@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
 // Options configures a Server.
@@ -35,6 +36,7 @@ type Server struct {
 	xds     serverv3.Server
 	metrics *metrics
 	current atomic.Pointer[mesh.Mesh]
+	parts   share.Store
 
 	mu      sync.Mutex
 	proxies map[string]*proxyState // by node id
