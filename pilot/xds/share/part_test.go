@@ -95,4 +95,3 @@ func TestCacheBuildsEachKeyOnce(t *testing.T) {
 		t.Fatalf("builds=%d counted=%d, want 2", builds, c.Builds())
 	}
 }
-
