@@ -1,10 +1,22 @@
 // Command weft-load simulates N xDS proxies against a weftd on loopback,
-// changes one VirtualService weight and prints how long the change took to
-// reach every proxy (p50/p90/p99/max), with weftd's RSS and CPU time.
+// applies one config change and prints how long the change took to reach
+// every proxy (p50/p90/p99/max), with weftd's RSS and CPU time.
 //
 //	weft-load --weftd bin/weftd --services 100 --proxies 1000     # starts its own weftd
+//	weft-load --weftd bin/weftd --scenario S1 --change endpoint   # the issue's S1, one endpoint added
+//	weft-load --weftd bin/weftd --scenario S2 --restart           # restart weftd, measure reconnection
 //	weft-load --xds-addr 127.0.0.1:15010 --debug-addr 127.0.0.1:15014 \
 //	          --config-dir DIR --services 100 --proxies 1000 --weftd-pid PID
+//
+// --change is weight (svc-0's VirtualService v2 weight 10 → 60, the
+// default), endpoint (one more pod IP in svc-0's EndpointSlice) or service
+// (a new service svc-N in ns-0, in its own file; proxyless proxies watch its
+// listener name from the start, so they see it appear). --scenario S1 is
+// 1000 services and 2000 proxies, S2 1000 services and 10,000 proxies;
+// --services and --proxies override a preset. --scope (default on for
+// presets) adds one Sidecar per namespace limiting egress to "./*" and
+// "ns-0/*". --restart (only with --weftd) restarts weftd after the initial
+// sync instead of changing the config and reports reconnection times.
 //
 // With --config-dir the tool writes its synthetic mesh into the directory
 // the running weftd watches (file mode) and changes it there; without it
@@ -13,10 +25,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +46,8 @@ type flags struct {
 	delta, mix         bool
 	jsonOut            bool
 	duration, timeout  time.Duration
+	scenario, change   string
+	scope, restart     bool
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -50,8 +66,42 @@ func parseFlags(args []string) (flags, error) {
 	fl.BoolVar(&f.jsonOut, "json", false, "print the report as JSON")
 	fl.DurationVar(&f.duration, "duration", 0, "keep the proxies connected this long after converging")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "bound on the initial sync and on convergence")
+	fl.StringVar(&f.scenario, "scenario", "", "preset: S1 (1000 services, 2000 proxies) or S2 (1000 services, 10000 proxies)")
+	fl.StringVar(&f.change, "change", "weight", "the change measured: weight, endpoint or service")
+	fl.BoolVar(&f.scope, "scope", false, "one Sidecar per namespace scoping egress to ./* and ns-0/* (default true with --scenario)")
+	fl.BoolVar(&f.restart, "restart", false, "restart weftd after the initial sync and measure reconnection (needs --weftd)")
 	if err := fl.Parse(args); err != nil {
 		return f, err
+	}
+	if fl.NArg() > 0 {
+		return f, fmt.Errorf("unexpected arguments %q", fl.Args())
+	}
+	set := map[string]bool{}
+	fl.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.scenario != "" {
+		p, ok := load.Presets[strings.ToUpper(f.scenario)]
+		if !ok {
+			return f, fmt.Errorf("--scenario %q: want S1 or S2", f.scenario)
+		}
+		f.scenario = p.Name
+		if !set["services"] {
+			f.services = p.Services
+		}
+		if !set["proxies"] {
+			f.proxies = p.Proxies
+		}
+		if !set["scope"] {
+			f.scope = true
+		}
+	}
+	if _, err := load.ParseChange(f.change); err != nil {
+		return f, fmt.Errorf("--%w", err)
+	}
+	if f.restart && f.weftd == "" {
+		return f, errors.New("--restart needs --weftd (the tool can only restart a weftd it started)")
+	}
+	if f.restart && set["change"] {
+		return f, errors.New("--restart measures reconnection, not a change: drop --change")
 	}
 	switch load.Kind(f.kind) {
 	case load.KindSidecar, load.KindGRPC, load.KindMixed:
@@ -75,16 +125,17 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sc := load.Scenario{XDSAddr: f.xdsAddr, DebugAddr: f.debugAddr, WeftdPID: f.weftdPID, Proxies: f.proxies,
+	change, _ := load.ParseChange(f.change) // checked by parseFlags
+	sc := load.Scenario{Name: f.scenario, XDSAddr: f.xdsAddr, DebugAddr: f.debugAddr, WeftdPID: f.weftdPID, Proxies: f.proxies,
 		Kind: load.Kind(f.kind), Delta: f.delta, MixTransports: f.mix, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
-		Hold: f.duration, Log: os.Stderr}
+		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, Restart: f.restart}
 	if f.weftd != "" {
 		w, cleanup, err := startWeftd(ctx, f)
 		if err != nil {
 			return err
 		}
 		defer cleanup()
-		sc.XDSAddr, sc.DebugAddr, sc.WeftdPID, sc.MeshDir = w.XDSAddr, w.DebugAddr, w.PID(), w.ConfigDir
+		sc.XDSAddr, sc.DebugAddr, sc.WeftdPID, sc.MeshDir, sc.Weftd = w.XDSAddr, w.DebugAddr, w.PID(), w.ConfigDir, w
 	} else if f.configDir != "" {
 		if err := prepareMesh(ctx, f); err != nil {
 			return err
@@ -102,7 +153,7 @@ func run(args []string) error {
 
 // startWeftd generates the mesh and starts weftd on it.
 func startWeftd(ctx context.Context, f flags) (*load.Weftd, func(), error) {
-	dir, err := load.TempMeshDir(f.services)
+	dir, err := load.TempMeshDir(load.MeshOptions(f.services, f.scope))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -118,7 +169,7 @@ func startWeftd(ctx context.Context, f flags) (*load.Weftd, func(), error) {
 // prepareMesh writes the mesh into a running weftd's config dir and gives
 // its debounce time to apply it before proxies connect.
 func prepareMesh(ctx context.Context, f flags) error {
-	if _, err := load.WriteMesh(f.configDir, load.MeshOptions(f.services)); err != nil {
+	if _, err := load.WriteMesh(f.configDir, load.MeshOptions(f.services, f.scope)); err != nil {
 		return err
 	}
 	select {

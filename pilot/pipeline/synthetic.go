@@ -17,7 +17,14 @@ type SyntheticOptions struct {
 	PodsPerService   int
 	Namespaces       int
 	CanaryWeightToV2 int32
+	// SidecarScope adds one Sidecar named "default" per namespace ns-K whose
+	// egress is limited to "./*" and "ns-0/*": each proxy sees its own
+	// namespace plus ns-0, which plays the role of a shared namespace.
+	SidecarScope bool
 }
+
+// SharedNamespace is the namespace every scoped proxy also sees.
+const SharedNamespace = "ns-0"
 
 // Synthetic builds a realistic mesh: each service has a gRPC port, pods
 // split across versions v1/v2, a DestinationRule with both subsets and a
@@ -31,7 +38,31 @@ func Synthetic(o SyntheticOptions) *config.Snapshot {
 			_ = b.Add(config.Object{Resource: r}) // names are unique by construction
 		}
 	}
+	if o.SidecarScope {
+		for k := 0; k < ns; k++ {
+			_ = b.Add(config.Object{Resource: SyntheticSidecar(fmt.Sprintf("ns-%d", k))})
+		}
+	}
 	return b.Finish()
+}
+
+// SyntheticService returns the resources Synthetic generates for service i
+// (svc-i, its Service, EndpointSlice, DestinationRule, VirtualService and
+// pods), but in namespace ns, so a load test can add one service or one pod
+// to a running mesh.
+func SyntheticService(i int, ns string, pods int, weightV2 int32) []config.Resource {
+	return syntheticService{name: fmt.Sprintf("svc-%d", i), ns: ns, index: i}.resources(max(pods, 2), weightV2)
+}
+
+// SyntheticSidecar is the namespace-wide Sidecar SidecarScope adds to ns.
+func SyntheticSidecar(ns string) *networkingv1.Sidecar {
+	return &networkingv1.Sidecar{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"},
+		ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns},
+		Spec: networkingv1.SidecarSpec{
+			Egress: []networkingv1.IstioEgressListener{{Hosts: []string{"./*", SharedNamespace + "/*"}}},
+		},
+	}
 }
 
 type syntheticService struct {

@@ -26,7 +26,7 @@ type deltaState struct {
 }
 
 func (p *proxy) deltaLoop(ctx context.Context, conn *grpc.ClientConn, opened func()) error {
-	s, err := discovery.NewAggregatedDiscoveryServiceClient(conn).DeltaAggregatedResources(ctx)
+	s, err := discovery.NewAggregatedDiscoveryServiceClient(conn).DeltaAggregatedResources(ctx, p.callOptions()...)
 	opened()
 	if err != nil {
 		return fmt.Errorf("%s: open delta ADS stream: %w", p.spec.NodeID(), err)
@@ -101,7 +101,7 @@ func (p *proxy) deltaHandle(r *discovery.DeltaDiscoveryResponse) error {
 	}
 	deps, err := dependencies(all)
 	if err != nil {
-		return fmt.Errorf("%s: %w", p.spec.NodeID(), err)
+		return fmt.Errorf("%s: %w: %w", p.spec.NodeID(), errTool, err)
 	}
 	ack := &discovery.DeltaDiscoveryRequest{TypeUrl: r.TypeUrl, ResponseNonce: r.Nonce}
 	if err := d.stream.Send(ack); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
@@ -30,6 +31,11 @@ type Options struct {
 	// Delta makes every proxy use incremental ADS; MixTransports makes every
 	// other pair of proxies do so (both kinds on both transports).
 	Delta, MixTransports bool
+	// Reconnect makes every proxy open a new stream, after a backoff of
+	// 100ms doubling to 1s with jitter, when its stream fails or weftd
+	// closes it (a weftd restart), instead of failing. Without it a stream
+	// failure fails the proxy (and WaitSynced/WaitConverged) at once.
+	Reconnect bool
 	// ConnectParallelism bounds concurrent stream opens so a big fleet
 	// does not look like a reconnect storm (default 32).
 	ConnectParallelism int
@@ -69,7 +75,9 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	}
 	sem := make(chan struct{}, parallel)
 	for _, p := range f.proxies {
-		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second,
+				Backoff: backoff.Config{BaseDelay: minBackoff, Multiplier: 2, Jitter: 0.2, MaxDelay: maxBackoff}}))
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("load: dial %s: %w", opts.XDSAddr, err)
@@ -100,7 +108,7 @@ func specFor(opts Options, i int) proxySpec {
 		kind = []Kind{KindSidecar, KindGRPC}[i%2]
 	}
 	s := proxySpec{Index: i, Kind: kind, Namespace: nss[i%len(nss)],
-		Delta: opts.Delta || (opts.MixTransports && i/2%2 == 1)}
+		Delta: opts.Delta || (opts.MixTransports && i/2%2 == 1), Reconnect: opts.Reconnect}
 	if kind == KindGRPC && opts.GRPCListeners != nil {
 		s.Listeners = opts.GRPCListeners(i)
 	}
@@ -137,14 +145,16 @@ type ProxyState struct {
 	Bytes     int64
 	Responses int
 	Err       error
+	Streams   int // streams opened (1 + reconnects)
+	// LastStreamErr is the last stream failure a reconnecting proxy retried.
+	LastStreamErr error
 }
 
 // States returns every proxy's recorded state, in proxy order.
 func (f *Fleet) States() []ProxyState {
 	out := make([]ProxyState, 0, len(f.proxies))
 	for _, p := range f.proxies {
-		types, b, n, err := p.snapshot()
-		out = append(out, ProxyState{NodeID: p.spec.NodeID(), Kind: p.spec.Kind, Types: types, Bytes: b, Responses: n, Err: err})
+		out = append(out, p.snapshot())
 	}
 	return out
 }
@@ -218,6 +228,29 @@ func convergedAt(s ProxyState, t time.Time) time.Time {
 	for _, ts := range s.Types {
 		if !ts.Changed.Before(t) && ts.Changed.After(last) {
 			last = ts.Changed
+		}
+	}
+	return last
+}
+
+// WaitReconnected waits until every proxy has received and ACKed every type
+// on a stream opened after t (a weftd restart at t) and the fleet has been
+// quiet for o.Quiet.
+func (f *Fleet) WaitReconnected(ctx context.Context, o WaitOptions, t time.Time) error {
+	return f.waitUntil(ctx, o, func(s ProxyState, _ time.Time) bool { return !reconnectedAt(s, t).IsZero() })
+}
+
+// reconnectedAt is when the proxy had, on a stream opened after t, ACKed the
+// first response of every type it subscribes to; zero if it has not yet.
+func reconnectedAt(s ProxyState, t time.Time) time.Time {
+	var last time.Time
+	for _, typ := range wantTypes(s.Kind) {
+		ts, ok := s.Types[typ]
+		if !ok || ts.StreamFirst.Before(t) {
+			return time.Time{}
+		}
+		if ts.StreamFirst.After(last) {
+			last = ts.StreamFirst
 		}
 	}
 	return last

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -43,6 +44,9 @@ type TypeState struct {
 	Version string    // last version ACKed
 	At      time.Time // when the response carrying it arrived
 	Changed time.Time // when a response with a version different from the previous one arrived
+	// StreamFirst is when the first response of this type arrived on the
+	// proxy's current stream (a reconnect opens a new stream).
+	StreamFirst time.Time
 }
 
 // proxySpec describes one simulated proxy.
@@ -52,6 +56,9 @@ type proxySpec struct {
 	Namespace string
 	Listeners []string // grpc kind: LDS names to request
 	Delta     bool     // incremental ADS instead of state of the world
+	// Reconnect opens a new stream (after a bounded, jittered backoff) when
+	// the stream fails, instead of failing the proxy.
+	Reconnect bool
 }
 
 // NodeID is the Istio node id of the proxy.
@@ -82,6 +89,9 @@ type proxy struct {
 	bytes     int64
 	responses int
 	err       error
+	streams   int   // streams opened so far; state entries carry the stream they were last seen on
+	lastErr   error // last stream failure that was retried (Reconnect)
+	typeSeen  map[string]int
 
 	// Owned by the run goroutine.
 	stream   discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient
@@ -93,7 +103,23 @@ type proxy struct {
 
 func newProxy(spec proxySpec) *proxy {
 	return &proxy{spec: spec, state: map[string]*TypeState{}, names: map[string][]string{},
-		last: map[string]*discovery.DiscoveryResponse{}}
+		last: map[string]*discovery.DiscoveryResponse{}, typeSeen: map[string]int{}}
+}
+
+// errTool marks failures that are the tool's own bug (e.g. a response it
+// cannot decode): never retried.
+var errTool = errors.New("load tool error")
+
+// Reconnect backoff: the first retry waits about minBackoff, each further
+// one doubles up to maxBackoff; every wait gets up to +50% jitter (capped at
+// maxBackoff) so a restarted weftd does not see the whole fleet in lockstep.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = time.Second
+)
+
+func jittered(d time.Duration, rnd func(int64) int64) time.Duration {
+	return min(d+time.Duration(rnd(int64(d/2)+1)), maxBackoff)
 }
 
 // initialTypes is what the proxy subscribes to before it has seen anything.
@@ -106,22 +132,71 @@ func (p *proxy) initialTypes() []string {
 }
 
 // run opens the stream, subscribes, and ACKs every response until ctx ends.
-// opened is called once the stream is open (or failed to open).
+// opened is called once the first stream is open (or failed to open). With
+// spec.Reconnect a failed or closed stream is replaced by a new one after a
+// backoff, until ctx ends.
 func (p *proxy) run(ctx context.Context, conn *grpc.ClientConn, opened func()) {
-	err := p.loop(ctx, conn, opened)
-	if ctx.Err() != nil {
-		err = nil // the fleet closed us: not a failure
+	opened = sync.OnceFunc(opened)
+	backoff := minBackoff
+	for {
+		before := p.received()
+		err := p.loop(ctx, conn, opened)
+		if ctx.Err() != nil {
+			err = nil // the fleet closed us: not a failure
+		}
+		if ctx.Err() != nil || !p.spec.Reconnect || errors.Is(err, errTool) {
+			p.mu.Lock()
+			p.err = err
+			p.mu.Unlock()
+			return
+		}
+		if err == nil {
+			err = errors.New("stream closed by server")
+		}
+		p.mu.Lock()
+		p.lastErr = err
+		p.mu.Unlock()
+		if p.received() > before {
+			backoff = minBackoff // the stream worked: start over
+		}
+		if sleep(ctx, jittered(backoff, rand.Int64N)) != nil {
+			return
+		}
+		backoff = min(2*backoff, maxBackoff)
 	}
+}
+
+func (p *proxy) received() int {
 	p.mu.Lock()
-	p.err = err
+	defer p.mu.Unlock()
+	return p.responses
+}
+
+// newStream forgets everything the previous stream subscribed to: a new
+// stream starts from the node and the initial types again.
+func (p *proxy) newStream() {
+	p.names, p.last, p.sentNode, p.delta, p.stream = map[string][]string{}, map[string]*discovery.DiscoveryResponse{}, false, nil, nil
+	p.mu.Lock()
+	p.streams++
 	p.mu.Unlock()
 }
 
+// callOptions makes a reconnecting proxy wait for the connection to be
+// ready (the connection's own backoff is bounded the same way) rather than
+// fail fast while weftd is down.
+func (p *proxy) callOptions() []grpc.CallOption {
+	if p.spec.Reconnect {
+		return []grpc.CallOption{grpc.WaitForReady(true)}
+	}
+	return nil
+}
+
 func (p *proxy) loop(ctx context.Context, conn *grpc.ClientConn, opened func()) error {
+	p.newStream()
 	if p.spec.Delta {
 		return p.deltaLoop(ctx, conn, opened)
 	}
-	s, err := discovery.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
+	s, err := discovery.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx, p.callOptions()...)
 	opened()
 	if err != nil {
 		return fmt.Errorf("%s: open ADS stream: %w", p.spec.NodeID(), err)
@@ -174,7 +249,7 @@ func (p *proxy) handle(r *discovery.DiscoveryResponse) error {
 	now := time.Now()
 	deps, err := dependencies(r)
 	if err != nil {
-		return fmt.Errorf("%s: %w", p.spec.NodeID(), err) // never NACK: a parse error is the tool's bug
+		return fmt.Errorf("%s: %w: %w", p.spec.NodeID(), errTool, err) // never NACK: a parse error is the tool's bug
 	}
 	p.last[r.TypeUrl] = r
 	if err := p.send(r.TypeUrl); err != nil {
@@ -216,18 +291,23 @@ func (p *proxy) record(typeURL, version string, size int, now time.Time) {
 	if st.Version != version {
 		st.Changed = now
 	}
+	if p.typeSeen[typeURL] != p.streams {
+		p.typeSeen[typeURL] = p.streams
+		st.StreamFirst = now
+	}
 	st.Version, st.At = version, now
 }
 
 // snapshot copies the proxy's recorded state.
-func (p *proxy) snapshot() (map[string]TypeState, int64, int, error) {
+func (p *proxy) snapshot() ProxyState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make(map[string]TypeState, len(p.state))
 	for t, s := range p.state {
 		out[t] = *s
 	}
-	return out, p.bytes, p.responses, p.err
+	return ProxyState{NodeID: p.spec.NodeID(), Kind: p.spec.Kind, Types: out, Bytes: p.bytes, Responses: p.responses,
+		Err: p.err, Streams: p.streams, LastStreamErr: p.lastErr}
 }
 
 // dependencies returns, for each type a response refers to, the sorted

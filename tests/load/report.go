@@ -15,10 +15,19 @@ import (
 	"time"
 )
 
-// Report is the outcome of one measured change.
+// Report is the outcome of one measured change or restart.
 type Report struct {
+	Scenario string `json:"scenario,omitempty"` // preset name (S1, S2) or "custom"
+	// Change is what was measured: weight, endpoint, service, or restart.
+	Change string `json:"change,omitempty"`
+	// Measure is "convergence" (a config change reaching every proxy) or
+	// "reconnect" (every proxy back on a restarted weftd with every type).
+	Measure     string        `json:"measure"`
+	Kind        string        `json:"kind,omitempty"`
+	Services    int           `json:"services,omitempty"`
+	Scoped      bool          `json:"sidecar_scope"` // the mesh has one Sidecar per namespace
 	Proxies     int           `json:"proxies"`
-	Converged   int           `json:"converged"` // proxies that ACKed a new version after the change
+	Converged   int           `json:"converged"` // proxies that ACKed a new version after the change (or reconnected)
 	P50         time.Duration `json:"p50_ns"`
 	P90         time.Duration `json:"p90_ns"`
 	P99         time.Duration `json:"p99_ns"`
@@ -27,6 +36,9 @@ type Report struct {
 	BytesRecv   int64         `json:"bytes_received"`
 	Responses   int           `json:"responses"`
 	Weftd       ProcStats     `json:"weftd"`
+	// WeftdRestart is SIGTERM → the new weftd answering (restart only).
+	WeftdRestart time.Duration `json:"weftd_restart_ns,omitempty"`
+	Reconnects   int           `json:"reconnects,omitempty"` // streams opened beyond the first, fleet-wide
 }
 
 // ProcStats is weftd's resource use.
@@ -38,13 +50,23 @@ type ProcStats struct {
 
 // Convergence summarises the fleet's ACK times after the last MarkChange.
 func (f *Fleet) Convergence() Report {
-	t := f.changeAt()
+	return f.summarise("convergence", f.changeAt(), convergedAt)
+}
+
+// Reconnection summarises, for a weftd restart at t, how long each proxy
+// took to be back with every type ACKed on a new stream.
+func (f *Fleet) Reconnection(t time.Time) Report {
+	return f.summarise("reconnect", t, reconnectedAt)
+}
+
+func (f *Fleet) summarise(measure string, t time.Time, doneAt func(ProxyState, time.Time) time.Time) Report {
 	var lat []time.Duration
-	r := Report{Proxies: len(f.proxies)}
+	r := Report{Measure: measure, Proxies: len(f.proxies)}
 	for _, s := range f.States() {
 		r.BytesRecv += s.Bytes
 		r.Responses += s.Responses
-		if c := convergedAt(s, t); !t.IsZero() && !c.IsZero() {
+		r.Reconnects += max(s.Streams-1, 0)
+		if c := doneAt(s, t); !t.IsZero() && !c.IsZero() {
 			lat = append(lat, c.Sub(t))
 		}
 	}
@@ -70,19 +92,52 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 func (r Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
-	rows := [][2]string{
+	measure := r.Measure
+	if measure == "" {
+		measure = "convergence"
+	}
+	done := "converged"
+	if measure == "reconnect" {
+		done = "reconnected"
+	}
+	scope := "no"
+	if r.Scoped {
+		scope = "yes (Sidecar per namespace: ./*, ns-0/*)"
+	}
+	var rows [][2]string
+	if r.Scenario != "" {
+		rows = append(rows, [2]string{"scenario", r.Scenario})
+	}
+	if r.Change != "" {
+		rows = append(rows, [2]string{"change", r.Change})
+	}
+	if r.Kind != "" {
+		rows = append(rows, [2]string{"kind", r.Kind})
+	}
+	if r.Services > 0 {
+		rows = append(rows, [2]string{"services", strconv.Itoa(r.Services)}, [2]string{"sidecar scope", scope})
+	}
+	rows = append(rows, [][2]string{
 		{"proxies", strconv.Itoa(r.Proxies)},
-		{"converged", strconv.Itoa(r.Converged)},
+		{done, strconv.Itoa(r.Converged)},
 		{"initial sync", ms(r.InitialSync)},
-		{"convergence p50", ms(r.P50)},
-		{"convergence p90", ms(r.P90)},
-		{"convergence p99", ms(r.P99)},
-		{"convergence max", ms(r.Max)},
+	}...)
+	if r.WeftdRestart > 0 {
+		rows = append(rows, [2]string{"weftd restart (SIGTERM → ready)", ms(r.WeftdRestart)})
+	}
+	if r.Reconnects > 0 {
+		rows = append(rows, [2]string{"reconnects", strconv.Itoa(r.Reconnects)})
+	}
+	rows = append(rows, [][2]string{
+		{measure + " p50", ms(r.P50)},
+		{measure + " p90", ms(r.P90)},
+		{measure + " p99", ms(r.P99)},
+		{measure + " max", ms(r.Max)},
 		{"bytes received", fmt.Sprintf("%d (%.1f MiB)", r.BytesRecv, float64(r.BytesRecv)/(1<<20))},
 		{"responses", strconv.Itoa(r.Responses)},
 		{"weftd RSS", fmt.Sprintf("%.1f MiB (%s)", float64(r.Weftd.RSSBytes)/(1<<20), r.Weftd.Source)},
 		{"weftd CPU", fmt.Sprintf("%.2f s", r.Weftd.CPUSeconds)},
-	}
+	}...)
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
 	}

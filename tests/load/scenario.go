@@ -16,9 +16,77 @@ import (
 	"github.com/weftmesh/weft/pilot/pipeline"
 )
 
-// Scenario is one measured run: connect, sync, change one VirtualService
-// weight, wait for convergence, report.
+// Change is the config change a scenario measures.
+type Change string
+
+const (
+	// ChangeWeight sets svc-0's VirtualService v2 weight 10 → 60 (RDS).
+	ChangeWeight Change = "weight"
+	// ChangeEndpoint adds one pod (a new IP in the EndpointSlice) to svc-0 (EDS).
+	ChangeEndpoint Change = "endpoint"
+	// ChangeService adds svc-N, a new service with its own file, in ns-0
+	// (CDS/EDS for sidecars; LDS and the rest for proxyless proxies, which
+	// watch its listener name from the start).
+	ChangeService Change = "service"
+)
+
+// Changes lists the supported changes.
+var Changes = []Change{ChangeWeight, ChangeEndpoint, ChangeService}
+
+// ParseChange checks a --change value ("" is weight).
+func ParseChange(s string) (Change, error) {
+	if s == "" {
+		return ChangeWeight, nil
+	}
+	for _, c := range Changes {
+		if string(c) == s {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("change %q: want weight, endpoint or service", s)
+}
+
+// Apply writes the change into the mesh directory.
+func (m *Mesh) Apply(c Change) error {
+	switch c {
+	case ChangeWeight, "":
+		return m.SetCanaryWeight(0, 60)
+	case ChangeEndpoint:
+		return m.AddEndpoint(0)
+	case ChangeService:
+		_, err := m.AddService()
+		return err
+	}
+	return fmt.Errorf("load: unknown change %q", c)
+}
+
+// ListenersFor is what proxyless proxies watch so that change c affects
+// every one of them: svc-0's listener (changed by weight and endpoint) and,
+// for a new service, that service's listener, requested before it exists.
+func (m *Mesh) ListenersFor(c Change) func(p int) []string {
+	if c == ChangeService {
+		return m.GRPCListeners(0, m.ListenerName(m.NextService()))
+	}
+	return m.GRPCListeners(0)
+}
+
+// Preset is one of the scenarios.
+type Preset struct {
+	Name              string
+	Services, Proxies int
+}
+
+// Presets are the scenarios S1 and S2.
+var Presets = map[string]Preset{
+	"S1": {Name: "S1", Services: 1000, Proxies: 2000},
+	"S2": {Name: "S2", Services: 1000, Proxies: 10000},
+}
+
+// Scenario is one measured run: connect, sync, then either apply one config
+// change and wait for convergence, or restart weftd and wait for every proxy
+// to be back; report.
 type Scenario struct {
+	Name      string // preset name for the report ("" = custom)
 	XDSAddr   string
 	DebugAddr string
 	WeftdPID  int // > 0: read RSS/CPU from /proc, else from /metrics
@@ -32,22 +100,39 @@ type Scenario struct {
 	// Without it the run measures the initial sync only.
 	MeshDir  string
 	Services int
-	Timeout  time.Duration // bound on each wait (default 120s)
-	Hold     time.Duration // keep streams open this long after converging
-	Log      io.Writer     // progress lines; nil = quiet
+	Change   Change // default weight
+	// Scope gives the mesh one Sidecar per namespace (SyntheticOptions.
+	// SidecarScope); it must match how MeshDir was written.
+	Scope bool
+	// Restart measures reconnection instead of a change: after the initial
+	// sync, Weftd is restarted (SIGTERM, then a new process on the same
+	// ports and dir) and the proxies, which reconnect with backoff, must
+	// all ACK every type again on new streams.
+	Restart bool
+	Weftd   *Weftd        // the weftd the tool started; required by Restart
+	Timeout time.Duration // bound on each wait (default 120s)
+	Hold    time.Duration // keep streams open this long after converging
+	Log     io.Writer     // progress lines; nil = quiet
 }
 
 // MeshOptions is the synthetic mesh the scenario uses for n services.
-func MeshOptions(services int) pipeline.SyntheticOptions {
-	return pipeline.SyntheticOptions{Services: services, PodsPerService: 4, Namespaces: max(services/10, 1), CanaryWeightToV2: 10}
+func MeshOptions(services int, scope bool) pipeline.SyntheticOptions {
+	return pipeline.SyntheticOptions{Services: services, PodsPerService: 4, Namespaces: max(services/10, 1), CanaryWeightToV2: 10,
+		SidecarScope: scope}
 }
 
 // Run executes the scenario.
 func (s Scenario) Run(ctx context.Context) (Report, error) {
+	if s.Restart && s.Weftd == nil {
+		return Report{}, errors.New("load: restart needs a weftd started by the tool")
+	}
+	if s.Change == "" {
+		s.Change = ChangeWeight
+	}
 	wait := WaitOptions{Timeout: s.Timeout}
-	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1))}
+	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1), s.Scope)}
 	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta, MixTransports: s.MixTransports,
-		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.GRPCListeners(0)}
+		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.ListenersFor(s.Change), Reconnect: s.Restart}
 	start := time.Now()
 	f, err := Start(ctx, opts)
 	if err != nil {
@@ -59,19 +144,49 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	}
 	synced := time.Since(start)
 	s.logf("%d proxies synced in %v", s.Proxies, synced.Round(time.Millisecond))
-	if s.MeshDir != "" {
-		if err := mesh.SetCanaryWeight(0, 60); err != nil {
+	var restartedIn time.Duration
+	var restartAt time.Time
+	switch {
+	case s.Restart:
+		restartAt = time.Now()
+		if err := s.Weftd.Restart(ctx); err != nil {
+			return Report{}, err
+		}
+		restartedIn = time.Since(restartAt)
+		s.WeftdPID = s.Weftd.PID()
+		s.logf("weftd restarted in %v (pid %d)", restartedIn.Round(time.Millisecond), s.WeftdPID)
+		if err := f.WaitReconnected(ctx, wait, restartAt); err != nil {
+			return Report{}, fmt.Errorf("reconnect: %w", err)
+		}
+	case s.MeshDir != "":
+		if err := mesh.Apply(s.Change); err != nil {
 			return Report{}, err
 		}
 		f.MarkChange(time.Now())
 		if err := f.WaitConverged(ctx, wait); err != nil {
-			return Report{}, fmt.Errorf("convergence: %w", err)
+			return Report{}, fmt.Errorf("convergence after the %s change: %w", s.Change, err)
 		}
 	}
 	if err := sleep(ctx, s.Hold); err != nil {
 		return Report{}, err
 	}
-	r := f.Convergence()
+	var r Report
+	if s.Restart {
+		r = f.Reconnection(restartAt)
+		r.Change, r.WeftdRestart = "restart", restartedIn
+	} else {
+		r = f.Convergence()
+		if s.MeshDir != "" {
+			r.Change = string(s.Change)
+		}
+	}
+	r.Scenario, r.Kind, r.Services, r.Scoped = s.Name, string(s.Kind), max(s.Services, 1), s.Scope
+	if r.Scenario == "" {
+		r.Scenario = "custom"
+	}
+	if r.Kind == "" {
+		r.Kind = string(KindMixed)
+	}
 	r.InitialSync = synced
 	if r.Weftd, err = WeftdStats(ctx, s.WeftdPID, s.DebugAddr); err != nil {
 		s.logf("weftd stats unavailable: %v", err)
@@ -100,6 +215,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // Weftd is a weftd process started by the tool for a self-contained run.
 type Weftd struct {
 	XDSAddr, DebugAddr, ConfigDir string
+	bin                           string
+	out                           io.Writer
 	cmd                           *exec.Cmd
 	exited                        chan struct{}
 }
@@ -107,7 +224,7 @@ type Weftd struct {
 // StartWeftd runs bin in file mode on configDir with loopback ports and
 // waits (bounded) until its debug endpoint answers.
 func StartWeftd(ctx context.Context, bin, configDir string, out io.Writer) (*Weftd, error) {
-	w := &Weftd{ConfigDir: configDir, exited: make(chan struct{})}
+	w := &Weftd{ConfigDir: configDir, bin: bin, out: out}
 	var err error
 	if w.XDSAddr, err = freeAddr(); err != nil {
 		return nil, err
@@ -115,17 +232,53 @@ func StartWeftd(ctx context.Context, bin, configDir string, out io.Writer) (*Wef
 	if w.DebugAddr, err = freeAddr(); err != nil {
 		return nil, err
 	}
-	w.cmd = exec.Command(bin, "--config-dir", configDir, "--xds-addr", w.XDSAddr, "--debug-addr", w.DebugAddr, "--log-level", "warn")
-	w.cmd.Stdout, w.cmd.Stderr = out, out
-	if err := w.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start weftd %s: %w", bin, err)
-	}
-	go func() { _ = w.cmd.Wait(); close(w.exited) }()
-	if err := w.waitReady(ctx, 60*time.Second); err != nil {
-		w.Stop()
+	if err := w.start(ctx); err != nil {
 		return nil, err
 	}
 	return w, nil
+}
+
+// start runs the process on w's ports and dir and waits until it is ready.
+func (w *Weftd) start(ctx context.Context) error {
+	w.exited = make(chan struct{})
+	w.cmd = exec.Command(w.bin, "--config-dir", w.ConfigDir, "--xds-addr", w.XDSAddr, "--debug-addr", w.DebugAddr, "--log-level", "warn")
+	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
+	if err := w.cmd.Start(); err != nil {
+		return fmt.Errorf("start weftd %s: %w", w.bin, err)
+	}
+	cmd, exited := w.cmd, w.exited
+	go func() { _ = cmd.Wait(); close(exited) }()
+	if err := w.waitReady(ctx, 60*time.Second); err != nil {
+		w.Stop()
+		return err
+	}
+	return nil
+}
+
+// Restart stops weftd (SIGTERM) and starts a new one on the same ports and
+// config dir, returning once the new one answers.
+func (w *Weftd) Restart(ctx context.Context) error {
+	w.Stop()
+	for range 50 { // the old process's listeners are gone, but wait for the port to bind
+		if err := portFree(w.XDSAddr); err == nil {
+			break
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	if err := w.start(ctx); err != nil {
+		return fmt.Errorf("restart weftd: %w", err)
+	}
+	return nil
+}
+
+func portFree(addr string) error {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return lis.Close()
 }
 
 // PID is the weftd process id.
@@ -173,12 +326,12 @@ func freeAddr() (string, error) {
 }
 
 // TempMeshDir writes the scenario's mesh into a fresh temp dir.
-func TempMeshDir(services int) (string, error) {
+func TempMeshDir(o pipeline.SyntheticOptions) (string, error) {
 	dir, err := os.MkdirTemp("", "weft-load-mesh-")
 	if err != nil {
 		return "", fmt.Errorf("mesh dir: %w", err)
 	}
-	if _, err := WriteMesh(filepath.Clean(dir), MeshOptions(services)); err != nil {
+	if _, err := WriteMesh(filepath.Clean(dir), o); err != nil {
 		os.RemoveAll(dir)
 		return "", err
 	}

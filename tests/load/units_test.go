@@ -1,6 +1,9 @@
 package load
 
 import (
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +16,11 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
+	discoveryv1 "k8s.io/api/discovery/v1"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/pipeline"
 )
 
 func TestQuantileNearestRank(t *testing.T) {
@@ -89,4 +97,259 @@ func mustAny(t *testing.T, m proto.Message) *anypb.Any {
 		t.Fatal(err)
 	}
 	return a
+}
+
+func TestSyntheticSidecarScope(t *testing.T) {
+	o := pipeline.SyntheticOptions{Services: 6, PodsPerService: 2, Namespaces: 3, CanaryWeightToV2: 10}
+	plain := pipeline.Synthetic(o)
+	if n := len(plain.Sidecars); n != 0 {
+		t.Fatalf("default Synthetic has %d Sidecars, want 0", n)
+	}
+	o.SidecarScope = true
+	scoped := pipeline.Synthetic(o)
+	if got, want := len(scoped.Objects()), len(plain.Objects())+3; got != want {
+		t.Errorf("scoped mesh has %d objects, want %d (one Sidecar per namespace more)", got, want)
+	}
+	var nss []string
+	for _, sc := range scoped.Sidecars {
+		nss = append(nss, sc.Namespace)
+		if sc.Name != "default" || sc.Spec.WorkloadSelector != nil || len(sc.Spec.Egress) != 1 ||
+			!slices.Equal(sc.Spec.Egress[0].Hosts, []string{"./*", "ns-0/*"}) {
+			t.Errorf("Sidecar %s/%s = %+v", sc.Namespace, sc.Name, sc.Spec)
+		}
+		if sc.APIVersion != "networking.istio.io/v1" || sc.Kind != "Sidecar" {
+			t.Errorf("Sidecar type meta = %v", sc.TypeMeta)
+		}
+	}
+	slices.Sort(nss)
+	if !slices.Equal(nss, []string{"ns-0", "ns-1", "ns-2"}) {
+		t.Errorf("Sidecar namespaces = %v", nss)
+	}
+}
+
+// readDir returns every file's content by name.
+func readDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(b)
+	}
+	return out
+}
+
+// changedFiles lists the files added or rewritten with different content.
+func changedFiles(before, after map[string]string) []string {
+	var out []string
+	for name, b := range after {
+		if before[name] != b {
+			out = append(out, name)
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			out = append(out, "removed "+name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// decodeFile parses a mesh file as weftd would and indexes it by kind.
+func decodeFile(t *testing.T, name, content string) map[string][]config.Resource {
+	t.Helper()
+	objs, errs := config.Decode(name, []byte(content))
+	if len(errs) > 0 {
+		t.Fatalf("decode %s: %v", name, errs[0])
+	}
+	out := map[string][]config.Resource{}
+	for _, o := range objs {
+		k := o.Resource.GetObjectKind().GroupVersionKind().Kind
+		out[k] = append(out[k], o.Resource)
+	}
+	return out
+}
+
+func newTestMesh(t *testing.T) (*Mesh, map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	m, err := WriteMesh(dir, MeshOptions(30, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := readDir(t, dir)
+	if len(files) != 31 || files["sidecars.yaml"] == "" {
+		t.Fatalf("mesh files = %d (sidecars.yaml present: %v), want 30 services + sidecars.yaml", len(files), files["sidecars.yaml"] != "")
+	}
+	return m, files
+}
+
+func TestChangeWeightRewritesOnlyTheVirtualService(t *testing.T) {
+	m, before := newTestMesh(t)
+	if err := m.Apply(ChangeWeight); err != nil {
+		t.Fatal(err)
+	}
+	after := readDir(t, m.Dir)
+	if got := changedFiles(before, after); !slices.Equal(got, []string{"svc-0.yaml"}) {
+		t.Fatalf("changed files = %v, want [svc-0.yaml]", got)
+	}
+	old, cur := decodeFile(t, "old", before["svc-0.yaml"]), decodeFile(t, "new", after["svc-0.yaml"])
+	for kind, rs := range cur {
+		if len(rs) != len(old[kind]) {
+			t.Errorf("%s: %d → %d resources", kind, len(old[kind]), len(rs))
+		}
+	}
+	vs := cur["VirtualService"][0].(*networkingv1.VirtualService)
+	if w := vs.Spec.HTTP[0].Route[1].Weight; w != 60 {
+		t.Errorf("v2 weight = %d, want 60", w)
+	}
+}
+
+func TestChangeEndpointAddsOnePodToSvc0(t *testing.T) {
+	m, before := newTestMesh(t)
+	if err := m.Apply(ChangeEndpoint); err != nil {
+		t.Fatal(err)
+	}
+	after := readDir(t, m.Dir)
+	if got := changedFiles(before, after); !slices.Equal(got, []string{"svc-0.yaml"}) {
+		t.Fatalf("changed files = %v, want [svc-0.yaml]", got)
+	}
+	old, cur := decodeFile(t, "old", before["svc-0.yaml"]), decodeFile(t, "new", after["svc-0.yaml"])
+	if len(cur["Pod"]) != len(old["Pod"])+1 {
+		t.Errorf("pods: %d → %d, want one more", len(old["Pod"]), len(cur["Pod"]))
+	}
+	ips := func(rs []config.Resource) []string {
+		var out []string
+		for _, ep := range rs[0].(*discoveryv1.EndpointSlice).Endpoints {
+			out = append(out, ep.Addresses...)
+		}
+		return out
+	}
+	oldIPs, newIPs := ips(old["EndpointSlice"]), ips(cur["EndpointSlice"])
+	if len(newIPs) != len(oldIPs)+1 || !slices.Equal(newIPs[:len(oldIPs)], oldIPs) {
+		t.Fatalf("endpoints %v → %v, want one appended", oldIPs, newIPs)
+	}
+	added := newIPs[len(newIPs)-1]
+	for name, content := range before {
+		if strings.Contains(content, added+"\n") {
+			t.Errorf("new endpoint IP %s already used in %s", added, name)
+		}
+	}
+	for _, kind := range []string{"Service", "DestinationRule", "VirtualService"} {
+		if !reflect.DeepEqual(cur[kind], old[kind]) {
+			t.Errorf("%s changed", kind)
+		}
+	}
+	// A second change keeps the first.
+	if err := m.Apply(ChangeWeight); err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeFile(t, "again", readDir(t, m.Dir)["svc-0.yaml"]); len(got["Pod"]) != len(cur["Pod"]) {
+		t.Errorf("weight change after endpoint change dropped the added pod")
+	}
+}
+
+func TestChangeServiceAddsOneFileInTheSharedNamespace(t *testing.T) {
+	m, before := newTestMesh(t)
+	listeners := m.ListenersFor(ChangeService)
+	if err := m.Apply(ChangeService); err != nil {
+		t.Fatal(err)
+	}
+	after := readDir(t, m.Dir)
+	if got := changedFiles(before, after); !slices.Equal(got, []string{"svc-30.yaml"}) {
+		t.Fatalf("changed files = %v, want [svc-30.yaml]", got)
+	}
+	cur := decodeFile(t, "svc-30.yaml", after["svc-30.yaml"])
+	for kind, n := range map[string]int{"Service": 1, "EndpointSlice": 1, "DestinationRule": 1, "VirtualService": 1, "Pod": 4} {
+		if len(cur[kind]) != n {
+			t.Errorf("%s: %d, want %d", kind, len(cur[kind]), n)
+		}
+		for _, r := range cur[kind] {
+			if r.GetNamespace() != "ns-0" {
+				t.Errorf("%s %s in %s, want ns-0", kind, r.GetName(), r.GetNamespace())
+			}
+		}
+	}
+	if cur["Service"][0].GetName() != "svc-30" {
+		t.Errorf("new service named %s", cur["Service"][0].GetName())
+	}
+	// Every proxyless proxy watched the new service's listener from the start.
+	want := "svc-30.ns-0.svc.cluster.local:9080"
+	for p := range 40 {
+		if l := listeners(p); !slices.Contains(l, want) || !slices.Contains(l, m.ListenerName(0)) {
+			t.Fatalf("proxy %d watches %v, want %s and svc-0's listener", p, l, want)
+		}
+	}
+	if slices.Contains(m.ListenersFor(ChangeWeight)(1), want) {
+		t.Error("weight change: proxies should not watch a future service")
+	}
+}
+
+func TestParseChange(t *testing.T) {
+	for in, want := range map[string]Change{"": ChangeWeight, "weight": ChangeWeight, "endpoint": ChangeEndpoint, "service": ChangeService} {
+		if got, err := ParseChange(in); err != nil || got != want {
+			t.Errorf("ParseChange(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := ParseChange("pod"); err == nil {
+		t.Error("ParseChange(pod) should fail")
+	}
+}
+
+func TestJitteredBackoffIsBounded(t *testing.T) {
+	for _, d := range []time.Duration{minBackoff, 400 * time.Millisecond, maxBackoff} {
+		for _, rnd := range []func(int64) int64{func(int64) int64 { return 0 }, func(n int64) int64 { return n - 1 }} {
+			got := jittered(d, rnd)
+			if got < min(d, maxBackoff) || got > maxBackoff || got > d+d/2 {
+				t.Errorf("jittered(%v) = %v", d, got)
+			}
+		}
+	}
+}
+
+func TestReconnectedAtNeedsEveryTypeOnANewStream(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	s := ProxyState{Kind: KindSidecar, Types: map[string]TypeState{}}
+	for i, typ := range typeOrder {
+		s.Types[typ] = TypeState{Version: "1", StreamFirst: t0.Add(time.Duration(i+1) * time.Second)}
+	}
+	if got := reconnectedAt(s, t0); !got.Equal(t0.Add(4 * time.Second)) {
+		t.Errorf("reconnectedAt = %v, want the last type's first response", got)
+	}
+	s.Types[resource.RouteType] = TypeState{Version: "1", StreamFirst: t0.Add(-time.Second)} // RDS still from the old stream
+	if got := reconnectedAt(s, t0); !got.IsZero() {
+		t.Errorf("reconnectedAt = %v, want zero while RDS is from before the restart", got)
+	}
+	delete(s.Types, resource.RouteType)
+	if got := reconnectedAt(s, t0); !got.IsZero() {
+		t.Errorf("reconnectedAt = %v, want zero without RDS", got)
+	}
+}
+
+func TestReportTableNamesScenarioAndMeasure(t *testing.T) {
+	var b strings.Builder
+	r := Report{Scenario: "S2", Change: "restart", Measure: "reconnect", Kind: "mixed", Services: 1000, Scoped: true, Proxies: 10000,
+		Converged: 10000, WeftdRestart: time.Second, Reconnects: 10000}
+	if err := r.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"scenario", "S2", "change", "restart", "services", "1000", "reconnect p99", "reconnected", "10000", "weftd restart"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := (Report{Change: "endpoint", Measure: "convergence"}).WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"change": "endpoint"`) || !strings.Contains(b.String(), `"measure": "convergence"`) {
+		t.Errorf("json = %s", b.String())
+	}
 }
