@@ -48,9 +48,28 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pilot/... ./ca/ ./injector/
 
-## bench-load: weft-load starts weftd on 100 services, connects 1000 simulated proxies, changes one weight (docs/performance.md)
+.PHONY: bench-load bench-load-s1 bench-load-s2 bench-load-restart
+# bound on each wait (initial sync, convergence, reconnection) of a bench-load run
+LOAD_TIMEOUT    ?= 5m
+LOAD_TIMEOUT_S2 ?= 15m
+
+## bench-load: weft-load starts weftd on scenario S1 (1000 services, 2000 proxies), changes one weight (docs/performance.md)
 bench-load: build
-	$(BIN)/weft-load --weftd $(BIN)/weftd --services 100 --proxies 1000
+	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --change weight --timeout $(LOAD_TIMEOUT)
+
+## bench-load-s1: S1 three times, one weftd each: weight change, endpoint added, new service
+bench-load-s1: build
+	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --change weight --timeout $(LOAD_TIMEOUT)
+	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --change endpoint --timeout $(LOAD_TIMEOUT)
+	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --change service --timeout $(LOAD_TIMEOUT)
+
+## bench-load-s2: scenario S2 (1000 services, 10,000 proxies), one weight change
+bench-load-s2: build
+	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S2 --change weight --timeout $(LOAD_TIMEOUT_S2)
+
+## bench-load-restart: S2, then weftd is restarted and every proxy's reconnection is measured
+bench-load-restart: build
+	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S2 --restart --timeout $(LOAD_TIMEOUT_S2)
 
 ## fuzz: each fuzz target for FUZZTIME (default 1m)
 FUZZTIME ?= 1m
