@@ -48,6 +48,8 @@ type Mesh struct {
 	// PeerAuthn is the inbound mTLS policy; TrustDomain names SPIFFE identities.
 	PeerAuthn   PeerAuthn
 	TrustDomain string
+	// Scopes are the Sidecar resources narrowing what workloads see.
+	Scopes *Scopes
 
 	byHost     map[string]*Service
 	byCluster  map[ClusterKey]*Cluster

@@ -19,6 +19,7 @@ func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 	t.m.Workloads = workloads(s)
 	t.m.PeerAuthn = t.peerAuthn()
 	t.m.TrustDomain = TrustDomain
+	t.m.Scopes = t.sidecarScopes()
 	t.index()
 	rules := t.destinationRules()
 	vss := t.virtualServices()

@@ -27,15 +27,18 @@ func Generate(m *mesh.Mesh, p *xds.Proxy) (xds.Resources, build.Degradations) {
 // Specs describes a sidecar's configuration per type. Each key names what
 // that type reads of the proxy, so sidecars of one deployment (same
 // namespace, labels and service ports) share every part, and all sidecars
-// share endpoints.
+// share endpoints. A Sidecar resource selecting the proxy narrows the mesh
+// to the services it lists (egress scoping).
 func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
+	scope := m.ScopeFor(p.Namespace, p.Labels)
+	m = m.Scoped(scope)
 	inbound := inboundKey(m, p)
-	view := share.Key("sidecar", p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), inbound)
+	view := share.Key("sidecar", scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), inbound)
 	return []share.Spec{
-		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", inbound), Build: func(deg *build.Degradations) []types.Resource {
+		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", scope.Key(), inbound), Build: func(deg *build.Degradations) []types.Resource {
 			return share.List(Clusters(m, p, deg))
 		}},
-		{TypeURL: resource.EndpointType, Key: "sidecar", Build: func(*build.Degradations) []types.Resource {
+		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", scope.Key()), Build: func(*build.Degradations) []types.Resource {
 			return share.List(Endpoints(m))
 		}},
 		{TypeURL: resource.ListenerType, Key: view, Build: func(*build.Degradations) []types.Resource {

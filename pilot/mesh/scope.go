@@ -1,0 +1,129 @@
+package mesh
+
+import (
+	"strings"
+	"sync"
+)
+
+// Scope is the egress visibility a Sidecar resource gives the workloads it
+// selects: the services they receive configuration for.
+type Scope struct {
+	Ref      Ref
+	Selector map[string]string // nil: the whole namespace
+	Hosts    []HostPattern
+}
+
+// HostPattern is one "namespace/dnsName" egress host of a Sidecar.
+type HostPattern struct {
+	Namespace string // "*" any, "~" none, else a namespace ("." is resolved)
+	Host      string // "*", "*.suffix" or an exact host
+}
+
+// Key identifies the scope in shared-config keys.
+func (s *Scope) Key() string {
+	if s == nil {
+		return ""
+	}
+	return s.Ref.String()
+}
+
+// Sees reports whether svc is visible under the scope; nil sees everything.
+func (s *Scope) Sees(svc *Service) bool {
+	if s == nil {
+		return true
+	}
+	for _, h := range s.Hosts {
+		if h.matches(svc) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h HostPattern) matches(svc *Service) bool {
+	if h.Namespace == "~" || (h.Namespace != "*" && h.Namespace != svc.Namespace) {
+		return false
+	}
+	switch {
+	case h.Host == "*":
+		return true
+	case strings.HasPrefix(h.Host, "*."):
+		return strings.HasSuffix(svc.Hostname, h.Host[1:])
+	default:
+		return h.Host == svc.Hostname
+	}
+}
+
+// Scopes holds the Sidecar resources by namespace; RootNamespace's
+// selector-less Sidecar is the default for namespaces without their own.
+type Scopes struct {
+	RootNamespace string
+	ByNamespace   map[string][]*Scope // selector scopes first, oldest first
+
+	mu     sync.Mutex
+	scoped map[*Scope]*Mesh
+}
+
+// ScopeFor returns the Sidecar scope of a workload, or nil when none applies.
+func (m *Mesh) ScopeFor(namespace string, labels map[string]string) *Scope {
+	if s := m.Scopes.find(namespace, labels); s != nil {
+		return s
+	}
+	return m.Scopes.find(m.Scopes.RootNamespace, nil)
+}
+
+func (sc *Scopes) find(namespace string, labels map[string]string) *Scope {
+	if sc == nil {
+		return nil
+	}
+	for _, s := range sc.ByNamespace[namespace] {
+		if s.Selector == nil || (labels != nil && LabelsMatch(s.Selector, labels)) {
+			return s
+		}
+	}
+	return nil
+}
+
+// Scoped returns the mesh as workloads under s see it: only visible
+// services, their ports' routing and clusters. The proxy's own instances,
+// workloads and policy stay those of the whole mesh. It is built once per
+// scope and mesh version.
+func (m *Mesh) Scoped(s *Scope) *Mesh {
+	if s == nil || m.Scopes == nil {
+		return m
+	}
+	m.Scopes.mu.Lock()
+	defer m.Scopes.mu.Unlock()
+	if v, ok := m.Scopes.scoped[s]; ok {
+		return v
+	}
+	v := m.filtered(s)
+	if m.Scopes.scoped == nil {
+		m.Scopes.scoped = map[*Scope]*Mesh{}
+	}
+	m.Scopes.scoped[s] = v
+	return v
+}
+
+func (m *Mesh) filtered(s *Scope) *Mesh {
+	v := &Mesh{Version: m.Version, Diagnostics: m.Diagnostics, Workloads: m.Workloads, PeerAuthn: m.PeerAuthn,
+		TrustDomain: m.TrustDomain, Scopes: m.Scopes}
+	for _, svc := range m.Services {
+		if s.Sees(svc) {
+			v.Services = append(v.Services, svc)
+		}
+	}
+	for _, vh := range m.VirtualHosts {
+		if s.Sees(vh.Service) {
+			v.VirtualHosts = append(v.VirtualHosts, vh)
+		}
+	}
+	for _, c := range m.Clusters {
+		if c.Service == nil || s.Sees(c.Service) {
+			v.Clusters = append(v.Clusters, c)
+		}
+	}
+	v.Index()
+	v.byIP = m.byIP // a proxy serves its ports whatever it may call
+	return v
+}

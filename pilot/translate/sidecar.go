@@ -1,0 +1,73 @@
+package translate
+
+import (
+	"sort"
+	"strings"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// sidecarScopes turns Sidecar resources into egress scopes. Only
+// spec.egress[].hosts is acted on; the other fields are reported.
+func (t *translator) sidecarScopes() *mesh.Scopes {
+	out := &mesh.Scopes{RootNamespace: RootNamespace, ByNamespace: map[string][]*mesh.Scope{}}
+	sidecars := append([]*networkingv1.Sidecar(nil), t.snap.Sidecars...)
+	sort.SliceStable(sidecars, func(i, j int) bool { return older(sidecars[i], sidecars[j]) })
+	for _, sc := range sidecars {
+		if s := t.sidecarScope(sc); s != nil {
+			out.ByNamespace[sc.Namespace] = append(out.ByNamespace[sc.Namespace], s)
+		}
+	}
+	for _, scopes := range out.ByNamespace {
+		// A selector is more specific than the namespace default; age breaks ties.
+		sort.SliceStable(scopes, func(i, j int) bool { return scopes[i].Selector != nil && scopes[j].Selector == nil })
+	}
+	return out
+}
+
+func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
+	ref := mesh.Ref{Kind: "Sidecar", Namespace: sc.Namespace, Name: sc.Name}
+	t.sidecarUnsupported(ref, &sc.Spec)
+	s := &mesh.Scope{Ref: ref}
+	if ws := sc.Spec.WorkloadSelector; ws != nil && len(ws.Labels) > 0 {
+		s.Selector = ws.Labels
+	}
+	if len(sc.Spec.Egress) == 0 {
+		return nil // without egress a Sidecar does not narrow what workloads see
+	}
+	for i, eg := range sc.Spec.Egress {
+		if eg.Port != nil {
+			t.unsupported(ref, fieldIndex("spec.egress", i)+".port", "not supported yet: the hosts apply to every port")
+		}
+		for _, h := range eg.Hosts {
+			s.Hosts = append(s.Hosts, hostPattern(h, sc.Namespace))
+		}
+	}
+	return s
+}
+
+// hostPattern reads "namespace/dnsName"; "." is the Sidecar's namespace.
+// Validation has rejected entries without a namespace part.
+func hostPattern(h, namespace string) mesh.HostPattern {
+	ns, host, ok := strings.Cut(h, "/")
+	if !ok {
+		ns, host = "*", h
+	}
+	if ns == "." {
+		ns = namespace
+	}
+	return mesh.HostPattern{Namespace: ns, Host: host}
+}
+
+func (t *translator) sidecarUnsupported(ref mesh.Ref, spec *networkingv1.SidecarSpec) {
+	if len(spec.Ingress) > 0 {
+		t.unsupported(ref, "spec.ingress", "not supported yet: inbound listeners follow the workload's service ports")
+	}
+	if spec.OutboundTrafficPolicy != nil {
+		t.unsupported(ref, "spec.outboundTrafficPolicy", "not supported yet: unknown destinations are passed through (ALLOW_ANY)")
+	}
+	if spec.InboundConnectionPool != nil {
+		t.unsupported(ref, "spec.inboundConnectionPool", "not supported yet: ignored")
+	}
+}

@@ -1,0 +1,88 @@
+package translate
+
+import (
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"github.com/weftmesh/weft/pilot/pipeline"
+)
+
+func sidecar(ns, name string, age int, selector map[string]string, hosts ...string) *networkingv1.Sidecar {
+	sc := &networkingv1.Sidecar{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
+		CreationTimestamp: metav1.NewTime(epoch.Add(time.Duration(-age) * time.Hour))}}
+	if selector != nil {
+		sc.Spec.WorkloadSelector = &networkingv1.WorkloadSelector{Labels: selector}
+	}
+	if hosts != nil {
+		sc.Spec.Egress = []networkingv1.IstioEgressListener{{Hosts: hosts}}
+	}
+	return sc
+}
+
+// Which Sidecar applies, and what it lets a workload see, as Istio decides:
+// a selector beats the namespace default, which beats the root default.
+func TestSidecarScopeResolution(t *testing.T) {
+	snap := pipeline.Synthetic(pipeline.SyntheticOptions{Services: 6, PodsPerService: 2, Namespaces: 3})
+	snap.Sidecars = []*networkingv1.Sidecar{
+		sidecar("istio-system", "default", 1, nil, "ns-2/*"),
+		sidecar("ns-0", "default", 1, nil, "./*"),
+		sidecar("ns-0", "newer-default", 0, nil, "*/*"),
+		sidecar("ns-0", "canary", 0, map[string]string{"track": "canary"}, "ns-1/svc-1.ns-1.svc.cluster.local"),
+		sidecar("ns-1", "no-egress", 1, nil),
+	}
+	m := Translate(snap, "test")
+	tests := []struct {
+		ns     string
+		labels map[string]string
+		scope  string
+		sees   []string
+	}{
+		{"ns-0", map[string]string{"app": "x"}, "Sidecar ns-0/default", []string{"svc-0", "svc-3"}},
+		{"ns-0", map[string]string{"track": "canary"}, "Sidecar ns-0/canary", []string{"svc-1"}},
+		{"ns-1", nil, "Sidecar istio-system/default", []string{"svc-2", "svc-5"}}, // no egress: root default
+		{"ns-2", nil, "Sidecar istio-system/default", []string{"svc-2", "svc-5"}},
+	}
+	for _, tt := range tests {
+		s := m.ScopeFor(tt.ns, tt.labels)
+		if s.Key() != tt.scope {
+			t.Errorf("%s %v: scope %q, want %q", tt.ns, tt.labels, s.Key(), tt.scope)
+			continue
+		}
+		var got []string
+		for _, svc := range m.Scoped(s).Services {
+			got = append(got, svc.Name)
+		}
+		if len(got) != len(tt.sees) || (len(got) > 0 && (got[0] != tt.sees[0] || got[len(got)-1] != tt.sees[len(tt.sees)-1])) {
+			t.Errorf("%s %v sees %v, want %v", tt.ns, tt.labels, got, tt.sees)
+		}
+	}
+	if m.Scoped(m.ScopeFor("ns-0", nil)) != m.Scoped(m.ScopeFor("ns-0", nil)) {
+		t.Error("scoped mesh rebuilt for the same scope")
+	}
+}
+
+// Without any Sidecar every workload sees the whole mesh.
+func TestNoSidecarSeesEverything(t *testing.T) {
+	m := Translate(pipeline.Synthetic(pipeline.SyntheticOptions{Services: 4, PodsPerService: 2, Namespaces: 2}), "test")
+	if s := m.ScopeFor("ns-0", nil); s != nil || m.Scoped(s) != m {
+		t.Fatalf("scope %v without Sidecars", s)
+	}
+}
+
+// Fields weft does not act on are reported with their path.
+func TestSidecarUnsupportedFields(t *testing.T) {
+	snap := pipeline.Synthetic(pipeline.SyntheticOptions{Services: 1, PodsPerService: 2})
+	sc := sidecar("ns-0", "default", 0, nil, "./*")
+	sc.Spec.Egress[0].Port = &networkingv1.SidecarPort{Number: 9080, Protocol: "GRPC", Name: "grpc"}
+	sc.Spec.OutboundTrafficPolicy = &networkingv1.OutboundTrafficPolicy{Mode: "REGISTRY_ONLY"}
+	snap.Sidecars = []*networkingv1.Sidecar{sc}
+	m := Translate(snap, "test")
+	for _, want := range []string{"Sidecar ns-0/default: spec.egress[0].port", "Sidecar ns-0/default: spec.outboundTrafficPolicy"} {
+		if !hasDiagnostic(m, want) {
+			t.Errorf("no diagnostic for %s in %+v", want, m.Diagnostics)
+		}
+	}
+}
