@@ -2,9 +2,14 @@ package load
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,15 +29,24 @@ const changedService = 0
 // proxy ends on weftd's final version of every type, nothing is NACKed and
 // no proxy is left behind.
 func TestLoadConvergesCorrectly(t *testing.T) {
-	runCorrectness(t, Options{Proxies: loadTestProxies, Kind: KindMixed, MixTransports: true})
+	runCorrectness(t, Options{Proxies: loadTestProxies, Kind: KindMixed, MixTransports: true}, false, ChangeWeight)
 }
 
-func runCorrectness(t *testing.T, opts Options) {
+// TestLoadConvergesAfterEachChange runs the other changes of the issue on a
+// small fleet and a scoped mesh (one Sidecar per namespace): an endpoint
+// added to svc-0, a new service in ns-0 (which proxyless proxies watch
+// before it exists), then the weight change; after each one every proxy
+// must converge and end on weftd's final versions.
+func TestLoadConvergesAfterEachChange(t *testing.T) {
+	runCorrectness(t, Options{Proxies: 40, Kind: KindMixed, MixTransports: true}, true, ChangeEndpoint, ChangeService, ChangeWeight)
+}
+
+func runCorrectness(t *testing.T, opts Options, scope bool, changes ...Change) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
 	}
 	dir := t.TempDir()
-	m, err := WriteMesh(dir, pipeline.SyntheticOptions{Services: 20, PodsPerService: 4, Namespaces: 2, CanaryWeightToV2: 10})
+	m, err := WriteMesh(dir, pipeline.SyntheticOptions{Services: 20, PodsPerService: 4, Namespaces: 2, CanaryWeightToV2: 10, SidecarScope: scope})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +56,9 @@ func runCorrectness(t *testing.T, opts Options) {
 
 	start := time.Now()
 	opts.XDSAddr, opts.Namespaces, opts.GRPCListeners = w.XDSAddr, m.Namespaces(), m.GRPCListeners(changedService)
+	if slices.Contains(changes, ChangeService) {
+		opts.GRPCListeners = m.ListenersFor(ChangeService)
+	}
 	f, err := Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -52,30 +69,115 @@ func runCorrectness(t *testing.T, opts Options) {
 	}
 	t.Logf("%d proxies synced in %v", opts.Proxies, time.Since(start))
 
-	if err := m.SetCanaryWeight(changedService, 60); err != nil {
+	for _, c := range changes {
+		if err := m.Apply(c); err != nil {
+			t.Fatal(err)
+		}
+		f.MarkChange(time.Now())
+		if err := f.WaitConverged(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
+			t.Fatalf("after the %s change: %v", c, err)
+		}
+		r := f.Convergence()
+		r.Change = string(c)
+		r.Weftd, _ = WeftdStats(ctx, 0, w.DebugAddr) // informational only
+		var table strings.Builder
+		_ = r.WriteTable(&table)
+		t.Logf("convergence (logged, not asserted):\n%s", table.String())
+		checkAgainstSyncz(ctx, t, w.Syncz, f)
+	}
+	checkNoNacks(ctx, t, w.DebugAddr)
+}
+
+// TestLoadReconnectsAfterRestart restarts weftd (the tool's own launcher,
+// as --restart does) under a small fleet: every proxy must reconnect with
+// backoff and ACK every type again, and weftd must then agree with the tool.
+func TestLoadReconnectsAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test skipped in -short mode")
+	}
+	bin := weftdBinary(t)
+	dir := t.TempDir()
+	m, err := WriteMesh(dir, MeshOptions(20, true))
+	if err != nil {
 		t.Fatal(err)
 	}
-	f.MarkChange(time.Now())
-	if err := f.WaitConverged(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
-		t.Fatalf("after the weight change: %v", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var logs strings.Builder
+	w, err := StartWeftd(ctx, bin, dir, &syncWriter{w: &logs})
+	if err != nil {
+		t.Fatal(err)
 	}
-	r := f.Convergence()
-	r.Weftd, _ = WeftdStats(ctx, 0, w.DebugAddr) // informational only
+	defer w.Stop()
+	f, err := Start(ctx, Options{XDSAddr: w.XDSAddr, Proxies: 40, Kind: KindMixed, MixTransports: true, Reconnect: true,
+		Namespaces: m.Namespaces(), GRPCListeners: m.GRPCListeners(changedService)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.WaitSynced(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
+		t.Fatalf("initial sync: %v", err)
+	}
+	at := time.Now()
+	if err := w.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.WaitReconnected(ctx, WaitOptions{Timeout: 30 * time.Second}, at); err != nil {
+		t.Fatalf("reconnect: %v\nweftd logs:\n%s", err, logs.String())
+	}
+	r := f.Reconnection(at)
 	var table strings.Builder
 	_ = r.WriteTable(&table)
-	t.Logf("convergence (logged, not asserted):\n%s", table.String())
+	t.Logf("reconnect (logged, not asserted):\n%s", table.String())
+	if r.Converged != 40 || r.Reconnects < 40 {
+		t.Errorf("reconnected %d of 40 with %d new streams", r.Converged, r.Reconnects)
+	}
+	syncz := func(ctx context.Context) (e2e.Syncz, error) {
+		body, err := httpGet(ctx, "http://"+w.DebugAddr+"/debug/syncz")
+		if err != nil {
+			return e2e.Syncz{}, err
+		}
+		return e2e.ParseSyncz(body)
+	}
+	checkAgainstSyncz(ctx, t, syncz, f)
+	checkNoNacks(ctx, t, w.DebugAddr)
+}
 
-	checkAgainstSyncz(ctx, t, w, f)
-	checkNoNacks(ctx, t, w)
+func httpGet(ctx context.Context, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// syncWriter lets weftd's stdout and stderr share one buffer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
 }
 
 // checkAgainstSyncz waits (bounded) until weftd reports sent == acked for
 // every proxy and type, then compares that with what the tool ACKed.
-func checkAgainstSyncz(ctx context.Context, t *testing.T, w *e2e.Weftd, f *Fleet) {
+func checkAgainstSyncz(ctx context.Context, t *testing.T, syncz func(context.Context) (e2e.Syncz, error), f *Fleet) {
 	t.Helper()
 	var problems []string
 	for range 50 { // ~10 s: weftd may still be recording the last ACKs
-		s, err := w.Syncz(ctx)
+		s, err := syncz(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,9 +224,9 @@ func compareSyncz(s e2e.Syncz, states []ProxyState) []string {
 	return out
 }
 
-func checkNoNacks(ctx context.Context, t *testing.T, w *e2e.Weftd) {
+func checkNoNacks(ctx context.Context, t *testing.T, debugAddr string) {
 	t.Helper()
-	m, err := Metrics(ctx, w.DebugAddr)
+	m, err := Metrics(ctx, debugAddr)
 	if err != nil {
 		t.Fatal(err)
 	}

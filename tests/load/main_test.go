@@ -3,6 +3,7 @@ package load
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/weftmesh/weft/tests/e2e"
@@ -21,5 +22,23 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	e2e.SetupWeftd(dir)
+	builtDir = dir
 	return m.Run()
+}
+
+// builtDir is where SetupWeftd built weftd.
+var builtDir string
+
+// weftdBinary is the weftd binary SetupWeftd resolved, for tests that start
+// weftd with the tool's own launcher (StartWeftd, Restart).
+func weftdBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv(e2e.WeftdBinEnv)
+	if bin == "" {
+		bin = filepath.Join(builtDir, "weftd")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Skipf("no weftd binary: %v", err)
+	}
+	return bin
 }
