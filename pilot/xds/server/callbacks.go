@@ -66,8 +66,11 @@ func (s *Server) afterRequest(ps *proxyState, isNew bool, typeURL string, names 
 			push = ps.recordEDSAck(nonce) || push
 		}
 	}
-	if push {
-		s.push(ps)
+	switch {
+	case isNew:
+		s.queue.add(ps, laneConnect)
+	case push:
+		s.queue.add(ps, laneChange)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ type metrics struct {
 	generateSeconds prometheus.Histogram
 	generateErrors  prometheus.Counter
 	meshReady       prometheus.Gauge
+	queueWait       prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -24,9 +25,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
 		generateErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "weft_xds_generate_errors_total", Help: "Generated configurations that failed validation."}),
 		meshReady:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "weft_mesh_ready", Help: "1 once a mesh configuration is being served."}),
+		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "weft_xds_push_queue_seconds", Help: "Time a proxy waited in the push queue.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.meshReady)
+		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.meshReady, m.queueWait)
 	}
 	return m
 }

@@ -96,7 +96,7 @@ func (s *Server) push(ps *proxyState) {
 	if step := ps.warmingStep(res, time.Now()); step != nil {
 		res, final = step, false
 		parts = withRoutes(parts, step)
-		time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.push(ps) })
+		time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.queue.add(ps, laneChange) })
 	}
 	if !s.stillConnected(ps) {
 		return

@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -27,6 +28,9 @@ import (
 type Options struct {
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
+	// PushWorkers bounds concurrent pushes (default GOMAXPROCS): more
+	// would only contend for the same cores and the cache's lock.
+	PushWorkers int
 }
 
 // Server is weft's xDS server.
@@ -37,6 +41,7 @@ type Server struct {
 	metrics *metrics
 	current atomic.Pointer[mesh.Mesh]
 	parts   share.Store
+	queue   *pushQueue
 
 	mu      sync.Mutex
 	proxies map[string]*proxyState // by node id
@@ -53,12 +58,17 @@ func New(ctx context.Context, opts Options) *Server {
 		metrics: newMetrics(opts.Registry),
 		proxies: map[string]*proxyState{},
 		streams: map[streamKey]*streamState{},
+		queue:   newPushQueue(),
 	}
 	// ads=false: proxyless clients request resources by name, and the
 	// ADS-mode cache would withhold responses until a request names every
 	// resource in the snapshot.
 	s.cache = cachev3.NewSnapshotCache(false, cachev3.IDHash{}, cacheLogger{opts.Logger})
 	s.xds = serverv3.NewServer(ctx, s.cache, s)
+	if opts.PushWorkers <= 0 {
+		opts.PushWorkers = runtime.GOMAXPROCS(0)
+	}
+	s.runPushWorkers(ctx, opts.PushWorkers)
 	return s
 }
 
@@ -71,13 +81,13 @@ func (s *Server) Register(g *grpc.Server) {
 	routeservice.RegisterRouteDiscoveryServiceServer(g, s.xds)
 }
 
-// Update makes m the mesh every proxy is served from and pushes the
-// proxies whose configuration changed.
+// Update makes m the mesh every proxy is served from and queues a push
+// for every connected proxy; only types whose content changed are sent.
 func (s *Server) Update(m *mesh.Mesh) {
 	s.current.Store(m)
 	s.metrics.meshReady.Set(1)
 	for _, p := range s.connected() {
-		s.push(p)
+		s.queue.add(p, laneChange)
 	}
 }
 
