@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -324,8 +325,12 @@ func dependencies(r *discovery.DiscoveryResponse) (map[string][]string, error) {
 		set[t][name] = true
 	}
 	for _, a := range r.Resources {
-		if err := refsOf(r.TypeUrl, a, add); err != nil {
+		refs, err := cachedRefs(r.TypeUrl, a)
+		if err != nil {
 			return nil, err
+		}
+		for _, ref := range refs {
+			add(ref.typeURL, ref.name)
 		}
 	}
 	out := map[string][]string{}
@@ -341,6 +346,54 @@ func dependencies(r *discovery.DiscoveryResponse) (map[string][]string, error) {
 		ensure(out, resource.EndpointType)
 	}
 	return out, nil
+}
+
+// ref is one name a resource refers to.
+type ref struct{ typeURL, name string }
+
+// refCache maps a resource's encoding to the names it refers to, shared by
+// every simulated proxy: a state-of-the-world response resends every
+// resource of its type, and most proxies get the same bytes, so each
+// distinct resource is decoded once rather than once per proxy and
+// response. Keys are a 64-bit hash and the length of the type URL and
+// bytes; it is cleared when it grows past refCacheMax entries.
+var refCache = struct {
+	sync.RWMutex
+	seed maphash.Seed
+	m    map[refKey][]ref
+}{seed: maphash.MakeSeed(), m: map[refKey][]ref{}}
+
+type refKey struct {
+	hash uint64
+	size int
+}
+
+const refCacheMax = 1 << 20
+
+func cachedRefs(typeURL string, a *anypb.Any) ([]ref, error) {
+	var h maphash.Hash
+	h.SetSeed(refCache.seed)
+	h.WriteString(typeURL)
+	h.WriteString(a.GetTypeUrl())
+	h.Write(a.GetValue())
+	k := refKey{hash: h.Sum64(), size: len(a.GetValue())}
+	refCache.RLock()
+	refs, ok := refCache.m[k]
+	refCache.RUnlock()
+	if ok {
+		return refs, nil
+	}
+	refs = []ref{} // non-nil: cached even when empty
+	if err := refsOf(typeURL, a, func(t, name string) { refs = append(refs, ref{t, name}) }); err != nil {
+		return nil, err
+	}
+	refCache.Lock()
+	if len(refCache.m) >= refCacheMax {
+		clear(refCache.m)
+	}
+	refCache.m[k] = refs
+	refCache.Unlock()
+	return refs, nil
 }
 
 func ensure(m map[string][]string, t string) {

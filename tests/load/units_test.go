@@ -353,3 +353,27 @@ func TestReportTableNamesScenarioAndMeasure(t *testing.T) {
 		t.Errorf("json = %s", b.String())
 	}
 }
+
+func TestDependenciesCacheKeepsResourcesApart(t *testing.T) {
+	route := func(cluster string) *discovery.DiscoveryResponse {
+		rc := &routev3.RouteConfiguration{Name: "9080", VirtualHosts: []*routev3.VirtualHost{{Routes: []*routev3.Route{{
+			Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}}}}}}}}
+		return &discovery.DiscoveryResponse{TypeUrl: resource.RouteType, Resources: []*anypb.Any{mustAny(t, rc)}}
+	}
+	for range 2 { // the second round is served from the cache
+		for _, c := range []string{"a", "b"} {
+			deps, err := dependencies(route(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(deps[resource.ClusterType], []string{c}) {
+				t.Errorf("route to %s: CDS deps = %v", c, deps[resource.ClusterType])
+			}
+		}
+	}
+	// The same bytes under another response type are not confused.
+	deps, err := dependencies(&discovery.DiscoveryResponse{TypeUrl: resource.ClusterType, Resources: route("a").Resources})
+	if err == nil && len(deps[resource.ClusterType]) > 0 {
+		t.Errorf("route decoded as a cluster gave %v", deps)
+	}
+}
