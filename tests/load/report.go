@@ -35,7 +35,9 @@ type Report struct {
 	InitialSync time.Duration `json:"initial_sync_ns"` // connect → every proxy ACKed every type
 	BytesRecv   int64         `json:"bytes_received"`
 	Responses   int           `json:"responses"`
-	Weftd       ProcStats     `json:"weftd"`
+	// Weftd is weftd's resource use at the end of the run; after a restart,
+	// that of the new process only (its start plus the reconnections).
+	Weftd ProcStats `json:"weftd"`
 	// WeftdRestart is SIGTERM → the new weftd answering (restart only).
 	WeftdRestart time.Duration `json:"weftd_restart_ns,omitempty"`
 	Reconnects   int           `json:"reconnects,omitempty"` // streams opened beyond the first, fleet-wide

@@ -107,7 +107,8 @@ type Scenario struct {
 	// Restart measures reconnection instead of a change: after the initial
 	// sync, Weftd is restarted (SIGTERM, then a new process on the same
 	// ports and dir) and the proxies, which reconnect with backoff, must
-	// all ACK every type again on new streams.
+	// all ACK every type again on new streams. Reconnect times are measured
+	// from the SIGTERM, so they include weftd's shutdown and start.
 	Restart bool
 	Weftd   *Weftd        // the weftd the tool started; required by Restart
 	Timeout time.Duration // bound on each wait (default 120s)
