@@ -3,7 +3,10 @@ package pipeline
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
 	"google.golang.org/protobuf/proto"
 
@@ -167,4 +170,20 @@ func benchFleet(b *testing.B, n, views int) []*xds.Proxy {
 		out[i] = &p
 	}
 	return out
+}
+
+// A proxyless client receives the clusters its routes reference (the warm
+// route names all subsets), not the whole mesh.
+func TestProxylessGetsReferencedClustersOnly(t *testing.T) {
+	m := syntheticMesh(50)
+	res, _ := grpcgen.Generate(m, goldenProxy(t, xds.KindProxyless), []string{"svc-7.ns-7.svc.cluster.local:9080"})
+	got := res.Names(resource.ClusterType)
+	if len(got) != 3 || len(res[resource.EndpointType]) != 3 {
+		t.Fatalf("clusters %v, endpoints %d; want svc-7's three", got, len(res[resource.EndpointType]))
+	}
+	for _, n := range got {
+		if !strings.HasSuffix(n, "|svc-7.ns-7.svc.cluster.local") {
+			t.Fatalf("unreferenced cluster %s sent", n)
+		}
+	}
 }

@@ -8,6 +8,7 @@ package grpcgen
 import (
 	"strconv"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
@@ -23,22 +24,28 @@ func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources
 	return share.Build(Specs(m, p, listenerNames))
 }
 
-// Specs describes a proxyless application's configuration per type.
-// Clusters and endpoints depend only on whether the application can do
-// mTLS, so all applications share them (each receives only the names it
-// asks for); listeners and routes are shared by replicas asking for the
-// same targets.
+// Specs describes a proxyless application's configuration per type, all
+// shared by replicas asking for the same targets. Clusters and endpoints
+// are those its routes reference (the warm route names every cluster a
+// switch could reach), so the application is not sent the whole mesh.
 func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
 	noTLS := !p.HasCertProvider(build.CertProviderInstance)
-	clusters := share.Key("grpc", strconv.FormatBool(noTLS))
 	view := share.Key("grpc", p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...))
+	referenced := func() map[string]bool {
+		_, rds := listenersAndRoutes(m, p, listenerNames, &build.Degradations{})
+		out := map[string]bool{}
+		for _, r := range rds {
+			AddRouteClusters(out, r.(*routev3.RouteConfiguration))
+		}
+		return out
+	}
 	return []share.Spec{
-		{TypeURL: resource.ClusterType, Key: clusters, Build: func(deg *build.Degradations) []types.Resource {
-			cds, _ := clustersAndEndpoints(m, noTLS, deg)
+		{TypeURL: resource.ClusterType, Key: view, Build: func(deg *build.Degradations) []types.Resource {
+			cds, _ := clustersAndEndpoints(m, noTLS, referenced(), deg)
 			return cds
 		}},
-		{TypeURL: resource.EndpointType, Key: clusters, Build: func(*build.Degradations) []types.Resource {
-			_, eds := clustersAndEndpoints(m, noTLS, &build.Degradations{}) // reported with the clusters
+		{TypeURL: resource.EndpointType, Key: view, Build: func(*build.Degradations) []types.Resource {
+			_, eds := clustersAndEndpoints(m, noTLS, referenced(), &build.Degradations{}) // reported with the clusters
 			return eds
 		}},
 		{TypeURL: resource.ListenerType, Key: view, Build: func(deg *build.Degradations) []types.Resource {
@@ -70,13 +77,32 @@ func listenersAndRoutes(m *mesh.Mesh, p *xds.Proxy, names []string, deg *build.D
 	return lds, rds
 }
 
-func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, deg *build.Degradations) (cds, eds []types.Resource) {
+// clustersAndEndpoints builds the mesh clusters named in only.
+func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, only map[string]bool, deg *build.Degradations) (cds, eds []types.Resource) {
 	opts := build.Options{Proxyless: true, Mesh: m, NoTLS: noTLS}
 	for _, c := range m.Clusters {
+		if !only[c.Key.String()] {
+			continue
+		}
 		if cl := build.Cluster(c, opts, deg); cl != nil {
 			cds = append(cds, cl)
 			eds = append(eds, build.LoadAssignment(cl.Name, c.Endpoints()))
 		}
 	}
 	return cds, eds
+}
+
+// AddRouteClusters adds the clusters the routes of rc send to.
+func AddRouteClusters(out map[string]bool, rc *routev3.RouteConfiguration) {
+	for _, vh := range rc.GetVirtualHosts() {
+		for _, route := range vh.GetRoutes() {
+			a := route.GetRoute()
+			if c := a.GetCluster(); c != "" {
+				out[c] = true
+			}
+			for _, wc := range a.GetWeightedClusters().GetClusters() {
+				out[wc.GetName()] = true
+			}
+		}
+	}
 }

@@ -93,9 +93,9 @@ func (s *Server) push(ps *proxyState) {
 	}
 	s.logDegradations(ps, partsDegradations(parts))
 	res, final := share.Resources(parts), true
-	if step := ps.warmingStep(res, time.Now()); step != nil {
+	if step, prev := ps.warmingStep(res, time.Now()); step != nil {
 		res, final = step, false
-		parts = withRoutes(parts, step)
+		parts = withWarmingStep(parts, step, prev)
 		time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.queue.add(ps, laneChange) })
 	}
 	if !s.stillConnected(ps) {

@@ -190,8 +190,15 @@ func TestUpdatePushesNewVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Send(&discovery.DiscoveryRequest{Node: grpcNode(), TypeUrl: resource.EndpointType, ResourceNames: []string{"outbound|9080||reviews.default.svc.cluster.local"}})
+	// Like grpc-go, ask for the listener first: a proxyless client is sent
+	// the clusters its routes reference.
+	s.Send(&discovery.DiscoveryRequest{Node: grpcNode(), TypeUrl: resource.ListenerType, ResourceNames: []string{target}})
+	recv(t, s)
+	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.EndpointType, ResourceNames: []string{"outbound|9080||reviews.default.svc.cluster.local"}})
 	first := recv(t, s)
+	if len(first.Resources) != 1 {
+		t.Fatalf("EDS response has %d resources, want reviews' one", len(first.Resources))
+	}
 	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.EndpointType, ResourceNames: []string{"outbound|9080||reviews.default.svc.cluster.local"}, VersionInfo: first.VersionInfo, ResponseNonce: first.Nonce})
 
 	m := testMesh(t)

@@ -72,15 +72,37 @@ func partsDegradations(parts []*share.Part) build.Degradations {
 	return out
 }
 
-// withRoutes replaces the route part by the routes of a warming step,
-// built for this proxy alone.
-func withRoutes(parts []*share.Part, step xds.Resources) []*share.Part {
+// withWarmingStep sends a warming step's routes, built for this proxy
+// alone, with the clusters and endpoints of both the new config and the
+// config the proxy has: the step keeps the old routes, and a client drops
+// clusters missing from a state-of-the-world CDS response.
+func withWarmingStep(parts []*share.Part, step, prev xds.Resources) []*share.Part {
 	out := make([]*share.Part, 0, len(parts))
 	for _, p := range parts {
-		if p.TypeURL == resource.RouteType {
-			p = share.NewPart(resource.RouteType, step.List(resource.RouteType), nil)
+		switch p.TypeURL {
+		case resource.RouteType:
+			p = share.NewPart(p.TypeURL, step.List(p.TypeURL), nil)
+		case resource.ClusterType, resource.EndpointType:
+			p = union(p, prev[p.TypeURL])
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// union is p plus the resources of prev it lacks.
+func union(p *share.Part, prev map[string]types.Resource) *share.Part {
+	merged := make([]types.Resource, 0, len(p.Resources)+len(prev))
+	for name, r := range prev {
+		if _, ok := p.Resources[name]; !ok {
+			merged = append(merged, r)
+		}
+	}
+	if len(merged) == 0 {
+		return p
+	}
+	for _, r := range p.Resources {
+		merged = append(merged, r)
+	}
+	return share.NewPart(p.TypeURL, merged, p.Degradations)
 }

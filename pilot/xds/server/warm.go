@@ -5,7 +5,6 @@ import (
 	"time"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
-	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 
@@ -38,26 +37,27 @@ func (ps *proxyState) coldClusters(res xds.Resources) []string {
 }
 
 // warmingStep returns the intermediate resources for a proxyless proxy, or
-// nil when res can be sent as it is.
-func (ps *proxyState) warmingStep(res xds.Resources, now time.Time) xds.Resources {
+// nil when res can be sent as it is, and the final config the step keeps
+// routes of.
+func (ps *proxyState) warmingStep(res xds.Resources, now time.Time) (step, prev xds.Resources) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if ps.proxy.Kind != xds.KindProxyless || ps.final == nil {
-		return nil // a first config has no in-flight RPCs to break
+		return nil, nil // a first config has no in-flight RPCs to break
 	}
 	cold := ps.coldClusters(res)
 	if len(cold) == 0 {
 		ps.warmingSince = time.Time{}
-		return nil
+		return nil, nil
 	}
 	if ps.warmingSince.IsZero() {
 		ps.warmingSince = now
 	}
 	if now.Sub(ps.warmingSince) > warmTimeout {
 		ps.warmingSince = time.Time{}
-		return nil // give up waiting rather than hold config back forever
+		return nil, nil // give up waiting rather than hold config back forever
 	}
-	return withPreviousRoutes(res, ps.final, cold)
+	return withPreviousRoutes(res, ps.final, cold), ps.final
 }
 
 // withPreviousRoutes is res with each route configuration the client
@@ -84,27 +84,11 @@ func withPreviousRoutes(res, prev xds.Resources, cold []string) xds.Resources {
 func referencedClusters(res xds.Resources) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range res[resource.RouteType] {
-		addRouteClusters(out, r)
-	}
-	return out
-}
-
-func addRouteClusters(out map[string]bool, r types.Resource) {
-	rc, ok := r.(*routev3.RouteConfiguration)
-	if !ok {
-		return
-	}
-	for _, vh := range rc.VirtualHosts {
-		for _, route := range vh.Routes {
-			a := route.GetRoute()
-			if c := a.GetCluster(); c != "" {
-				out[c] = true
-			}
-			for _, wc := range a.GetWeightedClusters().GetClusters() {
-				out[wc.Name] = true
-			}
+		if rc, ok := r.(*routev3.RouteConfiguration); ok {
+			grpcgen.AddRouteClusters(out, rc)
 		}
 	}
+	return out
 }
 
 // recordEDSSent remembers which clusters an EDS response carried.
