@@ -51,10 +51,12 @@ type Mesh struct {
 	// Scopes are the Sidecar resources narrowing what workloads see.
 	Scopes *Scopes
 
-	byHost     map[string]*Service
-	byCluster  map[ClusterKey]*Cluster
-	byHostPort map[hostPort]*VirtualHost
-	byIP       map[string][]Instance
+	byHost       map[string]*Service
+	byCluster    map[ClusterKey]*Cluster
+	byName       map[string]*Cluster
+	hostClusters map[string][]*Cluster // clusters of each host, in key order
+	byHostPort   map[hostPort]*VirtualHost
+	byIP         map[string][]Instance
 }
 
 // Instance is one service port served by the workload at an IP.
@@ -85,8 +87,12 @@ func (m *Mesh) Index() {
 		m.byHost[s.Hostname] = s
 	}
 	m.byCluster = make(map[ClusterKey]*Cluster, len(m.Clusters))
+	m.byName = make(map[string]*Cluster, len(m.Clusters))
+	m.hostClusters = map[string][]*Cluster{}
 	for _, c := range m.Clusters {
 		m.byCluster[c.Key] = c
+		m.byName[c.Key.String()] = c
+		m.hostClusters[c.Key.Host] = append(m.hostClusters[c.Key.Host], c)
 	}
 	m.byHostPort = make(map[hostPort]*VirtualHost, len(m.VirtualHosts))
 	for _, vh := range m.VirtualHosts {
@@ -121,6 +127,12 @@ func (m *Mesh) Service(host string) *Service { return m.byHost[host] }
 
 // Cluster returns the cluster with the given key.
 func (m *Mesh) Cluster(k ClusterKey) *Cluster { return m.byCluster[k] }
+
+// ClusterNamed returns the cluster whose key renders as name.
+func (m *Mesh) ClusterNamed(name string) *Cluster { return m.byName[name] }
+
+// ClustersOf returns the clusters of a host (every port and subset).
+func (m *Mesh) ClustersOf(host string) []*Cluster { return m.hostClusters[host] }
 
 // VirtualHost returns the routing for host:port.
 func (m *Mesh) VirtualHost(host string, port uint32) *VirtualHost {

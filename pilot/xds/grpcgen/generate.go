@@ -6,7 +6,10 @@
 package grpcgen
 
 import (
+	"maps"
+	"slices"
 	"strconv"
+	"sync"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -31,32 +34,41 @@ func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources
 func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
 	noTLS := !p.HasCertProvider(build.CertProviderInstance)
 	view := share.Key("grpc", p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...))
-	referenced := func() map[string]bool {
-		_, rds := listenersAndRoutes(m, p, listenerNames, &build.Degradations{})
-		out := map[string]bool{}
-		for _, r := range rds {
-			AddRouteClusters(out, r.(*routev3.RouteConfiguration))
+	// One build per view serves all four types: the clusters are the ones
+	// the routes reference.
+	built := sync.OnceValues(func() (viewConfig, build.Degradations) {
+		var deg build.Degradations
+		return buildView(m, p, listenerNames, noTLS, &deg), deg
+	})
+	part := func(pick func(viewConfig) []types.Resource, report bool) func(*build.Degradations) []types.Resource {
+		return func(deg *build.Degradations) []types.Resource {
+			v, d := built()
+			if report {
+				*deg = append(*deg, d...)
+			}
+			return pick(v)
 		}
-		return out
 	}
 	return []share.Spec{
-		{TypeURL: resource.ClusterType, Key: view, Build: func(deg *build.Degradations) []types.Resource {
-			cds, _ := clustersAndEndpoints(m, noTLS, referenced(), deg)
-			return cds
-		}},
-		{TypeURL: resource.EndpointType, Key: view, Build: func(*build.Degradations) []types.Resource {
-			_, eds := clustersAndEndpoints(m, noTLS, referenced(), &build.Degradations{}) // reported with the clusters
-			return eds
-		}},
-		{TypeURL: resource.ListenerType, Key: view, Build: func(deg *build.Degradations) []types.Resource {
-			lds, _ := listenersAndRoutes(m, p, listenerNames, deg)
-			return lds
-		}},
-		{TypeURL: resource.RouteType, Key: view, Build: func(deg *build.Degradations) []types.Resource {
-			_, rds := listenersAndRoutes(m, p, listenerNames, &build.Degradations{}) // reported with the listeners
-			return rds
-		}},
+		{TypeURL: resource.ClusterType, Key: view, Build: part(func(v viewConfig) []types.Resource { return v.cds }, false)},
+		{TypeURL: resource.EndpointType, Key: view, Build: part(func(v viewConfig) []types.Resource { return v.eds }, false)},
+		{TypeURL: resource.ListenerType, Key: view, Build: part(func(v viewConfig) []types.Resource { return v.lds }, true)},
+		{TypeURL: resource.RouteType, Key: view, Build: part(func(v viewConfig) []types.Resource { return v.rds }, false)},
 	}
+}
+
+// viewConfig is one proxyless view's resources by type.
+type viewConfig struct{ cds, eds, lds, rds []types.Resource }
+
+func buildView(m *mesh.Mesh, p *xds.Proxy, names []string, noTLS bool, deg *build.Degradations) viewConfig {
+	var v viewConfig
+	v.lds, v.rds = listenersAndRoutes(m, p, names, deg)
+	referenced := map[string]bool{}
+	for _, r := range v.rds {
+		AddRouteClusters(referenced, r.(*routev3.RouteConfiguration))
+	}
+	v.cds, v.eds = clustersAndEndpoints(m, noTLS, referenced, deg)
+	return v
 }
 
 // listenersAndRoutes builds the requested listeners and their routes; an
@@ -77,11 +89,12 @@ func listenersAndRoutes(m *mesh.Mesh, p *xds.Proxy, names []string, deg *build.D
 	return lds, rds
 }
 
-// clustersAndEndpoints builds the mesh clusters named in only.
-func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, only map[string]bool, deg *build.Degradations) (cds, eds []types.Resource) {
+// clustersAndEndpoints builds the named mesh clusters, in name order.
+func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, names map[string]bool, deg *build.Degradations) (cds, eds []types.Resource) {
 	opts := build.Options{Proxyless: true, Mesh: m, NoTLS: noTLS}
-	for _, c := range m.Clusters {
-		if !only[c.Key.String()] {
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		c := m.ClusterNamed(name)
+		if c == nil {
 			continue
 		}
 		if cl := build.Cluster(c, opts, deg); cl != nil {

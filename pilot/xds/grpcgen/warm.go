@@ -52,9 +52,11 @@ func warmClusters(vh *mesh.VirtualHost, m *mesh.Mesh, opts build.Options) []stri
 		}
 	}
 	var out []string
-	for _, c := range m.Clusters {
-		if port, ok := hosts[c.Key.Host]; ok && port == c.Key.Port && c.Service.Resolution != mesh.ResolutionPassthrough {
-			out = append(out, c.Key.String())
+	for host, port := range hosts {
+		for _, c := range m.ClustersOf(host) {
+			if port == c.Key.Port && c.Service.Resolution != mesh.ResolutionPassthrough {
+				out = append(out, c.Key.String())
+			}
 		}
 	}
 	sort.Strings(out)
