@@ -48,7 +48,7 @@ func (s *Server) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) erro
 		return err
 	}
 	s.recordAck(ps, req.GetTypeUrl(), req.GetVersionInfo(), req.GetErrorDetail().GetMessage(), req.GetResponseNonce() != "")
-	if req.GetTypeUrl() == resource.EndpointType {
+	if req.GetTypeUrl() == resource.EndpointType && ps.warms() {
 		ps.keepSubscribed(req.GetResourceNames()) // a SotW request lists the whole subscription
 	}
 	return s.afterRequest(ps, isNew, req.GetTypeUrl(), req.GetResourceNames(), req.GetResponseNonce(), req.GetErrorDetail() == nil)
@@ -62,7 +62,7 @@ func (s *Server) afterRequest(ps *proxyState, isNew bool, typeURL string, names 
 	case resource.ListenerType:
 		push = ps.addListeners(names) || push
 	case resource.EndpointType:
-		if nonce != "" && ok {
+		if nonce != "" && ok && ps.warms() {
 			push = ps.recordEDSAck(nonce) || push
 		}
 	}
@@ -84,7 +84,7 @@ func (s *Server) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryReq
 	if req.GetResponseNonce() != "" {
 		s.recordAck(ps, req.GetTypeUrl(), ps.sentVersion(req.GetTypeUrl()), req.GetErrorDetail().GetMessage(), true)
 	}
-	if req.GetTypeUrl() == resource.EndpointType {
+	if req.GetTypeUrl() == resource.EndpointType && ps.warms() {
 		ps.forget(req.GetResourceNamesUnsubscribe())
 	}
 	return s.afterRequest(ps, isNew, req.GetTypeUrl(), req.GetResourceNamesSubscribe(), req.GetResponseNonce(), req.GetErrorDetail() == nil)
@@ -92,14 +92,14 @@ func (s *Server) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryReq
 
 func (s *Server) OnStreamResponse(_ context.Context, id int64, _ *discovery.DiscoveryRequest, resp *discovery.DiscoveryResponse) {
 	ps := s.recordSent(sotw(id), resp.GetTypeUrl(), resp.GetVersionInfo())
-	if ps != nil && resp.GetTypeUrl() == resource.EndpointType {
+	if ps != nil && resp.GetTypeUrl() == resource.EndpointType && ps.warms() {
 		ps.recordEDSSent(resp.GetNonce(), endpointNames(resp))
 	}
 }
 
 func (s *Server) OnStreamDeltaResponse(id int64, _ *discovery.DeltaDiscoveryRequest, resp *discovery.DeltaDiscoveryResponse) {
 	ps := s.recordSent(delta(id), resp.GetTypeUrl(), resp.GetSystemVersionInfo())
-	if ps != nil && resp.GetTypeUrl() == resource.EndpointType {
+	if ps != nil && resp.GetTypeUrl() == resource.EndpointType && ps.warms() {
 		names := make([]string, 0, len(resp.GetResources()))
 		for _, r := range resp.GetResources() {
 			names = append(names, r.GetName())

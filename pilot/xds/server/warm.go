@@ -23,6 +23,10 @@ const warmTimeout = 3 * time.Second
 // no RPC matches that references the new clusters, and sends the new routes
 // once the client has acknowledged endpoints for them.
 
+// warms reports whether the proxy needs make-before-break: Envoy warms
+// clusters itself, so only proxyless clients keep the state below.
+func (ps *proxyState) warms() bool { return ps.proxy.Kind == xds.KindProxyless }
+
 // coldClusters are clusters res routes to that the client has not yet
 // acknowledged endpoints for.
 func (ps *proxyState) coldClusters(res xds.Resources) []string {
