@@ -131,43 +131,51 @@ func TestSameViewBuildsOnce(t *testing.T) {
 func BenchmarkPushSharing(b *testing.B) {
 	for _, sc := range scenarios {
 		m := syntheticMesh(sc.services)
-		fleet := benchFleet(b, 100, 10)
-		b.Run("sidecar/own/"+sc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				p := fleet[i%len(fleet)]
-				i++
-				ownPush(envoy.Specs(m, p))
-			}
-		})
-		b.Run("sidecar/shared/"+sc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			i := 0
-			var cache *share.Cache
-			for b.Loop() {
-				if i%len(fleet) == 0 {
-					cache = share.NewCache(m) // a new mesh version per fleet-wide push
+		for _, kind := range []xds.Kind{xds.KindSidecar, xds.KindProxyless} {
+			fleet := benchFleet(b, kind, 100, 10)
+			b.Run(string(kind)+"/own/"+sc.name, func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					ownPush(benchSpecs(m, fleet[i%len(fleet)]))
+					i++
 				}
-				cache.Resolve(envoy.Specs(m, fleet[i%len(fleet)]))
-				i++
-			}
-		})
+			})
+			b.Run(string(kind)+"/shared/"+sc.name, func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				var cache *share.Cache
+				for b.Loop() {
+					if i%len(fleet) == 0 {
+						cache = share.NewCache(m) // a new mesh version per fleet-wide push
+					}
+					cache.Resolve(benchSpecs(m, fleet[i%len(fleet)]))
+					i++
+				}
+			})
+		}
 	}
 }
+
+func benchSpecs(m *mesh.Mesh, v variant) []share.Spec { return specsOf(m, v) }
 
 // ownPush is one proxy's push without sharing: every part built for it alone.
 func ownPush(specs []share.Spec) {
 	share.NewCache(nil).Resolve(specs)
 }
 
-func benchFleet(b *testing.B, n, views int) []*xds.Proxy {
-	out := make([]*xds.Proxy, n)
+// benchFleet is n proxies of one kind in the given number of views:
+// sidecars by namespace, proxyless clients by the services they call.
+func benchFleet(b *testing.B, kind xds.Kind, n, views int) []variant {
+	out := make([]variant, n)
 	for i := range out {
-		p := *goldenProxy(b, xds.KindSidecar)
+		p := *goldenProxy(b, kind)
 		p.ID, p.IP = fmt.Sprintf("p-%d", i), fmt.Sprintf("10.200.0.%d", i)
-		p.Namespace = fmt.Sprintf("ns-%d", i%views)
-		out[i] = &p
+		v := i % views
+		if kind == xds.KindSidecar {
+			p.Namespace = fmt.Sprintf("ns-%d", v)
+		}
+		out[i] = variant{name: p.ID, proxy: &p, names: []string{"svc-0.ns-0.svc.cluster.local:9080", fmt.Sprintf("svc-%d.ns-%d.svc.cluster.local:9080", v, v)}}
 	}
 	return out
 }
