@@ -59,7 +59,8 @@ func TestSidecarScopeResolution(t *testing.T) {
 			t.Errorf("%s %v sees %v, want %v", tt.ns, tt.labels, got, tt.sees)
 		}
 	}
-	if m.Scoped(m.ScopeFor("ns-0", nil)) != m.Scoped(m.ScopeFor("ns-0", nil)) {
+	first, again := m.Scoped(m.ScopeFor("ns-0", nil)), m.Scoped(m.ScopeFor("ns-0", nil))
+	if first != again {
 		t.Error("scoped mesh rebuilt for the same scope")
 	}
 }
