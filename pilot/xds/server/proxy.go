@@ -1,9 +1,9 @@
 package server
 
 import (
-	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weftmesh/weft/pilot/mesh"
@@ -22,14 +22,17 @@ type proxyState struct {
 	// never replace one built from a newer mesh.
 	gen sync.Mutex
 
-	mu        sync.Mutex
-	streams   int
-	listeners map[string]bool // listener names requested (proxyless)
-	types     map[string]*typeStatus
-	nacks     int
-	lastNack  *Nack
-	degraded  map[string]bool
-	resources xds.Resources // as last sent
+	snap atomic.Pointer[snapshot] // current configuration; nil before the first push
+
+	mu          sync.Mutex
+	subscribers map[*stream]bool // open streams, woken by publish
+	streams     int
+	listeners   map[string]bool // listener names requested (proxyless)
+	types       map[string]*typeStatus
+	nacks       int
+	lastNack    *Nack
+	degraded    map[string]bool
+	resources   xds.Resources // as last sent
 
 	// Make-before-break state (see warm.go): final is the last config sent
 	// without a warming step; edsSent maps response nonces to the cluster
@@ -57,7 +60,7 @@ type Nack struct {
 }
 
 func newProxyState(p *xds.Proxy) *proxyState {
-	return &proxyState{proxy: p, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
+	return &proxyState{proxy: p, subscribers: map[*stream]bool{}, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
 		edsSent: map[string][]string{}, edsAcked: map[string]bool{}}
 }
 
@@ -101,10 +104,7 @@ func (s *Server) push(ps *proxyState) {
 	if !s.stillConnected(ps) {
 		return
 	}
-	if err := s.cache.SetSnapshot(context.Background(), ps.proxy.ID, newSnapshot(parts)); err != nil {
-		s.log.Error("set snapshot", "proxy", ps.proxy.ID, "err", err)
-		return
-	}
+	ps.publish(newSnapshot(parts))
 	ps.mu.Lock()
 	ps.resources = res
 	if final {
@@ -114,8 +114,7 @@ func (s *Server) push(ps *proxyState) {
 	s.metrics.generateSeconds.Observe(time.Since(start).Seconds())
 }
 
-// stillConnected guards pushes from timers against proxies that left:
-// setting their snapshot would recreate cache state nobody clears.
+// stillConnected skips work for proxies that left while queued.
 func (s *Server) stillConnected(ps *proxyState) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

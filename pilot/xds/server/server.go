@@ -1,6 +1,8 @@
 // Package server serves per-proxy xDS over ADS (state of the world and
-// delta) with go-control-plane. Each connected proxy gets its own snapshot,
-// generated from the current mesh for that proxy's identity and requests.
+// delta). Each connected proxy's configuration is a snapshot of parts
+// shared with every proxy of the same view (package share); streams send
+// the parts' pre-encoded resources, so a response costs a small message
+// around shared bytes rather than a per-proxy encoding.
 package server
 
 import (
@@ -10,13 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	clusterservice "github.com/envoyproxy/go-control-plane/envoy/service/cluster/v3"
 	discoverygrpc "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
-	endpointservice "github.com/envoyproxy/go-control-plane/envoy/service/endpoint/v3"
-	listenerservice "github.com/envoyproxy/go-control-plane/envoy/service/listener/v3"
-	routeservice "github.com/envoyproxy/go-control-plane/envoy/service/route/v3"
-	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
-	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
@@ -29,23 +25,23 @@ type Options struct {
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
 	// PushWorkers bounds concurrent pushes (default GOMAXPROCS): more
-	// would only contend for the same cores and the cache's lock.
+	// would only contend for the same cores.
 	PushWorkers int
 }
 
 // Server is weft's xDS server.
 type Server struct {
 	log     *slog.Logger
-	cache   cachev3.SnapshotCache
-	xds     serverv3.Server
 	metrics *metrics
 	current atomic.Pointer[mesh.Mesh]
 	parts   share.Store
 	queue   *pushQueue
+	ctx     context.Context
+	ids     atomic.Int64
 
 	mu      sync.Mutex
 	proxies map[string]*proxyState // by node id
-	streams map[streamKey]*streamState
+	streams map[streamKey]*proxyState
 }
 
 // New creates a server; it serves nothing until Update provides a mesh.
@@ -57,14 +53,10 @@ func New(ctx context.Context, opts Options) *Server {
 		log:     opts.Logger,
 		metrics: newMetrics(opts.Registry),
 		proxies: map[string]*proxyState{},
-		streams: map[streamKey]*streamState{},
+		streams: map[streamKey]*proxyState{},
 		queue:   newPushQueue(),
+		ctx:     ctx,
 	}
-	// ads=false: proxyless clients request resources by name, and the
-	// ADS-mode cache would withhold responses until a request names every
-	// resource in the snapshot.
-	s.cache = cachev3.NewSnapshotCache(false, cachev3.IDHash{}, cacheLogger{opts.Logger})
-	s.xds = serverv3.NewServer(ctx, s.cache, s)
 	if opts.PushWorkers <= 0 {
 		opts.PushWorkers = runtime.GOMAXPROCS(0)
 	}
@@ -72,13 +64,9 @@ func New(ctx context.Context, opts Options) *Server {
 	return s
 }
 
-// Register adds the ADS and per-type discovery services to g.
+// Register adds the aggregated discovery service (SotW and delta) to g.
 func (s *Server) Register(g *grpc.Server) {
-	discoverygrpc.RegisterAggregatedDiscoveryServiceServer(g, s.xds)
-	clusterservice.RegisterClusterDiscoveryServiceServer(g, s.xds)
-	endpointservice.RegisterEndpointDiscoveryServiceServer(g, s.xds)
-	listenerservice.RegisterListenerDiscoveryServiceServer(g, s.xds)
-	routeservice.RegisterRouteDiscoveryServiceServer(g, s.xds)
+	discoverygrpc.RegisterAggregatedDiscoveryServiceServer(g, s)
 }
 
 // Update makes m the mesh every proxy is served from and queues a push

@@ -11,10 +11,10 @@ import (
 	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
-// snapshot is a proxy's configuration as the go-control-plane cache reads
-// it: references to shared parts, so a proxy costs a few pointers rather
-// than a copy of its resources, and delta xDS compares per-resource
-// versions computed once per part.
+// snapshot is a proxy's configuration by type URL: references to shared
+// parts, so a proxy costs a few pointers rather than a copy of its
+// resources, and delta xDS compares per-resource versions computed once
+// per part.
 type snapshot map[string]*share.Part
 
 func newSnapshot(parts []*share.Part) snapshot {
@@ -23,37 +23,6 @@ func newSnapshot(parts []*share.Part) snapshot {
 		s[p.TypeURL] = p
 	}
 	return s
-}
-
-func (s snapshot) GetVersion(typeURL string) string {
-	if p := s[typeURL]; p != nil {
-		return p.Version
-	}
-	return ""
-}
-
-func (s snapshot) GetResourcesAndTTL(typeURL string) map[string]types.ResourceWithTTL {
-	if p := s[typeURL]; p != nil {
-		return p.Wire()
-	}
-	return nil
-}
-
-func (s snapshot) GetResources(typeURL string) map[string]types.Resource {
-	if p := s[typeURL]; p != nil {
-		return p.WireResources()
-	}
-	return nil
-}
-
-// ConstructVersionMap has nothing to do: parts hash their resources when built.
-func (s snapshot) ConstructVersionMap() error { return nil }
-
-func (s snapshot) GetVersionMap(typeURL string) map[string]string {
-	if p := s[typeURL]; p != nil {
-		return p.ResourceVersions()
-	}
-	return nil
 }
 
 func partsError(parts []*share.Part) error {

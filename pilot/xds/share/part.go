@@ -3,8 +3,9 @@
 //
 // A generator describes a proxy's configuration as Specs: one per xDS type,
 // each with a key naming everything the build reads of the proxy. Proxies
-// whose specs have equal keys get the same Part: built, validated,
-// marshalled and hashed once, then referenced by every proxy's snapshot.
+// whose specs have equal keys get the same Part: built, validated, encoded
+// and hashed once, then referenced by every proxy's snapshot and sent as
+// the same bytes to each of them.
 package share
 
 import (
@@ -14,9 +15,11 @@ import (
 	"strconv"
 	"sync"
 
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/weftmesh/weft/pilot/xds/build"
 )
@@ -40,16 +43,18 @@ type Part struct {
 	// Err is set when a resource failed validation; the part must not be sent.
 	Err error
 
-	wire     map[string]types.ResourceWithTTL
-	wireRaw  map[string]types.Resource
-	versions map[string]string
+	// Encoded once for every proxy's responses: Anys by name and in name
+	// order, and the delta form carrying each resource's content hash.
+	names []string
+	anys  map[string]*anypb.Any
+	all   []*anypb.Any
+	delta map[string]*discovery.Resource
 }
 
 // NewPart validates, marshals and hashes resources once.
 func NewPart(typeURL string, resources []types.Resource, deg build.Degradations) *Part {
 	p := &Part{TypeURL: typeURL, Degradations: deg, Resources: make(map[string]types.Resource, len(resources)),
-		wire: make(map[string]types.ResourceWithTTL, len(resources)), wireRaw: make(map[string]types.Resource, len(resources)),
-		versions: make(map[string]string, len(resources))}
+		anys: make(map[string]*anypb.Any, len(resources)), delta: make(map[string]*discovery.Resource, len(resources))}
 	for _, r := range resources {
 		p.Resources[cachev3.GetResourceName(r)] = r
 	}
@@ -65,10 +70,14 @@ func NewPart(typeURL string, resources []types.Resource, deg build.Degradations)
 		typeHash.Write(b)
 	}
 	p.Version = strconv.FormatUint(typeHash.Sum64(), 36)
+	p.names = names
+	for _, n := range names {
+		p.all = append(p.all, p.anys[n])
+	}
 	return p
 }
 
-// add validates and marshals one resource and records its wire form.
+// add validates and encodes one resource.
 func (p *Part) add(name string, r types.Resource) ([]byte, error) {
 	if v, ok := r.(interface{ ValidateAll() error }); ok {
 		if err := v.ValidateAll(); err != nil {
@@ -79,22 +88,12 @@ func (p *Part) add(name string, r types.Resource) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: marshal: %w", p.TypeURL, name, err)
 	}
-	w := wireForm(r, b)
-	p.wire[name] = types.ResourceWithTTL{Resource: w}
-	p.wireRaw[name] = w
 	h := fnv.New64a()
 	h.Write(b)
-	p.versions[name] = strconv.FormatUint(h.Sum64(), 36)
+	a := &anypb.Any{TypeUrl: p.TypeURL, Value: b}
+	p.anys[name] = a
+	p.delta[name] = &discovery.Resource{Name: name, Version: strconv.FormatUint(h.Sum64(), 36), Resource: a}
 	return b, nil
-}
-
-// wireForm is a message of r's type holding only r's encoding as unknown
-// fields: go-control-plane marshals resources per response, and such a
-// message marshals to exactly those bytes with a copy instead of a walk.
-func wireForm(r types.Resource, b []byte) types.Resource {
-	m := r.ProtoReflect().New()
-	m.SetUnknown(b)
-	return m.Interface()
 }
 
 func sortedNames(m map[string]types.Resource) []string {
@@ -106,15 +105,23 @@ func sortedNames(m map[string]types.Resource) []string {
 	return names
 }
 
-// Wire returns the pre-marshalled resources for the xDS cache.
-func (p *Part) Wire() map[string]types.ResourceWithTTL { return p.wire }
+// Names lists the resources in name order.
+func (p *Part) Names() []string { return p.names }
 
-// WireResources is Wire without TTLs.
-func (p *Part) WireResources() map[string]types.Resource { return p.wireRaw }
+// Any is the encoded resource, shared by every response that carries it.
+func (p *Part) Any(name string) (*anypb.Any, bool) {
+	a, ok := p.anys[name]
+	return a, ok
+}
 
-// ResourceVersions maps each resource name to its content hash, which
-// delta xDS compares to send only the resources that changed.
-func (p *Part) ResourceVersions() map[string]string { return p.versions }
+// All is every encoded resource in name order; callers must not modify it.
+func (p *Part) All() []*anypb.Any { return p.all }
+
+// DeltaResource is the resource as a delta response carries it.
+func (p *Part) DeltaResource(name string) (*discovery.Resource, bool) {
+	r, ok := p.delta[name]
+	return r, ok
+}
 
 // cache memoises parts by (type, key) for one mesh version.
 type cache struct {

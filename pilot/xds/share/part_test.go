@@ -7,7 +7,6 @@ import (
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
-	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -19,25 +18,28 @@ func cluster(name string, timeoutSeconds int) *clusterv3.Cluster {
 	return &clusterv3.Cluster{Name: name, ConnectTimeout: durationpb.New(time.Duration(timeoutSeconds) * time.Second)}
 }
 
-// The cache marshals the wire form per response: it must produce exactly
-// the bytes of the original message, which decode back to it.
-func TestWireFormMarshalsToOriginal(t *testing.T) {
+// The shared encoding is the resource itself: typed for its xDS type and
+// decoding back to the original message, in the SotW and delta forms alike.
+func TestPartEncodesEachResourceOnce(t *testing.T) {
 	c := cluster("outbound|9080||a.default.svc.cluster.local", 5)
-	p := NewPart(resource.ClusterType, []types.Resource{c}, nil)
+	p := NewPart(resource.ClusterType, []types.Resource{c, cluster("b", 1)}, nil)
 	if p.Err != nil {
 		t.Fatal(p.Err)
 	}
-	want, _ := proto.MarshalOptions{Deterministic: true}.Marshal(c)
-	got, err := cachev3.MarshalResource(p.Wire()[c.Name].Resource)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Fatalf("wire form marshals to %d bytes, want the original %d", len(got), len(want))
+	a, ok := p.Any(c.Name)
+	if !ok || a.GetTypeUrl() != resource.ClusterType {
+		t.Fatalf("any %v", a)
 	}
 	var back clusterv3.Cluster
-	if err := proto.Unmarshal(got, &back); err != nil || !proto.Equal(&back, c) {
+	if err := a.UnmarshalTo(&back); err != nil || !proto.Equal(&back, c) {
 		t.Fatalf("decoded %v (err %v), want %v", &back, err, c)
+	}
+	d, _ := p.DeltaResource(c.Name)
+	if d.GetResource() != a || d.GetName() != c.Name || d.GetVersion() == "" {
+		t.Fatalf("delta form %v does not share the encoding", d)
+	}
+	if all := p.All(); len(all) != 2 || all[1] != a || p.Names()[0] != "b" {
+		t.Fatalf("All/Names not in name order: %v", p.Names())
 	}
 }
 
@@ -53,9 +55,9 @@ func TestPartVersionsFollowContent(t *testing.T) {
 	if a.Version == changed.Version {
 		t.Fatal("changed content kept the type version")
 	}
-	av, cv := a.ResourceVersions(), changed.ResourceVersions()
-	if av["x"] != cv["x"] || av["y"] == cv["y"] {
-		t.Fatalf("per-resource versions: before %v after %v; want only y changed", av, cv)
+	version := func(p *Part, n string) string { r, _ := p.DeltaResource(n); return r.GetVersion() }
+	if version(a, "x") != version(changed, "x") || version(a, "y") == version(changed, "y") {
+		t.Fatal("per-resource versions: want only y's to change")
 	}
 }
 

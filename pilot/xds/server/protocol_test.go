@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// ratingsYAML adds a second service, so config can change without reviews changing.
+const ratingsYAML = `
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ratings, namespace: default}
+spec: {ports: [{name: grpc, port: 9080}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ratings-1, namespace: default, labels: {kubernetes.io/service-name: ratings}}
+addressType: IPv4
+ports: [{name: grpc, port: 9080}]
+endpoints: [{addresses: [127.0.0.3]}]
+`
+
+const (
+	reviewsCluster = "outbound|9080||reviews.default.svc.cluster.local"
+	ratingsCluster = "outbound|9080||ratings.default.svc.cluster.local"
+)
+
+func sidecarNode() *core.Node {
+	md, _ := structpb.NewStruct(map[string]any{"NAMESPACE": "default"})
+	return &core.Node{Id: nodeID, Metadata: md}
+}
+
+// responses reads a stream on one goroutine for the whole test, so a test
+// can wait for a response or assert that none comes.
+func responses[T any](recv func() (T, error)) <-chan T {
+	out := make(chan T, 16)
+	go func() {
+		defer close(out)
+		for {
+			r, err := recv()
+			if err != nil {
+				return
+			}
+			out <- r
+		}
+	}()
+	return out
+}
+
+func next[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case r, ok := <-ch:
+		if !ok {
+			t.Fatal("stream closed")
+		}
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("no response within 5s")
+	}
+	var zero T
+	return zero
+}
+
+func none[T any](t *testing.T, ch <-chan T, why string) {
+	t.Helper()
+	select {
+	case r := <-ch:
+		t.Fatalf("%s, but got %v", why, r)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+func openSotW(t *testing.T, f *fixture) (discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient, <-chan *discovery.DiscoveryResponse) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	s, err := discovery.NewAggregatedDiscoveryServiceClient(f.conn).StreamAggregatedResources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, responses(s.Recv)
+}
+
+// One response per type is in flight: a change waits for the client's
+// ACK, a request carrying a stale nonce is ignored, and a NACKed version is
+// not sent again; a newer version is.
+func TestSotWFlowControlAndNack(t *testing.T) {
+	f := start(t)
+	s, got := openSotW(t, f)
+	s.Send(&discovery.DiscoveryRequest{Node: sidecarNode(), TypeUrl: resource.ClusterType})
+	first := next(t, got)
+	if len(first.Resources) == 0 {
+		t.Fatal("wildcard CDS response is empty")
+	}
+	f.srv.Update(meshFromYAML(t, "2", reviewsYAML+ratingsYAML))
+	none(t, got, "a new version was sent before the previous one was acknowledged")
+	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.ClusterType, VersionInfo: first.VersionInfo, ResponseNonce: "stale"})
+	none(t, got, "a request with a stale nonce was answered")
+	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.ClusterType, VersionInfo: first.VersionInfo, ResponseNonce: first.Nonce})
+	second := next(t, got)
+	if second.VersionInfo == first.VersionInfo || len(second.Resources) != len(first.Resources)+1 {
+		t.Fatalf("after the ACK: version %s with %d clusters, want a new version with one more than %d",
+			second.VersionInfo, len(second.Resources), len(first.Resources))
+	}
+	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.ClusterType, VersionInfo: first.VersionInfo, ResponseNonce: second.Nonce,
+		ErrorDetail: &status.Status{Message: "rejected"}})
+	none(t, got, "the NACKed version was sent again")
+	f.srv.Update(meshFromYAML(t, "3", reviewsYAML))
+	none(t, got, "the client was sent the version it already has")
+	details := strings.ReplaceAll(ratingsYAML, "ratings", "details")
+	f.srv.Update(meshFromYAML(t, "4", reviewsYAML+details))
+	if third := next(t, got); third.VersionInfo == first.VersionInfo || third.VersionInfo == second.VersionInfo {
+		t.Fatalf("after the NACK a newer config should be sent: got version %s", third.VersionInfo)
+	}
+}
+
+func openDelta(t *testing.T, f *fixture) (discovery.AggregatedDiscoveryService_DeltaAggregatedResourcesClient, <-chan *discovery.DeltaDiscoveryResponse) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	s, err := discovery.NewAggregatedDiscoveryServiceClient(f.conn).DeltaAggregatedResources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, responses(s.Recv)
+}
+
+func names(rs []*discovery.Resource) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.GetName())
+	}
+	return out
+}
+
+// Incremental EDS: an endpoint change sends only the changed cluster's
+// endpoints, a removed service is named in removed_resources, and a
+// reconnecting client that says what it has is sent nothing it has.
+func TestDeltaSendsOnlyWhatChanged(t *testing.T) {
+	f := start(t)
+	f.srv.Update(meshFromYAML(t, "2", reviewsYAML+ratingsYAML))
+	s, got := openDelta(t, f)
+	s.Send(&discovery.DeltaDiscoveryRequest{Node: sidecarNode(), TypeUrl: resource.EndpointType,
+		ResourceNamesSubscribe: []string{reviewsCluster, ratingsCluster}})
+	first := next(t, got)
+	if n := names(first.Resources); len(n) != 2 {
+		t.Fatalf("first response carries %v, want both clusters' endpoints", n)
+	}
+	s.Send(&discovery.DeltaDiscoveryRequest{TypeUrl: resource.EndpointType, ResponseNonce: first.Nonce})
+
+	moved := meshFromYAML(t, "3", reviewsYAML+ratingsYAML)
+	moved.Service("ratings.default.svc.cluster.local").Endpoints[9080][0].Address = "127.0.0.4"
+	f.srv.Update(moved)
+	second := next(t, got)
+	if n := names(second.Resources); len(n) != 1 || n[0] != ratingsCluster || len(second.RemovedResources) != 0 {
+		t.Fatalf("endpoint change sent %v removed %v, want only %s", n, second.RemovedResources, ratingsCluster)
+	}
+	var cla endpointv3.ClusterLoadAssignment
+	if err := second.Resources[0].Resource.UnmarshalTo(&cla); err != nil ||
+		cla.Endpoints[0].LbEndpoints[0].GetEndpoint().GetAddress().GetSocketAddress().GetAddress() != "127.0.0.4" {
+		t.Fatalf("ratings endpoints %v (err %v), want 127.0.0.4", &cla, err)
+	}
+	s.Send(&discovery.DeltaDiscoveryRequest{TypeUrl: resource.EndpointType, ResponseNonce: second.Nonce})
+
+	f.srv.Update(meshFromYAML(t, "4", reviewsYAML))
+	third := next(t, got)
+	if len(third.Resources) != 0 || len(third.RemovedResources) != 1 || third.RemovedResources[0] != ratingsCluster {
+		t.Fatalf("service removal sent %v removed %v, want only %s removed", names(third.Resources), third.RemovedResources, ratingsCluster)
+	}
+
+	has := map[string]string{reviewsCluster: first.Resources[0].Version}
+	if first.Resources[0].Name != reviewsCluster {
+		has[reviewsCluster] = first.Resources[1].Version
+	}
+	again, gotAgain := openDelta(t, f)
+	again.Send(&discovery.DeltaDiscoveryRequest{Node: sidecarNode(), TypeUrl: resource.EndpointType,
+		ResourceNamesSubscribe: []string{reviewsCluster}, InitialResourceVersions: has})
+	if r := next(t, gotAgain); len(r.Resources) != 0 {
+		t.Fatalf("reconnect resent %v the client already has", names(r.Resources))
+	}
+}

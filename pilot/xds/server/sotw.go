@@ -1,0 +1,174 @@
+package server
+
+import (
+	"slices"
+	"strconv"
+
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+)
+
+// sotwType is a state-of-the-world stream's state for one type URL.
+type sotwType struct {
+	wildcard bool
+	names    []string // sorted subscription when not wildcard
+	// open is true while a request waits for its response: one response
+	// per type is in flight, and the next request (the ACK) reopens it.
+	open     bool
+	nonce    string // of the last response
+	has      string // version the client reports having
+	rejected string // version the client NACKed: not sent again
+	sent     string // version of the last response
+	// force answers the next wake-up even with an unchanged version: the
+	// subscription changed and a push for it was queued.
+	force bool
+}
+
+type sotwStream struct {
+	*stream
+	send  func(*discovery.DiscoveryResponse) error
+	types map[string]*sotwType
+	nonce int64
+}
+
+// StreamAggregatedResources serves state-of-the-world ADS.
+func (s *Server) StreamAggregatedResources(gs discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
+	ctx := gs.Context()
+	st := &sotwStream{stream: s.newStream(false), send: gs.Send, types: map[string]*sotwType{}}
+	defer s.closeStream(st.stream)
+	errc := make(chan error, 1)
+	reqs := receive(ctx, gs.Recv, errc)
+	for {
+		select {
+		case req, ok := <-reqs:
+			if !ok {
+				return streamEnd(<-errc)
+			}
+			if err := s.onSotWRequest(st, req); err != nil {
+				return err
+			}
+		case <-st.wake:
+			if err := s.flushSotW(st); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return nil
+		case <-s.ctx.Done():
+			return nil
+		}
+	}
+}
+
+// onSotWRequest records an ACK or NACK, updates the subscription and
+// answers when the client lacks the current version or asked for new names.
+func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) error {
+	isNew, err := s.attach(st.stream, req.GetNode())
+	if err != nil {
+		return err
+	}
+	ps, typeURL := st.ps, req.GetTypeUrl()
+	ts := st.types[typeURL]
+	if ts == nil {
+		ts = &sotwType{}
+		st.types[typeURL] = ts
+	}
+	nonce := req.GetResponseNonce()
+	if nonce != "" && nonce != ts.nonce {
+		return nil // answers a response superseded since: the newer one's reply follows
+	}
+	nack := req.GetErrorDetail() != nil
+	s.recordAck(ps, typeURL, req.GetVersionInfo(), req.GetErrorDetail().GetMessage(), nonce != "")
+	ts.has, ts.open = req.GetVersionInfo(), true
+	if nack {
+		ts.rejected = ts.sent
+	}
+	changed := ts.subscribe(typeURL, req.GetResourceNames())
+	if typeURL == resource.EndpointType && ps.warms() {
+		ps.keepSubscribed(req.GetResourceNames()) // a SotW request lists the whole subscription
+	}
+	if queued := s.afterRequest(ps, isNew, typeURL, req.GetResourceNames(), nonce, !nack); queued && changed {
+		ts.force = true // answer once the push for the new names is published
+		return nil
+	}
+	return s.respondSotW(st, typeURL, changed && !nack)
+}
+
+// subscribe sets the subscription; true if names were added or removed.
+// Listeners and clusters requested without names are a wildcard.
+func (ts *sotwType) subscribe(typeURL string, names []string) bool {
+	wildcard := slices.Contains(names, "*") ||
+		(len(names) == 0 && (typeURL == resource.ListenerType || typeURL == resource.ClusterType))
+	sorted := slices.Sorted(slices.Values(names))
+	changed := wildcard != ts.wildcard || (!wildcard && !slices.Equal(sorted, ts.names))
+	ts.wildcard, ts.names = wildcard, sorted
+	return changed
+}
+
+func (s *Server) flushSotW(st *sotwStream) error {
+	for typeURL := range st.types {
+		if err := s.respondSotW(st, typeURL, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// respondSotW sends the type's current resources if a request is waiting
+// and the client lacks them (or force: its subscription changed).
+func (s *Server) respondSotW(st *sotwStream, typeURL string, force bool) error {
+	ts, snap := st.types[typeURL], st.ps.current()
+	part := snap[typeURL]
+	if !ts.open || part == nil {
+		return nil
+	}
+	if !force && !ts.force && (part.Version == ts.has || part.Version == ts.rejected) {
+		return nil
+	}
+	resp := &discovery.DiscoveryResponse{VersionInfo: part.Version, TypeUrl: typeURL, Resources: sotwResources(part, ts)}
+	st.nonce++
+	resp.Nonce = strconv.FormatInt(st.nonce, 10)
+	if err := st.send(resp); err != nil {
+		return err
+	}
+	ts.open, ts.force, ts.nonce, ts.sent = false, false, resp.Nonce, part.Version
+	s.recordSent(st.ps, typeURL, part.Version)
+	if typeURL == resource.EndpointType && st.ps.warms() {
+		st.ps.recordEDSSent(resp.Nonce, sentNames(part, ts))
+	}
+	return nil
+}
+
+type namedPart interface {
+	Names() []string
+	All() []*anypb.Any
+	Any(string) (*anypb.Any, bool)
+}
+
+// sotwResources is the whole part for a wildcard subscription (a shared
+// slice), else the subscribed resources that exist, in name order.
+func sotwResources(part namedPart, ts *sotwType) []*anypb.Any {
+	if ts.wildcard {
+		return part.All()
+	}
+	out := make([]*anypb.Any, 0, len(ts.names))
+	for _, n := range ts.names {
+		if a, ok := part.Any(n); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func sentNames(part namedPart, ts *sotwType) []string {
+	if ts.wildcard {
+		return part.Names()
+	}
+	out := make([]string, 0, len(ts.names))
+	for _, n := range ts.names {
+		if _, ok := part.Any(n); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}

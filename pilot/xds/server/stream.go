@@ -1,0 +1,140 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/weftmesh/weft/pilot/xds"
+)
+
+// streamKey identifies a stream; SotW and delta streams are numbered apart.
+type streamKey struct {
+	delta bool
+	id    int64
+}
+
+// stream is what one ADS stream's goroutine owns: its proxy, once the
+// first request named it, and the wake-up the proxy's pushes send.
+type stream struct {
+	key  streamKey
+	ps   *proxyState
+	wake chan struct{}
+}
+
+func (s *Server) newStream(delta bool) *stream {
+	return &stream{key: streamKey{delta: delta, id: s.ids.Add(1)}, wake: make(chan struct{}, 1)}
+}
+
+// receive reads requests on their own goroutine (Recv blocks) and hands
+// them to the stream's loop; the channel closes when the stream ends.
+func receive[T any](ctx context.Context, recv func() (T, error), errc chan<- error) <-chan T {
+	out := make(chan T)
+	go func() {
+		defer close(out)
+		for {
+			req, err := recv()
+			if err != nil {
+				errc <- err
+				return
+			}
+			select {
+			case out <- req:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// streamEnd maps how a stream ended to its return value: a client that
+// closes its side ends the stream normally.
+func streamEnd(err error) error {
+	if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
+		return nil
+	}
+	return err
+}
+
+// attach finds or creates the proxy for a stream's first request.
+func (s *Server) attach(st *stream, node *core.Node) (bool, error) {
+	if st.ps != nil {
+		return false, nil
+	}
+	p, err := xds.ParseNode(node)
+	if err != nil {
+		s.log.Warn("rejecting xDS stream", "err", err)
+		return false, status.Error(codes.InvalidArgument, err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ps, existed := s.proxies[p.ID]
+	if !existed {
+		ps = newProxyState(p)
+		s.proxies[p.ID] = ps
+		s.metrics.connected.Inc()
+		s.log.Info("proxy connected", "proxy", p.ID, "kind", p.Kind)
+	}
+	ps.addStream(st)
+	s.streams[st.key] = ps
+	st.ps = ps
+	return !existed, nil
+}
+
+// closeStream detaches a stream; the proxy goes when its last stream does.
+func (s *Server) closeStream(st *stream) {
+	if st.ps == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.streams, st.key)
+	ps := st.ps
+	if ps.removeStream(st) > 0 {
+		return
+	}
+	delete(s.proxies, ps.proxy.ID)
+	s.metrics.connected.Dec()
+	s.log.Info("proxy disconnected", "proxy", ps.proxy.ID)
+}
+
+func (ps *proxyState) addStream(st *stream) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.subscribers[st] = true
+	ps.streams = len(ps.subscribers)
+}
+
+func (ps *proxyState) removeStream(st *stream) int {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	delete(ps.subscribers, st)
+	ps.streams = len(ps.subscribers)
+	return ps.streams
+}
+
+// publish makes snap the proxy's configuration and wakes its streams.
+func (ps *proxyState) publish(snap snapshot) {
+	ps.snap.Store(&snap)
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for st := range ps.subscribers {
+		select {
+		case st.wake <- struct{}{}:
+		default: // already woken; it will read the newest snapshot
+		}
+	}
+}
+
+// snapshot returns the proxy's current configuration, nil before its first push.
+func (ps *proxyState) current() snapshot {
+	if p := ps.snap.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
