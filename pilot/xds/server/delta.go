@@ -31,32 +31,17 @@ type deltaStream struct {
 // DeltaAggregatedResources serves incremental ADS: each response carries
 // only resources whose content changed and names of removed ones.
 func (s *Server) DeltaAggregatedResources(gs discovery.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) error {
-	ctx := gs.Context()
 	st := &deltaStream{stream: s.newStream(true), send: gs.Send, types: map[string]*deltaType{}}
-	defer s.closeStream(st.stream)
-	errc := make(chan error, 1)
-	reqs := receive(ctx, gs.Recv, errc)
-	for {
-		select {
-		case req, ok := <-reqs:
-			if !ok {
-				return streamEnd(<-errc)
-			}
-			if err := s.onDeltaRequest(st, req); err != nil {
-				return err
-			}
-		case <-st.wake:
+	return serveStream(s, gs.Context(), st.stream, gs.Recv,
+		func(req *discovery.DeltaDiscoveryRequest) error { return s.onDeltaRequest(st, req) },
+		func() error {
 			for typeURL := range st.types {
 				if err := s.respondDelta(st, typeURL); err != nil {
 					return err
 				}
 			}
-		case <-ctx.Done():
 			return nil
-		case <-s.ctx.Done():
-			return nil
-		}
-	}
+		})
 }
 
 func (s *Server) onDeltaRequest(st *deltaStream, req *discovery.DeltaDiscoveryRequest) error {

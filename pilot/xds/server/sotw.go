@@ -34,30 +34,10 @@ type sotwStream struct {
 
 // StreamAggregatedResources serves state-of-the-world ADS.
 func (s *Server) StreamAggregatedResources(gs discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
-	ctx := gs.Context()
 	st := &sotwStream{stream: s.newStream(false), send: gs.Send, types: map[string]*sotwType{}}
-	defer s.closeStream(st.stream)
-	errc := make(chan error, 1)
-	reqs := receive(ctx, gs.Recv, errc)
-	for {
-		select {
-		case req, ok := <-reqs:
-			if !ok {
-				return streamEnd(<-errc)
-			}
-			if err := s.onSotWRequest(st, req); err != nil {
-				return err
-			}
-		case <-st.wake:
-			if err := s.flushSotW(st); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return nil
-		case <-s.ctx.Done():
-			return nil
-		}
-	}
+	return serveStream(s, gs.Context(), st.stream, gs.Recv,
+		func(req *discovery.DiscoveryRequest) error { return s.onSotWRequest(st, req) },
+		func() error { return s.flushSotW(st) })
 }
 
 // onSotWRequest records an ACK or NACK, updates the subscription and

@@ -30,6 +30,33 @@ func (s *Server) newStream(delta bool) *stream {
 	return &stream{key: streamKey{delta: delta, id: s.ids.Add(1)}, wake: make(chan struct{}, 1)}
 }
 
+// serveStream is a stream's loop: requests and wake-ups are handled one at
+// a time on the stream's goroutine, so per-stream state needs no lock.
+func serveStream[T any](s *Server, ctx context.Context, st *stream, recv func() (T, error), onRequest func(T) error, onWake func() error) error {
+	defer s.closeStream(st)
+	errc := make(chan error, 1)
+	reqs := receive(ctx, recv, errc)
+	for {
+		select {
+		case req, ok := <-reqs:
+			if !ok {
+				return streamEnd(<-errc)
+			}
+			if err := onRequest(req); err != nil {
+				return err
+			}
+		case <-st.wake:
+			if err := onWake(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return nil
+		case <-s.ctx.Done():
+			return nil
+		}
+	}
+}
+
 // receive reads requests on their own goroutine (Recv blocks) and hands
 // them to the stream's loop; the channel closes when the stream ends.
 func receive[T any](ctx context.Context, recv func() (T, error), errc chan<- error) <-chan T {
@@ -45,6 +72,7 @@ func receive[T any](ctx context.Context, recv func() (T, error), errc chan<- err
 			select {
 			case out <- req:
 			case <-ctx.Done():
+				errc <- ctx.Err() // the loop reads errc once out closes
 				return
 			}
 		}
@@ -55,7 +83,7 @@ func receive[T any](ctx context.Context, recv func() (T, error), errc chan<- err
 // streamEnd maps how a stream ended to its return value: a client that
 // closes its side ends the stream normally.
 func streamEnd(err error) error {
-	if errors.Is(err, io.EOF) || status.Code(err) == codes.Canceled {
+	if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) || status.Code(err) == codes.Canceled {
 		return nil
 	}
 	return err
