@@ -5,6 +5,7 @@ import (
 	"time"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 
@@ -27,11 +28,13 @@ const warmTimeout = 3 * time.Second
 // clusters itself, so only proxyless clients keep the state below.
 func (ps *proxyState) warms() bool { return ps.proxy.Kind == xds.KindProxyless }
 
-// coldClusters are clusters res routes to that the client has not yet
-// acknowledged endpoints for.
+// coldClusters are clusters that routes the client already has would now
+// send to and the client has not acknowledged endpoints for. A route
+// configuration the client never had carries no RPCs yet: grpc-go waits for
+// its clusters, so it needs no warming.
 func (ps *proxyState) coldClusters(res xds.Resources) []string {
 	var cold []string
-	for c := range referencedClusters(res) {
+	for c := range referencedClusters(res, ps.final[resource.RouteType]) {
 		if !ps.edsAcked[c] {
 			cold = append(cold, c)
 		}
@@ -84,10 +87,14 @@ func withPreviousRoutes(res, prev xds.Resources, cold []string) xds.Resources {
 	return out
 }
 
-// referencedClusters lists the clusters any route of res sends to.
-func referencedClusters(res xds.Resources) map[string]bool {
+// referencedClusters lists the clusters the route configurations of res
+// named in only send to.
+func referencedClusters(res xds.Resources, only map[string]types.Resource) map[string]bool {
 	out := map[string]bool{}
-	for _, r := range res[resource.RouteType] {
+	for name, r := range res[resource.RouteType] {
+		if _, ok := only[name]; !ok {
+			continue
+		}
 		if rc, ok := r.(*routev3.RouteConfiguration); ok {
 			grpcgen.AddRouteClusters(out, rc)
 		}

@@ -167,6 +167,8 @@ func TestUnsubscribedClusterIsColdAgain(t *testing.T) {
 	ps.recordEDSSent("n1", []string{defaultCluster, v1Cluster})
 	ps.recordEDSAck("n1")
 	ps.keepSubscribed([]string{defaultCluster})
+	ps.final = xds.Resources{} // the client has route r, so RPCs may be in flight on it
+	ps.final.Add(resource.RouteType, routeTo("r", defaultCluster))
 	res := xds.Resources{}
 	res.Add(resource.RouteType, &routev3.RouteConfiguration{Name: "r", VirtualHosts: []*routev3.VirtualHost{{Name: "vh",
 		Routes: []*routev3.Route{{Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: v1Cluster}}}}}}}})
@@ -178,5 +180,38 @@ func TestUnsubscribedClusterIsColdAgain(t *testing.T) {
 	ps.forget([]string{v1Cluster})
 	if cold := ps.coldClusters(res); len(cold) != 1 {
 		t.Fatalf("after a delta unsubscribe, cold clusters %v, want [%s]", cold, v1Cluster)
+	}
+}
+
+func routeTo(name, cluster string) *routev3.RouteConfiguration {
+	return &routev3.RouteConfiguration{Name: name, VirtualHosts: []*routev3.VirtualHost{{Name: name, Domains: []string{"*"},
+		Routes: []*routev3.Route{{Action: &routev3.Route_Route{Route: &routev3.RouteAction{
+			ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}}}}}}}}
+}
+
+// Only routes the client already has can carry in-flight RPCs: a listener
+// asked for later may route to clusters it has never warmed without a
+// warming step, while an existing route moving to such a cluster gets one.
+func TestOnlyExistingRoutesNeedWarming(t *testing.T) {
+	ps := newProxyState(&xds.Proxy{ID: "p", Kind: xds.KindProxyless})
+	ps.final = xds.Resources{}
+	ps.final.Add(resource.RouteType, routeTo("a:9080", "warm"))
+	ps.edsAcked["warm"] = true
+	now := time.Now()
+
+	added := xds.Resources{}
+	added.Add(resource.RouteType, routeTo("a:9080", "warm"))
+	added.Add(resource.RouteType, routeTo("b:9080", "cold"))
+	if step, _ := ps.warmingStep(added, now); step != nil {
+		t.Fatal("a new listener's routes were held back for warming")
+	}
+	moved := xds.Resources{}
+	moved.Add(resource.RouteType, routeTo("a:9080", "cold"))
+	step, _ := ps.warmingStep(moved, now)
+	if step == nil {
+		t.Fatal("an existing route moved to a cold cluster without warming")
+	}
+	if got := step[resource.RouteType]["a:9080"].(*routev3.RouteConfiguration); got.VirtualHosts[0].Routes[0].GetRoute().GetCluster() != "warm" {
+		t.Fatalf("warming step does not keep the old route: %v", got)
 	}
 }
