@@ -20,6 +20,7 @@ import (
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -95,10 +96,13 @@ type proxy struct {
 	typeSeen  map[string]int
 
 	// Owned by the run goroutine.
-	stream   discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient
-	delta    *deltaState
-	names    map[string][]string // subscribed names by type; nil = wildcard
-	last     map[string]*discovery.DiscoveryResponse
+	stream discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient
+	delta  *deltaState
+	names  map[string][]string // subscribed names by type; nil = wildcard
+	last   map[string]*discovery.DiscoveryResponse
+	// held keeps the latest route and endpoint resources by name: SotW
+	// responses of those types may carry only what changed.
+	held     map[string]map[string]*anypb.Any
 	sentNode bool
 }
 
@@ -177,6 +181,7 @@ func (p *proxy) received() int {
 // stream starts from the node and the initial types again.
 func (p *proxy) newStream() {
 	p.names, p.last, p.sentNode, p.delta, p.stream = map[string][]string{}, map[string]*discovery.DiscoveryResponse{}, false, nil, nil
+	p.held = map[string]map[string]*anypb.Any{}
 	p.mu.Lock()
 	p.streams++
 	p.mu.Unlock()
@@ -248,7 +253,11 @@ func (p *proxy) send(typeURL string) error {
 // references (RDS from LDS, CDS from RDS for gRPC, EDS from CDS).
 func (p *proxy) handle(r *discovery.DiscoveryResponse) error {
 	now := time.Now()
-	deps, err := dependencies(r)
+	all, err := p.accumulate(r)
+	if err != nil {
+		return fmt.Errorf("%s: %w: %w", p.spec.NodeID(), errTool, err)
+	}
+	deps, err := dependencies(all)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %w", p.spec.NodeID(), errTool, err) // never NACK: a parse error is the tool's bug
 	}
@@ -258,6 +267,61 @@ func (p *proxy) handle(r *discovery.DiscoveryResponse) error {
 	}
 	p.record(r.TypeUrl, r.VersionInfo, proto.Size(r), now)
 	return p.subscribe(deps, p.send)
+}
+
+// accumulate returns every resource the proxy holds of r's type: for
+// listeners and clusters that is r, for routes and endpoints r merged into
+// what earlier responses carried, minus names no longer subscribed.
+func (p *proxy) accumulate(r *discovery.DiscoveryResponse) (*discovery.DiscoveryResponse, error) {
+	if r.TypeUrl != resource.RouteType && r.TypeUrl != resource.EndpointType {
+		return r, nil
+	}
+	held := p.held[r.TypeUrl]
+	if held == nil {
+		held = map[string]*anypb.Any{}
+		p.held[r.TypeUrl] = held
+	}
+	for _, a := range r.Resources {
+		name, err := resourceName(a.GetValue())
+		if err != nil {
+			return nil, err
+		}
+		held[name] = a
+	}
+	all := &discovery.DiscoveryResponse{TypeUrl: r.TypeUrl, VersionInfo: r.VersionInfo}
+	for _, name := range slices.Sorted(maps.Keys(held)) {
+		if !slices.Contains(p.names[r.TypeUrl], name) {
+			delete(held, name)
+			continue
+		}
+		all.Resources = append(all.Resources, held[name])
+	}
+	return all, nil
+}
+
+// resourceName reads field 1, the name of a route configuration and the
+// cluster name of a load assignment, without decoding the rest.
+func resourceName(b []byte) (string, error) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return "", protowire.ParseError(n)
+		}
+		b = b[n:]
+		if num == 1 && typ == protowire.BytesType {
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return "", protowire.ParseError(m)
+			}
+			return string(v), nil
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return "", protowire.ParseError(m)
+		}
+		b = b[m:]
+	}
+	return "", fmt.Errorf("resource without a name")
 }
 
 // subscribe updates the names of dependent types and re-requests the types

@@ -377,3 +377,32 @@ func TestDependenciesCacheKeepsResourcesApart(t *testing.T) {
 		t.Errorf("route decoded as a cluster gave %v", deps)
 	}
 }
+
+// SotW route and endpoint responses may carry only what changed: the proxy
+// keeps the rest, so its dependencies come from everything it holds.
+func TestAccumulateKeepsUnchangedRoutes(t *testing.T) {
+	rc := func(name, cluster string) *anypb.Any {
+		return mustAny(t, &routev3.RouteConfiguration{Name: name, VirtualHosts: []*routev3.VirtualHost{{Name: name, Domains: []string{"*"},
+			Routes: []*routev3.Route{{Action: &routev3.Route_Route{Route: &routev3.RouteAction{
+				ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}}}}}}}})
+	}
+	p := newProxy(proxySpec{})
+	p.newStream()
+	p.names[resource.RouteType] = []string{"a", "b"}
+	if _, err := p.accumulate(&discovery.DiscoveryResponse{TypeUrl: resource.RouteType, Resources: []*anypb.Any{rc("a", "ca"), rc("b", "cb")}}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := p.accumulate(&discovery.DiscoveryResponse{TypeUrl: resource.RouteType, Resources: []*anypb.Any{rc("a", "ca2")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, _ := dependencies(all)
+	if got := deps[resource.ClusterType]; !slices.Equal(got, []string{"ca2", "cb"}) {
+		t.Fatalf("clusters after a partial response: %v, want [ca2 cb]", got)
+	}
+	p.names[resource.RouteType] = []string{"b"}
+	all, _ = p.accumulate(&discovery.DiscoveryResponse{TypeUrl: resource.RouteType})
+	if len(all.Resources) != 1 {
+		t.Fatalf("unsubscribed route kept: %d held", len(all.Resources))
+	}
+}

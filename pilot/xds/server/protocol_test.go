@@ -188,3 +188,41 @@ func TestDeltaSendsOnlyWhatChanged(t *testing.T) {
 		t.Fatalf("reconnect resent %v the client already has", names(r.Resources))
 	}
 }
+
+// Endpoints and routes are not state-of-the-world types, so a SotW
+// response carries only what changed: an endpoint change of one cluster
+// sends that cluster's endpoints alone, and what a NACKed response carried
+// is sent again with the next change.
+func TestSotWSendsOnlyChangedEndpoints(t *testing.T) {
+	f := start(t)
+	f.srv.Update(meshFromYAML(t, "2", reviewsYAML+ratingsYAML))
+	s, got := openSotW(t, f)
+	both := []string{ratingsCluster, reviewsCluster}
+	s.Send(&discovery.DiscoveryRequest{Node: sidecarNode(), TypeUrl: resource.EndpointType, ResourceNames: both})
+	first := next(t, got)
+	if len(first.Resources) != 2 {
+		t.Fatalf("first EDS response carries %d clusters, want 2", len(first.Resources))
+	}
+	ack := func(r *discovery.DiscoveryResponse) {
+		s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.EndpointType, ResourceNames: both, VersionInfo: r.VersionInfo, ResponseNonce: r.Nonce})
+	}
+	ack(first)
+	moved := meshFromYAML(t, "3", reviewsYAML+ratingsYAML)
+	moved.Service("ratings.default.svc.cluster.local").Endpoints[9080][0].Address = "127.0.0.4"
+	f.srv.Update(moved)
+	second := next(t, got)
+	var cla endpointv3.ClusterLoadAssignment
+	if len(second.Resources) != 1 || second.Resources[0].UnmarshalTo(&cla) != nil || cla.ClusterName != ratingsCluster {
+		t.Fatalf("endpoint change sent %d resources (%s), want ratings' only", len(second.Resources), cla.ClusterName)
+	}
+	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.EndpointType, ResourceNames: both, VersionInfo: first.VersionInfo,
+		ResponseNonce: second.Nonce, ErrorDetail: &status.Status{Message: "rejected"}})
+	again := meshFromYAML(t, "4", reviewsYAML+ratingsYAML)
+	again.Service("ratings.default.svc.cluster.local").Endpoints[9080][0].Address = "127.0.0.4"
+	again.Service("reviews.default.svc.cluster.local").Endpoints[9080][0].Address = "127.0.0.6"
+	f.srv.Update(again)
+	// The client never took ratings' new endpoints, so they go again with reviews'.
+	if third := next(t, got); len(third.Resources) != 2 {
+		t.Fatalf("after a NACK and a change to reviews, %d resources sent, want ratings' and reviews'", len(third.Resources))
+	}
+}

@@ -7,6 +7,8 @@ import (
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
 // sotwType is a state-of-the-world stream's state for one type URL.
@@ -23,6 +25,17 @@ type sotwType struct {
 	// force answers the next wake-up even with an unchanged version: the
 	// subscription changed and a push for it was queued.
 	force bool
+	// Routes and endpoints are not state-of-the-world types: a response
+	// may carry only what changed. acked holds the content hash of each
+	// resource the client has, inFlight those of the unanswered response.
+	partial  bool
+	acked    map[string]string
+	inFlight map[string]string
+}
+
+func newSotWType(typeURL string) *sotwType {
+	partial := typeURL == resource.RouteType || typeURL == resource.EndpointType
+	return &sotwType{partial: partial, acked: map[string]string{}}
 }
 
 type sotwStream struct {
@@ -50,7 +63,7 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 	ps, typeURL := st.ps, req.GetTypeUrl()
 	ts := st.types[typeURL]
 	if ts == nil {
-		ts = &sotwType{}
+		ts = newSotWType(typeURL)
 		st.types[typeURL] = ts
 	}
 	nonce := req.GetResponseNonce()
@@ -58,6 +71,9 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 		return nil // answers a response superseded since: the newer one's reply follows
 	}
 	nack := req.GetErrorDetail() != nil
+	if nonce != "" {
+		ts.settle(!nack)
+	}
 	s.recordAck(ps, typeURL, req.GetVersionInfo(), req.GetErrorDetail().GetMessage(), nonce != "")
 	ts.has, ts.open = req.GetVersionInfo(), true
 	if nack {
@@ -82,7 +98,23 @@ func (ts *sotwType) subscribe(typeURL string, names []string) bool {
 	sorted := slices.Sorted(slices.Values(names))
 	changed := wildcard != ts.wildcard || (!wildcard && !slices.Equal(sorted, ts.names))
 	ts.wildcard, ts.names = wildcard, sorted
+	for n := range ts.acked {
+		if _, ok := slices.BinarySearch(sorted, n); !ok {
+			delete(ts.acked, n) // subscribing again later must send it again
+		}
+	}
 	return changed
+}
+
+// settle applies the client's answer to the last response: an ACK means
+// it has those resources, a NACK that it kept what it had.
+func (ts *sotwType) settle(ack bool) {
+	if ack {
+		for n, h := range ts.inFlight {
+			ts.acked[n] = h
+		}
+	}
+	ts.inFlight = nil
 }
 
 func (s *Server) flushSotW(st *sotwStream) error {
@@ -105,7 +137,11 @@ func (s *Server) respondSotW(st *sotwStream, typeURL string, force bool) error {
 	if !force && !ts.force && (part.Version == ts.has || part.Version == ts.rejected) {
 		return nil
 	}
-	resp := &discovery.DiscoveryResponse{VersionInfo: part.Version, TypeUrl: typeURL, Resources: sotwResources(part, ts)}
+	resources, names := sotwResources(part, ts)
+	if ts.partial && len(resources) == 0 {
+		return nil // nothing the client subscribes to changed
+	}
+	resp := &discovery.DiscoveryResponse{VersionInfo: part.Version, TypeUrl: typeURL, Resources: resources}
 	st.nonce++
 	resp.Nonce = strconv.FormatInt(st.nonce, 10)
 	if err := st.send(resp); err != nil {
@@ -114,41 +150,32 @@ func (s *Server) respondSotW(st *sotwStream, typeURL string, force bool) error {
 	ts.open, ts.force, ts.nonce, ts.sent = false, false, resp.Nonce, part.Version
 	s.recordSent(st.ps, typeURL, part.Version)
 	if typeURL == resource.EndpointType && st.ps.warms() {
-		st.ps.recordEDSSent(resp.Nonce, sentNames(part, ts))
+		st.ps.recordEDSSent(resp.Nonce, names)
 	}
 	return nil
 }
 
-type namedPart interface {
-	Names() []string
-	All() []*anypb.Any
-	Any(string) (*anypb.Any, bool)
-}
-
-// sotwResources is the whole part for a wildcard subscription (a shared
-// slice), else the subscribed resources that exist, in name order.
-func sotwResources(part namedPart, ts *sotwType) []*anypb.Any {
+// sotwResources is what a response carries, and the names in it: the
+// whole part for a wildcard subscription (a shared slice); else the
+// subscribed resources that exist, only those whose content the client
+// lacks for routes and endpoints.
+func sotwResources(part *share.Part, ts *sotwType) ([]*anypb.Any, []string) {
 	if ts.wildcard {
-		return part.All()
+		return part.All(), part.Names()
 	}
-	out := make([]*anypb.Any, 0, len(ts.names))
+	out, names := make([]*anypb.Any, 0, len(ts.names)), make([]string, 0, len(ts.names))
 	for _, n := range ts.names {
-		if a, ok := part.Any(n); ok {
-			out = append(out, a)
+		r, ok := part.DeltaResource(n)
+		if !ok || (ts.partial && ts.acked[n] == r.GetVersion()) {
+			continue
+		}
+		out, names = append(out, r.GetResource()), append(names, n)
+		if ts.partial {
+			if ts.inFlight == nil {
+				ts.inFlight = map[string]string{}
+			}
+			ts.inFlight[n] = r.GetVersion()
 		}
 	}
-	return out
-}
-
-func sentNames(part namedPart, ts *sotwType) []string {
-	if ts.wildcard {
-		return part.Names()
-	}
-	out := make([]string, 0, len(ts.names))
-	for _, n := range ts.names {
-		if _, ok := part.Any(n); ok {
-			out = append(out, n)
-		}
-	}
-	return out
+	return out, names
 }
