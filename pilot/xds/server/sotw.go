@@ -26,16 +26,29 @@ type sotwType struct {
 	// subscription changed and a push for it was queued.
 	force bool
 	// Routes and endpoints are not state-of-the-world types: a response
-	// may carry only what changed. acked holds the content hash of each
-	// resource the client has, inFlight those of the unanswered response.
-	partial  bool
-	acked    map[string]string
-	inFlight map[string]string
+	// may carry only what changed. After the client ACKs a response built
+	// from part P for subscription S it holds P's version of every name in
+	// S that P has (the ones left out were unchanged), so two pointers per
+	// type say what it has.
+	partial               bool
+	ackedPart, sentPart   *share.Part
+	ackedNames, sentNames []string
 }
 
 func newSotWType(typeURL string) *sotwType {
-	partial := typeURL == resource.RouteType || typeURL == resource.EndpointType
-	return &sotwType{partial: partial, acked: map[string]string{}}
+	return &sotwType{partial: typeURL == resource.RouteType || typeURL == resource.EndpointType}
+}
+
+// holds is the content hash of name the client has, "" if none.
+func (ts *sotwType) holds(name string) string {
+	if ts.ackedPart == nil {
+		return ""
+	}
+	if _, ok := slices.BinarySearch(ts.ackedNames, name); !ok {
+		return ""
+	}
+	r, _ := ts.ackedPart.DeltaResource(name)
+	return r.GetVersion()
 }
 
 type sotwStream struct {
@@ -98,23 +111,16 @@ func (ts *sotwType) subscribe(typeURL string, names []string) bool {
 	sorted := slices.Sorted(slices.Values(names))
 	changed := wildcard != ts.wildcard || (!wildcard && !slices.Equal(sorted, ts.names))
 	ts.wildcard, ts.names = wildcard, sorted
-	for n := range ts.acked {
-		if _, ok := slices.BinarySearch(sorted, n); !ok {
-			delete(ts.acked, n) // subscribing again later must send it again
-		}
-	}
 	return changed
 }
 
 // settle applies the client's answer to the last response: an ACK means
 // it has those resources, a NACK that it kept what it had.
 func (ts *sotwType) settle(ack bool) {
-	if ack {
-		for n, h := range ts.inFlight {
-			ts.acked[n] = h
-		}
+	if ack && ts.sentPart != nil {
+		ts.ackedPart, ts.ackedNames = ts.sentPart, ts.sentNames
 	}
-	ts.inFlight = nil
+	ts.sentPart, ts.sentNames = nil, nil
 }
 
 func (s *Server) flushSotW(st *sotwStream) error {
@@ -148,6 +154,9 @@ func (s *Server) respondSotW(st *sotwStream, typeURL string, force bool) error {
 		return err
 	}
 	ts.open, ts.force, ts.nonce, ts.sent = false, false, resp.Nonce, part.Version
+	if ts.partial {
+		ts.sentPart, ts.sentNames = part, ts.names
+	}
 	s.recordSent(st.ps, typeURL, part.Version)
 	if typeURL == resource.EndpointType && st.ps.warms() {
 		st.ps.recordEDSSent(resp.Nonce, names)
@@ -166,16 +175,10 @@ func sotwResources(part *share.Part, ts *sotwType) ([]*anypb.Any, []string) {
 	out, names := make([]*anypb.Any, 0, len(ts.names)), make([]string, 0, len(ts.names))
 	for _, n := range ts.names {
 		r, ok := part.DeltaResource(n)
-		if !ok || (ts.partial && ts.acked[n] == r.GetVersion()) {
+		if !ok || (ts.partial && ts.holds(n) == r.GetVersion()) {
 			continue
 		}
 		out, names = append(out, r.GetResource()), append(names, n)
-		if ts.partial {
-			if ts.inFlight == nil {
-				ts.inFlight = map[string]string{}
-			}
-			ts.inFlight[n] = r.GetVersion()
-		}
 	}
 	return out, names
 }
