@@ -108,7 +108,8 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 func (ts *sotwType) subscribe(typeURL string, names []string) bool {
 	wildcard := slices.Contains(names, "*") ||
 		(len(names) == 0 && (typeURL == resource.ListenerType || typeURL == resource.ClusterType))
-	sorted := slices.Sorted(slices.Values(names))
+	sorted := names
+	slices.Sort(sorted) // in place: the request is ours and order means nothing to the callers after
 	changed := wildcard != ts.wildcard || (!wildcard && !slices.Equal(sorted, ts.names))
 	ts.wildcard, ts.names = wildcard, sorted
 	return changed
