@@ -226,3 +226,36 @@ func TestSotWSendsOnlyChangedEndpoints(t *testing.T) {
 		t.Fatalf("after a NACK and a change to reviews, %d resources sent, want ratings' and reviews'", len(third.Resources))
 	}
 }
+
+// A named cluster subscription is not answered again when the clusters it
+// names did not change, even though the type's version did (a new listener
+// brought new clusters the client has not asked for yet).
+func TestSotWNamedSubscriptionSkipsUnchangedContent(t *testing.T) {
+	f := start(t)
+	f.srv.Update(meshFromYAML(t, "2", reviewsYAML+ratingsYAML))
+	s, got := openSotW(t, f)
+	request := func(typeURL string, prev *discovery.DiscoveryResponse, names ...string) {
+		req := &discovery.DiscoveryRequest{TypeUrl: typeURL, ResourceNames: names}
+		if prev == nil && typeURL == resource.ListenerType {
+			req.Node = grpcNode()
+		}
+		if prev != nil {
+			req.VersionInfo, req.ResponseNonce = prev.VersionInfo, prev.Nonce
+		}
+		s.Send(req)
+	}
+	request(resource.ListenerType, nil, target)
+	lds := next(t, got)
+	request(resource.ClusterType, nil, reviewsCluster)
+	cds := next(t, got)
+	request(resource.ClusterType, cds, reviewsCluster)
+	request(resource.ListenerType, lds, target, "ratings.default.svc.cluster.local:9080")
+	if r := next(t, got); r.TypeUrl != resource.ListenerType || len(r.Resources) != 2 {
+		t.Fatalf("want both listeners, got %s with %d", r.TypeUrl, len(r.Resources))
+	}
+	none(t, got, "the reviews cluster was sent again unchanged")
+	request(resource.ClusterType, cds, reviewsCluster, ratingsCluster)
+	if r := next(t, got); r.TypeUrl != resource.ClusterType || len(r.Resources) != 2 {
+		t.Fatalf("want both clusters, got %s with %d", r.TypeUrl, len(r.Resources))
+	}
+}

@@ -27,9 +27,10 @@ type sotwType struct {
 	force bool
 	// Routes and endpoints are not state-of-the-world types: a response
 	// may carry only what changed. After the client ACKs a response built
-	// from part P for subscription S it holds P's version of every name in
-	// S that P has (the ones left out were unchanged), so two pointers per
-	// type say what it has.
+	// from part P for a named subscription S it holds P's version of every
+	// name in S that P has (the ones left out were unchanged), so two
+	// pointers per type say what it has. For named listeners and clusters
+	// this skips responses that would repeat what the client has.
 	partial               bool
 	ackedPart, sentPart   *share.Part
 	ackedNames, sentNames []string
@@ -144,8 +145,8 @@ func (s *Server) respondSotW(st *sotwStream, typeURL string, force bool) error {
 	if !force && !ts.force && (part.Version == ts.has || part.Version == ts.rejected) {
 		return nil
 	}
-	resources, names := sotwResources(part, ts)
-	if ts.partial && len(resources) == 0 {
+	resources, names, changed := sotwResources(part, ts)
+	if !changed && (ts.partial || (!force && !ts.force && ts.ackedPart != nil)) {
 		return nil // nothing the client subscribes to changed
 	}
 	resp := &discovery.DiscoveryResponse{VersionInfo: part.Version, TypeUrl: typeURL, Resources: resources}
@@ -155,7 +156,7 @@ func (s *Server) respondSotW(st *sotwStream, typeURL string, force bool) error {
 		return err
 	}
 	ts.open, ts.force, ts.nonce, ts.sent = false, false, resp.Nonce, part.Version
-	if ts.partial {
+	if !ts.wildcard {
 		ts.sentPart, ts.sentNames = part, ts.names
 	}
 	s.recordSent(st.ps, typeURL, part.Version)
@@ -165,21 +166,30 @@ func (s *Server) respondSotW(st *sotwStream, typeURL string, force bool) error {
 	return nil
 }
 
-// sotwResources is what a response carries, and the names in it: the
-// whole part for a wildcard subscription (a shared slice); else the
-// subscribed resources that exist, only those whose content the client
-// lacks for routes and endpoints.
-func sotwResources(part *share.Part, ts *sotwType) ([]*anypb.Any, []string) {
+// sotwResources is what a response carries, the names in it, and whether
+// anything the client subscribes to changed. A wildcard gets the whole
+// part (a shared slice; its version says whether it changed). A named
+// subscription gets the subscribed resources that exist, for routes and
+// endpoints only those whose content the client lacks.
+func sotwResources(part *share.Part, ts *sotwType) ([]*anypb.Any, []string, bool) {
 	if ts.wildcard {
-		return part.All(), part.Names()
+		return part.All(), part.Names(), true
 	}
 	out, names := make([]*anypb.Any, 0, len(ts.names)), make([]string, 0, len(ts.names))
+	changed := false
 	for _, n := range ts.names {
 		r, ok := part.DeltaResource(n)
-		if !ok || (ts.partial && ts.holds(n) == r.GetVersion()) {
+		held := ts.holds(n)
+		if !ok {
+			changed = changed || held != "" // gone since the client got it
+			continue
+		}
+		if held != r.GetVersion() {
+			changed = true
+		} else if ts.partial {
 			continue
 		}
 		out, names = append(out, r.GetResource()), append(names, n)
 	}
-	return out, names
+	return out, names, changed
 }
