@@ -2,14 +2,11 @@ package xds
 
 import (
 	"fmt"
-	"hash/fnv"
 	"sort"
-	"strconv"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cache "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
-	"google.golang.org/protobuf/proto"
 )
 
 // Type URLs in the order a proxy should receive them.
@@ -66,20 +63,4 @@ func (r Resources) List(typeURL string) []types.Resource {
 		out = append(out, r[typeURL][n])
 	}
 	return out
-}
-
-// Version hashes the content of one type, so identical configuration
-// always has the same version whichever proxy or replica built it.
-func (r Resources) Version(typeURL string) string {
-	h := fnv.New64a()
-	opts := proto.MarshalOptions{Deterministic: true}
-	for _, n := range r.Names(typeURL) {
-		b, err := opts.Marshal(r[typeURL][n])
-		if err != nil {
-			b = []byte(err.Error())
-		}
-		h.Write([]byte(n))
-		h.Write(b)
-	}
-	return strconv.FormatUint(h.Sum64(), 36)
 }
