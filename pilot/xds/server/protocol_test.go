@@ -259,3 +259,25 @@ func TestSotWNamedSubscriptionSkipsUnchangedContent(t *testing.T) {
 		t.Fatalf("want both clusters, got %s with %d", r.TypeUrl, len(r.Resources))
 	}
 }
+
+// A client drops endpoints it unsubscribes from (grpc-go does when no
+// route references the cluster any more), so subscribing again must send
+// them again even though they did not change.
+func TestSotWResubscribeSendsAgain(t *testing.T) {
+	f := start(t)
+	f.srv.Update(meshFromYAML(t, "2", reviewsYAML+ratingsYAML))
+	s, got := openSotW(t, f)
+	both := []string{ratingsCluster, reviewsCluster}
+	s.Send(&discovery.DiscoveryRequest{Node: sidecarNode(), TypeUrl: resource.EndpointType, ResourceNames: both})
+	first := next(t, got)
+	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.EndpointType, ResourceNames: []string{reviewsCluster},
+		VersionInfo: first.VersionInfo, ResponseNonce: first.Nonce})
+	none(t, got, "unsubscribing was answered with nothing new to send")
+	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.EndpointType, ResourceNames: both,
+		VersionInfo: first.VersionInfo, ResponseNonce: first.Nonce})
+	again := next(t, got)
+	var cla endpointv3.ClusterLoadAssignment
+	if len(again.Resources) != 1 || again.Resources[0].UnmarshalTo(&cla) != nil || cla.ClusterName != ratingsCluster {
+		t.Fatalf("re-subscribing sent %d resources (%s), want ratings' endpoints again", len(again.Resources), cla.ClusterName)
+	}
+}

@@ -113,7 +113,23 @@ func (ts *sotwType) subscribe(typeURL string, names []string) bool {
 	slices.Sort(sorted) // in place: the request is ours and order means nothing to the callers after
 	changed := wildcard != ts.wildcard || (!wildcard && !slices.Equal(sorted, ts.names))
 	ts.wildcard, ts.names = wildcard, sorted
+	if changed {
+		ts.ackedNames = held(ts.ackedNames, sorted)
+	}
 	return changed
+}
+
+// held is what a client still holds after subscribing to names: clients
+// drop the resources they unsubscribe from, so subscribing again must send
+// them again.
+func held(acked, names []string) []string {
+	var out []string
+	for _, n := range acked {
+		if _, ok := slices.BinarySearch(names, n); ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // settle applies the client's answer to the last response: an ACK means
