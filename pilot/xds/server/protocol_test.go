@@ -12,6 +12,8 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/weftmesh/weft/pilot/mesh"
 )
 
 // ratingsYAML adds a second service, so config can change without reviews changing.
@@ -34,6 +36,16 @@ const (
 	reviewsCluster = "outbound|9080||reviews.default.svc.cluster.local"
 	ratingsCluster = "outbound|9080||ratings.default.svc.cluster.local"
 )
+
+// twoServices is reviews and ratings with the endpoint of each named
+// service moved to the given address.
+func twoServices(t *testing.T, version string, moved map[string]string) *mesh.Mesh {
+	m := meshFromYAML(t, version, reviewsYAML+ratingsYAML)
+	for name, addr := range moved {
+		m.Service(name + ".default.svc.cluster.local").Endpoints[9080][0].Address = addr
+	}
+	return m
+}
 
 func sidecarNode() *core.Node {
 	md, _ := structpb.NewStruct(map[string]any{"NAMESPACE": "default"})
@@ -157,9 +169,7 @@ func TestDeltaSendsOnlyWhatChanged(t *testing.T) {
 	}
 	s.Send(&discovery.DeltaDiscoveryRequest{TypeUrl: resource.EndpointType, ResponseNonce: first.Nonce})
 
-	moved := meshFromYAML(t, "3", reviewsYAML+ratingsYAML)
-	moved.Service("ratings.default.svc.cluster.local").Endpoints[9080][0].Address = "127.0.0.4"
-	f.srv.Update(moved)
+	f.srv.Update(twoServices(t, "3", map[string]string{"ratings": "127.0.0.4"}))
 	second := next(t, got)
 	if n := names(second.Resources); len(n) != 1 || n[0] != ratingsCluster || len(second.RemovedResources) != 0 {
 		t.Fatalf("endpoint change sent %v removed %v, want only %s", n, second.RemovedResources, ratingsCluster)
@@ -207,9 +217,7 @@ func TestSotWSendsOnlyChangedEndpoints(t *testing.T) {
 		s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.EndpointType, ResourceNames: both, VersionInfo: r.VersionInfo, ResponseNonce: r.Nonce})
 	}
 	ack(first)
-	moved := meshFromYAML(t, "3", reviewsYAML+ratingsYAML)
-	moved.Service("ratings.default.svc.cluster.local").Endpoints[9080][0].Address = "127.0.0.4"
-	f.srv.Update(moved)
+	f.srv.Update(twoServices(t, "3", map[string]string{"ratings": "127.0.0.4"}))
 	second := next(t, got)
 	var cla endpointv3.ClusterLoadAssignment
 	if len(second.Resources) != 1 || second.Resources[0].UnmarshalTo(&cla) != nil || cla.ClusterName != ratingsCluster {
@@ -217,10 +225,7 @@ func TestSotWSendsOnlyChangedEndpoints(t *testing.T) {
 	}
 	s.Send(&discovery.DiscoveryRequest{TypeUrl: resource.EndpointType, ResourceNames: both, VersionInfo: first.VersionInfo,
 		ResponseNonce: second.Nonce, ErrorDetail: &status.Status{Message: "rejected"}})
-	again := meshFromYAML(t, "4", reviewsYAML+ratingsYAML)
-	again.Service("ratings.default.svc.cluster.local").Endpoints[9080][0].Address = "127.0.0.4"
-	again.Service("reviews.default.svc.cluster.local").Endpoints[9080][0].Address = "127.0.0.6"
-	f.srv.Update(again)
+	f.srv.Update(twoServices(t, "4", map[string]string{"ratings": "127.0.0.4", "reviews": "127.0.0.6"}))
 	// The client never took ratings' new endpoints, so they go again with reviews'.
 	if third := next(t, got); len(third.Resources) != 2 {
 		t.Fatalf("after a NACK and a change to reviews, %d resources sent, want ratings' and reviews'", len(third.Resources))
