@@ -19,6 +19,9 @@ type deltaType struct {
 	answered   bool              // the first request has been answered
 	force      bool              // answer after the queued push even if nothing changed
 	rejected   string            // system version the client NACKed
+	// undo holds, per unanswered response nonce, the versions the client
+	// had before it: a NACK means the client kept them.
+	undo map[string]map[string]string
 }
 
 type deltaStream struct {
@@ -58,11 +61,12 @@ func (s *Server) onDeltaRequest(st *deltaStream, req *discovery.DeltaDiscoveryRe
 		maps.Copy(ts.has, req.GetInitialResourceVersions()) // a reconnecting client says what it has
 	}
 	nack := req.GetErrorDetail() != nil
-	if req.GetResponseNonce() != "" {
+	if nonce := req.GetResponseNonce(); nonce != "" {
 		s.recordAck(ps, typeURL, ps.sentVersion(typeURL), req.GetErrorDetail().GetMessage(), true)
 		if nack {
 			ts.rejected = ps.sentVersion(typeURL)
 		}
+		ts.settle(nonce, !nack)
 	}
 	changed := ts.update(typeURL, first, req.GetResourceNamesSubscribe(), req.GetResourceNamesUnsubscribe())
 	if typeURL == resource.EndpointType && ps.warms() {
@@ -121,19 +125,52 @@ func (s *Server) respondDelta(st *deltaStream, typeURL string) error {
 		return err
 	}
 	ts.answered, ts.force = true, false
-	names := make([]string, 0, len(resp.Resources))
-	for _, r := range resp.Resources {
-		ts.has[r.GetName()] = r.GetVersion()
-		names = append(names, r.GetName())
-	}
-	for _, n := range resp.RemovedResources {
-		delete(ts.has, n)
-	}
+	names := ts.apply(resp)
 	s.recordSent(st.ps, typeURL, part.Version)
 	if typeURL == resource.EndpointType && st.ps.warms() {
 		st.ps.recordEDSSent(resp.Nonce, names)
 	}
 	return nil
+}
+
+// apply records what the client has once it takes resp, remembering what
+// it had in case it NACKs; it returns the names sent.
+func (ts *deltaType) apply(resp *discovery.DeltaDiscoveryResponse) []string {
+	if len(ts.undo) > 16 {
+		clear(ts.undo) // a client answers recent nonces only
+	}
+	before := map[string]string{}
+	names := make([]string, 0, len(resp.Resources))
+	for _, r := range resp.Resources {
+		before[r.GetName()] = ts.has[r.GetName()]
+		ts.has[r.GetName()] = r.GetVersion()
+		names = append(names, r.GetName())
+	}
+	for _, n := range resp.RemovedResources {
+		before[n] = ts.has[n]
+		delete(ts.has, n)
+	}
+	if ts.undo == nil {
+		ts.undo = map[string]map[string]string{}
+	}
+	ts.undo[resp.Nonce] = before
+	return names
+}
+
+// settle forgets a response's undo on ACK and applies it on NACK.
+func (ts *deltaType) settle(nonce string, ack bool) {
+	before, ok := ts.undo[nonce]
+	delete(ts.undo, nonce)
+	if !ok || ack {
+		return
+	}
+	for n, v := range before {
+		if v == "" {
+			delete(ts.has, n)
+		} else {
+			ts.has[n] = v
+		}
+	}
 }
 
 // diff lists resources to send and names to remove, in name order.

@@ -286,3 +286,23 @@ func TestSotWResubscribeSendsAgain(t *testing.T) {
 		t.Fatalf("re-subscribing sent %d resources (%s), want ratings' endpoints again", len(again.Resources), cla.ClusterName)
 	}
 }
+
+// A delta client that NACKs keeps what it had, so the rejected resources
+// go again with the next change.
+func TestDeltaNackedResourcesAreSentAgain(t *testing.T) {
+	f := start(t)
+	f.srv.Update(twoServices(t, "2", nil))
+	s, got := openDelta(t, f)
+	s.Send(&discovery.DeltaDiscoveryRequest{Node: sidecarNode(), TypeUrl: resource.EndpointType,
+		ResourceNamesSubscribe: []string{reviewsCluster, ratingsCluster}})
+	first := next(t, got)
+	s.Send(&discovery.DeltaDiscoveryRequest{TypeUrl: resource.EndpointType, ResponseNonce: first.Nonce})
+	f.srv.Update(twoServices(t, "3", map[string]string{"ratings": "127.0.0.4"}))
+	second := next(t, got)
+	s.Send(&discovery.DeltaDiscoveryRequest{TypeUrl: resource.EndpointType, ResponseNonce: second.Nonce,
+		ErrorDetail: &status.Status{Message: "rejected"}})
+	f.srv.Update(twoServices(t, "4", map[string]string{"ratings": "127.0.0.4", "reviews": "127.0.0.6"}))
+	if n := names(next(t, got).Resources); len(n) != 2 {
+		t.Fatalf("after a NACK and a change to reviews, sent %v, want ratings and reviews", n)
+	}
+}
