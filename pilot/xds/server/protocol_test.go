@@ -301,6 +301,7 @@ func TestDeltaNackedResourcesAreSentAgain(t *testing.T) {
 	second := next(t, got)
 	s.Send(&discovery.DeltaDiscoveryRequest{TypeUrl: resource.EndpointType, ResponseNonce: second.Nonce,
 		ErrorDetail: &status.Status{Message: "rejected"}})
+	waitStatus(t, f.srv, func(st ProxyStatus) bool { return st.Nacks == 1 }) // delta responses are not held for ACKs
 	f.srv.Update(twoServices(t, "4", map[string]string{"ratings": "127.0.0.4", "reviews": "127.0.0.6"}))
 	if n := names(next(t, got).Resources); len(n) != 2 {
 		t.Fatalf("after a NACK and a change to reviews, sent %v, want ratings and reviews", n)
