@@ -21,8 +21,11 @@ type deltaType struct {
 	rejected   string            // system version the client NACKed
 	// undo holds, per unanswered response nonce, the versions the client
 	// had before it: a NACK means the client kept them.
-	undo map[string]map[string]string
+	undo map[string][]had
 }
+
+// had is a resource version the client had before a response ("": none).
+type had struct{ name, version string }
 
 type deltaStream struct {
 	*stream
@@ -139,19 +142,19 @@ func (ts *deltaType) apply(resp *discovery.DeltaDiscoveryResponse) []string {
 	if len(ts.undo) > 16 {
 		clear(ts.undo) // a client answers recent nonces only
 	}
-	before := map[string]string{}
+	before := make([]had, 0, len(resp.Resources)+len(resp.RemovedResources))
 	names := make([]string, 0, len(resp.Resources))
 	for _, r := range resp.Resources {
-		before[r.GetName()] = ts.has[r.GetName()]
+		before = append(before, had{r.GetName(), ts.has[r.GetName()]})
 		ts.has[r.GetName()] = r.GetVersion()
 		names = append(names, r.GetName())
 	}
 	for _, n := range resp.RemovedResources {
-		before[n] = ts.has[n]
+		before = append(before, had{n, ts.has[n]})
 		delete(ts.has, n)
 	}
 	if ts.undo == nil {
-		ts.undo = map[string]map[string]string{}
+		ts.undo = map[string][]had{}
 	}
 	ts.undo[resp.Nonce] = before
 	return names
@@ -164,11 +167,11 @@ func (ts *deltaType) settle(nonce string, ack bool) {
 	if !ok || ack {
 		return
 	}
-	for n, v := range before {
-		if v == "" {
-			delete(ts.has, n)
+	for _, h := range before {
+		if h.version == "" {
+			delete(ts.has, h.name)
 		} else {
-			ts.has[n] = v
+			ts.has[h.name] = h.version
 		}
 	}
 }
