@@ -26,8 +26,7 @@ type proxyState struct {
 
 	mu          sync.Mutex
 	subscribers map[*stream]bool // open streams, woken by publish
-	streams     int
-	listeners   map[string]bool // listener names requested (proxyless)
+	listeners   map[string]bool  // listener names requested (proxyless)
 	types       map[string]*typeStatus
 	nacks       int
 	lastNack    *Nack
@@ -75,9 +74,9 @@ func (ps *proxyState) listenerNames() []string {
 	return names
 }
 
-// push hands the proxy's configuration for the current mesh to the cache,
-// which answers open watches whose version changed. Each part of it is
-// built once per mesh version and view and shared with every proxy of
+// push publishes the proxy's configuration for the current mesh to its
+// streams, which send the types whose content the client lacks. Each part
+// is built once per mesh version and view and shared with every proxy of
 // that view (package share).
 func (s *Server) push(ps *proxyState) {
 	m := s.current.Load()

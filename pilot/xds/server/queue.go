@@ -89,7 +89,7 @@ func (q *pushQueue) close() {
 }
 
 // runPushWorkers pushes queued proxies with n workers until ctx ends:
-// at most n proxies are generated and handed to the cache at once.
+// at most n proxies are generated and published at once.
 func (s *Server) runPushWorkers(ctx context.Context, n int) {
 	for range n {
 		go func() {

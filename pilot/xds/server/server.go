@@ -37,11 +37,9 @@ type Server struct {
 	parts   share.Store
 	queue   *pushQueue
 	ctx     context.Context
-	ids     atomic.Int64
 
 	mu      sync.Mutex
 	proxies map[string]*proxyState // by node id
-	streams map[streamKey]*proxyState
 }
 
 // New creates a server; it serves nothing until Update provides a mesh.
@@ -53,7 +51,6 @@ func New(ctx context.Context, opts Options) *Server {
 		log:     opts.Logger,
 		metrics: newMetrics(opts.Registry),
 		proxies: map[string]*proxyState{},
-		streams: map[streamKey]*proxyState{},
 		queue:   newPushQueue(),
 		ctx:     ctx,
 	}

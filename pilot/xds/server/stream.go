@@ -12,22 +12,15 @@ import (
 	"github.com/weftmesh/weft/pilot/xds"
 )
 
-// streamKey identifies a stream; SotW and delta streams are numbered apart.
-type streamKey struct {
-	delta bool
-	id    int64
-}
-
 // stream is what one ADS stream's goroutine owns: its proxy, once the
 // first request named it, and the wake-up the proxy's pushes send.
 type stream struct {
-	key  streamKey
 	ps   *proxyState
 	wake chan struct{}
 }
 
-func (s *Server) newStream(delta bool) *stream {
-	return &stream{key: streamKey{delta: delta, id: s.ids.Add(1)}, wake: make(chan struct{}, 1)}
+func newStream() *stream {
+	return &stream{wake: make(chan struct{}, 1)}
 }
 
 // serveStream is a stream's loop: requests and wake-ups are handled one at
@@ -109,7 +102,6 @@ func (s *Server) attach(st *stream, node *core.Node) (bool, error) {
 		s.log.Info("proxy connected", "proxy", p.ID, "kind", p.Kind)
 	}
 	ps.addStream(st)
-	s.streams[st.key] = ps
 	st.ps = ps
 	return !existed, nil
 }
@@ -121,7 +113,6 @@ func (s *Server) closeStream(st *stream) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.streams, st.key)
 	ps := st.ps
 	if ps.removeStream(st) > 0 {
 		return
@@ -135,15 +126,13 @@ func (ps *proxyState) addStream(st *stream) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	ps.subscribers[st] = true
-	ps.streams = len(ps.subscribers)
 }
 
 func (ps *proxyState) removeStream(st *stream) int {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	delete(ps.subscribers, st)
-	ps.streams = len(ps.subscribers)
-	return ps.streams
+	return len(ps.subscribers)
 }
 
 // publish makes snap the proxy's configuration and wakes its streams.

@@ -1,6 +1,7 @@
 package share
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/weftmesh/weft/pilot/mesh"
@@ -10,29 +11,35 @@ import (
 // Cache holds the parts built from one mesh version.
 type Cache struct {
 	mesh   *mesh.Mesh
-	parts  cache
+	mu     sync.Mutex
+	parts  map[partKey]*entry
 	builds atomic.Int64
+}
+
+type partKey struct{ typeURL, key string }
+
+// entry is one part, built once by whichever caller gets there first.
+type entry struct {
+	once sync.Once
+	part *Part
 }
 
 // NewCache returns an empty cache for m.
 func NewCache(m *mesh.Mesh) *Cache {
-	return &Cache{mesh: m, parts: cache{parts: map[partKey]*entry{}}}
+	return &Cache{mesh: m, parts: map[partKey]*entry{}}
 }
-
-// Mesh is the mesh version the cache's parts were built from.
-func (c *Cache) Mesh() *mesh.Mesh { return c.mesh }
 
 // Part returns the part for s, building it on first use; concurrent
 // callers with the same key wait for that one build.
 func (c *Cache) Part(s Spec) *Part {
 	k := partKey{s.TypeURL, s.Key}
-	c.parts.mu.Lock()
-	e, ok := c.parts.parts[k]
+	c.mu.Lock()
+	e, ok := c.parts[k]
 	if !ok {
 		e = &entry{}
-		c.parts.parts[k] = e
+		c.parts[k] = e
 	}
-	c.parts.mu.Unlock()
+	c.mu.Unlock()
 	e.once.Do(func() {
 		c.builds.Add(1)
 		var deg build.Degradations
@@ -43,13 +50,6 @@ func (c *Cache) Part(s Spec) *Part {
 
 // Builds counts the parts built so far (distinct views, not proxies).
 func (c *Cache) Builds() int64 { return c.builds.Load() }
-
-// Len is the number of distinct parts held.
-func (c *Cache) Len() int {
-	c.parts.mu.Lock()
-	defer c.parts.mu.Unlock()
-	return len(c.parts.parts)
-}
 
 // Store hands out the cache for the current mesh, replacing it when the
 // mesh changes so parts of an older version are never mixed in.

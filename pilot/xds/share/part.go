@@ -13,7 +13,6 @@ import (
 	"hash/fnv"
 	"sort"
 	"strconv"
-	"sync"
 
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -121,17 +120,4 @@ func (p *Part) All() []*anypb.Any { return p.all }
 func (p *Part) DeltaResource(name string) (*discovery.Resource, bool) {
 	r, ok := p.delta[name]
 	return r, ok
-}
-
-// cache memoises parts by (type, key) for one mesh version.
-type cache struct {
-	mu    sync.Mutex
-	parts map[partKey]*entry
-}
-
-type partKey struct{ typeURL, key string }
-
-type entry struct {
-	once sync.Once
-	part *Part
 }
