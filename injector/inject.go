@@ -61,6 +61,9 @@ func Inject(pod *corev1.Pod, s Settings) (*corev1.Pod, error) {
 func addContainers(pod *corev1.Pod, s Settings, o podOptions, user map[string]corev1.Container) error {
 	initC := []corev1.Container{initContainer(s, o)}
 	sidecars := []corev1.Container{agentContainer(s, o, pod), proxyContainer(s, o)}
+	if u, ok := user[ProxyContainerName]; ok {
+		followProxyIdentity(&initC[0], &sidecars[0], u)
+	}
 	if s.NativeSidecars {
 		always := corev1.ContainerRestartPolicyAlways
 		for i := range sidecars {

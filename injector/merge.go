@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/utils/ptr"
 )
 
 // Custom injection (Istio's "Customizing injection"): a pod may define its
@@ -215,6 +216,35 @@ func applyUser(injected []corev1.Container, user map[string]corev1.Container) er
 		injected[i] = merged
 	}
 	return nil
+}
+
+// followProxyIdentity: when the pod's istio-proxy runs as another UID or
+// GID (OpenShift assigns them per namespace), iptables must exempt that
+// identity instead of 1337, as Istio does, or Envoy's own traffic loops
+// back into it. The agent takes the same identity so that its calls to
+// weftd stay exempt too; a pod's own weft-agent settings still win.
+func followProxyIdentity(init, agent *corev1.Container, user corev1.Container) {
+	sc := user.SecurityContext
+	if sc == nil {
+		return
+	}
+	if sc.RunAsUser != nil && *sc.RunAsUser > 0 {
+		setArg(init.Args, "--proxy-uid", fmt.Sprint(*sc.RunAsUser))
+		agent.SecurityContext.RunAsUser = ptr.To(*sc.RunAsUser)
+	}
+	if sc.RunAsGroup != nil && *sc.RunAsGroup > 0 {
+		setArg(init.Args, "--proxy-gid", fmt.Sprint(*sc.RunAsGroup))
+		agent.SecurityContext.RunAsGroup = ptr.To(*sc.RunAsGroup)
+	}
+}
+
+// setArg replaces the value following flag in args.
+func setArg(args []string, flag, value string) {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == flag {
+			args[i+1] = value
+		}
+	}
 }
 
 // addVolumes appends the injected volumes the pod does not already have.

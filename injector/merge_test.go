@@ -2,6 +2,7 @@ package injector
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -212,5 +213,34 @@ func TestCustomSidecarStatusAndVolumes(t *testing.T) {
 	}
 	if len(envoy) != 1 || envoy[0].EmptyDir.Medium != "" || len(out.Spec.Volumes) != len(volumes()) {
 		t.Errorf("volumes %+v: the pod's %s should be kept as written, once", out.Spec.Volumes, volEnvoy)
+	}
+}
+
+// A custom runAsUser/runAsGroup on istio-proxy becomes the identity
+// iptables exempts, and the agent's; unset or 0 leaves 1337.
+func TestCustomProxyIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		uid, gid         *int64
+		wantUID, wantGID string
+	}{
+		{"uid only", ptr.To[int64](1500), nil, "1500", "1337"},
+		{"uid and gid", ptr.To[int64](1000680000), ptr.To[int64](1000680000), "1000680000", "1000680000"},
+		{"root ignored", ptr.To[int64](0), nil, "1337", "1337"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pod := podWith(corev1.Container{Name: ProxyContainerName, Image: "auto",
+				SecurityContext: &corev1.SecurityContext{RunAsUser: tc.uid, RunAsGroup: tc.gid}})
+			out := mustInject(t, pod, true)
+			init, _ := sidecarOf(t, out, InitContainerName)
+			args := " " + strings.Join(init.Args, " ") + " "
+			if !strings.Contains(args, " --proxy-uid "+tc.wantUID+" ") || !strings.Contains(args, " --proxy-gid "+tc.wantGID+" ") {
+				t.Errorf("istio-init args %v, want uid %s gid %s", init.Args, tc.wantUID, tc.wantGID)
+			}
+			agent, _ := sidecarOf(t, out, AgentContainerName)
+			if got := fmt.Sprint(*agent.SecurityContext.RunAsUser, "/", *agent.SecurityContext.RunAsGroup); got != tc.wantUID+"/"+tc.wantGID {
+				t.Errorf("agent runs as %s, want %s/%s", got, tc.wantUID, tc.wantGID)
+			}
+		})
 	}
 }
