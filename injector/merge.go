@@ -87,7 +87,22 @@ func overlay(injected, user corev1.Container) (corev1.Container, error) {
 		return corev1.Container{}, fmt.Errorf("merged %s: %w", user.Name, err)
 	}
 	out.RestartPolicy = injected.RestartPolicy
+	fitRequestsToLimits(&out.Resources, user.Resources)
 	return out, nil
+}
+
+// fitRequestsToLimits lowers an injected request above a limit the user
+// set without a request of their own, as Kubernetes defaults a missing
+// request to the limit; otherwise the API would refuse the pod.
+func fitRequestsToLimits(merged *corev1.ResourceRequirements, user corev1.ResourceRequirements) {
+	for name, lim := range user.Limits {
+		if _, own := user.Requests[name]; own {
+			continue
+		}
+		if req, ok := merged.Requests[name]; ok && req.Cmp(lim) > 0 {
+			merged.Requests[name] = lim.DeepCopy()
+		}
+	}
 }
 
 // keyedLists are the Container lists the merge matches entry by entry.

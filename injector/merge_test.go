@@ -125,6 +125,16 @@ func TestCustomSidecarMergeFields(t *testing.T) {
 					t.Errorf("command %v requests %v", c.Command, r)
 				}
 			}},
+		{"a limit below our request lowers the request; a request of the user's stays", false,
+			corev1.Container{Name: ProxyContainerName, Resources: corev1.ResourceRequirements{
+				Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+				Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("100Mi")}}},
+			func(t *testing.T, c corev1.Container) {
+				r := c.Resources.Requests
+				if r.Cpu().String() != "50m" || r.Memory().String() != "100Mi" {
+					t.Errorf("requests %v", r)
+				}
+			}},
 		{"env: same name replaces the entry in place, new names go last", false,
 			corev1.Container{Name: AgentContainerName, Env: []corev1.EnvVar{{Name: "EXTRA", Value: "$(POD_NAME)"},
 				{Name: "POD_NAMESPACE", Value: "fixed"}}},
