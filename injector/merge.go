@@ -69,26 +69,30 @@ func overlay(injected, user corev1.Container) (corev1.Container, error) {
 	user.RestartPolicy = nil
 	dropReplacedHandlers(&injected, &user)
 	replaceEnv(injected.Env, user.Env)
-	base, err := toMap(injected)
-	if err != nil {
-		return corev1.Container{}, fmt.Errorf("injected %s: %w", injected.Name, err)
-	}
-	patch, err := toMap(user)
-	if err != nil {
-		return corev1.Container{}, fmt.Errorf("pod's %s: %w", user.Name, err)
-	}
-	keepInjectedOrder(patch, base)
-	merged, err := strategicpatch.StrategicMergeMapPatch(base, patch, corev1.Container{})
+	out, err := strategicMerge(injected, user)
 	if err != nil {
 		return corev1.Container{}, fmt.Errorf("merging pod's %s over the injected one: %w", user.Name, err)
-	}
-	out, err := fromMap(merged)
-	if err != nil {
-		return corev1.Container{}, fmt.Errorf("merged %s: %w", user.Name, err)
 	}
 	out.RestartPolicy = injected.RestartPolicy
 	fitRequestsToLimits(&out.Resources, user.Resources)
 	return out, nil
+}
+
+func strategicMerge(base, over corev1.Container) (corev1.Container, error) {
+	b, err := toMap(base)
+	if err != nil {
+		return corev1.Container{}, err
+	}
+	patch, err := toMap(over)
+	if err != nil {
+		return corev1.Container{}, err
+	}
+	keepInjectedOrder(patch, b)
+	merged, err := strategicpatch.StrategicMergeMapPatch(b, patch, corev1.Container{})
+	if err != nil {
+		return corev1.Container{}, err
+	}
+	return fromMap(merged)
 }
 
 // fitRequestsToLimits lowers an injected request above a limit the user
