@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/weftmesh/weft/contract"
 )
 
 func podWith(extra ...corev1.Container) *corev1.Pod {
@@ -206,7 +208,7 @@ func TestCustomProxyOnlyRegular(t *testing.T) {
 
 func TestCustomSidecarStatusAndVolumes(t *testing.T) {
 	pod := podWith(corev1.Container{Name: ProxyContainerName, Image: "auto"})
-	pod.Spec.Volumes = []corev1.Volume{{Name: volEnvoy, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+	pod.Spec.Volumes = []corev1.Volume{{Name: contract.VolumeEnvoy, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
 	out := mustInject(t, pod, true)
 	var st injectionStatus
 	if err := json.Unmarshal([]byte(out.Annotations[AnnStatus]), &st); err != nil {
@@ -217,12 +219,12 @@ func TestCustomSidecarStatusAndVolumes(t *testing.T) {
 	}
 	var envoy []corev1.Volume
 	for _, v := range out.Spec.Volumes {
-		if v.Name == volEnvoy {
+		if v.Name == contract.VolumeEnvoy {
 			envoy = append(envoy, v)
 		}
 	}
 	if len(envoy) != 1 || envoy[0].EmptyDir.Medium != "" || len(out.Spec.Volumes) != len(volumes()) {
-		t.Errorf("volumes %+v: the pod's %s should be kept as written, once", out.Spec.Volumes, volEnvoy)
+		t.Errorf("volumes %+v: the pod's %s should be kept as written, once", out.Spec.Volumes, contract.VolumeEnvoy)
 	}
 }
 
