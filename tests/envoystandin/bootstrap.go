@@ -1,9 +1,3 @@
-// Package envoystandin is a test stand-in for Envoy: it reads the Envoy
-// bootstrap weft-agent writes, fetches the workload certificate and roots
-// from the agent over SDS, dials the ADS cluster the bootstrap names with
-// that certificate, verifies the server's chain and SAN as the bootstrap
-// says, and follows LDS, RDS, CDS and EDS over one ADS stream the way Envoy
-// does. Envoy itself cannot be installed on the test machines.
 package envoystandin
 
 import (

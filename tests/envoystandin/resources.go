@@ -267,3 +267,14 @@ func dedupeSorted(names []string) []string {
 	sort.Strings(names)
 	return slices.Compact(names)
 }
+
+// FilterChainForPort is the first filter chain of l matching destination
+// port, as on weftd's virtualInbound listener; nil if none.
+func FilterChainForPort(l *listenerv3.Listener, port uint32) *listenerv3.FilterChain {
+	for _, fc := range l.GetFilterChains() {
+		if fc.GetFilterChainMatch().GetDestinationPort().GetValue() == port {
+			return fc
+		}
+	}
+	return nil
+}

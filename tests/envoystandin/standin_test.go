@@ -88,8 +88,9 @@ func checkResources(t *testing.T, s Snapshot, m mesh) {
 	if err != nil || len(hcms) != wantHCMs || hcms[0].GetRouteConfig() == nil || (m.inboundRDS && hcms[1].GetRds().GetRouteConfigName() != routeInbound) {
 		t.Errorf("inbound listener HCMs = %v, %v; want an inline one, then RDS %q if %v", hcms, err, routeInbound, m.inboundRDS)
 	}
-	if n := s.Listeners[listenerInbound].GetFilterChains()[1].GetFilterChainMatch().GetDestinationPort().GetValue(); n != 9080 {
-		t.Errorf("inbound HTTP chain port = %d, want 9080", n)
+	fc := FilterChainForPort(s.Listeners[listenerInbound], 9080)
+	if got := fc.GetFilters(); len(got) != 1 || got[0].GetName() != "envoy.filters.network.http_connection_manager" {
+		t.Errorf("inbound chain for port 9080 has filters %v, want the HTTP connection manager", got)
 	}
 	wc := s.Routes[routeOutbound].GetVirtualHosts()[0].GetRoutes()[0].GetRoute().GetWeightedClusters().GetClusters()
 	if len(wc) != 2 || wc[0].GetName() != clusterV1 || wc[0].GetWeight().GetValue() != m.w1 || wc[1].GetName() != clusterV2 || wc[1].GetWeight().GetValue() != m.w2 {
