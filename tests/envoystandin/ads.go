@@ -9,12 +9,14 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -92,7 +94,7 @@ func (e *Envoy) start(ctx, runCtx context.Context) error {
 	if err != nil {
 		return err
 	}
-	conn, err := grpc.NewClient(e.target(), grpc.WithTransportCredentials(creds))
+	conn, err := grpc.NewClient(e.target(), grpc.WithTransportCredentials(creds), grpc.WithConnectParams(e.connectParams()))
 	if err != nil {
 		return fmt.Errorf("ADS client for %s: %w", e.boot.ADS.Addr(), err)
 	}
@@ -100,9 +102,8 @@ func (e *Envoy) start(ctx, runCtx context.Context) error {
 	// The stream lives on runCtx; ctx may still abort opening it.
 	stop := context.AfterFunc(ctx, e.cancel)
 	defer stop()
-	e.stream, err = discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(runCtx)
-	if err != nil {
-		return e.explain(fmt.Sprintf("open ADS stream to cluster %q at %s", e.boot.ADS.Cluster, e.boot.ADS.Addr()), err)
+	if err := e.openStream(ctx, discoveryv3.NewAggregatedDiscoveryServiceClient(conn), runCtx); err != nil {
+		return err
 	}
 	for _, typeURL := range []string{resource.ClusterType, resource.ListenerType} {
 		e.types[typeURL] = &subscription{typeURL: typeURL, wildcard: true}
@@ -111,6 +112,47 @@ func (e *Envoy) start(ctx, runCtx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// openStream opens the ADS stream, retrying while the server is unreachable
+// (it may still be starting) as Envoy does, until ctx ends. A server that
+// fails the bootstrap's verification is final: retrying cannot fix it.
+func (e *Envoy) openStream(ctx context.Context, client discoveryv3.AggregatedDiscoveryServiceClient, runCtx context.Context) error {
+	what := fmt.Sprintf("open ADS stream to cluster %q at %s", e.boot.ADS.Cluster, e.boot.ADS.Addr())
+	for {
+		e.creds.reset()
+		stream, err := client.StreamAggregatedResources(runCtx)
+		if err == nil {
+			e.stream = stream
+			e.creds.reset()
+			return nil
+		}
+		herr := e.creds.handshakeErr()
+		final := errors.Is(herr, ErrSANMismatch) || errors.Is(herr, ErrUntrustedChain) || status.Code(err) != codes.Unavailable
+		err = e.explain(what, err)
+		if final {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
+		case <-time.After(retryInterval):
+		}
+	}
+}
+
+// retryInterval paces attempts to open the ADS stream; gRPC's reconnect
+// backoff is capped at the same, so an attempt sees a fresh connection.
+const retryInterval = 200 * time.Millisecond
+
+// connectParams applies the cluster's connect_timeout and a short
+// reconnect backoff, so a test does not wait gRPC's default minutes.
+func (e *Envoy) connectParams() grpc.ConnectParams {
+	p := grpc.ConnectParams{Backoff: backoff.Config{BaseDelay: 50 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: retryInterval}}
+	if t := e.boot.ADS.ConnectTimeout; t > 0 {
+		p.MinConnectTimeout = t
+	}
+	return p
 }
 
 // target resolves a name through gRPC's DNS resolver (the system's lookup,
@@ -155,7 +197,7 @@ func (e *Envoy) newWatch(src SecretSource, parse func(*tlsv3.Secret) (any, error
 // handshake error behind it, which gRPC keeps only as text, so callers can
 // errors.Is it against ErrSANMismatch and ErrUntrustedChain.
 func (e *Envoy) explain(prefix string, err error) error {
-	if e.creds != nil && status.Code(err) == codes.Unavailable {
+	if status.Code(err) == codes.Unavailable {
 		if herr := e.creds.handshakeErr(); herr != nil {
 			return fmt.Errorf("%s: TLS handshake: %w", prefix, herr)
 		}

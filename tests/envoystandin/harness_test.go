@@ -105,6 +105,12 @@ func startADS(t *testing.T, servingCert tls.Certificate, clientRoots *x509.CertP
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startADSOn(t, lis, servingCert, clientRoots, cb)
+}
+
+// startADSOn is startADS on a given listener.
+func startADSOn(t *testing.T, lis net.Listener, servingCert tls.Certificate, clientRoots *x509.CertPool, cb server.Callbacks) *adsServer {
+	t.Helper()
 	s := &adsServer{addr: lis.Addr().String(), cache: cache.NewSnapshotCache(true, cache.IDHash{}, nil), changed: make(chan struct{})}
 	gs := grpc.NewServer(
 		grpc.Creds(credentials.NewTLS(&tls.Config{

@@ -282,3 +282,52 @@ func TestReportsStreamRefusal(t *testing.T) {
 		t.Errorf("Err() = %v, want PermissionDenied", e.Err())
 	}
 }
+
+// TestWaitsForServer: a server that is not serving yet (it drops
+// connections) is retried, as Envoy does, and reached once it serves.
+func TestWaitsForServer(t *testing.T) {
+	ca := testCA(t)
+	sock, _ := startSDS(t, ca)
+	serving, err := ca.ServingCertificate([]string{serverName}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempted := make(chan struct{})
+	go dropFirst(lis, attempted)
+	path := writeBootstrap(t, lis.Addr().String(), serverName, sock)
+	started := make(chan error, 1)
+	var e *Envoy
+	go func() {
+		var err error
+		e, err = StartFromFile(timeout(t), path)
+		started <- err
+	}()
+	select {
+	case <-attempted:
+	case <-timeout(t).Done():
+		t.Fatal("stand-in never connected")
+	}
+	ads := startADSOn(t, lis, serving, rootPool(ca), nil)
+	ads.setSnapshot(t, mesh{version: "1", w1: 90, w2: 10}.snapshot(t))
+	if err := <-started; err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	defer e.Close()
+	if _, err := e.WaitFor(timeout(t), hasNames(allListeners, []string{routeOutbound}, allClusters, edsClusters)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropFirst accepts one connection on lis and closes it unanswered, then
+// signals, leaving lis to the real server.
+func dropFirst(lis net.Listener, attempted chan<- struct{}) {
+	c, err := lis.Accept()
+	if err == nil {
+		_ = c.Close()
+	}
+	close(attempted)
+}

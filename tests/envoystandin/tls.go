@@ -165,10 +165,25 @@ func (c *envoyCreds) ClientHandshake(ctx context.Context, _ string, raw net.Conn
 	return conn, info, nil
 }
 
+// handshakeErr is the last handshake failure since reset; nil-safe, as
+// plaintext has no envoyCreds.
 func (c *envoyCreds) handshakeErr() error {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastErr
+}
+
+// reset forgets the last failure, so it is not blamed for a later one.
+func (c *envoyCreds) reset() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastErr = nil
 }
 
 func (c *envoyCreds) ServerHandshake(net.Conn) (net.Conn, credentials.AuthInfo, error) {
