@@ -246,6 +246,9 @@ func (e *Envoy) recvLoop() {
 	}
 }
 
+// handle applies a response, updates the dependent subscription, then
+// ACKs or NACKs before waking waiters, so that what WaitFor returns has
+// been acknowledged on the wire.
 func (e *Envoy) handle(resp *discoveryv3.DiscoveryResponse) error {
 	sub := e.types[resp.GetTypeUrl()]
 	if sub == nil {
@@ -253,14 +256,15 @@ func (e *Envoy) handle(resp *discoveryv3.DiscoveryResponse) error {
 	}
 	sub.nonce = resp.GetNonce()
 	rejected := e.apply(sub, resp)
-	if err := e.followDependents(sub); err != nil {
+	if err := e.subscribe(e.dependents(sub.typeURL)); err != nil {
 		return err
 	}
 	if rejected == nil {
 		sub.version = resp.GetVersionInfo()
 	}
+	err := e.send(sub, rejected)
 	e.record(sub, resp, rejected)
-	return e.send(sub, rejected)
+	return err
 }
 
 // apply stores the valid resources of resp. LDS and CDS responses are the
@@ -301,34 +305,26 @@ func (e *Envoy) apply(sub *subscription, resp *discoveryv3.DiscoveryResponse) er
 	return errors.Join(errs...)
 }
 
-// followDependents updates the EDS subscription after CDS and the RDS one
-// after LDS, before the ACK, as Envoy does.
-func (e *Envoy) followDependents(sub *subscription) error {
-	var dep string
-	var names []string
-	var err error
+// dependents are the EDS names after CDS and the RDS names after LDS,
+// which Envoy subscribes to before it ACKs; dep is "" for other types.
+func (e *Envoy) dependents(typeURL string) (dep string, names []string) {
 	e.mu.Lock()
-	switch sub.typeURL {
+	defer e.mu.Unlock()
+	switch typeURL {
 	case resource.ClusterType:
-		dep = resource.EndpointType
-		names, err = edsNames(e.store[sub.typeURL])
+		return resource.EndpointType, edsNames(e.store[typeURL])
 	case resource.ListenerType:
-		dep = resource.RouteType
-		names, err = rdsNames(e.store[sub.typeURL])
+		return resource.RouteType, rdsNames(e.store[typeURL])
 	}
-	e.mu.Unlock()
-	if dep == "" {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return e.subscribe(dep, names)
+	return "", nil
 }
 
 // subscribe sends a request when the names of a dependent type changed and
 // drops what is no longer subscribed.
 func (e *Envoy) subscribe(typeURL string, names []string) error {
+	if typeURL == "" {
+		return nil
+	}
 	sub := e.types[typeURL]
 	if sub == nil {
 		if len(names) == 0 {

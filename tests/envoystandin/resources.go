@@ -117,6 +117,9 @@ func decodeResource(typeURL string, a *anypb.Any) (string, proto.Message, error)
 	if err := validateDeep(m); err != nil {
 		return name, nil, fmt.Errorf("%s %q: %w", typeURL, name, err)
 	}
+	if err := needsOtherSource(m); err != nil {
+		return name, nil, fmt.Errorf("%s %q: %w", typeURL, name, err)
+	}
 	return name, m, nil
 }
 
@@ -179,48 +182,61 @@ func walkAnys(m protoreflect.Message, f func(*anypb.Any) error) error {
 	return err
 }
 
+// needsOtherSource rejects a cluster or listener that takes endpoints or
+// routes from somewhere other than ADS: the stand-in has only the stream.
+func needsOtherSource(m proto.Message) error {
+	switch r := m.(type) {
+	case *clusterv3.Cluster:
+		cfg := r.GetEdsClusterConfig().GetEdsConfig()
+		if r.GetType() == clusterv3.Cluster_EDS && cfg.GetAds() == nil && cfg.GetSelf() == nil {
+			return errors.New("eds_config is not ADS; the stand-in has no other source")
+		}
+	case *listenerv3.Listener:
+		hcms, err := HTTPConnectionManagers(r)
+		if err != nil {
+			return err
+		}
+		for _, h := range hcms {
+			src := h.GetRds().GetConfigSource()
+			if h.GetRds() != nil && src.GetAds() == nil && src.GetSelf() == nil {
+				return fmt.Errorf("route config %q: config_source is not ADS; the stand-in has no other source", h.GetRds().GetRouteConfigName())
+			}
+		}
+	}
+	return nil
+}
+
 // edsNames are the service names Envoy asks EDS for: those of the EDS
-// clusters whose endpoints come over ADS.
-func edsNames(clusters map[string]proto.Message) ([]string, error) {
+// clusters (service_name, else the cluster name).
+func edsNames(clusters map[string]proto.Message) []string {
 	var names []string
 	for name, m := range clusters {
 		c := m.(*clusterv3.Cluster)
 		if c.GetType() != clusterv3.Cluster_EDS {
 			continue
 		}
-		cfg := c.GetEdsClusterConfig().GetEdsConfig()
-		if cfg.GetAds() == nil && cfg.GetSelf() == nil {
-			return nil, fmt.Errorf("cluster %q: eds_config is not ADS; the stand-in has no other source", name)
-		}
 		if sn := c.GetEdsClusterConfig().GetServiceName(); sn != "" {
 			name = sn
 		}
 		names = append(names, name)
 	}
-	return dedupeSorted(names), nil
+	return dedupeSorted(names)
 }
 
 // rdsNames are the route configurations the listeners' HTTP connection
-// managers name through RDS, in every filter chain.
-func rdsNames(listeners map[string]proto.Message) ([]string, error) {
+// managers name through RDS, in every filter chain. Stored listeners
+// decoded once already, so decoding cannot fail here.
+func rdsNames(listeners map[string]proto.Message) []string {
 	var names []string
 	for _, m := range listeners {
-		hcms, err := HTTPConnectionManagers(m.(*listenerv3.Listener))
-		if err != nil {
-			return nil, err
-		}
+		hcms, _ := HTTPConnectionManagers(m.(*listenerv3.Listener))
 		for _, h := range hcms {
-			rds := h.GetRds()
-			if rds == nil {
-				continue
+			if rds := h.GetRds(); rds != nil {
+				names = append(names, rds.GetRouteConfigName())
 			}
-			if rds.GetConfigSource().GetAds() == nil && rds.GetConfigSource().GetSelf() == nil {
-				return nil, fmt.Errorf("route config %q: config_source is not ADS; the stand-in has no other source", rds.GetRouteConfigName())
-			}
-			names = append(names, rds.GetRouteConfigName())
 		}
 	}
-	return dedupeSorted(names), nil
+	return dedupeSorted(names)
 }
 
 // HTTPConnectionManagers returns the HttpConnectionManager of every filter
