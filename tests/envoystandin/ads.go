@@ -190,7 +190,7 @@ func (e *Envoy) transportCreds(ctx, runCtx context.Context) (credentials.Transpo
 }
 
 func (e *Envoy) newWatch(src SecretSource, parse func(*tlsv3.Secret) (any, error)) *secretWatch {
-	return &secretWatch{src: src, parse: parse, node: e.boot.Node, nodeOnce: src.SetNodeOnFirstMessageOnly}
+	return &secretWatch{src: src, parse: parse, node: e.boot.Node, nodeOnce: src.SetNodeOnFirstMessageOnly, onChange: e.notify}
 }
 
 // explain prefixes err, or replaces a connection failure with the TLS
@@ -368,6 +368,12 @@ func (e *Envoy) fail(err error) {
 	e.notifyLocked()
 }
 
+func (e *Envoy) notify() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.notifyLocked()
+}
+
 func (e *Envoy) notifyLocked() {
 	close(e.changed)
 	e.changed = make(chan struct{})
@@ -384,8 +390,8 @@ func (e *Envoy) Snapshot() Snapshot {
 // accepted everything.
 func (e *Envoy) NACKs() []NACK {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	nacks := slices.Clone(e.nacks)
+	e.mu.Unlock()
 	for _, w := range e.watches {
 		for _, n := range w.nackList() {
 			nacks = append(nacks, NACK{TypeURL: resource.SecretType, Error: n})
@@ -415,8 +421,10 @@ func (e *Envoy) ClientCertificate() *x509.Certificate {
 	return c.Leaf
 }
 
-// WaitFor returns the first snapshot for which pred holds. It fails when
-// ctx ends first (saying what it holds) or the stream ends.
+// WaitFor returns the first snapshot for which pred holds, checking after
+// every ADS response and SDS secret update (so pred may also look at
+// ClientCertificate). It fails when ctx ends first (saying what it holds)
+// or the stream ends.
 func (e *Envoy) WaitFor(ctx context.Context, pred func(Snapshot) bool) (Snapshot, error) {
 	for {
 		e.mu.Lock()

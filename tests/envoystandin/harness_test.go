@@ -50,15 +50,22 @@ func testCA(t *testing.T) *testca.CA {
 	return ca
 }
 
-// startSDS runs weft-agent's SDS server, as the agent does, on a socket in
-// a temporary directory, serving a workload certificate from ca.
-func startSDS(t *testing.T, ca *testca.CA) (socket string, b *cert.Bundle) {
+// sdsFixture is weft-agent's SDS server as the agent runs it.
+type sdsFixture struct {
+	socket string
+	bundle *cert.Bundle
+	srv    *sds.Server
+}
+
+// startSDS runs weft-agent's SDS server on a socket in a temporary
+// directory, serving a workload certificate from ca.
+func startSDS(t *testing.T, ca *testca.CA) sdsFixture {
 	t.Helper()
 	b, err := ca.IssueBundle(workloadID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	socket = filepath.Join(t.TempDir(), "sds.sock")
+	socket := filepath.Join(t.TempDir(), "sds.sock")
 	lis, err := sds.Listen(socket)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +75,7 @@ func startSDS(t *testing.T, ca *testca.CA) (socket string, b *cert.Bundle) {
 		t.Fatal(err)
 	}
 	serve(t, func(ctx context.Context) error { return srv.Serve(ctx, lis) })
-	return socket, b
+	return sdsFixture{socket: socket, bundle: b, srv: srv}
 }
 
 // serve runs fn until the test ends and checks it returned cleanly.

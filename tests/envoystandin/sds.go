@@ -28,6 +28,8 @@ type secretWatch struct {
 	node  *corev3.Node
 	// nodeOnce sends the node on the first request only.
 	nodeOnce bool
+	// onChange is called after a new secret is accepted.
+	onChange func()
 
 	mu      sync.Mutex
 	value   any // parsed secret: *tls.Certificate or *x509.CertPool
@@ -53,7 +55,7 @@ func watchSecret(ctx context.Context, w *secretWatch) (*grpc.ClientConn, error) 
 func (w *secretWatch) run(ctx context.Context, client secretv3.SecretDiscoveryServiceClient) {
 	stream, err := client.StreamSecrets(ctx)
 	if err != nil {
-		w.end(fmt.Errorf("open SDS stream on %s: %w", w.src.Pipe, err))
+		w.end(fmt.Errorf("open SDS stream for secret %q on %s: %w", w.src.Name, w.src.Pipe, err))
 		return
 	}
 	req := &discoveryv3.DiscoveryRequest{Node: w.node, TypeUrl: resource.SecretType, ResourceNames: []string{w.src.Name}}
@@ -79,21 +81,30 @@ func (w *secretWatch) answer(resp *discoveryv3.DiscoveryResponse) *discoveryv3.D
 		ack.Node = w.node
 	}
 	value, err := w.decode(resp)
+	ack.VersionInfo = w.apply(resp.GetVersionInfo(), value, err)
+	if err != nil {
+		ack.ErrorDetail = &status.Status{Code: int32(codes.InvalidArgument), Message: err.Error()}
+	} else if value != nil && w.onChange != nil {
+		w.onChange()
+	}
+	return ack
+}
+
+// apply records the outcome and returns the version to acknowledge: the
+// new one, or on a rejection the last accepted.
+func (w *secretWatch) apply(version string, value any, err error) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil {
 		w.nacks = append(w.nacks, err.Error())
-		ack.VersionInfo = w.version
-		ack.ErrorDetail = &status.Status{Code: int32(codes.InvalidArgument), Message: err.Error()}
-		return ack
+		return w.version
 	}
-	w.version = resp.GetVersionInfo()
-	ack.VersionInfo = w.version
+	w.version = version
 	if value != nil {
 		w.value = value
 		w.once.Do(func() { close(w.ready) })
 	}
-	return ack
+	return w.version
 }
 
 // decode finds the watched secret in resp and parses it; nil, nil when the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -50,7 +51,8 @@ func TestReceivesEveryResource(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ca := testCA(t)
-			sock, bundle := startSDS(t, ca)
+			sf := startSDS(t, ca)
+			sock, bundle := sf.socket, sf.bundle
 			serving, err := ca.ServingCertificate(tc.certDNS, tc.certIPs)
 			if err != nil {
 				t.Fatal(err)
@@ -153,7 +155,7 @@ func checkNodeOnce(t *testing.T, ads *adsServer) {
 // the new weights, unsubscribes from the dropped route and forgets it.
 func TestFollowsPushes(t *testing.T) {
 	ca := testCA(t)
-	sock, _ := startSDS(t, ca)
+	sock := startSDS(t, ca).socket
 	serving, err := ca.ServingCertificate([]string{serverName}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +188,7 @@ func TestFollowsPushes(t *testing.T) {
 // with its name, the others are used, and the CDS version stays unaccepted.
 func TestNACKsInvalidResource(t *testing.T) {
 	ca := testCA(t)
-	sock, _ := startSDS(t, ca)
+	sock := startSDS(t, ca).socket
 	serving, err := ca.ServingCertificate([]string{serverName}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +235,7 @@ func TestRefusesServer(t *testing.T) {
 			wantText: []string{"certificate signed by unknown authority"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sock, _ := startSDS(t, ca)
+			sock := startSDS(t, ca).socket
 			serving, err := tc.issuer.ServingCertificate([]string{serverName}, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -264,7 +266,7 @@ func TestRefusesServer(t *testing.T) {
 // gRPC status from WaitFor and Err.
 func TestReportsStreamRefusal(t *testing.T) {
 	ca := testCA(t)
-	sock, _ := startSDS(t, ca)
+	sock := startSDS(t, ca).socket
 	serving, err := ca.ServingCertificate([]string{serverName}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +289,7 @@ func TestReportsStreamRefusal(t *testing.T) {
 // connections) is retried, as Envoy does, and reached once it serves.
 func TestWaitsForServer(t *testing.T) {
 	ca := testCA(t)
-	sock, _ := startSDS(t, ca)
+	sock := startSDS(t, ca).socket
 	serving, err := ca.ServingCertificate([]string{serverName}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -330,4 +332,41 @@ func dropFirst(lis net.Listener, attempted chan<- struct{}) {
 		_ = c.Close()
 	}
 	close(attempted)
+}
+
+// TestFollowsSDSRotation: a certificate the agent rotates reaches the
+// stand-in, for its next handshake, as it reaches Envoy.
+func TestFollowsSDSRotation(t *testing.T) {
+	ca := testCA(t)
+	sf := startSDS(t, ca)
+	serving, err := ca.ServingCertificate([]string{serverName}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ads := startADS(t, serving, rootPool(ca), nil)
+	e := startEnvoy(t, writeBootstrap(t, ads.addr, serverName, sf.socket))
+	next, err := ca.IssueBundle(workloadID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sf.srv.Update(next); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.WaitFor(timeout(t), func(Snapshot) bool { return e.ClientCertificate().Equal(next.Leaf) })
+	if err != nil {
+		t.Fatalf("rotated certificate not taken: %v", err)
+	}
+	if n := e.NACKs(); len(n) > 0 {
+		t.Errorf("NACKs: %v", n)
+	}
+}
+
+// TestStartNeedsSDS: without the agent's socket there is no certificate,
+// and Start says which secret and socket it waited for.
+func TestStartNeedsSDS(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "sds.sock")
+	_, err := StartFromFile(timeout(t), writeBootstrap(t, "127.0.0.1:15012", serverName, missing))
+	if err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), `"default"`) {
+		t.Errorf("error = %v, want one naming secret \"default\" and %s", err, missing)
+	}
 }
