@@ -53,6 +53,9 @@ type UpstreamTLS struct {
 	// SNI is sent as the TLS server name; empty sends none.
 	SNI  string
 	ALPN []string
+	// MinVersion and MaxVersion are tls_params, with Envoy's client
+	// defaults (TLS 1.2 for both) when unset.
+	MinVersion, MaxVersion uint16
 	// Certificate is the SDS secret with the client certificate, Validation
 	// the one with the trusted CA.
 	Certificate SecretSource

@@ -1,6 +1,7 @@
 package envoystandin
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"net"
 	"net/url"
@@ -65,6 +66,9 @@ func TestParseAgentBootstrap(t *testing.T) {
 	wantSecret(tl.Validation, bootstrap.SecretRootCA)
 	if tl.SNI != "weftd.weft-system.svc" || len(tl.ALPN) != 1 || tl.ALPN[0] != "h2" {
 		t.Errorf("SNI %q ALPN %v", tl.SNI, tl.ALPN)
+	}
+	if tl.MinVersion != tls.VersionTLS12 || tl.MaxVersion != tls.VersionTLS12 {
+		t.Errorf("TLS versions %x-%x, want Envoy's upstream default 1.2-1.2", tl.MinVersion, tl.MaxVersion)
 	}
 	if len(tl.SANs) != 1 || tl.SANs[0].Type != tlsv3.SubjectAltNameMatcher_DNS || tl.SANs[0].Matcher.GetExact() != "weftd.weft-system.svc" {
 		t.Errorf("SAN matchers = %v", tl.SANs)

@@ -1,6 +1,7 @@
 package envoystandin
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 
@@ -40,7 +41,9 @@ func upstreamTLS(pb *bootstrapv3.Bootstrap, c *clusterv3.Cluster) (*UpstreamTLS,
 
 func readTLSContext(pb *bootstrapv3.Bootstrap, ctx *tlsv3.UpstreamTlsContext) (*UpstreamTLS, error) {
 	common := ctx.GetCommonTlsContext()
-	out := &UpstreamTLS{SNI: ctx.GetSni(), ALPN: common.GetAlpnProtocols()}
+	out := &UpstreamTLS{SNI: ctx.GetSni(), ALPN: common.GetAlpnProtocols(),
+		MinVersion: tlsVersion(common.GetTlsParams().GetTlsMinimumProtocolVersion()),
+		MaxVersion: tlsVersion(common.GetTlsParams().GetTlsMaximumProtocolVersion())}
 	certs := common.GetTlsCertificateSdsSecretConfigs()
 	if len(common.GetTlsCertificates()) > 0 || len(certs) != 1 {
 		return nil, errors.New("TLS context: the stand-in needs exactly one tls_certificate_sds_secret_configs entry and no static tls_certificates")
@@ -95,4 +98,19 @@ func secretSource(pb *bootstrapv3.Bootstrap, sc *tlsv3.SdsSecretConfig) (SecretS
 		return SecretSource{}, fmt.Errorf("secret %q: SDS cluster %q has no pipe (Unix socket) endpoint", sc.GetName(), cluster)
 	}
 	return SecretSource{Name: sc.GetName(), Cluster: cluster, Pipe: pipe, SetNodeOnFirstMessageOnly: api.GetSetNodeOnFirstMessageOnly()}, nil
+}
+
+// tlsVersion maps Envoy's protocol version; TLS_AUTO is Envoy's upstream
+// default, TLS 1.2 for both the minimum and the maximum.
+func tlsVersion(v tlsv3.TlsParameters_TlsProtocol) uint16 {
+	switch v {
+	case tlsv3.TlsParameters_TLSv1_0:
+		return tls.VersionTLS10
+	case tlsv3.TlsParameters_TLSv1_1:
+		return tls.VersionTLS11
+	case tlsv3.TlsParameters_TLSv1_3:
+		return tls.VersionTLS13
+	default:
+		return tls.VersionTLS12
+	}
 }

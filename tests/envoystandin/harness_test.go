@@ -92,14 +92,14 @@ func serve(t *testing.T, fn func(context.Context) error) {
 }
 
 // adsServer is a go-control-plane ADS server over mutual TLS that records
-// every request as received and the client certificates it saw.
+// every request as received and the TLS state of every stream.
 type adsServer struct {
 	addr  string
 	cache cache.SnapshotCache
 
 	mu    sync.Mutex
 	reqs  []*discoveryv3.DiscoveryRequest
-	peers []*x509.Certificate
+	peers []tls.ConnectionState
 	// changed is closed and replaced on every request.
 	changed chan struct{}
 }
@@ -138,13 +138,13 @@ func startADSOn(t *testing.T, lis net.Listener, servingCert tls.Certificate, cli
 	return s
 }
 
-// intercept records the peer's certificate and wraps the stream to record
+// intercept records the connection's TLS state and wraps the stream to record
 // requests before the server touches them.
 func (s *adsServer) intercept(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 	if p, ok := peer.FromContext(ss.Context()); ok {
-		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(info.State.PeerCertificates) > 0 {
+		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
 			s.mu.Lock()
-			s.peers = append(s.peers, info.State.PeerCertificates[0])
+			s.peers = append(s.peers, info.State)
 			s.mu.Unlock()
 		}
 	}
@@ -191,10 +191,11 @@ func (s *adsServer) waitRequest(ctx context.Context, pred func(*discoveryv3.Disc
 	}
 }
 
-func (s *adsServer) peerCerts() []*x509.Certificate {
+// connections are the TLS states of the streams, as the server saw them.
+func (s *adsServer) connections() []tls.ConnectionState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*x509.Certificate(nil), s.peers...)
+	return append([]tls.ConnectionState(nil), s.peers...)
 }
 
 // setSnapshot publishes a snapshot for the stand-in's node.

@@ -2,6 +2,7 @@ package envoystandin
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"path/filepath"
@@ -68,7 +69,7 @@ func TestReceivesEveryResource(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkResources(t, s, m)
-			checkPeer(t, ads, bundle.Leaf.Raw)
+			checkPeer(t, ads, bundle.Leaf.Raw, tc.serverName)
 			if !e.ClientCertificate().Equal(bundle.Leaf) {
 				t.Error("ClientCertificate is not the SDS certificate")
 			}
@@ -109,15 +110,20 @@ func checkResources(t *testing.T, s Snapshot, m mesh) {
 	}
 }
 
-// checkPeer asserts the server saw the SDS workload certificate.
-func checkPeer(t *testing.T, ads *adsServer, leaf []byte) {
+// checkPeer asserts the server saw the SDS workload certificate, over
+// TLS 1.2 (Envoy's upstream default) with ALPN h2 and the bootstrap's SNI.
+func checkPeer(t *testing.T, ads *adsServer, leaf []byte, sni string) {
 	t.Helper()
-	peers := ads.peerCerts()
-	if len(peers) == 0 || string(peers[0].Raw) != string(leaf) {
-		t.Fatalf("ADS server did not see the SDS workload certificate (peers: %d)", len(peers))
+	conns := ads.connections()
+	if len(conns) == 0 || len(conns[0].PeerCertificates) == 0 || string(conns[0].PeerCertificates[0].Raw) != string(leaf) {
+		t.Fatalf("ADS server did not see the SDS workload certificate (streams: %d)", len(conns))
 	}
-	if got := peers[0].URIs[0].String(); got != workloadID {
+	c := conns[0]
+	if got := c.PeerCertificates[0].URIs[0].String(); got != workloadID {
 		t.Errorf("client identity = %s, want %s", got, workloadID)
+	}
+	if c.Version != tls.VersionTLS12 || c.NegotiatedProtocol != "h2" || c.ServerName != sni {
+		t.Errorf("TLS version %x ALPN %q SNI %q, want 1.2, h2, %q", c.Version, c.NegotiatedProtocol, c.ServerName, sni)
 	}
 }
 

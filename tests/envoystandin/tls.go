@@ -32,7 +32,8 @@ func clientTLS(u *UpstreamTLS, cert, roots *secretWatch) *tls.Config {
 	return &tls.Config{
 		ServerName: u.SNI,
 		NextProtos: u.ALPN,
-		MinVersion: tls.VersionTLS12,
+		MinVersion: u.MinVersion,
+		MaxVersion: u.MaxVersion,
 		// Envoy never checks the SNI against the certificate: it verifies
 		// the chain and the SAN matchers, which VerifyConnection does.
 		InsecureSkipVerify: true,
