@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -43,13 +44,22 @@ type secretWatch struct {
 // watchSecret dials the SDS socket and starts the stream; it runs until ctx
 // ends. conn is the caller's to close.
 func watchSecret(ctx context.Context, w *secretWatch) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient("unix://"+w.src.Pipe, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(pipeTarget(w.src.Pipe), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, fmt.Errorf("SDS client for %s: %w", w.src.Pipe, err)
 	}
 	w.ready = make(chan struct{})
 	go w.run(ctx, secretv3.NewSecretDiscoveryServiceClient(conn))
 	return conn, nil
+}
+
+// pipeTarget is the gRPC target for an Envoy pipe path: a leading '@' is
+// an abstract socket, as in Envoy.
+func pipeTarget(path string) string {
+	if name, ok := strings.CutPrefix(path, "@"); ok {
+		return "unix-abstract:" + name
+	}
+	return "unix:" + path
 }
 
 func (w *secretWatch) run(ctx context.Context, client secretv3.SecretDiscoveryServiceClient) {
