@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -158,6 +160,9 @@ func (e *Envoy) connectParams() grpc.ConnectParams {
 // target resolves a name through gRPC's DNS resolver (the system's lookup,
 // /etc/hosts included), and passes a STATIC IP through unchanged.
 func (e *Envoy) target() string {
+	if ip := e.boot.ADS.ResolvedIP; ip != "" {
+		return "passthrough:///" + net.JoinHostPort(ip, strconv.FormatUint(uint64(e.boot.ADS.Port), 10))
+	}
 	if e.boot.ADS.ResolveByDNS {
 		return "dns:///" + e.boot.ADS.Addr()
 	}

@@ -41,6 +41,9 @@ type Upstream struct {
 	ConnectTimeout time.Duration
 	// TLS is the cluster's UpstreamTlsContext; nil means plaintext.
 	TLS *UpstreamTLS
+	// ResolvedIP, when set, is what Host resolved to in the proxy's
+	// container (its /etc/hosts); empty resolves Host by DNS here.
+	ResolvedIP string
 }
 
 // Addr is host:port.
