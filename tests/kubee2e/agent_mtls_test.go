@@ -127,6 +127,9 @@ func waitRootCert(t *testing.T, env *kubeenv.Env, ns string) string {
 
 type agentSpec struct {
 	ns, sa, pod, ip, caAddr, xdsAddr, roots string
+	// serverName is the name weftd's certificate is checked for (default:
+	// the host of caAddr).
+	serverName string
 	// trustCheck is how often the agent re-reads roots (default 1 minute).
 	trustCheck time.Duration
 }
@@ -142,7 +145,7 @@ func startAgent(ctx context.Context, t *testing.T, env *kubeenv.Env, s agentSpec
 	a, err := agent.New(agent.Options{
 		Mode:     agent.ModeProxyless,
 		Identity: bootstrap.Identity{PodName: s.pod, Namespace: s.ns, IP: s.ip, ServiceAccount: s.sa},
-		CAAddr:   s.caAddr, CARoots: cert.FileTrustBundle(s.roots), TokenPath: tokenPath, TTL: workloadTTL,
+		CAAddr:   s.caAddr, CAServerName: s.serverName, CARoots: cert.FileTrustBundle(s.roots), TokenPath: tokenPath, TTL: workloadTTL,
 		XDSAddr: s.xdsAddr, OutputDir: filepath.Join(dir, "certs"), FileRefreshInterval: time.Second,
 		Cert: cert.Options{TrustCheckInterval: s.trustCheck},
 	})
