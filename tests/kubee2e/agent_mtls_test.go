@@ -74,20 +74,22 @@ func startMTLSPair(ctx context.Context, t *testing.T, o mtlsPairOptions) *mtlsPa
 	if o.mirror {
 		go mirrorRootConfigMap(ctx, env, m.ns, m.roots) // what kubelet does for the mounted ConfigMap
 	}
-	spec := agentSpec{ns: m.ns, caAddr: w.CAAddr, xdsAddr: w.XDSAddr, roots: m.roots, trustCheck: o.trustCheck}
+	spec := agentSpec{ns: m.ns, caAddr: w.SecureAddr, xdsAddr: w.SecureAddr, roots: m.roots, trustCheck: o.trustCheck}
 	spec.sa, spec.pod, spec.ip = "reviews", m.pod, podIP
 	m.server = startAgent(ctx, t, env, spec)
 	clientIP := o.ipPrefix + "200"
 	spec.sa, spec.pod, spec.ip = "productpage", "productpage", clientIP
 	m.client = startAgent(ctx, t, env, spec)
 
-	b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{Name: m.pod, Addr: podIP + ":9080", XDSAddr: w.XDSAddr,
-		PodName: m.pod, Namespace: m.ns, ServiceAccount: "reviews", CertDir: filepath.Dir(m.server.CertPaths().Key), Logf: t.Logf})
+	// The applications read the bootstraps their agents wrote: ADS over
+	// mutual TLS on weftd's secure port with the workload certificate.
+	b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{Name: m.pod, Addr: podIP + ":9080", Bootstrap: []byte(readFile(t, m.server.GRPCBootstrapPath())),
+		CertDir: filepath.Dir(m.server.CertPaths().Key), Logf: t.Logf})
 	must(t, err)
 	t.Cleanup(b.Stop)
 	must(t, grpcapp.WaitServing(ctx, b))
-	m.rpc, err = grpcapp.NewClient(ctx, grpcapp.ClientOptions{Target: "reviews." + m.ns + ".svc.cluster.local:9080", XDSAddr: w.XDSAddr,
-		PodName: "productpage", Namespace: m.ns, IP: clientIP, ServiceAccount: "productpage", CertDir: filepath.Dir(m.client.CertPaths().Key)})
+	m.rpc, err = grpcapp.NewClient(ctx, grpcapp.ClientOptions{Target: "reviews." + m.ns + ".svc.cluster.local:9080",
+		Bootstrap: []byte(readFile(t, m.client.GRPCBootstrapPath())), CertDir: filepath.Dir(m.client.CertPaths().Key)})
 	must(t, err)
 	t.Cleanup(func() { m.rpc.Close() })
 	_, err = grpcapp.WaitFor(ctx, m.rpc, grpcapp.AllOn(m.pod))
@@ -141,7 +143,7 @@ func startAgent(ctx context.Context, t *testing.T, env *kubeenv.Env, s agentSpec
 		Mode:     agent.ModeProxyless,
 		Identity: bootstrap.Identity{PodName: s.pod, Namespace: s.ns, IP: s.ip, ServiceAccount: s.sa},
 		CAAddr:   s.caAddr, CARoots: cert.FileTrustBundle(s.roots), TokenPath: tokenPath, TTL: workloadTTL,
-		XDSAddr: s.xdsAddr, XDSPlaintext: true, OutputDir: filepath.Join(dir, "certs"), FileRefreshInterval: time.Second,
+		XDSAddr: s.xdsAddr, OutputDir: filepath.Join(dir, "certs"), FileRefreshInterval: time.Second,
 		Cert: cert.Options{TrustCheckInterval: s.trustCheck},
 	})
 	must(t, err)
