@@ -18,7 +18,7 @@ const (
 	PortInbound      = 15006 // iptables redirects inbound TCP here
 	PortXDSPlaintext = 15010 // weftd: plaintext ADS, loopback by default
 	PortSecure       = 15012 // weftd: CA and ADS over mutual TLS
-	PortDebug        = 15014 // weftd: /debug/*, /metrics, /ready; loopback by default
+	PortDebug        = 15014 // weftd: /debug/*, /metrics, pprof; loopback by default
 	PortWebhook      = 15017 // weftd: admission webhooks (HTTPS)
 	PortAgentStatus  = 15020 // weft-agent: app probes and /healthz/ready
 	PortReadiness    = 15021 // Envoy's readiness (Istio's port, never captured)

@@ -548,7 +548,7 @@ var clusterRules = []rule{
 var namespaceRules = []rule{
 	{"coordination.k8s.io", []string{"leases"}, nil, []string{"get", "create", "update"}},
 	{"", []string{"secrets"}, nil, []string{"get", "create", "update"}},
-	// The validating webhook's self-check: a dry-run create (cmd/weftd/verify.go).
+	// The validating webhook's self-check: a dry-run create (pilot/bootstrap/verify.go).
 	{"networking.istio.io", []string{"virtualservices"}, nil, []string{"create"}},
 }
 
