@@ -22,8 +22,12 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
+
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/config/kube"
 )
 
 // Paths are relative to this package's directory, where go test runs.
@@ -528,14 +532,14 @@ var (
 	webhookVerbs = []string{"get", "update"}
 )
 
-// clusterRules are weftd's cluster-wide permissions besides the mesh CRDs,
-// whose read and status grants wantClusterGrants derives from manifests/crds.
-// Widening weftd's privileges means widening this list, on purpose.
+// clusterRules are weftd's cluster-wide permissions besides the kinds its
+// config source watches and the kinds it writes status for, which
+// wantClusterGrants derives from weftd's own code (pilot/config,
+// pilot/config/kube). Widening weftd's privileges means widening this list,
+// on purpose.
 var clusterRules = []rule{
-	{"", []string{"services", "pods"}, nil, informerVerbs},
 	// The injection webhook gets a namespace its cache has not seen yet.
-	{"", []string{"namespaces"}, nil, []string{"get", "list", "watch"}},
-	{"discovery.k8s.io", []string{"endpointslices"}, nil, informerVerbs},
+	{"", []string{"namespaces"}, nil, []string{"get"}},
 	{"authentication.k8s.io", []string{"tokenreviews"}, nil, []string{"create"}},
 	// istio-ca-root-cert in every namespace (ca/publisher.go).
 	{"", []string{"configmaps"}, nil, []string{"list", "watch", "create", "update"}},
@@ -580,28 +584,38 @@ func grantsOf(rules []rbacv1.PolicyRule) map[grant]bool {
 	return expand(rs)
 }
 
-// wantClusterGrants is clusterRules plus, for every CRD in manifests/crds,
-// informer access and update of its status subresource when it has one.
+// wantClusterGrants is clusterRules plus informer access to every kind the
+// Kubernetes source watches (config.KindInfos) and update of the status of
+// the kinds it reports on (kube.StatusKinds): no more, no less.
 func wantClusterGrants(t *testing.T) map[grant]bool {
 	t.Helper()
+	plurals := crdPlurals(t)
 	rules := slices.Clone(clusterRules)
-	for _, name := range yamlFiles(t, crdDir) {
-		for _, crd := range parseFile(t, filepath.Join(crdDir, name)) {
-			spec, _ := crd.obj["spec"].(map[string]any)
-			group := str(spec["group"])
-			plural := str(spec["names"].(map[string]any)["plural"])
-			rules = append(rules, rule{group, []string{plural}, nil, informerVerbs})
-			versions, _ := spec["versions"].([]any)
-			for _, v := range versions {
-				sub, _ := v.(map[string]any)["subresources"].(map[string]any)
-				if _, ok := sub["status"]; ok {
-					rules = append(rules, rule{group, []string{plural + "/status"}, nil, []string{"update"}})
-					break
-				}
-			}
+	for _, k := range config.KindInfos() {
+		plural := plurals[k.GVK.GroupKind()]
+		if plural == "" { // core kinds: Service, Pod, Namespace, EndpointSlice
+			plural = strings.ToLower(k.Name) + "s"
+		}
+		rules = append(rules, rule{k.GVK.Group, []string{plural}, nil, informerVerbs})
+		if slices.Contains(kube.StatusKinds, k.Name) {
+			rules = append(rules, rule{k.GVK.Group, []string{plural + "/status"}, nil, []string{"update"}})
 		}
 	}
 	return expand(rules)
+}
+
+// crdPlurals maps each CRD's group and kind to its plural resource name.
+func crdPlurals(t *testing.T) map[schema.GroupKind]string {
+	t.Helper()
+	out := map[schema.GroupKind]string{}
+	for _, name := range yamlFiles(t, crdDir) {
+		for _, crd := range parseFile(t, filepath.Join(crdDir, name)) {
+			spec, _ := crd.obj["spec"].(map[string]any)
+			names, _ := spec["names"].(map[string]any)
+			out[schema.GroupKind{Group: str(spec["group"]), Kind: str(names["kind"])}] = str(names["plural"])
+		}
+	}
+	return out
 }
 
 func TestRBACGrantsExactlyWhatWeftdNeeds(t *testing.T) {

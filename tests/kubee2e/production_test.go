@@ -44,7 +44,9 @@ import (
 func TestInstalledMeshConfiguresInjectedSidecar(t *testing.T) {
 	env := sharedEnv(t)
 	install(t, env)
-	weftdIP := runWeftdFromInstall(t, env)
+	weftdIP, weftd := runWeftdFromInstall(t, env)
+	// weftd's own ServiceAccount must be enough for everything it does.
+	t.Cleanup(func() { requireNoForbidden(t, weftd.Log()) })
 	hosts := map[string]string{contract.ControlPlaneHost(contract.DefaultNamespace): weftdIP}
 
 	t.Run("validating webhook enforces", func(t *testing.T) { requireValidationEnforced(t, env) })
@@ -69,6 +71,11 @@ func TestInstalledMeshConfiguresInjectedSidecar(t *testing.T) {
 		t.Fatalf("the injected sidecar never got its config: %v", err)
 	}
 	requirePodConfig(t, snap, ns, map[string]string{"v1": ips(v1), "v2": ips(v2)})
+	// The leader reports on the VirtualService through the status subresource.
+	waitStatus(t, env, "virtualservice", ns, "reviews", time.Minute, func(v statusView) bool {
+		c := v.accepted()
+		return c != nil && c.Status == "True"
+	})
 	if n := proxy.NACKs(); len(n) != 0 {
 		t.Errorf("the stand-in rejected weftd's config: %+v", n)
 	}
@@ -172,7 +179,7 @@ func install(t *testing.T, env *kubeenv.Env) {
 // weftd Deployment: its pod spec run unchanged (in-cluster config from the
 // projected ServiceAccount token), marked ready once its readiness probe
 // passes. It returns the pod's IP.
-func runWeftdFromInstall(t *testing.T, env *kubeenv.Env) string {
+func runWeftdFromInstall(t *testing.T, env *kubeenv.Env) (string, *kubeenv.Container) {
 	t.Helper()
 	const ns, ip = contract.DefaultNamespace, "10.244.9.10"
 	pod := waitPod(t, env, ns, "app=weftd")
@@ -183,11 +190,20 @@ func runWeftdFromInstall(t *testing.T, env *kubeenv.Env) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.RunContainer(t, vols, kubeenv.ContainerOptions{Container: "weftd", Binary: weftdBinary(t), PodIP: ip,
+	c := env.RunContainer(t, vols, kubeenv.ContainerOptions{Container: "weftd", Binary: weftdBinary(t), PodIP: ip,
 		Env: map[string]string{"KUBERNETES_SERVICE_HOST": api.Hostname(), "KUBERNETES_SERVICE_PORT": api.Port()}})
 	waitReadinessProbe(t, vols, "weftd", ip)
 	env.MarkPodReady(t, ns, pod, ip)
-	return ip
+	return ip, c
+}
+
+// requireNoForbidden fails on any request the API server refused weftd.
+func requireNoForbidden(t *testing.T, log string) {
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(strings.ToLower(line), "forbidden") {
+			t.Errorf("weftd was refused by its RBAC: %s", line)
+		}
+	}
 }
 
 // waitPod returns the first pod matching selector once a controller made it.

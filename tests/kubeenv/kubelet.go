@@ -229,7 +229,7 @@ type ContainerOptions struct {
 // (fieldRefs from the pod), every volume mounted at its mountPath in a
 // private mount namespace, /etc/hosts from Hosts. It runs as root (one
 // user namespace for all here). It stops when the test ends.
-func (e *Env) RunContainer(t testing.TB, v *PodVolumes, o ContainerOptions) {
+func (e *Env) RunContainer(t testing.TB, v *PodVolumes, o ContainerOptions) *Container {
 	t.Helper()
 	c := v.container(o.Container)
 	if c == nil {
@@ -261,6 +261,19 @@ func (e *Env) RunContainer(t testing.TB, v *PodVolumes, o ContainerOptions) {
 			t.Logf("container %s log tail:\n%s", name, p.logTail(40))
 		}
 	})
+	return &Container{p: p}
+}
+
+// Container is a running container.
+type Container struct{ p *process }
+
+// Log is everything the container wrote so far.
+func (c *Container) Log() string {
+	b, err := os.ReadFile(c.p.logPath)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	return string(b)
 }
 
 // containerEnv is the container's env with fieldRefs resolved, plus PATH
