@@ -51,6 +51,10 @@ type Fleet struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
+	// connectAt is when the first proxy began to connect: the start of the
+	// initial sync, after any set-up (such as issuing certificates).
+	connectAt time.Time
+
 	mu     sync.Mutex
 	change time.Time // zero until MarkChange
 }
@@ -74,6 +78,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		parallel = 32
 	}
 	sem := make(chan struct{}, parallel)
+	f.connectAt = time.Now()
 	for _, p := range f.proxies {
 		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second,
@@ -92,6 +97,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()
+			p.setStarted(time.Now())
 			p.run(runCtx, conn, func() { <-sem })
 		}()
 	}
@@ -137,6 +143,10 @@ func (f *Fleet) Close() {
 	f.wg.Wait()
 }
 
+// ConnectAt is when the fleet began connecting: set-up before it (such as
+// issuing certificates) is not part of the initial sync.
+func (f *Fleet) ConnectAt() time.Time { return f.connectAt }
+
 // ProxyState is one proxy's recorded state.
 type ProxyState struct {
 	NodeID    string
@@ -146,6 +156,9 @@ type ProxyState struct {
 	Responses int
 	Err       error
 	Streams   int // streams opened (1 + reconnects)
+	// Started is when the proxy began to connect (its turn among
+	// Options.ConnectParallelism).
+	Started time.Time
 	// LastStreamErr is the last stream failure a reconnecting proxy retried.
 	LastStreamErr error
 }

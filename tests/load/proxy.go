@@ -94,6 +94,7 @@ type proxy struct {
 	streams   int   // streams opened so far; state entries carry the stream they were last seen on
 	lastErr   error // last stream failure that was retried (Reconnect)
 	typeSeen  map[string]int
+	started   time.Time // when the proxy began to connect
 
 	// Owned by the run goroutine.
 	stream discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient
@@ -169,6 +170,12 @@ func (p *proxy) run(ctx context.Context, conn *grpc.ClientConn, opened func()) {
 		}
 		backoff = min(2*backoff, maxBackoff)
 	}
+}
+
+func (p *proxy) setStarted(t time.Time) {
+	p.mu.Lock()
+	p.started = t
+	p.mu.Unlock()
 }
 
 func (p *proxy) received() int {
@@ -372,7 +379,7 @@ func (p *proxy) snapshot() ProxyState {
 		out[t] = *s
 	}
 	return ProxyState{NodeID: p.spec.NodeID(), Kind: p.spec.Kind, Types: out, Bytes: p.bytes, Responses: p.responses,
-		Err: p.err, Streams: p.streams, LastStreamErr: p.lastErr}
+		Err: p.err, Streams: p.streams, LastStreamErr: p.lastErr, Started: p.started}
 }
 
 // dependencies returns, for each type a response refers to, the sorted

@@ -134,7 +134,6 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1), s.Scope)}
 	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta, MixTransports: s.MixTransports,
 		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.ListenersFor(s.Change), Reconnect: s.Restart}
-	start := time.Now()
 	f, err := Start(ctx, opts)
 	if err != nil {
 		return Report{}, err
@@ -143,7 +142,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	if err := f.WaitSynced(ctx, wait); err != nil {
 		return Report{}, fmt.Errorf("initial sync: %w", err)
 	}
-	synced := time.Since(start)
+	synced, sync := time.Since(f.ConnectAt()), f.InitialSync()
 	s.logf("%d proxies synced in %v", s.Proxies, synced.Round(time.Millisecond))
 	var restartedIn time.Duration
 	var restartAt time.Time
@@ -188,7 +187,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	if r.Kind == "" {
 		r.Kind = string(KindMixed)
 	}
-	r.InitialSync = synced
+	r.InitialSync, r.Sync = synced, sync
 	if r.Weftd, err = WeftdStats(ctx, s.WeftdPID, s.DebugAddr); err != nil {
 		s.logf("weftd stats unavailable: %v", err)
 	}
