@@ -16,12 +16,19 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Options configure a fleet of simulated proxies. Zero values get defaults.
 type Options struct {
-	XDSAddr string // weftd's plaintext ADS address; must be loopback
+	// XDSAddr is weftd's ADS address, plaintext or (with TLS) the secure
+	// port; it must be loopback.
+	XDSAddr string
+	// TLS, when set, connects every proxy over mutual TLS with its own
+	// certificate for spiffe://cluster.local/ns/NS/sa/SA, issued by TLS
+	// before the fleet starts connecting (so never counted in sync times).
+	TLS     *PKI
 	Proxies int
 	// Kind is KindSidecar, KindGRPC or "mixed" (even indexes sidecar, odd gRPC).
 	Kind       Kind
@@ -77,10 +84,15 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	if parallel <= 0 {
 		parallel = 32
 	}
+	creds, err := transportCredentials(opts.TLS, f.proxies)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	sem := make(chan struct{}, parallel)
 	f.connectAt = time.Now()
-	for _, p := range f.proxies {
-		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+	for i, p := range f.proxies {
+		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(creds[i]),
 			grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second,
 				Backoff: backoff.Config{BaseDelay: minBackoff, Multiplier: 2, Jitter: 0.2, MaxDelay: maxBackoff}}))
 		if err != nil {
@@ -104,6 +116,24 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	return f, nil
 }
 
+// transportCredentials are each proxy's: plaintext, or mutual TLS with a
+// certificate for the proxy's identity, all issued here up front.
+func transportCredentials(pki *PKI, proxies []*proxy) ([]credentials.TransportCredentials, error) {
+	out := make([]credentials.TransportCredentials, len(proxies))
+	for i, p := range proxies {
+		if pki == nil {
+			out[i] = insecure.NewCredentials()
+			continue
+		}
+		cert, err := pki.Issue(p.spec.Identity())
+		if err != nil {
+			return nil, fmt.Errorf("load: proxy %d: %w", i, err)
+		}
+		out[i] = pki.Credentials(cert)
+	}
+	return out, nil
+}
+
 func specFor(opts Options, i int) proxySpec {
 	nss := opts.Namespaces
 	if len(nss) == 0 {
@@ -117,6 +147,9 @@ func specFor(opts Options, i int) proxySpec {
 		Delta: opts.Delta || (opts.MixTransports && i/2%2 == 1), Reconnect: opts.Reconnect}
 	if kind == KindGRPC && opts.GRPCListeners != nil {
 		s.Listeners = opts.GRPCListeners(i)
+	}
+	if opts.TLS != nil {
+		s.ServiceAccount = "load-" + string(kind) // one per kind, as one per deployment
 	}
 	return s
 }

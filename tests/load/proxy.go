@@ -24,6 +24,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/weftmesh/weft/ca"
 )
 
 // Kind is the kind of proxy simulated.
@@ -61,6 +63,9 @@ type proxySpec struct {
 	// Reconnect opens a new stream (after a bounded, jittered backoff) when
 	// the stream fails, instead of failing the proxy.
 	Reconnect bool
+	// ServiceAccount, when set, is sent as SERVICE_ACCOUNT metadata; it is
+	// set for TLS runs, where it must match the client certificate.
+	ServiceAccount string
 }
 
 // NodeID is the Istio node id of the proxy.
@@ -69,10 +74,18 @@ func (s proxySpec) NodeID() string {
 		200+s.Index/65536, s.Index/256%256, s.Index%256, s.Index, s.Namespace, s.Namespace)
 }
 
+// Identity is the workload identity the proxy's certificate carries.
+func (s proxySpec) Identity() ca.Identity {
+	return ca.Identity{Namespace: s.Namespace, ServiceAccount: s.ServiceAccount}
+}
+
 func (s proxySpec) node() (*core.Node, error) {
 	md := map[string]any{"NAMESPACE": s.Namespace}
 	if s.Kind == KindGRPC {
 		md["GENERATOR"] = "grpc"
+	}
+	if s.ServiceAccount != "" {
+		md["SERVICE_ACCOUNT"] = s.ServiceAccount
 	}
 	st, err := structpb.NewStruct(md)
 	if err != nil {

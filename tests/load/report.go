@@ -33,10 +33,12 @@ type Report struct {
 	P99         time.Duration `json:"p99_ns"`
 	Max         time.Duration `json:"max_ns"`
 	InitialSync time.Duration `json:"initial_sync_ns"` // connect → every proxy ACKed every type, plus the quiet wait
+	BytesRecv   int64         `json:"bytes_received"`
+	Responses   int           `json:"responses"`
 	// Sync is the initial sync proxy by proxy.
-	Sync      SyncStats `json:"sync"`
-	BytesRecv int64     `json:"bytes_received"`
-	Responses int       `json:"responses"`
+	Sync SyncStats `json:"sync"`
+	// TLS: every proxy connected over mutual TLS to weftd's secure port.
+	TLS bool `json:"tls"`
 	// Weftd is weftd's resource use at the end of the run; after a restart,
 	// that of the new process only (its start plus the reconnections).
 	Weftd ProcStats `json:"weftd"`
@@ -171,6 +173,11 @@ func (r Report) WriteTable(w io.Writer) error {
 	if r.Kind != "" {
 		rows = append(rows, [2]string{"kind", r.Kind})
 	}
+	transport := "plaintext"
+	if r.TLS {
+		transport = "mutual TLS (secure port)"
+	}
+	rows = append(rows, [2]string{"connection", transport})
 
 	if r.Services > 0 {
 		rows = append(rows, [2]string{"services", strconv.Itoa(r.Services)}, [2]string{"sidecar scope", scope})
