@@ -18,6 +18,16 @@
 // "ns-0/*". --restart (only with --weftd) restarts weftd after the initial
 // sync instead of changing the config and reports reconnection times.
 //
+// --tls connects every proxy over mutual TLS, as sidecars reach istiod's
+// 15012: with --weftd the tool writes a plug-in CA (root and intermediate)
+// and starts weftd with --ca-plugin-dir and --secure-addr; against a running
+// weftd, --ca-plugin-dir names its plug-in CA and --xds-addr its secure
+// port. Each proxy gets its own ECDSA P-256 certificate for
+// spiffe://cluster.local/ns/NS/sa/load-KIND, all issued before the first
+// proxy connects, so signing is never part of the measured sync.
+//
+//	weft-load --weftd bin/weftd --scenario S1 --tls                  # S1 over mutual TLS
+//
 // With --config-dir the tool writes its synthetic mesh into the directory
 // the running weftd watches (file mode) and changes it there; without it
 // only the initial sync is measured.
@@ -48,6 +58,8 @@ type flags struct {
 	duration, timeout  time.Duration
 	scenario, change   string
 	scope, restart     bool
+	tls                bool
+	pluginDir          string
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -70,6 +82,8 @@ func parseFlags(args []string) (flags, error) {
 	fl.StringVar(&f.change, "change", "weight", "the change measured: weight, endpoint or service")
 	fl.BoolVar(&f.scope, "scope", false, "one Sidecar per namespace scoping egress to ./* and ns-0/* (default true with --scenario)")
 	fl.BoolVar(&f.restart, "restart", false, "restart weftd after the initial sync and measure reconnection (needs --weftd)")
+	fl.BoolVar(&f.tls, "tls", false, "connect every proxy over mutual TLS to weftd's secure port, each with its own workload certificate")
+	fl.StringVar(&f.pluginDir, "ca-plugin-dir", "", "with --tls and no --weftd: the running weftd's plug-in CA dir (signs the proxies' certificates)")
 	if err := fl.Parse(args); err != nil {
 		return f, err
 	}
@@ -103,12 +117,29 @@ func parseFlags(args []string) (flags, error) {
 	if f.restart && set["change"] {
 		return f, errors.New("--restart measures reconnection, not a change: drop --change")
 	}
+	if err := checkTLSFlags(f); err != nil {
+		return f, err
+	}
 	switch load.Kind(f.kind) {
 	case load.KindSidecar, load.KindGRPC, load.KindMixed:
 	default:
 		return f, fmt.Errorf("--kind %q: want sidecar, grpc or mixed", f.kind)
 	}
 	return f, nil
+}
+
+// checkTLSFlags: a running weftd's CA must be named to sign for it; a weftd
+// the tool starts gets the tool's own CA.
+func checkTLSFlags(f flags) error {
+	switch {
+	case f.pluginDir != "" && !f.tls:
+		return errors.New("--ca-plugin-dir needs --tls")
+	case f.pluginDir != "" && f.weftd != "":
+		return errors.New("--ca-plugin-dir is for a running weftd: with --weftd the tool writes its own CA")
+	case f.tls && f.weftd == "" && f.pluginDir == "":
+		return errors.New("--tls against a running weftd needs --ca-plugin-dir (its plug-in CA) and --xds-addr (its secure port)")
+	}
+	return nil
 }
 
 func main() {
@@ -130,13 +161,21 @@ func run(args []string) error {
 		Kind: load.Kind(f.kind), Delta: f.delta, MixTransports: f.mix, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
 		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, Restart: f.restart}
 	if f.weftd != "" {
-		w, cleanup, err := startWeftd(ctx, f)
+		w, pki, cleanup, err := startWeftd(ctx, f)
 		if err != nil {
 			return err
 		}
 		defer cleanup()
-		sc.XDSAddr, sc.DebugAddr, sc.WeftdPID, sc.MeshDir, sc.Weftd = w.XDSAddr, w.DebugAddr, w.PID(), w.ConfigDir, w
-	} else if f.configDir != "" {
+		sc.XDSAddr, sc.DebugAddr, sc.WeftdPID, sc.MeshDir, sc.Weftd, sc.TLS = w.XDSAddr, w.DebugAddr, w.PID(), w.ConfigDir, w, pki
+		if pki != nil {
+			sc.XDSAddr = w.SecureAddr
+		}
+	} else if f.tls {
+		if sc.TLS, err = load.LoadPKI(f.pluginDir); err != nil {
+			return err
+		}
+	}
+	if f.weftd == "" && f.configDir != "" {
 		if err := prepareMesh(ctx, f); err != nil {
 			return err
 		}
@@ -151,19 +190,48 @@ func run(args []string) error {
 	return r.WriteTable(os.Stdout)
 }
 
-// startWeftd generates the mesh and starts weftd on it.
-func startWeftd(ctx context.Context, f flags) (*load.Weftd, func(), error) {
+// startWeftd generates the mesh (and for --tls a plug-in CA) and starts
+// weftd on it.
+func startWeftd(ctx context.Context, f flags) (*load.Weftd, *load.PKI, func(), error) {
 	dir, err := load.TempMeshDir(load.MeshOptions(f.services, f.scope))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	w, err := load.StartWeftd(ctx, f.weftd, dir, os.Stderr)
+	if !f.tls {
+		w, err := load.StartWeftd(ctx, f.weftd, dir, os.Stderr)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, nil, err
+		}
+		fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services)\n", w.PID(), dir, f.services)
+		return w, nil, func() { w.Stop(); os.RemoveAll(dir) }, nil
+	}
+	w, pki, err := startWeftdTLS(ctx, f.weftd, dir)
 	if err != nil {
 		os.RemoveAll(dir)
+		return nil, nil, nil, err
+	}
+	fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), ADS over mutual TLS on %s\n", w.PID(), dir, f.services, w.SecureAddr)
+	return w, pki, func() { w.Stop(); os.RemoveAll(dir); os.RemoveAll(pki.Dir) }, nil
+}
+
+// startWeftdTLS writes a plug-in CA into a temp dir and starts weftd with it.
+func startWeftdTLS(ctx context.Context, bin, meshDir string) (*load.Weftd, *load.PKI, error) {
+	pkiDir, err := os.MkdirTemp("", "weft-load-ca-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("plug-in CA dir: %w", err)
+	}
+	pki, err := load.NewPKI(pkiDir)
+	if err != nil {
+		os.RemoveAll(pkiDir)
 		return nil, nil, err
 	}
-	fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services)\n", w.PID(), dir, f.services)
-	return w, func() { w.Stop(); os.RemoveAll(dir) }, nil
+	w, err := load.StartWeftdTLS(ctx, bin, meshDir, pkiDir, os.Stderr)
+	if err != nil {
+		os.RemoveAll(pkiDir)
+		return nil, nil, err
+	}
+	return w, pki, nil
 }
 
 // prepareMesh writes the mesh into a running weftd's config dir and gives
