@@ -61,6 +61,7 @@ type Fleet struct {
 	// connectAt is when the first proxy began to connect: the start of the
 	// initial sync, after any set-up (such as issuing certificates).
 	connectAt time.Time
+	tls       bool // every proxy connects over mutual TLS
 
 	mu     sync.Mutex
 	change time.Time // zero until MarkChange
@@ -76,7 +77,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		return nil, errors.New("load: need at least one proxy")
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	f := &Fleet{cancel: cancel}
+	f := &Fleet{cancel: cancel, tls: opts.TLS != nil}
 	for i := range opts.Proxies {
 		f.proxies = append(f.proxies, newProxy(specFor(opts, i)))
 	}

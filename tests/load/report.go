@@ -120,7 +120,7 @@ func (f *Fleet) Reconnection(t time.Time) Report {
 
 func (f *Fleet) summarise(measure string, t time.Time, doneAt func(ProxyState, time.Time) time.Time) Report {
 	var lat []time.Duration
-	r := Report{Measure: measure, Proxies: len(f.proxies)}
+	r := Report{Measure: measure, Proxies: len(f.proxies), TLS: f.tls}
 	for _, s := range f.States() {
 		r.BytesRecv += s.Bytes
 		r.Responses += s.Responses

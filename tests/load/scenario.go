@@ -191,7 +191,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	if r.Kind == "" {
 		r.Kind = string(KindMixed)
 	}
-	r.InitialSync, r.Sync, r.TLS = synced, sync, s.TLS != nil
+	r.InitialSync, r.Sync = synced, sync
 	if r.Weftd, err = WeftdStats(ctx, s.WeftdPID, s.DebugAddr); err != nil {
 		s.logf("weftd stats unavailable: %v", err)
 	}
