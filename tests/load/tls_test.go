@@ -95,6 +95,8 @@ func TestPKIClientCompletesMutualTLS(t *testing.T) {
 		t.Fatalf("handshake: %v", err)
 	}
 	defer conn.Close()
+	st := conn.ConnectionState()
+	t.Logf("negotiated %s, key exchange %s", tls.VersionName(st.Version), st.CurveID)
 	if got := <-peer; got != "spiffe://cluster.local/ns/ns-0/sa/load-sidecar" {
 		t.Errorf("server saw %q", got)
 	}
