@@ -61,7 +61,8 @@ type Fleet struct {
 	// connectAt is when the first proxy began to connect: the start of the
 	// initial sync, after any set-up (such as issuing certificates).
 	connectAt time.Time
-	tls       bool // every proxy connects over mutual TLS
+	tls       bool          // every proxy connects over mutual TLS
+	issuing   time.Duration // issuing the proxies' certificates, before connectAt
 
 	mu     sync.Mutex
 	change time.Time // zero until MarkChange
@@ -85,11 +86,13 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	if parallel <= 0 {
 		parallel = 32
 	}
+	issueStart := time.Now()
 	creds, err := transportCredentials(opts.TLS, f.proxies)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	f.issuing = time.Since(issueStart)
 	sem := make(chan struct{}, parallel)
 	f.connectAt = time.Now()
 	for i, p := range f.proxies {
