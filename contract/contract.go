@@ -127,3 +127,7 @@ func LoopbackAddr(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 
 // AllAddr is :port, for ports weftd serves to the cluster.
 func AllAddr(port int) string { return fmt.Sprintf(":%d", port) }
+
+// PortHealth is weftd's /ready and /healthz (istiod's 8080): the kubelet
+// probes it, and it reveals nothing about proxies or config.
+const PortHealth = 8080

@@ -44,10 +44,14 @@ type errorSource interface {
 
 // Options configures weftd.
 type Options struct {
-	Source    Source
-	XDSAddr   string
-	DebugAddr string
-	Debounce  DebounceOptions
+	Source Source
+	// XDSAddr (plaintext ADS), DebugAddr and HealthAddr: empty disables.
+	XDSAddr, DebugAddr, HealthAddr string
+	// Secure, if set, serves ADS over mutual TLS (and the CA).
+	Secure *SecureOptions
+	// TrustDomains are accepted in proxies' certificates.
+	TrustDomains []string
+	Debounce     DebounceOptions
 	Logger    *slog.Logger
 	// Status, if set, is told about errors and diagnostics.
 	Status StatusReporter
@@ -62,25 +66,55 @@ func Run(ctx context.Context, o Options) error {
 	defer cancel()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	xdsServer := server.New(ctx, server.Options{Logger: o.Logger, Registry: reg})
-
-	xdsLis, err := net.Listen("tcp", o.XDSAddr)
+	xdsServer := server.New(ctx, server.Options{Logger: o.Logger, Registry: reg, TrustDomains: o.TrustDomains})
+	listeners, err := listenAll(map[string]string{"xds": o.XDSAddr, "debug": o.DebugAddr, "health": o.HealthAddr})
 	if err != nil {
-		return fmt.Errorf("xds listener: %w", err)
+		return err
 	}
-	debugLis, err := net.Listen("tcp", o.DebugAddr)
-	if err != nil {
-		xdsLis.Close()
-		return fmt.Errorf("debug listener: %w", err)
+	tasks := []func(context.Context) error{func(ctx context.Context) error { return runPipeline(ctx, o, xdsServer) }}
+	if lis := listeners["xds"]; lis != nil {
+		g := grpc.NewServer(xdsServerOptions()...)
+		xdsServer.Register(g)
+		tasks = append(tasks, func(ctx context.Context) error { return serveGRPC(ctx, g, lis) })
 	}
-	o.Logger.Info("weftd serving", "xds", xdsLis.Addr().String(), "debug", debugLis.Addr().String())
+	if lis := listeners["debug"]; lis != nil {
+		tasks = append(tasks, func(ctx context.Context) error { return serveHTTP(ctx, lis, debug.Handler(xdsServer, reg)) })
+	}
+	if lis := listeners["health"]; lis != nil {
+		tasks = append(tasks, func(ctx context.Context) error { return serveHTTP(ctx, lis, debug.HealthHandler(xdsServer)) })
+	}
+	if o.Secure != nil {
+		tasks = append(tasks, func(ctx context.Context) error { return serveSecure(ctx, *o.Secure, xdsServer, o.Logger) })
+	}
+	o.Logger.Info("weftd serving", "xds", addrOf(listeners["xds"]), "debug", addrOf(listeners["debug"]), "health", addrOf(listeners["health"]))
+	return runAll(ctx, cancel, append(tasks, o.Runners...), o.Logger)
+}
 
-	tasks := append([]func(context.Context) error{
-		func(ctx context.Context) error { return serveXDS(ctx, xdsLis, xdsServer) },
-		func(ctx context.Context) error { return serveDebug(ctx, debugLis, debug.Handler(xdsServer, reg)) },
-		func(ctx context.Context) error { return runPipeline(ctx, o, xdsServer) },
-	}, o.Runners...)
-	return runAll(ctx, cancel, tasks, o.Logger)
+// listenAll opens every non-empty address up front, so a taken port fails
+// the start instead of a task later.
+func listenAll(addrs map[string]string) (map[string]net.Listener, error) {
+	out := map[string]net.Listener{}
+	for name, addr := range addrs {
+		if addr == "" {
+			continue
+		}
+		lis, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, l := range out {
+				l.Close()
+			}
+			return nil, fmt.Errorf("%s listener: %w", name, err)
+		}
+		out[name] = lis
+	}
+	return out, nil
+}
+
+func addrOf(lis net.Listener) string {
+	if lis == nil {
+		return "off"
+	}
+	return lis.Addr().String()
 }
 
 // shutdownGrace bounds how long weftd waits for tasks after the first one
@@ -166,28 +200,20 @@ func logNewDiagnostics(log *slog.Logger, diags []mesh.Diagnostic, before map[mes
 	return now
 }
 
-func serveXDS(ctx context.Context, lis net.Listener, xdsServer *server.Server) error {
-	g := grpc.NewServer(
-		grpc.MaxConcurrentStreams(1<<20),
+// xdsServerOptions suit many mostly idle proxy connections.
+func xdsServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.MaxConcurrentStreams(1 << 20),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		// Proxies are mostly idle connections whose requests are small ACKs:
 		// a 4 KiB read buffer instead of 32 KiB saves ~280 MB at 10,000
 		// proxies (write buffers are already pooled between writes).
-		grpc.ReadBufferSize(4<<10),
-	)
-	xdsServer.Register(g)
-	go func() {
-		<-ctx.Done()
-		g.Stop()
-	}()
-	if err := g.Serve(lis); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("xds server: %w", err)
+		grpc.ReadBufferSize(4 << 10),
 	}
-	return ctx.Err()
 }
 
-func serveDebug(ctx context.Context, lis net.Listener, h http.Handler) error {
+func serveHTTP(ctx context.Context, lis net.Listener, h http.Handler) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -196,7 +222,7 @@ func serveDebug(ctx context.Context, lis net.Listener, h http.Handler) error {
 		_ = srv.Shutdown(shutdownCtx)
 	}()
 	if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("debug server: %w", err)
+		return fmt.Errorf("http server on %s: %w", lis.Addr(), err)
 	}
 	return ctx.Err()
 }

@@ -17,6 +17,7 @@ import (
 
 // Source is what the debug endpoints read.
 type Source interface {
+	Readiness
 	Status() []server.ProxyStatus
 	Resources(nodeID string) (xds.Resources, bool)
 }
@@ -31,12 +32,37 @@ func Handler(src Source, gatherer prometheus.Gatherer) http.Handler {
 		configDump(w, r, src)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("GET /ready", ready(src))
 	// Profiles for the load measurements (docs/performance.md); the debug
 	// address is loopback by default, as Istio's is.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	return mux
+}
+
+// Readiness says whether weftd serves a mesh yet.
+type Readiness interface {
+	Ready() bool
+}
+
+// HealthHandler serves only /ready (a mesh is being served) and /healthz
+// (the process answers): nothing about proxies or config, so it may listen
+// where the kubelet can reach it.
+func HealthHandler(r Readiness) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ready", ready(r))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	return mux
+}
+
+func ready(r Readiness) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if !r.Ready() {
+			http.Error(w, "no mesh config served yet", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}
 }
 
 // configDump renders a proxy's resources, keyed by type URL, as JSON.

@@ -22,11 +22,14 @@ const (
 
 // Proxy is a connected xDS client as weft understands it.
 type Proxy struct {
-	ID             string
-	Kind           Kind
-	IP             string
-	Pod            string
-	Namespace      string
+	ID        string
+	Kind      Kind
+	IP        string
+	Pod       string
+	Namespace string
+	// IDNamespace is the namespace in the node id; Namespace is metadata
+	// NAMESPACE when set, which an authenticated proxy must agree with.
+	IDNamespace    string
 	Labels         map[string]string
 	ServiceAccount string
 	DNSDomain      string
@@ -58,6 +61,7 @@ func ParseNode(node *core.Node) (*Proxy, error) {
 	if len(parts) == 4 {
 		p.IP = parts[1]
 		p.Pod, p.Namespace, _ = strings.Cut(parts[2], ".")
+		p.IDNamespace = p.Namespace
 		p.DNSDomain = parts[3]
 	}
 	readMetadata(p, node.GetMetadata())

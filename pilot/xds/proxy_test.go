@@ -20,11 +20,13 @@ func TestParseNode(t *testing.T) {
 	}{
 		{name: "istio sidecar id", node: &core.Node{Id: "sidecar~10.1.2.3~reviews-v1-abc.shop~shop.svc.cluster.local",
 			Metadata: md(map[string]any{"LABELS": map[string]any{"app": "reviews"}, "SERVICE_ACCOUNT": "sa"})},
-			want: Proxy{Kind: KindSidecar, IP: "10.1.2.3", Pod: "reviews-v1-abc", Namespace: "shop", ServiceAccount: "sa", DNSDomain: "shop.svc.cluster.local"}},
+			want: Proxy{Kind: KindSidecar, IP: "10.1.2.3", Pod: "reviews-v1-abc", Namespace: "shop", IDNamespace: "shop", ServiceAccount: "sa", DNSDomain: "shop.svc.cluster.local"}},
 		{name: "proxyless by generator", node: &core.Node{Id: "sidecar~10.1.2.3~c.default~default.svc.cluster.local", Metadata: md(map[string]any{"GENERATOR": "grpc"})},
-			want: Proxy{Kind: KindProxyless, IP: "10.1.2.3", Pod: "c", Namespace: "default", DNSDomain: "default.svc.cluster.local"}},
+			want: Proxy{Kind: KindProxyless, IP: "10.1.2.3", Pod: "c", Namespace: "default", IDNamespace: "default", DNSDomain: "default.svc.cluster.local"}},
 		{name: "metadata namespace wins", node: &core.Node{Id: "plain-id", Metadata: md(map[string]any{"NAMESPACE": "ns1"})},
 			want: Proxy{Kind: KindSidecar, Namespace: "ns1", DNSDomain: "ns1.svc.cluster.local"}},
+		{name: "metadata and id namespaces both kept", node: &core.Node{Id: "sidecar~10.1.2.3~c.a~a.svc.cluster.local", Metadata: md(map[string]any{"NAMESPACE": "b"})},
+			want: Proxy{Kind: KindSidecar, IP: "10.1.2.3", Pod: "c", Namespace: "b", IDNamespace: "a", DNSDomain: "a.svc.cluster.local"}},
 		{name: "no namespace", node: &core.Node{Id: "plain-id"}, wantErr: true},
 		{name: "no id", node: &core.Node{}, wantErr: true},
 	}

@@ -33,21 +33,26 @@ type WeftdOptions struct {
 	// Kubeconfig switches weftd to Kubernetes mode against that cluster
 	// (no --config-dir; the config-dir helpers then have no effect).
 	Kubeconfig string
+	// CAPluginDir turns on the secure port in file mode, with weftd's
+	// certificate and the mesh roots from that plug-in CA directory.
+	CAPluginDir string
 }
 
 // Weftd is a running weftd subprocess.
 type Weftd struct {
 	XDSAddr   string // plaintext ADS, 127.0.0.1:PORT
 	DebugAddr string // debug HTTP, 127.0.0.1:PORT
-	CAAddr    string // CA (TLS), 127.0.0.1:PORT; Kubernetes mode only
-	ConfigDir string
-	staging   string // sibling of ConfigDir; files are renamed from here
-	t         testing.TB
-	cmd       *exec.Cmd
-	logs      *lineLogger
-	exited    chan struct{}
-	exitErr   error
-	http      *http.Client
+	// SecureAddr is the secure port (CA and ADS over mutual TLS),
+	// 127.0.0.1:PORT; Kubernetes mode, or file mode with --ca-plugin-dir.
+	SecureAddr string
+	ConfigDir  string
+	staging    string // sibling of ConfigDir; files are renamed from here
+	t          testing.TB
+	cmd        *exec.Cmd
+	logs       *lineLogger
+	exited     chan struct{}
+	exitErr    error
+	http       *http.Client
 }
 
 // StartWeftd starts weftd, waits until /debug/syncz answers and registers
@@ -108,7 +113,7 @@ func newWeftd(t testing.TB, opts WeftdOptions) (*Weftd, error) {
 	if w.DebugAddr, err = FreeAddr(); err != nil {
 		return nil, err
 	}
-	if w.CAAddr, err = FreeAddr(); err != nil {
+	if w.SecureAddr, err = FreeAddr(); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -117,8 +122,11 @@ func newWeftd(t testing.TB, opts WeftdOptions) (*Weftd, error) {
 // start launches the subprocess with its output streamed into the test log.
 func (w *Weftd) start(bin string, opts WeftdOptions) error {
 	args := []string{"--config-dir", w.ConfigDir}
+	if opts.CAPluginDir != "" {
+		args = append(args, "--ca-plugin-dir", opts.CAPluginDir, "--secure-addr", w.SecureAddr)
+	}
 	if opts.Kubeconfig != "" {
-		args = []string{"--kubeconfig", opts.Kubeconfig, "--ca-addr", w.CAAddr}
+		args = []string{"--kubeconfig", opts.Kubeconfig, "--secure-addr", w.SecureAddr}
 	}
 	args = append(append(args, "--xds-addr", w.XDSAddr, "--debug-addr", w.DebugAddr), opts.ExtraArgs...)
 	w.cmd = exec.Command(bin, args...)

@@ -74,7 +74,7 @@ func startMTLSPair(ctx context.Context, t *testing.T, o mtlsPairOptions) *mtlsPa
 	if o.mirror {
 		go mirrorRootConfigMap(ctx, env, m.ns, m.roots) // what kubelet does for the mounted ConfigMap
 	}
-	spec := agentSpec{ns: m.ns, caAddr: w.CAAddr, xdsAddr: w.XDSAddr, roots: m.roots, trustCheck: o.trustCheck}
+	spec := agentSpec{ns: m.ns, caAddr: w.SecureAddr, xdsAddr: w.XDSAddr, roots: m.roots, trustCheck: o.trustCheck}
 	spec.sa, spec.pod, spec.ip = "reviews", m.pod, podIP
 	m.server = startAgent(ctx, t, env, spec)
 	clientIP := o.ipPrefix + "200"

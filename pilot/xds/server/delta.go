@@ -37,7 +37,11 @@ type deltaStream struct {
 // DeltaAggregatedResources serves incremental ADS: each response carries
 // only resources whose content changed and names of removed ones.
 func (s *Server) DeltaAggregatedResources(gs discovery.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) error {
-	st := &deltaStream{stream: newStream(), send: gs.Send, types: map[string]*deltaType{}}
+	base, err := newStream(gs.Context())
+	if err != nil {
+		return err
+	}
+	st := &deltaStream{stream: base, send: gs.Send, types: map[string]*deltaType{}}
 	return serveStream(s, gs.Context(), st.stream, gs.Recv,
 		func(req *discovery.DeltaDiscoveryRequest) error { return s.onDeltaRequest(st, req) },
 		func() error {

@@ -14,6 +14,9 @@ type metrics struct {
 	generateErrors  prometheus.Counter
 	meshReady       prometheus.Gauge
 	queueWait       prometheus.Histogram
+	// identityRejections counts streams refused because the node's claims
+	// contradict its certificate, or another identity holds the node id.
+	identityRejections *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,9 +30,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		meshReady:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "weft_mesh_ready", Help: "1 once a mesh configuration is being served."}),
 		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "weft_xds_push_queue_seconds", Help: "Time a proxy waited in the push queue.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
+		identityRejections: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_identity_rejections_total",
+			Help: "xDS streams refused because the node's claims do not match its client certificate, by reason."}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.meshReady, m.queueWait)
+		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.meshReady, m.queueWait, m.identityRejections)
 	}
 	return m
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"reflect"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,9 @@ import (
 
 // proxyState is what the server knows of one connected proxy.
 type proxyState struct {
-	proxy *xds.Proxy
+	// proxy is the metadata of the newest stream; identity owns the node id.
+	proxy    atomic.Pointer[xds.Proxy]
+	identity Identity
 
 	// gen serialises generation so a snapshot built from an older mesh can
 	// never replace one built from a newer mesh.
@@ -58,9 +61,23 @@ type Nack struct {
 	Time    time.Time `json:"time"`
 }
 
-func newProxyState(p *xds.Proxy) *proxyState {
-	return &proxyState{proxy: p, subscribers: map[*stream]bool{}, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
+func newProxyState(p *xds.Proxy, id Identity) *proxyState {
+	ps := &proxyState{identity: id, subscribers: map[*stream]bool{}, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
 		edsSent: map[string][]string{}, edsAcked: map[string]bool{}}
+	ps.proxy.Store(p)
+	return ps
+}
+
+// Proxy is the proxy's current metadata.
+func (ps *proxyState) Proxy() *xds.Proxy { return ps.proxy.Load() }
+
+// replaceProxy adopts a newer stream's metadata; true if it differed.
+func (ps *proxyState) replaceProxy(p *xds.Proxy) bool {
+	if reflect.DeepEqual(ps.proxy.Load(), p) {
+		return false
+	}
+	ps.proxy.Store(p)
+	return true
 }
 
 func (ps *proxyState) listenerNames() []string {
@@ -89,7 +106,7 @@ func (s *Server) push(ps *proxyState) {
 	start := time.Now()
 	parts := s.parts.For(m).Resolve(s.specs(ps, m))
 	if err := partsError(parts); err != nil {
-		s.log.Error("generated invalid xDS; keeping previous config", "proxy", ps.proxy.ID, "err", err)
+		s.log.Error("generated invalid xDS; keeping previous config", "proxy", ps.Proxy().ID, "err", err)
 		s.metrics.generateErrors.Inc()
 		return
 	}
@@ -117,11 +134,11 @@ func (s *Server) push(ps *proxyState) {
 func (s *Server) stillConnected(ps *proxyState) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.proxies[ps.proxy.ID] == ps
+	return s.proxies[ps.Proxy().ID] == ps
 }
 
 func (s *Server) specs(ps *proxyState, m *mesh.Mesh) []share.Spec {
-	p := ps.proxy.WithWorkload(m.Workloads)
+	p := ps.withWorkload(m.Workloads)
 	if p.Kind == xds.KindProxyless {
 		return grpcgen.Specs(m, p, ps.listenerNames())
 	}
@@ -135,7 +152,18 @@ func (s *Server) logDegradations(ps *proxyState, deg build.Degradations) {
 	for _, d := range deg {
 		if !ps.degraded[d] {
 			ps.degraded[d] = true
-			s.log.Warn("config degraded for proxy kind", "proxy", ps.proxy.ID, "kind", ps.proxy.Kind, "reason", d)
+			s.log.Warn("config degraded for proxy kind", "proxy", ps.Proxy().ID, "kind", ps.Proxy().Kind, "reason", d)
 		}
 	}
+}
+
+// withWorkload completes the proxy from its pod, unless the pod found
+// belongs to another identity than the stream's certificate: a proxy may not
+// borrow another workload's labels by naming its pod or IP.
+func (ps *proxyState) withWorkload(w mesh.Workloads) *xds.Proxy {
+	p := ps.Proxy()
+	if wl := w.Find(p.Namespace, p.Pod, p.IP); wl != nil && ps.identity.Authenticated() && !workloadMatches(wl, ps.identity) {
+		return p
+	}
+	return p.WithWorkload(w)
 }

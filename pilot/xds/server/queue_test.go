@@ -10,7 +10,7 @@ import (
 func queuedProxies(n int, prefix string) []*proxyState {
 	out := make([]*proxyState, n)
 	for i := range out {
-		out[i] = newProxyState(&xds.Proxy{ID: fmt.Sprintf("%s-%d", prefix, i)})
+		out[i] = newProxyState(&xds.Proxy{ID: fmt.Sprintf("%s-%d", prefix, i)}, Identity{})
 	}
 	return out
 }
@@ -29,7 +29,7 @@ func TestPushQueueServesLanesInTurn(t *testing.T) {
 	var order []string
 	for range 6 {
 		item, _ := q.take()
-		order = append(order, item.ps.proxy.ID)
+		order = append(order, item.ps.Proxy().ID)
 	}
 	want := []string{"connect-0", "change-0", "connect-1", "change-1", "connect-2", "change-2"}
 	if fmt.Sprint(order) != fmt.Sprint(want) {

@@ -82,5 +82,5 @@ func (s *Server) recordAck(ps *proxyState, typeURL, version, nackMsg string, isR
 	ps.lastNack = &Nack{Type: typeURL, Version: st.Sent, Error: nackMsg, Time: time.Now()}
 	s.metrics.nacks.WithLabelValues(shortType(typeURL)).Inc()
 	s.log.Error("proxy rejected config (NACK); it keeps its last good config",
-		"proxy", ps.proxy.ID, "type", typeURL, "rejected_version", st.Sent, "acked_version", version, "error", nackMsg)
+		"proxy", ps.Proxy().ID, "type", typeURL, "rejected_version", st.Sent, "acked_version", version, "error", nackMsg)
 }

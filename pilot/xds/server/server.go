@@ -27,6 +27,9 @@ type Options struct {
 	// PushWorkers bounds concurrent pushes (default GOMAXPROCS): more
 	// would only contend for the same cores.
 	PushWorkers int
+	// TrustDomains are accepted in client certificates: the mesh's trust
+	// domain and its aliases (default cluster.local).
+	TrustDomains []string
 }
 
 // Server is weft's xDS server.
@@ -37,6 +40,8 @@ type Server struct {
 	parts   share.Store
 	queue   *pushQueue
 	ctx     context.Context
+	// trustDomains accepted in client certificates (Options.TrustDomains).
+	trustDomains []string
 
 	mu      sync.Mutex
 	proxies map[string]*proxyState // by node id
@@ -53,6 +58,10 @@ func New(ctx context.Context, opts Options) *Server {
 		proxies: map[string]*proxyState{},
 		queue:   newPushQueue(),
 		ctx:     ctx,
+	}
+	s.trustDomains = opts.TrustDomains
+	if len(s.trustDomains) == 0 {
+		s.trustDomains = []string{"cluster.local"}
 	}
 	if opts.PushWorkers <= 0 {
 		opts.PushWorkers = runtime.GOMAXPROCS(0)
@@ -75,6 +84,9 @@ func (s *Server) Update(m *mesh.Mesh) {
 		s.queue.add(p, laneChange)
 	}
 }
+
+// Ready reports whether a mesh is being served.
+func (s *Server) Ready() bool { return s.current.Load() != nil }
 
 func (s *Server) connected() []*proxyState {
 	s.mu.Lock()

@@ -61,7 +61,11 @@ type sotwStream struct {
 
 // StreamAggregatedResources serves state-of-the-world ADS.
 func (s *Server) StreamAggregatedResources(gs discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
-	st := &sotwStream{stream: newStream(), send: gs.Send, types: map[string]*sotwType{}}
+	base, err := newStream(gs.Context())
+	if err != nil {
+		return err
+	}
+	st := &sotwStream{stream: base, send: gs.Send, types: map[string]*sotwType{}}
 	return serveStream(s, gs.Context(), st.stream, gs.Recv,
 		func(req *discovery.DiscoveryRequest) error { return s.onSotWRequest(st, req) },
 		func() error { return s.flushSotW(st) })

@@ -22,7 +22,7 @@ func (s *Server) Status() []ProxyStatus {
 	out := []ProxyStatus{}
 	for _, ps := range s.connected() {
 		ps.mu.Lock()
-		st := ProxyStatus{ID: ps.proxy.ID, Kind: ps.proxy.Kind, Namespace: ps.proxy.Namespace, Streams: len(ps.subscribers),
+		st := ProxyStatus{ID: ps.Proxy().ID, Kind: ps.Proxy().Kind, Namespace: ps.Proxy().Namespace, Streams: len(ps.subscribers),
 			Types: map[string]typeStatus{}, Nacks: ps.nacks, LastNack: ps.lastNack}
 		for t, ts := range ps.types {
 			st.Types[t] = *ts

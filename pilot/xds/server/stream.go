@@ -17,10 +17,16 @@ import (
 type stream struct {
 	ps   *proxyState
 	wake chan struct{}
+	peer Identity // from the stream's TLS client certificate
 }
 
-func newStream() *stream {
-	return &stream{wake: make(chan struct{}, 1)}
+// newStream authenticates a stream from its transport before any request.
+func newStream(ctx context.Context) (*stream, error) {
+	id, err := peerIdentity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &stream{wake: make(chan struct{}, 1), peer: id}, nil
 }
 
 // serveStream is a stream's loop: requests and wake-ups are handled one at
@@ -82,7 +88,10 @@ func streamEnd(err error) error {
 	return err
 }
 
-// attach finds or creates the proxy for a stream's first request.
+// attach finds or creates the proxy for a stream's first request. The
+// proxy's claims must match the stream's identity, and a node id belongs to
+// the identity that holds it; a later stream of that identity with other
+// metadata replaces the metadata (the proxy restarted with a new config).
 func (s *Server) attach(st *stream, node *core.Node) (bool, error) {
 	if st.ps != nil {
 		return false, nil
@@ -92,18 +101,41 @@ func (s *Server) attach(st *stream, node *core.Node) (bool, error) {
 		s.log.Warn("rejecting xDS stream", "err", err)
 		return false, status.Error(codes.InvalidArgument, err.Error())
 	}
+	if err := s.authorize(p, st.peer); err != nil {
+		return false, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ps, existed := s.proxies[p.ID]
-	if !existed {
-		ps = newProxyState(p)
-		s.proxies[p.ID] = ps
-		s.metrics.connected.Inc()
-		s.log.Info("proxy connected", "proxy", p.ID, "kind", p.Kind)
+	ps, pushNow, err := s.claim(p, st.peer)
+	if err != nil {
+		return false, err
 	}
 	ps.addStream(st)
 	st.ps = ps
-	return !existed, nil
+	return pushNow, nil
+}
+
+// claim returns the node's proxy state for identity id, creating it or
+// adopting newer metadata (pushNow: the proxy needs its config at once).
+// Callers hold s.mu.
+func (s *Server) claim(p *xds.Proxy, id Identity) (ps *proxyState, pushNow bool, err error) {
+	ps, existed := s.proxies[p.ID]
+	switch {
+	case !existed:
+		ps = newProxyState(p, id)
+		s.proxies[p.ID] = ps
+		s.metrics.connected.Inc()
+		s.log.Info("proxy connected", "proxy", p.ID, "kind", p.Kind, "identity", id)
+		return ps, true, nil
+	case ps.identity != id:
+		s.metrics.identityRejections.WithLabelValues("node_held").Inc()
+		s.log.Warn("refusing xDS stream: node id held by another identity", "proxy", p.ID, "holder", ps.identity, "caller", id)
+		return nil, false, errNodeHeld(p.ID, ps.identity, id)
+	case ps.replaceProxy(p):
+		s.log.Info("proxy metadata replaced by a newer stream", "proxy", p.ID, "kind", p.Kind)
+		return ps, true, nil
+	}
+	return ps, false, nil
 }
 
 // closeStream detaches a stream; the proxy goes when its last stream does.
@@ -117,9 +149,9 @@ func (s *Server) closeStream(st *stream) {
 	if ps.removeStream(st) > 0 {
 		return
 	}
-	delete(s.proxies, ps.proxy.ID)
+	delete(s.proxies, ps.Proxy().ID)
 	s.metrics.connected.Dec()
-	s.log.Info("proxy disconnected", "proxy", ps.proxy.ID)
+	s.log.Info("proxy disconnected", "proxy", ps.Proxy().ID)
 }
 
 func (ps *proxyState) addStream(st *stream) {

@@ -26,7 +26,7 @@ const warmTimeout = 3 * time.Second
 
 // warms reports whether the proxy needs make-before-break: Envoy warms
 // clusters itself, so only proxyless clients keep the state below.
-func (ps *proxyState) warms() bool { return ps.proxy.Kind == xds.KindProxyless }
+func (ps *proxyState) warms() bool { return ps.Proxy().Kind == xds.KindProxyless }
 
 // coldClusters are clusters that routes the client already has would now
 // send to and the client has not acknowledged endpoints for. A route
@@ -49,7 +49,7 @@ func (ps *proxyState) coldClusters(res xds.Resources) []string {
 func (ps *proxyState) warmingStep(res xds.Resources, now time.Time) (step, prev xds.Resources) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if ps.proxy.Kind != xds.KindProxyless || ps.final == nil {
+	if ps.Proxy().Kind != xds.KindProxyless || ps.final == nil {
 		return nil, nil // a first config has no in-flight RPCs to break
 	}
 	cold := ps.coldClusters(res)

@@ -162,7 +162,7 @@ func referencesCluster(r *routev3.Route, name string) bool {
 // A cluster the client stopped subscribing to is cold again: routing back
 // to it must go through a warming step.
 func TestUnsubscribedClusterIsColdAgain(t *testing.T) {
-	ps := newProxyState(&xds.Proxy{ID: "p", Kind: xds.KindProxyless})
+	ps := newProxyState(&xds.Proxy{ID: "p", Kind: xds.KindProxyless}, Identity{})
 	ps.recordEDSSent("n1", []string{defaultCluster, v1Cluster})
 	ps.recordEDSAck("n1")
 	ps.keepSubscribed([]string{defaultCluster})
@@ -192,7 +192,7 @@ func routeTo(name, cluster string) *routev3.RouteConfiguration {
 // asked for later may route to clusters it has never warmed without a
 // warming step, while an existing route moving to such a cluster gets one.
 func TestOnlyExistingRoutesNeedWarming(t *testing.T) {
-	ps := newProxyState(&xds.Proxy{ID: "p", Kind: xds.KindProxyless})
+	ps := newProxyState(&xds.Proxy{ID: "p", Kind: xds.KindProxyless}, Identity{})
 	ps.final = xds.Resources{}
 	ps.final.Add(resource.RouteType, routeTo("a:9080", "warm"))
 	ps.edsAcked["warm"] = true

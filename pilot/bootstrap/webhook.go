@@ -1,4 +1,4 @@
-package main
+package bootstrap
 
 import (
 	"context"
@@ -9,8 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/pflag"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+		apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
@@ -19,31 +18,10 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/weftmesh/weft/ca"
+	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/injector"
 	validation "github.com/weftmesh/weft/pilot/validation/webhook"
 )
-
-// webhookFlags are registered on pflag.CommandLine, which cobra merges into
-// the root command's flags, so this file adds them without editing main.go.
-var webhookFlags struct {
-	addr, service, native string
-	settings              injector.Settings
-}
-
-func init() {
-	d := injector.DefaultSettings()
-	fl := pflag.CommandLine
-	fl.StringVar(&webhookFlags.addr, "webhook-addr", "127.0.0.1:15017", "sidecar injection webhook address (HTTPS, Kubernetes mode, needs the CA); empty disables it")
-	fl.StringVar(&webhookFlags.service, "webhook-service", "weft-webhook", "Service in front of the webhook, named in its serving certificate (NAME.NAMESPACE.svc)")
-	fl.StringVar(&webhookFlags.settings.AgentImage, "injector-agent-image", d.AgentImage, "weft-agent image injected (istio-init, weft-agent)")
-	fl.StringVar(&webhookFlags.settings.ProxyImage, "injector-proxy-image", d.ProxyImage, "Envoy image injected (istio-proxy)")
-	fl.StringVar(&webhookFlags.settings.CAAddr, "injector-ca-addr", "", "CA address given to injected agents (default weftd.NAMESPACE.svc:15012)")
-	fl.StringVar(&webhookFlags.settings.XDSAddr, "injector-xds-addr", "", "xDS address given to injected agents (default weftd.NAMESPACE.svc:15012)")
-	fl.StringVar(&webhookFlags.settings.Revision, "revision", "", "control-plane revision: namespaces labelled istio.io/rev=REVISION are injected (empty: istio-injection=enabled)")
-	fl.StringVar(&webhookFlags.native, "injector-native-sidecars", "auto", "inject native sidecars: true, false, or auto (API server >= 1.29)")
-	fl.StringVar(&webhookFlags.settings.LogLevel, "injector-proxy-log-level", d.LogLevel, "default proxy log level")
-	webhookFlags.settings.ProxyCPU, webhookFlags.settings.ProxyMemory = d.ProxyCPU, d.ProxyMemory
-}
 
 // webhookRunner serves the injection webhook and keeps the caBundle of the
 // MutatingWebhookConfiguration equal to the CA root. Its certificate comes
@@ -51,13 +29,14 @@ func init() {
 // port is taken) is logged and weftd keeps serving xDS: proxies already
 // running matter more than new pods, which the webhook's failurePolicy
 // holds back until it is fixed.
-func webhookRunner(cfg *rest.Config, f *flags, log *slog.Logger, shared *sharedCA) func(context.Context) error {
+func webhookRunner(cfg *rest.Config, c Config, shared *sharedCA) func(context.Context) error {
+	log := c.Logger
 	return func(ctx context.Context) error {
-		if webhookFlags.addr == "" {
+		if c.Webhook.Addr == "" {
 			<-ctx.Done()
 			return ctx.Err()
 		}
-		if err := runWebhook(ctx, cfg, f, log, shared); err != nil && ctx.Err() == nil {
+		if err := runWebhook(ctx, cfg, c, shared); err != nil && ctx.Err() == nil {
 			log.Error("sidecar injection webhook stopped; weftd continues without it", "err", err)
 		}
 		<-ctx.Done()
@@ -65,12 +44,12 @@ func webhookRunner(cfg *rest.Config, f *flags, log *slog.Logger, shared *sharedC
 	}
 }
 
-func runWebhook(ctx context.Context, cfg *rest.Config, f *flags, log *slog.Logger, shared *sharedCA) error {
+func runWebhook(ctx context.Context, cfg *rest.Config, c Config, shared *sharedCA) error {
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("webhook: kubernetes client: %w", err)
 	}
-	settings, err := injectorSettings(client, f)
+	settings, err := injectorSettings(client, c)
 	if err != nil {
 		return err
 	}
@@ -87,7 +66,7 @@ func runWebhook(ctx context.Context, cfg *rest.Config, f *flags, log *slog.Logge
 		return fmt.Errorf("webhook: dynamic client: %w", err)
 	}
 	return serveWebhook(ctx, webhookDeps{client: client, settings: settings, authority: authority, namespaces: namespaces,
-		verify: verifyValidation(dyn, f.namespace), log: log})
+		verify: verifyValidation(dyn, c.Namespace), addr: c.Webhook.Addr, log: c.Logger})
 }
 
 // webhookDeps is what the webhook server is built from.
@@ -97,13 +76,14 @@ type webhookDeps struct {
 	authority  *ca.Server
 	namespaces injector.NamespaceLabels
 	verify     func(context.Context) error
+	addr       string
 	log        *slog.Logger
 }
 
 func serveWebhook(ctx context.Context, d webhookDeps) error {
 	client, s, authority, ns, log := d.client, d.settings, d.authority, d.namespaces, d.log
 	srv, err := injector.NewServer(injector.ServerOptions{
-		Addr: webhookFlags.addr, Logger: log,
+		Addr: d.addr, Logger: log,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			if c := authority.ServingCertificate(); c != nil {
 				return c, nil
@@ -125,16 +105,16 @@ func serveWebhook(ctx context.Context, d webhookDeps) error {
 	return srv.Run(ctx)
 }
 
-func injectorSettings(client kubernetes.Interface, f *flags) (injector.Settings, error) {
-	s := webhookFlags.settings
-	def := "weftd." + f.namespace + ".svc:15012"
+func injectorSettings(client kubernetes.Interface, c Config) (injector.Settings, error) {
+	s := c.Webhook.Settings
+	def := contract.ControlPlaneAddr(c.Namespace)
 	if s.CAAddr == "" {
 		s.CAAddr = def
 	}
 	if s.XDSAddr == "" {
 		s.XDSAddr = def
 	}
-	native, err := nativeSidecars(client, webhookFlags.native)
+	native, err := nativeSidecars(client, c.Webhook.NativeSidecars)
 	if err != nil {
 		return s, err
 	}

@@ -1,14 +1,15 @@
-package main
+package bootstrap
 
 import (
 	"context"
 	"fmt"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/weftmesh/weft/pilot/bootstrap"
+	"github.com/weftmesh/weft/ca"
 	"github.com/weftmesh/weft/pilot/config/kube"
 )
 
@@ -16,10 +17,10 @@ import (
 // server restart.
 const statusResync = 30 * time.Second
 
-// kubeMode sets up the Kubernetes source, the status writer and leader
-// election.
-func kubeMode(f *flags, opts *bootstrap.Options) error {
-	cfg, err := restConfig(f.kubeconfig)
+// kubeMode sets up the Kubernetes source, the status writer, leader
+// election, and, with a secure address, the CA and the webhooks.
+func kubeMode(c Config, opts *Options) error {
+	cfg, err := restConfig(c.Kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -27,27 +28,40 @@ func kubeMode(f *flags, opts *bootstrap.Options) error {
 	if err != nil {
 		return err
 	}
-	writer := kube.NewStatusWriter(src, opts.Logger, f.podName)
+	writer := kube.NewStatusWriter(src, opts.Logger, c.PodName)
 	opts.Source, opts.Status = src, writer
 	opts.Runners = append(opts.Runners, func(ctx context.Context) error {
 		writer.Run(ctx, statusResync)
 		return ctx.Err()
 	})
-	if f.ca.addr != "" {
+	if c.SecureAddr != "" {
 		shared := newSharedCA()
-		opts.Runners = append(opts.Runners, caRunner(cfg, f, opts.Logger, shared), webhookRunner(cfg, f, opts.Logger, shared))
+		opts.Secure = &SecureOptions{Addr: c.SecureAddr, NewCA: kubeCA(cfg, c), ServeCA: true, shared: shared}
+		opts.Runners = append(opts.Runners, webhookRunner(cfg, c, shared))
 	}
-	if !f.leaderElect {
+	if !c.LeaderElect {
 		writer.SetLeader(true)
 		return nil
 	}
 	opts.Runners = append(opts.Runners, func(ctx context.Context) error {
 		return kube.RunLeaderElection(ctx, kube.LeaderOptions{
-			Config: cfg, Namespace: f.namespace, Name: "weftd-leader", Identity: f.podName,
+			Config: cfg, Namespace: c.Namespace, Name: "weftd-leader", Identity: c.PodName,
 			Logger: opts.Logger, OnChange: writer.SetLeader,
 		})
 	})
 	return nil
+}
+
+// kubeCA builds the CA with TokenReview authentication and the root in a
+// Secret of weftd's namespace.
+func kubeCA(cfg *rest.Config, c Config) func(context.Context) (*ca.Server, error) {
+	return func(ctx context.Context) (*ca.Server, error) {
+		client, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("ca: kubernetes client: %w", err)
+		}
+		return newCA(ctx, c, client)
+	}
 }
 
 func restConfig(kubeconfig string) (*rest.Config, error) {

@@ -1,0 +1,88 @@
+package bootstrap
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/weftmesh/weft/ca"
+	"github.com/weftmesh/weft/injector"
+	"github.com/weftmesh/weft/pilot/config/file"
+)
+
+// Config is everything weftd's command line sets; cmd/weftd only parses
+// flags into it. Which server listens where, with which credentials, is
+// decided here and in Run.
+type Config struct {
+	// ConfigDir selects file mode; otherwise Kubernetes mode with
+	// Kubeconfig (empty: in-cluster config).
+	ConfigDir  string
+	Kubeconfig string
+	// Namespace is weftd's own (Lease, CA Secret, certificate names).
+	Namespace   string
+	PodName     string
+	LeaderElect bool
+
+	// XDSAddr is plaintext ADS and DebugAddr the debug endpoints: both
+	// unauthenticated, loopback unless the operator opens them. HealthAddr
+	// serves only /ready and /healthz. SecureAddr is istiod's 15012: the CA
+	// and ADS over mutual TLS. Empty disables a server.
+	XDSAddr, DebugAddr, HealthAddr, SecureAddr string
+
+	Debounce DebounceOptions
+	CA       CAConfig
+	Webhook  WebhookConfig
+	Logger   *slog.Logger
+}
+
+// CAConfig configures weft's certificate authority.
+type CAConfig struct {
+	// PluginDir is an operator's CA (ca-cert.pem, ca-key.pem, root-cert.pem,
+	// cert-chain.pem); in file mode it enables the secure port.
+	PluginDir          string
+	TrustDomain        string
+	TrustDomainAliases []string
+	Audiences          []string
+	Propagation, Sync  time.Duration
+}
+
+// trustDomains are accepted in client certificates on the secure port.
+func (c CAConfig) trustDomains() []string {
+	return append([]string{c.TrustDomain}, c.TrustDomainAliases...)
+}
+
+// WebhookConfig configures the admission webhooks (Kubernetes mode).
+type WebhookConfig struct {
+	Addr    string // empty disables both webhooks
+	Service string // Service in front of them, named in the certificate
+	// NativeSidecars is true, false or auto (API server ≥ 1.29).
+	NativeSidecars string
+	Settings       injector.Settings
+}
+
+// RunConfig runs weftd as configured until ctx ends.
+func RunConfig(ctx context.Context, c Config) error {
+	opts, err := c.options()
+	if err != nil {
+		return err
+	}
+	return Run(ctx, opts)
+}
+
+func (c Config) options() (Options, error) {
+	opts := Options{
+		XDSAddr: c.XDSAddr, DebugAddr: c.DebugAddr, HealthAddr: c.HealthAddr,
+		Debounce: c.Debounce, Logger: c.Logger, TrustDomains: c.CA.trustDomains(),
+	}
+	if c.ConfigDir == "" {
+		return opts, kubeMode(c, &opts)
+	}
+	opts.Source = file.New(file.Options{Dir: c.ConfigDir, Logger: c.Logger})
+	switch {
+	case c.SecureAddr != "" && c.CA.PluginDir != "":
+		opts.Secure = &SecureOptions{Addr: c.SecureAddr, NewCA: func(ctx context.Context) (*ca.Server, error) { return newCA(ctx, c, nil) }}
+	case c.SecureAddr != "":
+		c.Logger.Info("secure port off: file mode needs --ca-plugin-dir for a mesh CA to verify proxies with", "secure_addr", c.SecureAddr)
+	}
+	return opts, nil
+}
