@@ -203,7 +203,7 @@ func startWeftd(ctx context.Context, f flags) (*load.Weftd, *load.PKI, func(), e
 			os.RemoveAll(dir)
 			return nil, nil, nil, err
 		}
-		fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services)\n", w.PID(), dir, f.services)
+		fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), debug http://%s\n", w.PID(), dir, f.services, w.DebugAddr)
 		return w, nil, func() { w.Stop(); os.RemoveAll(dir) }, nil
 	}
 	w, pki, err := startWeftdTLS(ctx, f.weftd, dir)
@@ -211,7 +211,8 @@ func startWeftd(ctx context.Context, f flags) (*load.Weftd, *load.PKI, func(), e
 		os.RemoveAll(dir)
 		return nil, nil, nil, err
 	}
-	fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), ADS over mutual TLS on %s\n", w.PID(), dir, f.services, w.SecureAddr)
+	fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), ADS over mutual TLS on %s, debug http://%s\n",
+		w.PID(), dir, f.services, w.SecureAddr, w.DebugAddr)
 	return w, pki, func() { w.Stop(); os.RemoveAll(dir); os.RemoveAll(pki.Dir) }, nil
 }
 
