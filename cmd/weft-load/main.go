@@ -60,6 +60,7 @@ type flags struct {
 	scope, restart     bool
 	tls                bool
 	pluginDir          string
+	parallel           int
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -84,6 +85,7 @@ func parseFlags(args []string) (flags, error) {
 	fl.BoolVar(&f.restart, "restart", false, "restart weftd after the initial sync and measure reconnection (needs --weftd)")
 	fl.BoolVar(&f.tls, "tls", false, "connect every proxy over mutual TLS to weftd's secure port, each with its own workload certificate")
 	fl.StringVar(&f.pluginDir, "ca-plugin-dir", "", "with --tls and no --weftd: the running weftd's plug-in CA dir (signs the proxies' certificates)")
+	fl.IntVar(&f.parallel, "connect-parallelism", 32, "proxies connecting at once (a proxy's turn ends once its stream is open, after TCP and TLS)")
 	if err := fl.Parse(args); err != nil {
 		return f, err
 	}
@@ -116,6 +118,9 @@ func parseFlags(args []string) (flags, error) {
 	}
 	if f.restart && set["change"] {
 		return f, errors.New("--restart measures reconnection, not a change: drop --change")
+	}
+	if f.parallel <= 0 {
+		return f, fmt.Errorf("--connect-parallelism %d: want at least 1", f.parallel)
 	}
 	if err := checkTLSFlags(f); err != nil {
 		return f, err
@@ -159,7 +164,8 @@ func run(args []string) error {
 	change, _ := load.ParseChange(f.change) // checked by parseFlags
 	sc := load.Scenario{Name: f.scenario, XDSAddr: f.xdsAddr, DebugAddr: f.debugAddr, WeftdPID: f.weftdPID, Proxies: f.proxies,
 		Kind: load.Kind(f.kind), Delta: f.delta, MixTransports: f.mix, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
-		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, Restart: f.restart}
+		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, Restart: f.restart,
+		ConnectParallelism: f.parallel}
 	if f.weftd != "" {
 		w, pki, cleanup, err := startWeftd(ctx, f)
 		if err != nil {

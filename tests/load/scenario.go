@@ -114,10 +114,12 @@ type Scenario struct {
 	Weftd   *Weftd // the weftd the tool started; required by Restart
 	// TLS connects every proxy over mutual TLS (XDSAddr is then weftd's
 	// secure address) with certificates TLS issues before connecting.
-	TLS     *PKI
-	Timeout time.Duration // bound on each wait (default 120s)
-	Hold    time.Duration // keep streams open this long after converging
-	Log     io.Writer     // progress lines; nil = quiet
+	TLS *PKI
+	// ConnectParallelism bounds concurrent stream opens (Options; default 32).
+	ConnectParallelism int
+	Timeout            time.Duration // bound on each wait (default 120s)
+	Hold               time.Duration // keep streams open this long after converging
+	Log                io.Writer     // progress lines; nil = quiet
 }
 
 // MeshOptions is the synthetic mesh the scenario uses for n services.
@@ -137,7 +139,8 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	wait := WaitOptions{Timeout: s.Timeout}
 	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1), s.Scope)}
 	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta, MixTransports: s.MixTransports,
-		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.ListenersFor(s.Change), Reconnect: s.Restart, TLS: s.TLS}
+		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.ListenersFor(s.Change), Reconnect: s.Restart, TLS: s.TLS,
+		ConnectParallelism: s.ConnectParallelism}
 	f, err := Start(ctx, opts)
 	if err != nil {
 		return Report{}, err
