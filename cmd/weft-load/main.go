@@ -61,6 +61,7 @@ type flags struct {
 	tls                bool
 	pluginDir          string
 	parallel           int
+	preconnect         bool
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -86,6 +87,7 @@ func parseFlags(args []string) (flags, error) {
 	fl.BoolVar(&f.tls, "tls", false, "connect every proxy over mutual TLS to weftd's secure port, each with its own workload certificate")
 	fl.StringVar(&f.pluginDir, "ca-plugin-dir", "", "with --tls and no --weftd: the running weftd's plug-in CA dir (signs the proxies' certificates)")
 	fl.IntVar(&f.parallel, "connect-parallelism", 32, "proxies connecting at once (a proxy's turn ends once its stream is open, after TCP and TLS)")
+	fl.BoolVar(&f.preconnect, "preconnect", false, "open every connection (TCP, TLS, HTTP/2) before any stream, so the sync measures ADS alone")
 	if err := fl.Parse(args); err != nil {
 		return f, err
 	}
@@ -165,7 +167,7 @@ func run(args []string) error {
 	sc := load.Scenario{Name: f.scenario, XDSAddr: f.xdsAddr, DebugAddr: f.debugAddr, WeftdPID: f.weftdPID, Proxies: f.proxies,
 		Kind: load.Kind(f.kind), Delta: f.delta, MixTransports: f.mix, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
 		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, Restart: f.restart,
-		ConnectParallelism: f.parallel}
+		ConnectParallelism: f.parallel, Preconnect: f.preconnect}
 	if f.weftd != "" {
 		w, pki, cleanup, err := startWeftd(ctx, f)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -46,6 +47,10 @@ type Options struct {
 	// ConnectParallelism bounds concurrent stream opens so a big fleet
 	// does not look like a reconnect storm (default 32).
 	ConnectParallelism int
+	// Preconnect opens every connection (TCP, TLS, HTTP/2) before any
+	// stream, so the initial sync measures ADS alone; it is an experiment
+	// separating handshakes from serving, not how proxies start.
+	Preconnect bool
 }
 
 // KindMixed alternates sidecar and gRPC proxies.
@@ -63,6 +68,9 @@ type Fleet struct {
 	connectAt time.Time
 	tls       bool          // every proxy connects over mutual TLS
 	issuing   time.Duration // issuing the proxies' certificates, before connectAt
+	// preconnecting is how long opening every connection took (Preconnect),
+	// before connectAt.
+	preconnecting time.Duration
 
 	mu     sync.Mutex
 	change time.Time // zero until MarkChange
@@ -93,17 +101,22 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		return nil, err
 	}
 	f.issuing = time.Since(issueStart)
+	if opts.Preconnect {
+		t := time.Now()
+		if err := f.preconnect(ctx, opts.XDSAddr, creds, parallel); err != nil {
+			f.Close()
+			return nil, err
+		}
+		f.preconnecting = time.Since(t)
+	}
 	sem := make(chan struct{}, parallel)
 	f.connectAt = time.Now()
 	for i, p := range f.proxies {
-		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(creds[i]),
-			grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second,
-				Backoff: backoff.Config{BaseDelay: minBackoff, Multiplier: 2, Jitter: 0.2, MaxDelay: maxBackoff}}))
+		conn, err := f.conn(i, opts.XDSAddr, creds[i])
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("load: dial %s: %w", opts.XDSAddr, err)
+			return nil, err
 		}
-		f.conns = append(f.conns, conn)
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -118,6 +131,59 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		}()
 	}
 	return f, nil
+}
+
+// conn returns proxy i's connection: the one preconnect opened, or a new
+// one, which connects when the proxy opens its stream.
+func (f *Fleet) conn(i int, addr string, creds credentials.TransportCredentials) (*grpc.ClientConn, error) {
+	if i < len(f.conns) {
+		return f.conns[i], nil
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds),
+		grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second,
+			Backoff: backoff.Config{BaseDelay: minBackoff, Multiplier: 2, Jitter: 0.2, MaxDelay: maxBackoff}}))
+	if err != nil {
+		return nil, fmt.Errorf("load: dial %s: %w", addr, err)
+	}
+	f.conns = append(f.conns, conn)
+	return conn, nil
+}
+
+// preconnect opens every proxy's connection (TCP, TLS, HTTP/2), parallel at
+// a time, and waits until all are ready, so the sync that follows measures
+// ADS alone: it separates handshake cost from serving cost.
+func (f *Fleet) preconnect(ctx context.Context, addr string, creds []credentials.TransportCredentials, parallel int) error {
+	for i := range f.proxies {
+		if _, err := f.conn(i, addr, creds[i]); err != nil {
+			return err
+		}
+	}
+	sem := make(chan struct{}, parallel)
+	errs := make(chan error, len(f.conns))
+	for _, c := range f.conns {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			c.Connect()
+			errs <- waitReady(ctx, c)
+		}()
+	}
+	for range f.conns {
+		if err := <-errs; err != nil {
+			return fmt.Errorf("load: preconnect: %w", err)
+		}
+	}
+	return nil
+}
+
+// waitReady waits until c is connected (it retries with backoff meanwhile).
+func waitReady(ctx context.Context, c *grpc.ClientConn) error {
+	for s := c.GetState(); s != connectivity.Ready; s = c.GetState() {
+		if !c.WaitForStateChange(ctx, s) {
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // transportCredentials are each proxy's: plaintext, or mutual TLS with a

@@ -42,6 +42,9 @@ type Report struct {
 	// CertIssue is the time taken to issue every proxy's certificate, before
 	// the first connect and so outside every measured time.
 	CertIssue time.Duration `json:"cert_issue_ns,omitempty"`
+	// Preconnect is how long opening every connection took when they were
+	// opened before any stream (Options.Preconnect); not in the sync.
+	Preconnect time.Duration `json:"preconnect_ns,omitempty"`
 	// Weftd is weftd's resource use at the end of the run; after a restart,
 	// that of the new process only (its start plus the reconnections).
 	Weftd ProcStats `json:"weftd"`
@@ -127,6 +130,7 @@ func (f *Fleet) summarise(measure string, t time.Time, doneAt func(ProxyState, t
 	if f.tls {
 		r.CertIssue = f.issuing
 	}
+	r.Preconnect = f.preconnecting
 	for _, s := range f.States() {
 		r.BytesRecv += s.Bytes
 		r.Responses += s.Responses
@@ -184,6 +188,9 @@ func (r Report) WriteTable(w io.Writer) error {
 		transport = fmt.Sprintf("mutual TLS (secure port); certificates issued in %s before connecting, not counted", ms(r.CertIssue))
 	}
 	rows = append(rows, [2]string{"connection", transport})
+	if r.Preconnect > 0 {
+		rows = append(rows, [2]string{"every connection opened first, in", ms(r.Preconnect) + " (not in the sync)"})
+	}
 
 	if r.Services > 0 {
 		rows = append(rows, [2]string{"services", strconv.Itoa(r.Services)}, [2]string{"sidecar scope", scope})

@@ -117,6 +117,7 @@ type Scenario struct {
 	TLS *PKI
 	// ConnectParallelism bounds concurrent stream opens (Options; default 32).
 	ConnectParallelism int
+	Preconnect         bool          // open every connection before any stream (Options)
 	Timeout            time.Duration // bound on each wait (default 120s)
 	Hold               time.Duration // keep streams open this long after converging
 	Log                io.Writer     // progress lines; nil = quiet
@@ -140,7 +141,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1), s.Scope)}
 	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta, MixTransports: s.MixTransports,
 		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.ListenersFor(s.Change), Reconnect: s.Restart, TLS: s.TLS,
-		ConnectParallelism: s.ConnectParallelism}
+		ConnectParallelism: s.ConnectParallelism, Preconnect: s.Preconnect}
 	f, err := Start(ctx, opts)
 	if err != nil {
 		return Report{}, err
