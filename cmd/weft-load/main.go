@@ -28,6 +28,11 @@
 //
 //	weft-load --weftd bin/weftd --scenario S1 --tls                  # S1 over mutual TLS
 //
+// --connect-parallelism (default 32) is how many proxies connect at once.
+// --preconnect opens every connection before any stream, so the initial
+// sync measures ADS alone and the report gives the connecting time apart:
+// it separates handshake cost from serving cost.
+//
 // With --config-dir the tool writes its synthetic mesh into the directory
 // the running weftd watches (file mode) and changes it there; without it
 // only the initial sync is measured.
