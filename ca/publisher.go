@@ -15,13 +15,15 @@ import (
 	listerscorev1 "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/weftmesh/weft/contract"
 )
 
 // The ConfigMap every namespace gets with the trust bundle: Istio's name and
 // key, which sidecar injection templates and istio-agent read.
 const (
-	RootCertConfigMap = "istio-ca-root-cert"
-	RootCertKey       = "root-cert.pem"
+	RootCertConfigMap = contract.RootCertConfigMap
+	RootCertKey       = contract.RootCertKey
 )
 
 // rootPublisher keeps istio-ca-root-cert in every namespace equal to the

@@ -84,7 +84,7 @@ func (s *Server) newSource() rootSource {
 
 func (s *Server) initServing() error {
 	s.serving = &servingCert{authority: s.authority, now: s.opts.Clock,
-		dnsNames: servingNames(s.opts.Namespace, s.opts.ServingDNSNames), ips: s.opts.ServingIPs}
+		dnsNames: ServingNames(s.opts.Namespace, s.opts.ServingDNSNames), ips: s.opts.ServingIPs}
 	if err := s.serving.refresh(); err != nil {
 		return fmt.Errorf("ca: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/weftmesh/weft/contract"
 )
 
 // servingTTL is the life of weftd's own TLS certificate; it is reissued at
@@ -74,13 +76,9 @@ func (s *servingCert) issue() (*tls.Certificate, error) {
 	return tc, nil
 }
 
-// servingNames returns the DNS names weftd is reached by in namespace ns:
-// its own Service, and istiod's so sidecars injected with Istio's defaults
-// (caAddress istiod.<ns>.svc:15012) verify it.
-func servingNames(ns string, extra []string) []string {
-	var names []string
-	for _, svc := range []string{"weftd", "istiod"} {
-		names = append(names, svc+"."+ns+".svc", svc+"."+ns+".svc.cluster.local", svc+"."+ns, svc)
-	}
-	return append(names, extra...)
+// ServingNames returns the DNS names in weftd's serving certificate in
+// namespace ns: contract.ControlPlaneSANs (its own Service, and istiod's so
+// sidecars injected with Istio's defaults verify it) plus extra.
+func ServingNames(ns string, extra []string) []string {
+	return append(contract.ControlPlaneSANs(ns), extra...)
 }

@@ -8,11 +8,13 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/weftmesh/weft/contract"
 )
 
 // DefaultAudience is the audience istio-agent requests for its CA token
 // (Istio's "istio-ca"), so existing sidecar injection templates work.
-const DefaultAudience = "istio-ca"
+const DefaultAudience = contract.TokenAudience
 
 // TokenReviewAuthenticator checks service-account tokens with the API
 // server's TokenReview: it verifies the signature, expiry, audience and that

@@ -8,6 +8,7 @@ package contract
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Ports (Istio's numbers, so Istio tooling and habits carry over).
@@ -17,7 +18,7 @@ const (
 	PortInbound      = 15006 // iptables redirects inbound TCP here
 	PortXDSPlaintext = 15010 // weftd: plaintext ADS, loopback by default
 	PortSecure       = 15012 // weftd: CA and ADS over mutual TLS
-	PortDebug        = 15014 // weftd: /debug/*, /metrics, /ready; loopback by default
+	PortDebug        = 15014 // weftd: /debug/*, /metrics, pprof; loopback by default
 	PortWebhook      = 15017 // weftd: admission webhooks (HTTPS)
 	PortAgentStatus  = 15020 // weft-agent: app probes and /healthz/ready
 	PortReadiness    = 15021 // Envoy's readiness (Istio's port, never captured)
@@ -128,6 +129,59 @@ func LoopbackAddr(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 // AllAddr is :port, for ports weftd serves to the cluster.
 func AllAddr(port int) string { return fmt.Sprintf(":%d", port) }
 
-// PortHealth is weftd's /ready and /healthz (istiod's 8080): the kubelet
-// probes it, and it reveals nothing about proxies or config.
+// ---------------------------------------------------------------------------
+// Added while adopting the contract in the injector, agent and chart (kept
+// apart from the block above to ease merging).
+
+// PortHealth is weftd's /ready and /healthz, the only paths on --health-addr,
+// so kubelet probes reach weftd without exposing the debug port.
 const PortHealth = 8080
+
+// Names of the containers the injector adds. istio-init and istio-proxy are
+// Istio's, so `kubectl logs -c istio-proxy` and Istio tooling keep working.
+const (
+	InitContainer  = "istio-init"
+	AgentContainer = "weft-agent"
+	ProxyContainer = "istio-proxy"
+)
+
+// Volumes the injector adds, mounted at the paths above.
+const (
+	VolumeToken    = "istio-token"    // projected token at TokenDir
+	VolumeRootCert = "istiod-ca-cert" // RootCertConfigMap at RootCertDir
+	VolumeEnvoy    = "istio-envoy"    // EnvoyDir: bootstrap from weft-agent
+	VolumeSDS      = "workload-socket"
+	VolumePodInfo  = "istio-podinfo" // downward-API labels at LabelsFile
+	// LabelsFileKey is the labels file's name inside PodInfoDir.
+	LabelsFileKey = "labels"
+)
+
+// AgentAdminAddr is Envoy's admin listener as weft-agent writes it into the
+// bootstrap: loopback, never reachable from outside the pod.
+var AgentAdminAddr = LoopbackAddr(PortEnvoyAdmin)
+
+// AgentStatusAddr is weft-agent's status listener (kubelet probes it).
+var AgentStatusAddr = AllAddr(PortAgentStatus)
+
+// ExcludeInboundPorts are the sidecar's own ports, never redirected inbound,
+// so kubelet and Prometheus reach the agent and Envoy directly.
+var ExcludeInboundPorts = []int{PortAgentStatus, PortReadiness, PortPrometheus}
+
+// JoinPorts formats ports as iptables flags take them: "15020,15021,15090".
+func JoinPorts(ports []int) string {
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ",")
+}
+
+// weftd's flags the chart passes and tests check (the lead's cmd/weftd owns
+// their definitions; these names must match).
+const (
+	WeftdFlagSecureAddr  = "--secure-addr"
+	WeftdFlagHealthAddr  = "--health-addr"
+	WeftdFlagXDSAddr     = "--xds-addr"
+	WeftdFlagDebugAddr   = "--debug-addr"
+	WeftdFlagWebhookAddr = "--webhook-addr"
+)

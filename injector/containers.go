@@ -7,25 +7,19 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
+
+	"github.com/weftmesh/weft/contract"
 )
 
-// Paths inside the sidecar containers (weft-agent's defaults).
-const (
-	tokenDir      = "/var/run/secrets/tokens"
-	rootDir       = "/var/run/secrets/istio"
-	envoyDir      = "/etc/istio/proxy"
-	socketDir     = "/var/run/secrets/workload-spiffe-uds"
-	podInfoDir    = "/etc/istio/pod"
-	bootstrapPath = envoyDir + "/envoy-rev.json"
-	// bootstrapWait bounds how long Envoy's container waits for the agent's
-	// bootstrap; past it the container exits and kubelet restarts it.
-	bootstrapWaitTenths = 1200
-)
+// bootstrapWait bounds how long Envoy's container waits for the agent's
+// bootstrap; past it the container exits and kubelet restarts it.
+const bootstrapWaitTenths = 1200
 
-// outboundListening succeeds once Envoy listens on 15001 (hex 3A99), i.e.
-// it has its listeners from weftd. /proc avoids needing curl in the image.
+// outboundListening succeeds once Envoy listens on the outbound port (15001,
+// hex 3A99 in /proc), i.e. it has its listeners from weftd. /proc avoids
+// needing curl in the image.
 var outboundListening = []string{"sh", "-c",
-	"grep -q ':3A99 ' /proc/net/tcp /proc/net/tcp6 2>/dev/null"}
+	fmt.Sprintf("grep -q ':%04X ' /proc/net/tcp /proc/net/tcp6 2>/dev/null", contract.PortOutbound)}
 
 func initContainer(s Settings, o podOptions) corev1.Container {
 	args := []string{"iptables",
@@ -35,7 +29,7 @@ func initContainer(s Settings, o podOptions) corev1.Container {
 		"--exclude-outbound-ip-ranges", o.excludeOutCIDRs,
 		"--exclude-outbound-ports", o.excludeOutPorts,
 		"--include-inbound-ports", o.includeInPorts,
-		"--exclude-inbound-ports", joinNonEmpty(o.excludeInPorts, fmt.Sprintf("%d,%d,%d", AgentHealthPort, ReadinessPort, PrometheusPort)),
+		"--exclude-inbound-ports", joinNonEmpty(o.excludeInPorts, contract.JoinPorts(contract.ExcludeInboundPorts)),
 	}
 	return corev1.Container{
 		Name: InitContainerName, Image: s.AgentImage, Command: []string{"weft-agent"}, Args: args,
@@ -60,8 +54,9 @@ func joinNonEmpty(a, b string) string {
 func agentContainer(s Settings, o podOptions, pod *corev1.Pod) corev1.Container {
 	c := corev1.Container{
 		Name: AgentContainerName, Image: s.AgentImage, Command: []string{"weft-agent"},
-		Args: []string{"proxy", "--mode", "envoy", "--ca-addr", s.CAAddr, "--xds-addr", s.XDSAddr,
-			"--log-level", agentLogLevel(o.logLevel)},
+		Args: []string{"proxy", contract.AgentFlagMode, contract.AgentModeEnvoy,
+			contract.AgentFlagCAAddr, s.CAAddr, contract.AgentFlagXDSAddr, s.XDSAddr,
+			contract.AgentFlagLogLevel, agentLogLevel(o.logLevel)},
 		Env: agentEnv(pod),
 		Resources: corev1.ResourceRequirements{
 			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
@@ -69,15 +64,15 @@ func agentContainer(s Settings, o podOptions, pod *corev1.Pod) corev1.Container 
 		Ports:           []corev1.ContainerPort{{Name: "http-agent", ContainerPort: AgentHealthPort, Protocol: corev1.ProtocolTCP}},
 		SecurityContext: proxySecurityContext(),
 		VolumeMounts: []corev1.VolumeMount{
-			{Name: volTokens, MountPath: tokenDir, ReadOnly: true},
-			{Name: volRoot, MountPath: rootDir, ReadOnly: true},
-			{Name: volEnvoy, MountPath: envoyDir},
-			{Name: volSocket, MountPath: socketDir},
-			{Name: volPodInfo, MountPath: podInfoDir, ReadOnly: true},
+			{Name: contract.VolumeToken, MountPath: contract.TokenDir, ReadOnly: true},
+			{Name: contract.VolumeRootCert, MountPath: contract.RootCertDir, ReadOnly: true},
+			{Name: contract.VolumeEnvoy, MountPath: contract.EnvoyDir},
+			{Name: contract.VolumeSDS, MountPath: contract.SDSSocketDir},
+			{Name: contract.VolumePodInfo, MountPath: contract.PodInfoDir, ReadOnly: true},
 		},
 	}
 	if o.probers != "" {
-		c.Env = append(c.Env, corev1.EnvVar{Name: "ISTIO_KUBE_APP_PROBERS", Value: o.probers})
+		c.Env = append(c.Env, corev1.EnvVar{Name: contract.EnvAppProbers, Value: o.probers})
 	}
 	return c
 }
@@ -100,10 +95,10 @@ func agentEnv(pod *corev1.Pod) []corev1.EnvVar {
 		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}}
 	}
 	return []corev1.EnvVar{
-		field("POD_NAME", "metadata.name"),
-		field("POD_NAMESPACE", "metadata.namespace"),
-		field("INSTANCE_IP", "status.podIP"),
-		field("SERVICE_ACCOUNT", "spec.serviceAccountName"),
+		field(contract.EnvPodName, "metadata.name"),
+		field(contract.EnvPodNamespace, "metadata.namespace"),
+		field(contract.EnvInstanceIP, "status.podIP"),
+		field(contract.EnvServiceAccount, "spec.serviceAccountName"),
 	}
 }
 
@@ -111,7 +106,7 @@ func proxyContainer(s Settings, o podOptions) corev1.Container {
 	script := fmt.Sprintf("i=0; until [ -s %[1]s ]; do i=$((i+1)); [ $i -gt %[2]d ] && "+
 		"{ echo 'no bootstrap from weft-agent' >&2; exit 1; }; sleep 0.1; done; "+
 		"exec envoy -c %[1]s --log-level %[3]s --drain-time-s 45 --local-address-ip-version v4",
-		bootstrapPath, bootstrapWaitTenths, envoyLogLevel(o.logLevel))
+		contract.EnvoyBootstrap, bootstrapWaitTenths, envoyLogLevel(o.logLevel))
 	c := corev1.Container{
 		Name: ProxyContainerName, Image: s.ProxyImage, Command: []string{"sh", "-c", script},
 		Resources: o.resources,
@@ -122,8 +117,8 @@ func proxyContainer(s Settings, o podOptions) corev1.Container {
 		},
 		SecurityContext: proxySecurityContext(),
 		VolumeMounts: []corev1.VolumeMount{
-			{Name: volEnvoy, MountPath: envoyDir},
-			{Name: volSocket, MountPath: socketDir},
+			{Name: contract.VolumeEnvoy, MountPath: contract.EnvoyDir},
+			{Name: contract.VolumeSDS, MountPath: contract.SDSSocketDir},
 		},
 	}
 	addHold(&c, s, o)
@@ -168,15 +163,15 @@ func proxySecurityContext() *corev1.SecurityContext {
 
 func volumes() []corev1.Volume {
 	return []corev1.Volume{
-		{Name: volEnvoy, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}},
-		{Name: volSocket, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-		{Name: volTokens, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		{Name: contract.VolumeEnvoy, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}},
+		{Name: contract.VolumeSDS, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: contract.VolumeToken, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
-				Audience: "istio-ca", ExpirationSeconds: ptr.To[int64](43200), Path: "istio-token"}}}}}},
-		{Name: volRoot, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: "istio-ca-root-cert"}}}},
-		{Name: volPodInfo, VolumeSource: corev1.VolumeSource{DownwardAPI: &corev1.DownwardAPIVolumeSource{
-			Items: []corev1.DownwardAPIVolumeFile{{Path: "labels", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels"}}}}}},
+				Audience: contract.TokenAudience, ExpirationSeconds: ptr.To[int64](43200), Path: contract.TokenFile}}}}}},
+		{Name: contract.VolumeRootCert, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: contract.RootCertConfigMap}}}},
+		{Name: contract.VolumePodInfo, VolumeSource: corev1.VolumeSource{DownwardAPI: &corev1.DownwardAPIVolumeSource{
+			Items: []corev1.DownwardAPIVolumeFile{{Path: contract.LabelsFileKey, FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels"}}}}}},
 	}
 }
 

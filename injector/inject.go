@@ -14,6 +14,9 @@ import (
 // idempotent. Namespace selection is the caller's (Selected); kube-inject
 // injects what it is given, like istioctl.
 //
+// A pod that defines its own istio-init, weft-agent or istio-proxy gets
+// each once: the injected container with the pod's laid over it (merge.go).
+//
 // Every annotation is validated before anything is added: an error names
 // the annotation and the value, and no pod is returned.
 func Inject(pod *corev1.Pod, s Settings) (*corev1.Pod, error) {
@@ -33,22 +36,34 @@ func Inject(pod *corev1.Pod, s Settings) (*corev1.Pod, error) {
 	if skip(pod) {
 		return out, nil
 	}
+	// The pod's own sidecar containers leave the app's lists before probes
+	// are rewritten: their probes are the proxy's, not the app's.
+	user, err := takeUserSidecars(out)
+	if err != nil {
+		return nil, err
+	}
 	if opts.rewriteProbes {
 		if err := rewriteProbes(out, &opts); err != nil {
 			return nil, err
 		}
 	}
-	addContainers(out, s, opts)
-	out.Spec.Volumes = append(out.Spec.Volumes, volumes()...)
+	if err := addContainers(out, s, opts, user); err != nil {
+		return nil, err
+	}
+	addVolumes(out)
 	addMetadata(out, s)
 	return out, nil
 }
 
 // addContainers places istio-init first among init containers, then the
-// agent and Envoy either as native sidecars or as the first containers.
-func addContainers(pod *corev1.Pod, s Settings, o podOptions) {
+// agent and Envoy either as native sidecars or as the first containers,
+// each merged with the pod's own container of that name (custom injection).
+func addContainers(pod *corev1.Pod, s Settings, o podOptions, user map[string]corev1.Container) error {
 	initC := []corev1.Container{initContainer(s, o)}
 	sidecars := []corev1.Container{agentContainer(s, o, pod), proxyContainer(s, o)}
+	if u, ok := user[ProxyContainerName]; ok {
+		followProxyIdentity(&initC[0], &sidecars[0], u)
+	}
 	if s.NativeSidecars {
 		always := corev1.ContainerRestartPolicyAlways
 		for i := range sidecars {
@@ -57,8 +72,18 @@ func addContainers(pod *corev1.Pod, s Settings, o podOptions) {
 		initC = append(initC, sidecars...)
 		sidecars = nil
 	}
+	if err := applyUser(initC, user); err != nil {
+		return err
+	}
+	if err := applyUser(sidecars, user); err != nil {
+		return err
+	}
+	if len(sidecars)+len(pod.Spec.Containers) == 0 {
+		return fmt.Errorf("pod has no container besides the sidecar's: with native sidecars istio-proxy is an init container")
+	}
 	pod.Spec.InitContainers = append(initC, pod.Spec.InitContainers...)
 	pod.Spec.Containers = append(sidecars, pod.Spec.Containers...)
+	return nil
 }
 
 // injectionStatus is Istio's sidecar.istio.io/status value; its presence

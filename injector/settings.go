@@ -21,29 +21,26 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/weftmesh/weft/contract"
 )
 
-// Ports and identities shared with weft-agent and weftd (Istio's values).
+// Ports and identities shared with weft-agent and weftd; package contract
+// owns them, these names stay for the injector's callers.
 const (
-	ProxyUID        = 1337
-	OutboundPort    = 15001
-	InboundPort     = 15006
-	AgentHealthPort = 15020
-	ReadinessPort   = 15021
-	PrometheusPort  = 15090
+	ProxyUID        = contract.ProxyUID
+	OutboundPort    = contract.PortOutbound
+	InboundPort     = contract.PortInbound
+	AgentHealthPort = contract.PortAgentStatus
+	ReadinessPort   = contract.PortReadiness
+	PrometheusPort  = contract.PortPrometheus
 )
 
-// Container and volume names (Istio's, where Istio has one).
+// Container names (package contract's).
 const (
-	InitContainerName  = "istio-init"
-	AgentContainerName = "weft-agent"
-	ProxyContainerName = "istio-proxy"
-
-	volTokens  = "istio-token"
-	volRoot    = "istiod-ca-cert"
-	volEnvoy   = "istio-envoy"
-	volSocket  = "workload-socket"
-	volPodInfo = "istio-podinfo"
+	InitContainerName  = contract.InitContainer
+	AgentContainerName = contract.AgentContainer
+	ProxyContainerName = contract.ProxyContainer
 )
 
 // Settings is what the operator configures once per weftd (or per
@@ -66,13 +63,19 @@ type Settings struct {
 	HoldApplicationUntilProxyStarts bool
 }
 
-// DefaultSettings are Istio's defaults with weft's images.
-func DefaultSettings() Settings {
+// DefaultSettings are Istio's defaults with weft's images, pointing proxies
+// at weftd installed in contract.DefaultNamespace.
+func DefaultSettings() Settings { return DefaultSettingsFor(contract.DefaultNamespace) }
+
+// DefaultSettingsFor is DefaultSettings for a weftd running in namespace ns:
+// proxies reach its CA and ADS at contract.ControlPlaneAddr(ns). weftd's
+// webhook uses it, so the contract test injects exactly what weftd would.
+func DefaultSettingsFor(ns string) Settings {
 	return Settings{
 		AgentImage:  "ghcr.io/weftmesh/weft-agent:latest",
 		ProxyImage:  "envoyproxy/envoy:v1.36.0",
-		CAAddr:      "weftd.weft-system.svc:15012",
-		XDSAddr:     "weftd.weft-system.svc:15012",
+		CAAddr:      contract.ControlPlaneAddr(ns),
+		XDSAddr:     contract.ControlPlaneAddr(ns),
 		ProxyCPU:    "100m",
 		ProxyMemory: "128Mi",
 		LogLevel:    "warning",

@@ -521,20 +521,24 @@ type rule struct {
 }
 
 var (
-	readVerbs    = []string{"get", "list", "watch"}
-	webhookVerbs = []string{"get", "list", "watch", "update", "patch"}
+	// informerVerbs are what client-go informers use: weftd reads watched
+	// resources from their caches, never with a get.
+	informerVerbs = []string{"list", "watch"}
+	// webhookVerbs: injector/cabundle.go and validating.go get, then update.
+	webhookVerbs = []string{"get", "update"}
 )
 
 // clusterRules are weftd's cluster-wide permissions besides the mesh CRDs,
 // whose read and status grants wantClusterGrants derives from manifests/crds.
 // Widening weftd's privileges means widening this list, on purpose.
 var clusterRules = []rule{
-	{"", []string{"services", "pods", "namespaces"}, nil, readVerbs},
-	{"discovery.k8s.io", []string{"endpointslices"}, nil, readVerbs},
+	{"", []string{"services", "pods"}, nil, informerVerbs},
+	// The injection webhook gets a namespace its cache has not seen yet.
+	{"", []string{"namespaces"}, nil, []string{"get", "list", "watch"}},
+	{"discovery.k8s.io", []string{"endpointslices"}, nil, informerVerbs},
 	{"authentication.k8s.io", []string{"tokenreviews"}, nil, []string{"create"}},
-	{"authorization.k8s.io", []string{"subjectaccessreviews"}, nil, []string{"create"}},
-	// istio-ca-root-cert in every namespace.
-	{"", []string{"configmaps"}, nil, []string{"get", "list", "watch", "create", "update"}},
+	// istio-ca-root-cert in every namespace (ca/publisher.go).
+	{"", []string{"configmaps"}, nil, []string{"list", "watch", "create", "update"}},
 	// Only weft's own webhook configurations (caBundle, failurePolicy).
 	{"admissionregistration.k8s.io", []string{"mutatingwebhookconfigurations"}, []string{"weft-sidecar-injector"}, webhookVerbs},
 	{"admissionregistration.k8s.io", []string{"validatingwebhookconfigurations"}, []string{"weft-validator"}, webhookVerbs},
@@ -543,9 +547,9 @@ var clusterRules = []rule{
 // namespaceRules are weftd's permissions in weft-system only.
 var namespaceRules = []rule{
 	{"coordination.k8s.io", []string{"leases"}, nil, []string{"get", "create", "update"}},
-	{"", []string{"secrets"}, nil, []string{"get", "list", "watch", "create", "update"}},
-	{"", []string{"events"}, nil, []string{"create"}},
-	{"events.k8s.io", []string{"events"}, nil, []string{"create"}},
+	{"", []string{"secrets"}, nil, []string{"get", "create", "update"}},
+	// The validating webhook's self-check: a dry-run create (pilot/bootstrap/verify.go).
+	{"networking.istio.io", []string{"virtualservices"}, nil, []string{"create"}},
 }
 
 func expand(rules []rule) map[grant]bool {
@@ -577,7 +581,7 @@ func grantsOf(rules []rbacv1.PolicyRule) map[grant]bool {
 }
 
 // wantClusterGrants is clusterRules plus, for every CRD in manifests/crds,
-// read access and update/patch of its status subresource when it has one.
+// informer access and update of its status subresource when it has one.
 func wantClusterGrants(t *testing.T) map[grant]bool {
 	t.Helper()
 	rules := slices.Clone(clusterRules)
@@ -586,12 +590,12 @@ func wantClusterGrants(t *testing.T) map[grant]bool {
 			spec, _ := crd.obj["spec"].(map[string]any)
 			group := str(spec["group"])
 			plural := str(spec["names"].(map[string]any)["plural"])
-			rules = append(rules, rule{group, []string{plural}, nil, readVerbs})
+			rules = append(rules, rule{group, []string{plural}, nil, informerVerbs})
 			versions, _ := spec["versions"].([]any)
 			for _, v := range versions {
 				sub, _ := v.(map[string]any)["subresources"].(map[string]any)
 				if _, ok := sub["status"]; ok {
-					rules = append(rules, rule{group, []string{plural + "/status"}, nil, []string{"update", "patch"}})
+					rules = append(rules, rule{group, []string{plural + "/status"}, nil, []string{"update"}})
 					break
 				}
 			}
@@ -733,12 +737,12 @@ func weftdDeployment(t *testing.T) *appsv1.Deployment {
 	return &d
 }
 
-// weftdPorts are istiod's port numbers, by container port name.
+// weftdPorts are istiod's port numbers, by container port name: by default
+// only the authenticated ones and the kubelet's health port.
 var weftdPorts = map[string]int32{
-	"grpc-xds":        15010,
-	"tls-xds":         15012,
-	"http-monitoring": 15014,
-	"https-webhooks":  15017,
+	"tls-xds":        15012,
+	"https-webhooks": 15017,
+	"http-health":    8080,
 }
 
 func TestDeployment(t *testing.T) {
@@ -770,7 +774,7 @@ func TestDeployment(t *testing.T) {
 		{"service account", func() string { return want("serviceAccountName", pod.ServiceAccountName, "weftd") }},
 		{"Kubernetes mode args", func() string {
 			var missing []string
-			for _, a := range []string{"--xds-addr=:15010", "--debug-addr=:15014", "--ca-addr=:15012", "--namespace=$(POD_NAMESPACE)", "--leader-elect=true"} {
+			for _, a := range []string{"--secure-addr=:15012", "--health-addr=:8080", "--webhook-addr=:15017", "--namespace=$(POD_NAMESPACE)", "--leader-elect=true"} {
 				if !slices.Contains(c.Args, a) {
 					missing = append(missing, a)
 				}
@@ -778,6 +782,10 @@ func TestDeployment(t *testing.T) {
 			for _, a := range c.Args {
 				// In-cluster config, not a kubeconfig or file mode.
 				if strings.HasPrefix(a, "--kubeconfig") || strings.HasPrefix(a, "--config-dir") {
+					missing = append(missing, "no "+a)
+				}
+				// Unauthenticated listeners stay on weftd's loopback default.
+				if strings.HasPrefix(a, "--xds-addr") || strings.HasPrefix(a, "--debug-addr") {
 					missing = append(missing, "no "+a)
 				}
 			}
@@ -811,16 +819,23 @@ func TestDeployment(t *testing.T) {
 			}
 			return ""
 		}},
-		{"readiness probe GET /ready on 15014", func() string {
+		{"readiness probe GET /ready on 8080", func() string {
 			p := c.ReadinessProbe
-			if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/ready" || p.HTTPGet.Port.IntValue() != 15014 {
+			if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/ready" || p.HTTPGet.Port.IntValue() != 8080 {
 				return fmt.Sprintf("readinessProbe %+v", p)
 			}
 			return ""
 		}},
-		{"liveness probe", func() string {
-			if c.LivenessProbe == nil {
-				return "no livenessProbe"
+		{"liveness probe GET /healthz on 8080", func() string {
+			p := c.LivenessProbe
+			if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.IntValue() != 8080 {
+				return fmt.Sprintf("livenessProbe %+v", p)
+			}
+			return ""
+		}},
+		{"no scrape annotations while /metrics is loopback", func() string {
+			if v, ok := d.Spec.Template.Annotations["prometheus.io/scrape"]; ok {
+				return fmt.Sprintf("prometheus.io/scrape %q on a pod whose debug port is not exposed", v)
 			}
 			return ""
 		}},
@@ -904,7 +919,7 @@ func TestServices(t *testing.T) {
 		name  string
 		ports []port
 	}{
-		{"weftd", []port{{"grpc-xds", 15010, 15010}, {"https-dns", 15012, 15012}, {"http-monitoring", 15014, 15014}}},
+		{"weftd", []port{{"https-dns", 15012, 15012}}},
 		{"weft-webhook", []port{{"https-webhook", 443, 15017}}},
 	}
 	for _, tt := range tests {

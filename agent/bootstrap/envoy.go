@@ -19,6 +19,8 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/weftmesh/weft/contract"
 )
 
 // EnvoyOptions configure an Envoy bootstrap.
@@ -62,7 +64,7 @@ func EnvoyProto(opts EnvoyOptions) (*bootstrapv3.Bootstrap, error) {
 	if err != nil {
 		return nil, err
 	}
-	admin, err := socketAddress(orString(opts.AdminAddr, "127.0.0.1:15000"))
+	admin, err := socketAddress(orString(opts.AdminAddr, contract.AgentAdminAddr))
 	if err != nil {
 		return nil, fmt.Errorf("admin address: %w", err)
 	}

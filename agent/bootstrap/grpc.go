@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/weftmesh/weft/agent/certfiles"
+	"github.com/weftmesh/weft/contract"
 )
 
 // GRPCOptions configure a grpc-go xDS bootstrap.
@@ -81,10 +82,10 @@ func GRPC(opts GRPCOptions) ([]byte, error) {
 		RefreshInterval:   refresh,
 	}
 	md := opts.Identity.metadata()
-	md["GENERATOR"] = "grpc"
+	md[contract.MetaGenerator] = contract.GeneratorGRPC
 	// weftd sends TLS config naming a provider only to proxies that declare
 	// it, because grpc-go rejects one its bootstrap lacks.
-	md["CERT_PROVIDERS"] = CertProviderInstance
+	md[contract.MetaCertProviders] = CertProviderInstance
 	b := grpcBootstrap{
 		XDSServers: []grpcXDSServer{{
 			ServerURI:      opts.XDSAddr,

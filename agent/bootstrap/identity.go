@@ -9,20 +9,20 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/weftmesh/weft/contract"
 )
 
 // Names shared with weftd's generated config (pilot/xds/build): the SDS
-// cluster, the two secrets, and the certificate provider instance. A test
-// pins them to pilot's constants.
+// cluster, the two secrets, and the certificate provider instance. Package
+// contract owns them; these names stay for the agent's callers.
 const (
-	SDSCluster           = "sds-grpc"
-	XDSCluster           = "xds-grpc"
-	SecretWorkload       = "default"
-	SecretRootCA         = "ROOTCA"
-	CertProviderInstance = "default"
-	// ServerListenerTemplate is Istio's inbound listener name template for
-	// proxyless gRPC servers.
-	ServerListenerTemplate = "xds.istio.io/grpc/lds/inbound/%s"
+	SDSCluster             = contract.SDSCluster
+	XDSCluster             = contract.XDSCluster
+	SecretWorkload         = contract.SecretWorkload
+	SecretRootCA           = contract.SecretRootCA
+	CertProviderInstance   = contract.CertProviderInstance
+	ServerListenerTemplate = contract.ServerListenerTemplate
 )
 
 // Identity is the pod a proxy runs for.
@@ -60,13 +60,13 @@ func (id Identity) WithDefaults() Identity {
 func (id Identity) Validate() error {
 	var errs []error
 	if id.PodName == "" {
-		errs = append(errs, errors.New("pod name is empty (POD_NAME)"))
+		errs = append(errs, errors.New("pod name is empty ("+contract.EnvPodName+")"))
 	}
 	if id.Namespace == "" {
-		errs = append(errs, errors.New("namespace is empty (POD_NAMESPACE)"))
+		errs = append(errs, errors.New("namespace is empty ("+contract.EnvPodNamespace+")"))
 	}
 	if net.ParseIP(id.IP) == nil {
-		errs = append(errs, fmt.Errorf("instance IP %q is not an IP address (INSTANCE_IP)", id.IP))
+		errs = append(errs, fmt.Errorf("instance IP %q is not an IP address (%s)", id.IP, contract.EnvInstanceIP))
 	}
 	for _, s := range []string{id.PodName, id.Namespace, id.IP} {
 		if strings.Contains(s, "~") {
@@ -106,10 +106,10 @@ func (id Identity) metadata() map[string]any {
 		labels[k] = v
 	}
 	return map[string]any{
-		"NAMESPACE":       id.Namespace,
-		"LABELS":          labels,
-		"SERVICE_ACCOUNT": id.ServiceAccount,
-		"INSTANCE_IPS":    id.IP,
-		"POD_NAME":        id.PodName,
+		contract.MetaNamespace:      id.Namespace,
+		contract.MetaLabels:         labels,
+		contract.MetaServiceAccount: id.ServiceAccount,
+		contract.MetaInstanceIPs:    id.IP,
+		contract.MetaPodName:        id.PodName,
 	}
 }

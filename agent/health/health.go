@@ -18,10 +18,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/weftmesh/weft/contract"
 )
 
 // AppProbersEnv carries the original probes, as the injector writes them.
-const AppProbersEnv = "ISTIO_KUBE_APP_PROBERS"
+const AppProbersEnv = contract.EnvAppProbers
 
 // Prober is one original HTTP probe, keyed by its rewritten path.
 type Prober struct {

@@ -25,8 +25,8 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"google.golang.org/grpc"
 
-	"github.com/weftmesh/weft/agent/bootstrap"
 	"github.com/weftmesh/weft/agent/cert"
+	"github.com/weftmesh/weft/contract"
 )
 
 // Options configure a Server.
@@ -68,10 +68,10 @@ func (s *Server) Update(b *cert.Bundle) error {
 // Secrets are the two SDS resources for b.
 func Secrets(b *cert.Bundle) map[string]types.Resource {
 	return map[string]types.Resource{
-		bootstrap.SecretWorkload: &tlsv3.Secret{Name: bootstrap.SecretWorkload, Type: &tlsv3.Secret_TlsCertificate{
+		contract.SecretWorkload: &tlsv3.Secret{Name: contract.SecretWorkload, Type: &tlsv3.Secret_TlsCertificate{
 			TlsCertificate: &tlsv3.TlsCertificate{CertificateChain: inline(b.CertChainPEM), PrivateKey: inline(b.KeyPEM)},
 		}},
-		bootstrap.SecretRootCA: &tlsv3.Secret{Name: bootstrap.SecretRootCA, Type: &tlsv3.Secret_ValidationContext{
+		contract.SecretRootCA: &tlsv3.Secret{Name: contract.SecretRootCA, Type: &tlsv3.Secret_ValidationContext{
 			ValidationContext: &tlsv3.CertificateValidationContext{TrustedCa: inline(b.RootsPEM)},
 		}},
 	}

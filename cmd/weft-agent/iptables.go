@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weftmesh/weft/agent/iptables"
+	"github.com/weftmesh/weft/contract"
 )
 
 // init dispatches `weft-agent iptables ...` before the root command is
@@ -49,14 +50,14 @@ func iptablesCommand() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&dryRun, "dry-run", false, "print the rules instead of applying them")
-	fl.IntVar(&c.ProxyUID, "proxy-uid", 1337, "UID of the proxy, whose traffic is not redirected")
-	fl.IntVar(&c.ProxyGID, "proxy-gid", 1337, "GID of the proxy, whose traffic is not redirected")
-	fl.IntVar(&c.OutboundPort, "outbound-port", 15001, "port of the outbound capture listener")
-	fl.IntVar(&c.InboundPort, "inbound-port", 15006, "port of the inbound capture listener")
+	fl.IntVar(&c.ProxyUID, "proxy-uid", contract.ProxyUID, "UID of the proxy, whose traffic is not redirected")
+	fl.IntVar(&c.ProxyGID, "proxy-gid", contract.ProxyUID, "GID of the proxy, whose traffic is not redirected")
+	fl.IntVar(&c.OutboundPort, "outbound-port", contract.PortOutbound, "port of the outbound capture listener")
+	fl.IntVar(&c.InboundPort, "inbound-port", contract.PortInbound, "port of the inbound capture listener")
 	fl.StringVar(&c.IncludeOutboundCIDRs, "include-outbound-ip-ranges", "*", `outbound destinations to capture: "*", CIDR list, or "" for none`)
 	fl.StringVar(&c.ExcludeOutboundCIDRs, "exclude-outbound-ip-ranges", "", "outbound CIDRs never captured")
 	fl.StringVar(&c.ExcludeOutboundPorts, "exclude-outbound-ports", "", "outbound destination ports never captured")
 	fl.StringVar(&c.IncludeInboundPorts, "include-inbound-ports", "*", `inbound ports to capture: "*", port list, or "" for none`)
-	fl.StringVar(&c.ExcludeInboundPorts, "exclude-inbound-ports", "15020,15021,15090", "inbound ports never captured (with \"*\")")
+	fl.StringVar(&c.ExcludeInboundPorts, "exclude-inbound-ports", contract.JoinPorts(contract.ExcludeInboundPorts), "inbound ports never captured (with \"*\")")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,9 +22,12 @@ import (
 	"github.com/weftmesh/weft/agent/bootstrap"
 	"github.com/weftmesh/weft/agent/cert"
 	"github.com/weftmesh/weft/agent/health"
+	"github.com/weftmesh/weft/contract"
 )
 
-const defaultWeftd = "weftd.istio-system.svc:15012"
+// defaultWeftd is where the injector points agents for a weftd in its default
+// namespace; both take it from package contract so they cannot drift.
+var defaultWeftd = contract.ControlPlaneAddr(contract.DefaultNamespace)
 
 type proxyFlags struct {
 	mode           string
@@ -85,30 +89,30 @@ func proxyCommand() *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.mode, "mode", envOr("WEFT_AGENT_MODE", string(agent.ModeEnvoy)), "proxy kind: proxyless or envoy")
-	fl.StringVar(&f.caAddr, "ca-addr", envOr("CA_ADDR", defaultWeftd), "weftd's CA address (TLS)")
-	fl.StringVar(&f.caRoot, "ca-root", "/var/run/secrets/istio/root-cert.pem", "PEM root bundle verifying weftd (the istio-ca-root-cert ConfigMap); re-read on use")
+	fl.StringVar(&f.mode, flagName(contract.AgentFlagMode), envOr("WEFT_AGENT_MODE", string(agent.ModeEnvoy)), "proxy kind: proxyless or envoy")
+	fl.StringVar(&f.caAddr, flagName(contract.AgentFlagCAAddr), envOr("CA_ADDR", defaultWeftd), "weftd's CA address (TLS)")
+	fl.StringVar(&f.caRoot, "ca-root", contract.RootCertPath, "PEM root bundle verifying weftd (the "+contract.RootCertConfigMap+" ConfigMap); re-read on use")
 	fl.StringVar(&f.caServerName, "ca-server-name", "", "name weftd's CA certificate must carry (default: host of --ca-addr)")
-	fl.StringVar(&f.xdsAddr, "xds-addr", envOr("XDS_ADDR", defaultWeftd), "weftd's ADS address written into the bootstrap")
+	fl.StringVar(&f.xdsAddr, flagName(contract.AgentFlagXDSAddr), envOr("XDS_ADDR", defaultWeftd), "weftd's ADS address written into the bootstrap")
 	fl.BoolVar(&f.xdsPlaintext, "xds-plaintext", false, "plaintext ADS (a local weftd on 15010) instead of mutual TLS")
 	fl.StringVar(&f.xdsServerName, "xds-server-name", "", "name Envoy checks on weftd's certificate (default: host of --xds-addr)")
-	fl.StringVar(&f.tokenPath, "token-path", "/var/run/secrets/tokens/istio-token", "projected service-account token, re-read for every request")
+	fl.StringVar(&f.tokenPath, "token-path", contract.TokenPath, "projected service-account token, re-read for every request")
 	fl.DurationVar(&f.ttl, "ttl", envDuration("SECRET_TTL", 24*time.Hour), "requested certificate lifetime")
-	fl.StringVar(&f.outputDir, "output-dir", "/etc/istio/proxy", "proxyless: directory for the certificate files and grpc-bootstrap.json")
+	fl.StringVar(&f.outputDir, "output-dir", contract.EnvoyDir, "proxyless: directory for the certificate files and grpc-bootstrap.json")
 	fl.StringVar(&f.grpcBootstrap, "grpc-bootstrap", "", "proxyless: bootstrap path (default OUTPUT_DIR/grpc-bootstrap.json)")
 	fl.DurationVar(&f.refresh, "file-refresh-interval", 10*time.Second, "proxyless: how often grpc-go re-reads the certificate files")
-	fl.StringVar(&f.sdsSocket, "sds-socket", "/var/run/secrets/workload-spiffe-uds/socket", "envoy: SDS Unix socket")
-	fl.StringVar(&f.envoyBootstrap, "envoy-bootstrap", "/etc/istio/proxy/envoy-rev.json", "envoy: bootstrap path")
-	fl.StringVar(&f.adminAddr, "envoy-admin-addr", "127.0.0.1:15000", "envoy: admin listener")
-	fl.StringVar(&f.labelsFile, "labels-file", "/etc/istio/pod/labels", "downward-API file with the pod's labels")
-	fl.StringVar(&f.podName, "pod-name", os.Getenv("POD_NAME"), "pod name (POD_NAME)")
-	fl.StringVar(&f.namespace, "pod-namespace", os.Getenv("POD_NAMESPACE"), "pod namespace (POD_NAMESPACE)")
-	fl.StringVar(&f.instanceIP, "instance-ip", os.Getenv("INSTANCE_IP"), "pod IP (INSTANCE_IP)")
-	fl.StringVar(&f.serviceAccount, "service-account", os.Getenv("SERVICE_ACCOUNT"), "service account (SERVICE_ACCOUNT)")
+	fl.StringVar(&f.sdsSocket, "sds-socket", contract.SDSSocket, "envoy: SDS Unix socket")
+	fl.StringVar(&f.envoyBootstrap, "envoy-bootstrap", contract.EnvoyBootstrap, "envoy: bootstrap path")
+	fl.StringVar(&f.adminAddr, "envoy-admin-addr", contract.AgentAdminAddr, "envoy: admin listener")
+	fl.StringVar(&f.labelsFile, "labels-file", contract.LabelsFile, "downward-API file with the pod's labels")
+	fl.StringVar(&f.podName, "pod-name", os.Getenv(contract.EnvPodName), "pod name ("+contract.EnvPodName+")")
+	fl.StringVar(&f.namespace, "pod-namespace", os.Getenv(contract.EnvPodNamespace), "pod namespace ("+contract.EnvPodNamespace+")")
+	fl.StringVar(&f.instanceIP, "instance-ip", os.Getenv(contract.EnvInstanceIP), "pod IP ("+contract.EnvInstanceIP+")")
+	fl.StringVar(&f.serviceAccount, "service-account", os.Getenv(contract.EnvServiceAccount), "service account ("+contract.EnvServiceAccount+")")
 	fl.StringVar(&f.trustDomain, "trust-domain", envOr("TRUST_DOMAIN", "cluster.local"), "SPIFFE trust domain")
 	fl.StringVar(&f.dnsDomain, "dns-domain", "cluster.local", "cluster DNS domain in the node id")
-	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fl.StringVar(&f.statusAddr, "status-addr", ":15020", "status port: kubelet app probes (/app-health/...) and /healthz/ready; empty disables")
+	fl.StringVar(&f.logLevel, flagName(contract.AgentFlagLogLevel), "info", "debug, info, warn or error")
+	fl.StringVar(&f.statusAddr, "status-addr", contract.AgentStatusAddr, "status port: kubelet app probes (/app-health/...) and /healthz/ready; empty disables")
 	return cmd
 }
 
@@ -176,6 +180,10 @@ func readLabels(path string, required bool, logger *slog.Logger) (map[string]str
 	}
 	return labels, nil
 }
+
+// flagName strips the dashes from a contract flag, for pflag's definitions:
+// the injector passes exactly the names weft-agent defines.
+func flagName(flag string) string { return strings.TrimLeft(flag, "-") }
 
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {

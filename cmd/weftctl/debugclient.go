@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/weftmesh/weft/contract"
 )
 
 // debugOptions locate weftd's debug endpoint (its --debug-addr).
@@ -21,7 +23,7 @@ type debugOptions struct {
 }
 
 func (o *debugOptions) addFlags(cmd *cobra.Command, formats string) {
-	cmd.Flags().StringVar(&o.addr, "debug-addr", "127.0.0.1:15014", "weftd's debug address (host:port or http(s) URL)")
+	cmd.Flags().StringVar(&o.addr, "debug-addr", contract.LoopbackAddr(contract.PortDebug), "weftd's debug address (host:port or http(s) URL)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for weftd")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: "+formats)
 }

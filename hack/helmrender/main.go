@@ -62,12 +62,41 @@ func main() {
 	chartDir := flag.String("chart", "../../manifests/charts/weft", "chart directory")
 	namespace := flag.String("namespace", "weft-system", "release namespace (where weftd runs)")
 	release := flag.String("release", "weft", "release name")
+	flag.Func("set", "extra value, PATH=VALUE with a dotted PATH (true/false are booleans); repeatable; for tests", func(kv string) error {
+		return setValue(installValues, kv)
+	})
 	flag.Parse()
 
 	if err := render(os.Stdout, *chartDir, *release, *namespace); err != nil {
 		fmt.Fprintln(os.Stderr, "helmrender:", err)
 		os.Exit(1)
 	}
+}
+
+// setValue sets a dotted path in vals, as `helm --set` would for the
+// simple cases tests need: nested maps, booleans and strings.
+func setValue(vals map[string]any, kv string) error {
+	path, value, ok := strings.Cut(kv, "=")
+	if !ok || path == "" {
+		return fmt.Errorf("-set %q: want PATH=VALUE", kv)
+	}
+	keys := strings.Split(path, ".")
+	m := vals
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	switch value {
+	case "true", "false":
+		m[keys[len(keys)-1]] = value == "true"
+	default:
+		m[keys[len(keys)-1]] = value
+	}
+	return nil
 }
 
 // object is one rendered YAML document and where it came from.

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/pilot/config"
 )
 
@@ -88,7 +89,7 @@ func hasProtocolPrefix(name string) bool {
 }
 
 // systemNamespaces hold Kubernetes' own workloads, which are not meshed.
-var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true, "istio-system": true, "weft-system": true}
+var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true, "istio-system": true, contract.DefaultNamespace: true}
 
 // forEachTLS visits every client TLS setting of dr with its field path.
 func forEachTLS(dr *networkingv1.DestinationRule, fn func(string, *networkingv1.ClientTLSSettings)) {

@@ -9,6 +9,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
@@ -17,7 +18,7 @@ type Kind string
 
 const (
 	KindSidecar   Kind = "sidecar"
-	KindProxyless Kind = "grpc"
+	KindProxyless Kind = contract.GeneratorGRPC
 )
 
 // Proxy is a connected xDS client as weft understands it.
@@ -76,24 +77,24 @@ func ParseNode(node *core.Node) (*Proxy, error) {
 
 func readMetadata(p *Proxy, md *structpb.Struct) {
 	f := md.GetFields()
-	if ns := f["NAMESPACE"].GetStringValue(); ns != "" {
+	if ns := f[contract.MetaNamespace].GetStringValue(); ns != "" {
 		p.Namespace = ns
 	}
-	if sa := f["SERVICE_ACCOUNT"].GetStringValue(); sa != "" {
+	if sa := f[contract.MetaServiceAccount].GetStringValue(); sa != "" {
 		p.ServiceAccount = sa
 	}
-	if ip := f["INSTANCE_IPS"].GetStringValue(); ip != "" && p.IP == "" {
+	if ip := f[contract.MetaInstanceIPs].GetStringValue(); ip != "" && p.IP == "" {
 		p.IP = strings.Split(ip, ",")[0]
 	}
-	for _, n := range strings.Split(f["CERT_PROVIDERS"].GetStringValue(), ",") {
+	for _, n := range strings.Split(f[contract.MetaCertProviders].GetStringValue(), ",") {
 		if n = strings.TrimSpace(n); n != "" {
 			p.CertProviders = append(p.CertProviders, n)
 		}
 	}
-	if f["GENERATOR"].GetStringValue() == "grpc" {
+	if f[contract.MetaGenerator].GetStringValue() == contract.GeneratorGRPC {
 		p.Kind = KindProxyless
 	}
-	for k, v := range f["LABELS"].GetStructValue().GetFields() {
+	for k, v := range f[contract.MetaLabels].GetStructValue().GetFields() {
 		p.Labels[k] = v.GetStringValue()
 	}
 }

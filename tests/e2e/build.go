@@ -52,15 +52,20 @@ func BuildWeftd(root, dir string) (string, error) {
 	if _, err := os.Stat(filepath.Join(root, "cmd", "weftd")); err != nil {
 		return "", ErrNoWeftd
 	}
-	out := filepath.Join(dir, "weftd")
+	return BuildCommand(root, dir, "weftd")
+}
+
+// BuildCommand runs `go build -o dir/NAME ./cmd/NAME` in the module root.
+func BuildCommand(root, dir, name string) (string, error) {
+	out := filepath.Join(dir, name)
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/weftd")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/"+name)
 	cmd.Dir = root
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/weftd: %w\n%s", err, logs.String())
+		return "", fmt.Errorf("go build ./cmd/%s: %w\n%s", name, err, logs.String())
 	}
 	return out, nil
 }

@@ -36,6 +36,9 @@ type BackendOptions struct {
 	// CertDir enables xDS-configured TLS (see BootstrapOptions.CertDir);
 	// without TLS config from weftd the server stays plaintext.
 	CertDir string
+	// Bootstrap, if set, is the xDS bootstrap as weft-agent wrote it (the
+	// production path); XDSAddr and the identity fields are then unused.
+	Bootstrap []byte
 
 	// Logf, if set, receives serving-mode changes (e.g. t.Logf).
 	Logf func(format string, args ...any)
@@ -84,7 +87,7 @@ func newBackend(opts BackendOptions, addr string) (*Backend, error) {
 	if opts.PodName == "" {
 		opts.PodName = opts.Name
 	}
-	bs, err := Bootstrap(BootstrapOptions{
+	bs, err := orBootstrap(opts.Bootstrap, BootstrapOptions{
 		XDSAddr: opts.XDSAddr, PodName: opts.PodName, Namespace: opts.Namespace,
 		IP: host, Labels: opts.Labels, ServiceAccount: opts.ServiceAccount, CertDir: opts.CertDir,
 	})

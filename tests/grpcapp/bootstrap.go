@@ -133,3 +133,11 @@ func Bootstrap(opts BootstrapOptions) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// orBootstrap returns given (a bootstrap weft-agent wrote) or renders one.
+func orBootstrap(given []byte, o BootstrapOptions) ([]byte, error) {
+	if given != nil {
+		return given, nil
+	}
+	return Bootstrap(o)
+}

@@ -26,6 +26,8 @@ type ClientOptions struct {
 	ServiceAccount string
 	// CertDir enables xDS-configured TLS (see BootstrapOptions.CertDir).
 	CertDir string
+	// Bootstrap, if set, is the xDS bootstrap as weft-agent wrote it.
+	Bootstrap []byte
 }
 
 // Client calls grpc.testing.TestService/UnaryCall through xds:///Target.
@@ -45,7 +47,7 @@ func NewClient(_ context.Context, opts ClientOptions) (*Client, error) {
 	if opts.PodName == "" {
 		opts.PodName = "client"
 	}
-	bs, err := Bootstrap(BootstrapOptions{
+	bs, err := orBootstrap(opts.Bootstrap, BootstrapOptions{
 		XDSAddr: opts.XDSAddr, NodeID: opts.NodeID, PodName: opts.PodName, Namespace: opts.Namespace,
 		IP: opts.IP, Labels: opts.Labels, ServiceAccount: opts.ServiceAccount, CertDir: opts.CertDir,
 	})

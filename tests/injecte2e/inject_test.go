@@ -47,6 +47,10 @@ func TestInjectionThroughAPIServer(t *testing.T) {
 		pod := applyAndWaitPod(t, env, labelled, "reviews", nil)
 		requireInjected(t, pod)
 	})
+	t.Run("custom istio-proxy", func(t *testing.T) {
+		doc := customProxyDeploymentYAML(labelled, "custom")
+		requireCustomProxy(t, applyYAMLAndWaitPod(t, env, labelled, "custom", doc))
+	})
 	t.Run("unlabelled namespace", func(t *testing.T) {
 		pod := applyAndWaitPod(t, env, env.Namespace(t), "plain", nil)
 		requireNotInjected(t, pod)
@@ -154,7 +158,14 @@ func deploymentYAML(ns, app string, podLabels map[string]string) string {
 // the webhook), waiting at most a minute.
 func applyAndWaitPod(t *testing.T, env *kubeenv.Env, ns, app string, podLabels map[string]string) *corev1.Pod {
 	t.Helper()
-	if _, err := env.KubectlInput(deploymentYAML(ns, app, podLabels), "apply", "-f", "-"); err != nil {
+	return applyYAMLAndWaitPod(t, env, ns, app, deploymentYAML(ns, app, podLabels))
+}
+
+// applyYAMLAndWaitPod is applyAndWaitPod for a Deployment of one's own
+// whose pods carry the label app=APP.
+func applyYAMLAndWaitPod(t *testing.T, env *kubeenv.Env, ns, app, doc string) *corev1.Pod {
+	t.Helper()
+	if _, err := env.KubectlInput(doc, "apply", "-f", "-"); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
@@ -279,4 +290,72 @@ func checkValidatorFailsClosed(t *testing.T, env *kubeenv.Env, addr string) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Fatal("weft-validator did not get weftd's caBundle and failurePolicy Fail within 60s")
+}
+
+// customProxyDeploymentYAML is a Deployment whose pod template defines its
+// own istio-proxy (Istio's custom injection): a debug image, a CPU request,
+// an env var and an HTTP readiness probe on the agent's port.
+func customProxyDeploymentYAML(ns, app string) string {
+	return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + app + "\n  namespace: " + ns + "\nspec:\n" +
+		"  replicas: 1\n  selector:\n    matchLabels:\n      app: " + app + "\n  template:\n    metadata:\n      labels:\n" +
+		"        app: " + app + "\n    spec:\n      containers:\n      - name: " + app + "\n        image: example/" + app + ":1\n" +
+		"        readinessProbe:\n          httpGet:\n            path: /ready\n            port: 9080\n" +
+		"      - name: istio-proxy\n        image: example/envoy-debug:1\n" +
+		"        resources:\n          requests:\n            cpu: 50m\n" +
+		"        env:\n        - name: ENVOY_EXTRA\n          value: \"1\"\n" +
+		"        readinessProbe:\n          httpGet:\n            path: /healthz/ready\n            port: 15020\n"
+}
+
+// requireCustomProxy: one istio-proxy, the native sidecar, carrying the
+// user's overrides on top of what injection adds (Envoy's command, mounts,
+// the injected volumes); the app is the only regular container.
+func requireCustomProxy(t *testing.T, pod *corev1.Pod) {
+	t.Helper()
+	requireInjected(t, pod)
+	initNames, names := containerNames(pod)
+	if len(names) != 1 || names[0] != "custom" {
+		t.Fatalf("containers %v (init %v), want only the app", names, initNames)
+	}
+	proxy := pod.Spec.InitContainers[2]
+	if proxy.Image != "example/envoy-debug:1" || proxy.Resources.Requests.Cpu().String() != "50m" {
+		t.Errorf("istio-proxy lost the user's image or CPU request: %s %v", proxy.Image, proxy.Resources.Requests)
+	}
+	if p := proxy.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz/ready" || p.Exec != nil {
+		t.Errorf("istio-proxy readiness probe is not the user's: %+v", p)
+	}
+	if !hasEnv(proxy, "ENVOY_EXTRA", "1") || !strings.Contains(strings.Join(proxy.Command, " "), "exec envoy -c") {
+		t.Errorf("istio-proxy env %v command %v: want the user's env and the injected command", proxy.Env, proxy.Command)
+	}
+	requireVolumes(t, pod, proxy, "istio-envoy", "workload-socket", "istio-token", "istiod-ca-cert")
+}
+
+func hasEnv(c corev1.Container, name, value string) bool {
+	for _, e := range c.Env {
+		if e.Name == name && e.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// requireVolumes: each named volume is in the pod once, and the envoy and
+// socket ones are mounted into c.
+func requireVolumes(t *testing.T, pod *corev1.Pod, c corev1.Container, names ...string) {
+	t.Helper()
+	count := map[string]int{}
+	for _, v := range pod.Spec.Volumes {
+		count[v.Name]++
+	}
+	for _, n := range names {
+		if count[n] != 1 {
+			t.Errorf("volume %s appears %d times", n, count[n])
+		}
+	}
+	mounted := map[string]bool{}
+	for _, m := range c.VolumeMounts {
+		mounted[m.Name] = true
+	}
+	if !mounted["istio-envoy"] || !mounted["workload-socket"] {
+		t.Errorf("%s mounts %v: want the injected istio-envoy and workload-socket", c.Name, c.VolumeMounts)
+	}
 }

@@ -74,20 +74,22 @@ func startMTLSPair(ctx context.Context, t *testing.T, o mtlsPairOptions) *mtlsPa
 	if o.mirror {
 		go mirrorRootConfigMap(ctx, env, m.ns, m.roots) // what kubelet does for the mounted ConfigMap
 	}
-	spec := agentSpec{ns: m.ns, caAddr: w.SecureAddr, xdsAddr: w.XDSAddr, roots: m.roots, trustCheck: o.trustCheck}
+	spec := agentSpec{ns: m.ns, caAddr: w.SecureAddr, xdsAddr: w.SecureAddr, roots: m.roots, trustCheck: o.trustCheck}
 	spec.sa, spec.pod, spec.ip = "reviews", m.pod, podIP
 	m.server = startAgent(ctx, t, env, spec)
 	clientIP := o.ipPrefix + "200"
 	spec.sa, spec.pod, spec.ip = "productpage", "productpage", clientIP
 	m.client = startAgent(ctx, t, env, spec)
 
-	b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{Name: m.pod, Addr: podIP + ":9080", XDSAddr: w.XDSAddr,
-		PodName: m.pod, Namespace: m.ns, ServiceAccount: "reviews", CertDir: filepath.Dir(m.server.CertPaths().Key), Logf: t.Logf})
+	// The applications read the bootstraps their agents wrote: ADS over
+	// mutual TLS on weftd's secure port with the workload certificate.
+	b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{Name: m.pod, Addr: podIP + ":9080", Bootstrap: []byte(readFile(t, m.server.GRPCBootstrapPath())),
+		CertDir: filepath.Dir(m.server.CertPaths().Key), Logf: t.Logf})
 	must(t, err)
 	t.Cleanup(b.Stop)
 	must(t, grpcapp.WaitServing(ctx, b))
-	m.rpc, err = grpcapp.NewClient(ctx, grpcapp.ClientOptions{Target: "reviews." + m.ns + ".svc.cluster.local:9080", XDSAddr: w.XDSAddr,
-		PodName: "productpage", Namespace: m.ns, IP: clientIP, ServiceAccount: "productpage", CertDir: filepath.Dir(m.client.CertPaths().Key)})
+	m.rpc, err = grpcapp.NewClient(ctx, grpcapp.ClientOptions{Target: "reviews." + m.ns + ".svc.cluster.local:9080",
+		Bootstrap: []byte(readFile(t, m.client.GRPCBootstrapPath())), CertDir: filepath.Dir(m.client.CertPaths().Key)})
 	must(t, err)
 	t.Cleanup(func() { m.rpc.Close() })
 	_, err = grpcapp.WaitFor(ctx, m.rpc, grpcapp.AllOn(m.pod))
@@ -125,6 +127,9 @@ func waitRootCert(t *testing.T, env *kubeenv.Env, ns string) string {
 
 type agentSpec struct {
 	ns, sa, pod, ip, caAddr, xdsAddr, roots string
+	// serverName is the name weftd's certificate is checked for (default:
+	// the host of caAddr).
+	serverName string
 	// trustCheck is how often the agent re-reads roots (default 1 minute).
 	trustCheck time.Duration
 }
@@ -140,8 +145,8 @@ func startAgent(ctx context.Context, t *testing.T, env *kubeenv.Env, s agentSpec
 	a, err := agent.New(agent.Options{
 		Mode:     agent.ModeProxyless,
 		Identity: bootstrap.Identity{PodName: s.pod, Namespace: s.ns, IP: s.ip, ServiceAccount: s.sa},
-		CAAddr:   s.caAddr, CARoots: cert.FileTrustBundle(s.roots), TokenPath: tokenPath, TTL: workloadTTL,
-		XDSAddr: s.xdsAddr, XDSPlaintext: true, OutputDir: filepath.Join(dir, "certs"), FileRefreshInterval: time.Second,
+		CAAddr:   s.caAddr, CAServerName: s.serverName, CARoots: cert.FileTrustBundle(s.roots), TokenPath: tokenPath, TTL: workloadTTL,
+		XDSAddr: s.xdsAddr, OutputDir: filepath.Join(dir, "certs"), FileRefreshInterval: time.Second,
 		Cert: cert.Options{TrustCheckInterval: s.trustCheck},
 	})
 	must(t, err)

@@ -33,9 +33,21 @@ func run(m *testing.M, dir string) int {
 			}
 		}
 	}
+	if os.Getenv(agentBinEnv) == "" {
+		if root, err := e2e.ModuleRoot(); err == nil {
+			if bin, err := e2e.BuildCommand(root, dir, "weft-agent"); err == nil {
+				os.Setenv(agentBinEnv, bin)
+			} else {
+				fmt.Fprintln(os.Stderr, "kubee2e:", err)
+			}
+		}
+	}
 	e2e.SetupWeftd(dir) // reports a build failure to the tests that need weftd
 	return kubeenv.InPrivateNetwork(m)
 }
+
+// agentBinEnv names the weft-agent binary the test kubelet runs.
+const agentBinEnv = "WEFT_AGENT_BIN"
 
 var crdsOnce sync.Once
 

@@ -42,7 +42,7 @@ func (e *Env) launch(ctx context.Context, c component, port int) (*process, int,
 				return nil, 0, err
 			}
 		}
-		p, err := startProcess(c.name, c.bin, c.args(port), e.logPath(c.name))
+		p, err := startProcess(c.name, c.bin, c.args(port), nil, e.logPath(c.name))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -72,7 +72,7 @@ func (e *Env) startEtcd(ctx context.Context) error {
 		"--unsafe-no-fsync",
 		"--log-level=error", // its warnings are per-request noise
 	}
-	p, err := startProcess("etcd", e.Bins.Etcd, args, e.logPath("etcd"))
+	p, err := startProcess("etcd", e.Bins.Etcd, args, nil, e.logPath("etcd"))
 	if err != nil {
 		return err
 	}
@@ -132,6 +132,9 @@ func (e *Env) apiServerArgs(port int) []string {
 		"--shutdown-watch-termination-grace-period=2s",
 		// Start-up speed: no priority-and-fairness bootstrap, no profiling.
 		"--enable-priority-and-fairness=false",
+		// Webhooks behind a Service are called at a ready endpoint: no
+		// kube-proxy routes ClusterIPs in the test's network namespace.
+		"--enable-aggregator-routing=true",
 		"--profiling=false",
 	}
 	if e.opts.WithoutControllerManager {

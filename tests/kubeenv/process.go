@@ -25,14 +25,16 @@ type process struct {
 	waitErr error         // valid after done
 }
 
-// startProcess starts bin with args, appending its output to logPath.
-func startProcess(name, bin string, args []string, logPath string) (*process, error) {
+// startProcess starts bin with args, appending its output to logPath. A
+// nil env inherits the test's environment.
+func startProcess(name, bin string, args, env []string, logPath string) (*process, error) {
 	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	fmt.Fprintf(log, "=== %s %s %s\n", time.Now().Format(time.RFC3339), bin, strings.Join(args, " "))
 	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = childAttrs()
 	if err := startCmd(cmd); err != nil {

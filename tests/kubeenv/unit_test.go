@@ -91,3 +91,26 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// Container args expand $(VAR) as the kubelet does.
+func TestExpandKubeletReferences(t *testing.T) {
+	env := map[string]string{"POD_NAMESPACE": "weft-system", "A": "x"}
+	for in, want := range map[string]string{
+		"--namespace=$(POD_NAMESPACE)": "--namespace=weft-system",
+		"$(A)$(A)-$$(A)":               "xx-$(A)",
+		"$(MISSING) $ $(":              "$(MISSING) $ $(",
+		"plain":                        "plain",
+	} {
+		if got := expand(in, env); got != want {
+			t.Errorf("expand(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The downward API writes labels as sorted key="value" lines.
+func TestFormatDownwardMap(t *testing.T) {
+	got := formatMap(map[string]string{"version": "v1", "app": `re"views`})
+	if want := "app=\"re\\\"views\"\nversion=\"v1\"\n"; got != want {
+		t.Errorf("formatMap = %q, want %q", got, want)
+	}
+}

@@ -9,17 +9,18 @@ import (
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
-// Names shared with weft-agent: the SDS cluster in the Envoy bootstrap, the
-// secrets it serves, and the certificate provider instance proxyless
-// bootstraps declare.
+// Names shared with weft-agent (package contract owns them): the SDS
+// cluster in the Envoy bootstrap, the secrets it serves, and the
+// certificate provider instance proxyless bootstraps declare.
 const (
-	SDSCluster           = "sds-grpc"
-	SecretWorkload       = "default"
-	SecretRootCA         = "ROOTCA"
-	CertProviderInstance = "default"
+	SDSCluster           = contract.SDSCluster
+	SecretWorkload       = contract.SecretWorkload
+	SecretRootCA         = contract.SecretRootCA
+	CertProviderInstance = contract.CertProviderInstance
 	TransportSocketTLS   = "envoy.transport_sockets.tls"
 )
 
