@@ -48,7 +48,7 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pilot/... ./ca/ ./injector/
 
-.PHONY: bench-load bench-load-s1 bench-load-s2 bench-load-restart
+.PHONY: bench-load bench-load-s1 bench-load-s2 bench-load-restart bench-load-tls
 # bound on each wait (initial sync, convergence, reconnection) of a bench-load run
 LOAD_TIMEOUT    ?= 5m
 LOAD_TIMEOUT_S2 ?= 15m
@@ -70,6 +70,16 @@ bench-load-s2: build
 ## bench-load-restart: S2, then weftd is restarted and every proxy's reconnection is measured
 bench-load-restart: build
 	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S2 --restart --timeout $(LOAD_TIMEOUT_S2)
+
+## bench-load-tls: S1's initial sync over plaintext then over mutual TLS (weftd's secure port), interleaved
+## LOAD_TLS_ROUNDS times because this VM varies run to run; LOAD_TLS_KIND=sidecar for sidecars only
+LOAD_TLS_ROUNDS ?= 2
+LOAD_TLS_KIND   ?= mixed
+bench-load-tls: build
+	for i in $$(seq $(LOAD_TLS_ROUNDS)); do \
+		$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --kind $(LOAD_TLS_KIND) --timeout $(LOAD_TIMEOUT) || exit 1; \
+		$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --kind $(LOAD_TLS_KIND) --tls --timeout $(LOAD_TIMEOUT) || exit 1; \
+	done
 
 ## fuzz: each fuzz target for FUZZTIME (default 1m)
 FUZZTIME ?= 1m

@@ -18,6 +18,21 @@
 // "ns-0/*". --restart (only with --weftd) restarts weftd after the initial
 // sync instead of changing the config and reports reconnection times.
 //
+// --tls connects every proxy over mutual TLS, as sidecars reach istiod's
+// 15012: with --weftd the tool writes a plug-in CA (root and intermediate)
+// and starts weftd with --ca-plugin-dir and --secure-addr; against a running
+// weftd, --ca-plugin-dir names its plug-in CA and --xds-addr its secure
+// port. Each proxy gets its own ECDSA P-256 certificate for
+// spiffe://cluster.local/ns/NS/sa/load-KIND, all issued before the first
+// proxy connects, so signing is never part of the measured sync.
+//
+//	weft-load --weftd bin/weftd --scenario S1 --tls                  # S1 over mutual TLS
+//
+// --connect-parallelism (default 32) is how many proxies connect at once.
+// --preconnect opens every connection before any stream, so the initial
+// sync measures ADS alone and the report gives the connecting time apart:
+// it separates handshake cost from serving cost.
+//
 // With --config-dir the tool writes its synthetic mesh into the directory
 // the running weftd watches (file mode) and changes it there; without it
 // only the initial sync is measured.
@@ -48,6 +63,10 @@ type flags struct {
 	duration, timeout  time.Duration
 	scenario, change   string
 	scope, restart     bool
+	tls                bool
+	pluginDir          string
+	parallel           int
+	preconnect         bool
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -70,6 +89,10 @@ func parseFlags(args []string) (flags, error) {
 	fl.StringVar(&f.change, "change", "weight", "the change measured: weight, endpoint or service")
 	fl.BoolVar(&f.scope, "scope", false, "one Sidecar per namespace scoping egress to ./* and ns-0/* (default true with --scenario)")
 	fl.BoolVar(&f.restart, "restart", false, "restart weftd after the initial sync and measure reconnection (needs --weftd)")
+	fl.BoolVar(&f.tls, "tls", false, "connect every proxy over mutual TLS to weftd's secure port, each with its own workload certificate")
+	fl.StringVar(&f.pluginDir, "ca-plugin-dir", "", "with --tls and no --weftd: the running weftd's plug-in CA dir (signs the proxies' certificates)")
+	fl.IntVar(&f.parallel, "connect-parallelism", 32, "proxies connecting at once (a proxy's turn ends once its stream is open, after TCP and TLS)")
+	fl.BoolVar(&f.preconnect, "preconnect", false, "open every connection (TCP, TLS, HTTP/2) before any stream, so the sync measures ADS alone")
 	if err := fl.Parse(args); err != nil {
 		return f, err
 	}
@@ -103,12 +126,32 @@ func parseFlags(args []string) (flags, error) {
 	if f.restart && set["change"] {
 		return f, errors.New("--restart measures reconnection, not a change: drop --change")
 	}
+	if f.parallel <= 0 {
+		return f, fmt.Errorf("--connect-parallelism %d: want at least 1", f.parallel)
+	}
+	if err := checkTLSFlags(f); err != nil {
+		return f, err
+	}
 	switch load.Kind(f.kind) {
 	case load.KindSidecar, load.KindGRPC, load.KindMixed:
 	default:
 		return f, fmt.Errorf("--kind %q: want sidecar, grpc or mixed", f.kind)
 	}
 	return f, nil
+}
+
+// checkTLSFlags: a running weftd's CA must be named to sign for it; a weftd
+// the tool starts gets the tool's own CA.
+func checkTLSFlags(f flags) error {
+	switch {
+	case f.pluginDir != "" && !f.tls:
+		return errors.New("--ca-plugin-dir needs --tls")
+	case f.pluginDir != "" && f.weftd != "":
+		return errors.New("--ca-plugin-dir is for a running weftd: with --weftd the tool writes its own CA")
+	case f.tls && f.weftd == "" && f.pluginDir == "":
+		return errors.New("--tls against a running weftd needs --ca-plugin-dir (its plug-in CA) and --xds-addr (its secure port)")
+	}
+	return nil
 }
 
 func main() {
@@ -128,15 +171,24 @@ func run(args []string) error {
 	change, _ := load.ParseChange(f.change) // checked by parseFlags
 	sc := load.Scenario{Name: f.scenario, XDSAddr: f.xdsAddr, DebugAddr: f.debugAddr, WeftdPID: f.weftdPID, Proxies: f.proxies,
 		Kind: load.Kind(f.kind), Delta: f.delta, MixTransports: f.mix, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
-		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, Restart: f.restart}
+		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, Restart: f.restart,
+		ConnectParallelism: f.parallel, Preconnect: f.preconnect}
 	if f.weftd != "" {
-		w, cleanup, err := startWeftd(ctx, f)
+		w, pki, cleanup, err := startWeftd(ctx, f)
 		if err != nil {
 			return err
 		}
 		defer cleanup()
-		sc.XDSAddr, sc.DebugAddr, sc.WeftdPID, sc.MeshDir, sc.Weftd = w.XDSAddr, w.DebugAddr, w.PID(), w.ConfigDir, w
-	} else if f.configDir != "" {
+		sc.XDSAddr, sc.DebugAddr, sc.WeftdPID, sc.MeshDir, sc.Weftd, sc.TLS = w.XDSAddr, w.DebugAddr, w.PID(), w.ConfigDir, w, pki
+		if pki != nil {
+			sc.XDSAddr = w.SecureAddr
+		}
+	} else if f.tls {
+		if sc.TLS, err = load.LoadPKI(f.pluginDir); err != nil {
+			return err
+		}
+	}
+	if f.weftd == "" && f.configDir != "" {
 		if err := prepareMesh(ctx, f); err != nil {
 			return err
 		}
@@ -151,19 +203,49 @@ func run(args []string) error {
 	return r.WriteTable(os.Stdout)
 }
 
-// startWeftd generates the mesh and starts weftd on it.
-func startWeftd(ctx context.Context, f flags) (*load.Weftd, func(), error) {
+// startWeftd generates the mesh (and for --tls a plug-in CA) and starts
+// weftd on it.
+func startWeftd(ctx context.Context, f flags) (*load.Weftd, *load.PKI, func(), error) {
 	dir, err := load.TempMeshDir(load.MeshOptions(f.services, f.scope))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	w, err := load.StartWeftd(ctx, f.weftd, dir, os.Stderr)
+	if !f.tls {
+		w, err := load.StartWeftd(ctx, f.weftd, dir, os.Stderr)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, nil, err
+		}
+		fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), debug http://%s\n", w.PID(), dir, f.services, w.DebugAddr)
+		return w, nil, func() { w.Stop(); os.RemoveAll(dir) }, nil
+	}
+	w, pki, err := startWeftdTLS(ctx, f.weftd, dir)
 	if err != nil {
 		os.RemoveAll(dir)
+		return nil, nil, nil, err
+	}
+	fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), ADS over mutual TLS on %s, debug http://%s\n",
+		w.PID(), dir, f.services, w.SecureAddr, w.DebugAddr)
+	return w, pki, func() { w.Stop(); os.RemoveAll(dir); os.RemoveAll(pki.Dir) }, nil
+}
+
+// startWeftdTLS writes a plug-in CA into a temp dir and starts weftd with it.
+func startWeftdTLS(ctx context.Context, bin, meshDir string) (*load.Weftd, *load.PKI, error) {
+	pkiDir, err := os.MkdirTemp("", "weft-load-ca-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("plug-in CA dir: %w", err)
+	}
+	pki, err := load.NewPKI(pkiDir)
+	if err != nil {
+		os.RemoveAll(pkiDir)
 		return nil, nil, err
 	}
-	fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services)\n", w.PID(), dir, f.services)
-	return w, func() { w.Stop(); os.RemoveAll(dir) }, nil
+	w, err := load.StartWeftdTLS(ctx, bin, meshDir, pkiDir, os.Stderr)
+	if err != nil {
+		os.RemoveAll(pkiDir)
+		return nil, nil, err
+	}
+	return w, pki, nil
 }
 
 // prepareMesh writes the mesh into a running weftd's config dir and gives

@@ -37,6 +37,10 @@ func TestBadFlags(t *testing.T) {
 		"--restart":                             "needs --weftd",
 		"--weftd x --restart --change endpoint": "drop --change",
 		"--kind envoy":                          "sidecar, grpc or mixed",
+		"--tls":                                 "needs --ca-plugin-dir",
+		"--connect-parallelism 0":               "at least 1",
+		"--ca-plugin-dir d":                     "needs --tls",
+		"--weftd x --tls --ca-plugin-dir d":     "writes its own CA",
 	} {
 		_, err := parseFlags(strings.Fields(args))
 		if err == nil || !strings.Contains(err.Error(), want) {

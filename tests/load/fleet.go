@@ -16,12 +16,20 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Options configure a fleet of simulated proxies. Zero values get defaults.
 type Options struct {
-	XDSAddr string // weftd's plaintext ADS address; must be loopback
+	// XDSAddr is weftd's ADS address, plaintext or (with TLS) the secure
+	// port; it must be loopback.
+	XDSAddr string
+	// TLS, when set, connects every proxy over mutual TLS with its own
+	// certificate for spiffe://cluster.local/ns/NS/sa/SA, issued by TLS
+	// before the fleet starts connecting (so never counted in sync times).
+	TLS     *PKI
 	Proxies int
 	// Kind is KindSidecar, KindGRPC or "mixed" (even indexes sidecar, odd gRPC).
 	Kind       Kind
@@ -39,6 +47,10 @@ type Options struct {
 	// ConnectParallelism bounds concurrent stream opens so a big fleet
 	// does not look like a reconnect storm (default 32).
 	ConnectParallelism int
+	// Preconnect opens every connection (TCP, TLS, HTTP/2) before any
+	// stream, so the initial sync measures ADS alone; it is an experiment
+	// separating handshakes from serving, not how proxies start.
+	Preconnect bool
 }
 
 // KindMixed alternates sidecar and gRPC proxies.
@@ -50,6 +62,15 @@ type Fleet struct {
 	conns   []*grpc.ClientConn
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+
+	// connectAt is when the first proxy began to connect: the start of the
+	// initial sync, after any set-up (such as issuing certificates).
+	connectAt time.Time
+	tls       bool          // every proxy connects over mutual TLS
+	issuing   time.Duration // issuing the proxies' certificates, before connectAt
+	// preconnecting is how long opening every connection took (Preconnect),
+	// before connectAt.
+	preconnecting time.Duration
 
 	mu     sync.Mutex
 	change time.Time // zero until MarkChange
@@ -65,7 +86,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		return nil, errors.New("load: need at least one proxy")
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	f := &Fleet{cancel: cancel}
+	f := &Fleet{cancel: cancel, tls: opts.TLS != nil}
 	for i := range opts.Proxies {
 		f.proxies = append(f.proxies, newProxy(specFor(opts, i)))
 	}
@@ -73,16 +94,29 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	if parallel <= 0 {
 		parallel = 32
 	}
+	issueStart := time.Now()
+	creds, err := transportCredentials(opts.TLS, f.proxies)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	f.issuing = time.Since(issueStart)
+	if opts.Preconnect {
+		t := time.Now()
+		if err := f.preconnect(ctx, opts.XDSAddr, creds, parallel); err != nil {
+			f.Close()
+			return nil, err
+		}
+		f.preconnecting = time.Since(t)
+	}
 	sem := make(chan struct{}, parallel)
-	for _, p := range f.proxies {
-		conn, err := grpc.NewClient(opts.XDSAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second,
-				Backoff: backoff.Config{BaseDelay: minBackoff, Multiplier: 2, Jitter: 0.2, MaxDelay: maxBackoff}}))
+	f.connectAt = time.Now()
+	for i, p := range f.proxies {
+		conn, err := f.conn(i, opts.XDSAddr, creds[i])
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("load: dial %s: %w", opts.XDSAddr, err)
+			return nil, err
 		}
-		f.conns = append(f.conns, conn)
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -92,10 +126,82 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()
+			p.setStarted(time.Now())
 			p.run(runCtx, conn, func() { <-sem })
 		}()
 	}
 	return f, nil
+}
+
+// conn returns proxy i's connection: the one preconnect opened, or a new
+// one, which connects when the proxy opens its stream.
+func (f *Fleet) conn(i int, addr string, creds credentials.TransportCredentials) (*grpc.ClientConn, error) {
+	if i < len(f.conns) {
+		return f.conns[i], nil
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds),
+		grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 5 * time.Second,
+			Backoff: backoff.Config{BaseDelay: minBackoff, Multiplier: 2, Jitter: 0.2, MaxDelay: maxBackoff}}))
+	if err != nil {
+		return nil, fmt.Errorf("load: dial %s: %w", addr, err)
+	}
+	f.conns = append(f.conns, conn)
+	return conn, nil
+}
+
+// preconnect opens every proxy's connection (TCP, TLS, HTTP/2), parallel at
+// a time, and waits until all are ready, so the sync that follows measures
+// ADS alone: it separates handshake cost from serving cost.
+func (f *Fleet) preconnect(ctx context.Context, addr string, creds []credentials.TransportCredentials, parallel int) error {
+	for i := range f.proxies {
+		if _, err := f.conn(i, addr, creds[i]); err != nil {
+			return err
+		}
+	}
+	sem := make(chan struct{}, parallel)
+	errs := make(chan error, len(f.conns))
+	for _, c := range f.conns {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			c.Connect()
+			errs <- waitReady(ctx, c)
+		}()
+	}
+	for range f.conns {
+		if err := <-errs; err != nil {
+			return fmt.Errorf("load: preconnect: %w", err)
+		}
+	}
+	return nil
+}
+
+// waitReady waits until c is connected (it retries with backoff meanwhile).
+func waitReady(ctx context.Context, c *grpc.ClientConn) error {
+	for s := c.GetState(); s != connectivity.Ready; s = c.GetState() {
+		if !c.WaitForStateChange(ctx, s) {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// transportCredentials are each proxy's: plaintext, or mutual TLS with a
+// certificate for the proxy's identity, all issued here up front.
+func transportCredentials(pki *PKI, proxies []*proxy) ([]credentials.TransportCredentials, error) {
+	out := make([]credentials.TransportCredentials, len(proxies))
+	for i, p := range proxies {
+		if pki == nil {
+			out[i] = insecure.NewCredentials()
+			continue
+		}
+		cert, err := pki.Issue(p.spec.Identity())
+		if err != nil {
+			return nil, fmt.Errorf("load: proxy %d: %w", i, err)
+		}
+		out[i] = pki.Credentials(cert)
+	}
+	return out, nil
 }
 
 func specFor(opts Options, i int) proxySpec {
@@ -111,6 +217,9 @@ func specFor(opts Options, i int) proxySpec {
 		Delta: opts.Delta || (opts.MixTransports && i/2%2 == 1), Reconnect: opts.Reconnect}
 	if kind == KindGRPC && opts.GRPCListeners != nil {
 		s.Listeners = opts.GRPCListeners(i)
+	}
+	if opts.TLS != nil {
+		s.ServiceAccount = "load-" + string(kind) // one per kind, as one per deployment
 	}
 	return s
 }
@@ -137,6 +246,10 @@ func (f *Fleet) Close() {
 	f.wg.Wait()
 }
 
+// ConnectAt is when the fleet began connecting: set-up before it (such as
+// issuing certificates) is not part of the initial sync.
+func (f *Fleet) ConnectAt() time.Time { return f.connectAt }
+
 // ProxyState is one proxy's recorded state.
 type ProxyState struct {
 	NodeID    string
@@ -146,6 +259,9 @@ type ProxyState struct {
 	Responses int
 	Err       error
 	Streams   int // streams opened (1 + reconnects)
+	// Started is when the proxy began to connect (its turn among
+	// Options.ConnectParallelism).
+	Started time.Time
 	// LastStreamErr is the last stream failure a reconnecting proxy retried.
 	LastStreamErr error
 }

@@ -68,7 +68,14 @@ func runCorrectness(t *testing.T, opts Options, scope bool, changes ...Change) {
 		t.Fatalf("initial sync: %v", err)
 	}
 	t.Logf("%d proxies synced in %v", opts.Proxies, time.Since(start))
+	applyAndCheck(ctx, t, f, m, w.Syncz, w.DebugAddr, changes...)
+}
 
+// applyAndCheck applies each change in turn; after each one every proxy
+// must converge and agree with weftd's syncz, and nothing may be NACKed.
+func applyAndCheck(ctx context.Context, t *testing.T, f *Fleet, m *Mesh, syncz func(context.Context) (e2e.Syncz, error),
+	debugAddr string, changes ...Change) {
+	t.Helper()
 	for _, c := range changes {
 		if err := m.Apply(c); err != nil {
 			t.Fatal(err)
@@ -79,13 +86,65 @@ func runCorrectness(t *testing.T, opts Options, scope bool, changes ...Change) {
 		}
 		r := f.Convergence()
 		r.Change = string(c)
-		r.Weftd, _ = WeftdStats(ctx, 0, w.DebugAddr) // informational only
+		r.Weftd, _ = WeftdStats(ctx, 0, debugAddr) // informational only
 		var table strings.Builder
 		_ = r.WriteTable(&table)
 		t.Logf("convergence (logged, not asserted):\n%s", table.String())
-		checkAgainstSyncz(ctx, t, w.Syncz, f)
+		checkAgainstSyncz(ctx, t, syncz, f)
 	}
-	checkNoNacks(ctx, t, w.DebugAddr)
+	checkNoNacks(ctx, t, debugAddr)
+}
+
+// TestLoadConvergesOverTLS is the correctness run over weftd's secure port:
+// the tool's plug-in CA, one workload certificate per proxy, both kinds on
+// both transports over mutual TLS; every proxy must sync and converge after
+// a weight change with nothing NACKed.
+func TestLoadConvergesOverTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test skipped in -short mode")
+	}
+	bin := weftdBinary(t)
+	dir, pkiDir := t.TempDir(), t.TempDir()
+	m, err := WriteMesh(dir, MeshOptions(20, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pki, err := NewPKI(pkiDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var logs strings.Builder
+	w, err := StartWeftdTLS(ctx, bin, dir, pkiDir, &syncWriter{w: &logs})
+	if err != nil {
+		t.Fatalf("%v\nweftd logs:\n%s", err, logs.String())
+	}
+	defer w.Stop()
+	const n = 80
+	f, err := Start(ctx, Options{XDSAddr: w.SecureAddr, TLS: pki, Proxies: n, Kind: KindMixed, MixTransports: true,
+		Namespaces: m.Namespaces(), GRPCListeners: m.GRPCListeners(changedService)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.WaitSynced(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
+		t.Fatalf("initial sync over TLS: %v\nweftd logs:\n%s", err, logs.String())
+	}
+	s := f.InitialSync()
+	t.Logf("%d proxies synced over mutual TLS: per proxy p50 %v, max %v (logged, not asserted)", n, s.PerProxy.P50, s.PerProxy.Max)
+	applyAndCheck(ctx, t, f, m, synczOf(w.DebugAddr), w.DebugAddr, ChangeWeight)
+}
+
+// synczOf reads /debug/syncz from a weftd the tool started.
+func synczOf(debugAddr string) func(context.Context) (e2e.Syncz, error) {
+	return func(ctx context.Context) (e2e.Syncz, error) {
+		body, err := httpGet(ctx, "http://"+debugAddr+"/debug/syncz")
+		if err != nil {
+			return e2e.Syncz{}, err
+		}
+		return e2e.ParseSyncz(body)
+	}
 }
 
 // TestLoadReconnectsAfterRestart restarts weftd (the tool's own launcher,
@@ -132,14 +191,7 @@ func TestLoadReconnectsAfterRestart(t *testing.T) {
 	if r.Converged != 40 || r.Reconnects < 40 {
 		t.Errorf("reconnected %d of 40 with %d new streams", r.Converged, r.Reconnects)
 	}
-	syncz := func(ctx context.Context) (e2e.Syncz, error) {
-		body, err := httpGet(ctx, "http://"+w.DebugAddr+"/debug/syncz")
-		if err != nil {
-			return e2e.Syncz{}, err
-		}
-		return e2e.ParseSyncz(body)
-	}
-	checkAgainstSyncz(ctx, t, syncz, f)
+	checkAgainstSyncz(ctx, t, synczOf(w.DebugAddr), f)
 	checkNoNacks(ctx, t, w.DebugAddr)
 }
 

@@ -24,6 +24,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/weftmesh/weft/ca"
 )
 
 // Kind is the kind of proxy simulated.
@@ -61,6 +63,9 @@ type proxySpec struct {
 	// Reconnect opens a new stream (after a bounded, jittered backoff) when
 	// the stream fails, instead of failing the proxy.
 	Reconnect bool
+	// ServiceAccount, when set, is sent as SERVICE_ACCOUNT metadata; it is
+	// set for TLS runs, where it must match the client certificate.
+	ServiceAccount string
 }
 
 // NodeID is the Istio node id of the proxy.
@@ -69,10 +74,18 @@ func (s proxySpec) NodeID() string {
 		200+s.Index/65536, s.Index/256%256, s.Index%256, s.Index, s.Namespace, s.Namespace)
 }
 
+// Identity is the workload identity the proxy's certificate carries.
+func (s proxySpec) Identity() ca.Identity {
+	return ca.Identity{Namespace: s.Namespace, ServiceAccount: s.ServiceAccount}
+}
+
 func (s proxySpec) node() (*core.Node, error) {
 	md := map[string]any{"NAMESPACE": s.Namespace}
 	if s.Kind == KindGRPC {
 		md["GENERATOR"] = "grpc"
+	}
+	if s.ServiceAccount != "" {
+		md["SERVICE_ACCOUNT"] = s.ServiceAccount
 	}
 	st, err := structpb.NewStruct(md)
 	if err != nil {
@@ -94,6 +107,7 @@ type proxy struct {
 	streams   int   // streams opened so far; state entries carry the stream they were last seen on
 	lastErr   error // last stream failure that was retried (Reconnect)
 	typeSeen  map[string]int
+	started   time.Time // when the proxy began to connect
 
 	// Owned by the run goroutine.
 	stream discovery.AggregatedDiscoveryService_StreamAggregatedResourcesClient
@@ -169,6 +183,12 @@ func (p *proxy) run(ctx context.Context, conn *grpc.ClientConn, opened func()) {
 		}
 		backoff = min(2*backoff, maxBackoff)
 	}
+}
+
+func (p *proxy) setStarted(t time.Time) {
+	p.mu.Lock()
+	p.started = t
+	p.mu.Unlock()
 }
 
 func (p *proxy) received() int {
@@ -372,7 +392,7 @@ func (p *proxy) snapshot() ProxyState {
 		out[t] = *s
 	}
 	return ProxyState{NodeID: p.spec.NodeID(), Kind: p.spec.Kind, Types: out, Bytes: p.bytes, Responses: p.responses,
-		Err: p.err, Streams: p.streams, LastStreamErr: p.lastErr}
+		Err: p.err, Streams: p.streams, LastStreamErr: p.lastErr, Started: p.started}
 }
 
 // dependencies returns, for each type a response refers to, the sorted

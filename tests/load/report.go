@@ -32,15 +32,78 @@ type Report struct {
 	P90         time.Duration `json:"p90_ns"`
 	P99         time.Duration `json:"p99_ns"`
 	Max         time.Duration `json:"max_ns"`
-	InitialSync time.Duration `json:"initial_sync_ns"` // connect → every proxy ACKed every type
+	InitialSync time.Duration `json:"initial_sync_ns"` // connect → every proxy ACKed every type, plus the quiet wait
 	BytesRecv   int64         `json:"bytes_received"`
 	Responses   int           `json:"responses"`
+	// Sync is the initial sync proxy by proxy.
+	Sync SyncStats `json:"sync"`
+	// TLS: every proxy connected over mutual TLS to weftd's secure port.
+	TLS bool `json:"tls"`
+	// CertIssue is the time taken to issue every proxy's certificate, before
+	// the first connect and so outside every measured time.
+	CertIssue time.Duration `json:"cert_issue_ns,omitempty"`
+	// Preconnect is how long opening every connection took when they were
+	// opened before any stream (Options.Preconnect); not in the sync.
+	Preconnect time.Duration `json:"preconnect_ns,omitempty"`
 	// Weftd is weftd's resource use at the end of the run; after a restart,
 	// that of the new process only (its start plus the reconnections).
 	Weftd ProcStats `json:"weftd"`
 	// WeftdRestart is SIGTERM → the new weftd answering (restart only).
 	WeftdRestart time.Duration `json:"weftd_restart_ns,omitempty"`
 	Reconnects   int           `json:"reconnects,omitempty"` // streams opened beyond the first, fleet-wide
+}
+
+// SyncStats is the initial sync proxy by proxy, up to the last response of
+// the initial sync (InitialSync also counts the quiet wait that proves it).
+type SyncStats struct {
+	// FromStart: the fleet began connecting → the proxy's last response.
+	// Its max is the whole fleet's sync; it includes waiting for a turn.
+	FromStart Quantiles `json:"from_start"`
+	// PerProxy: the proxy began connecting (TCP, TLS, ADS) → its last
+	// response, so the queue of proxies before it does not count.
+	PerProxy Quantiles `json:"per_proxy"`
+}
+
+// Quantiles of a set of durations.
+type Quantiles struct {
+	P50 time.Duration `json:"p50_ns"`
+	P99 time.Duration `json:"p99_ns"`
+	Max time.Duration `json:"max_ns"`
+}
+
+func quantilesOf(d []time.Duration) Quantiles {
+	slices.Sort(d)
+	q := Quantiles{P50: quantile(d, 0.50), P99: quantile(d, 0.99)}
+	if len(d) > 0 {
+		q.Max = d[len(d)-1]
+	}
+	return q
+}
+
+// InitialSync summarises the initial sync; call it once WaitSynced has
+// returned and before any change, so each proxy's last response is its sync.
+func (f *Fleet) InitialSync() SyncStats {
+	var fromStart, perProxy []time.Duration
+	for _, s := range f.States() {
+		last := lastResponse(s)
+		if last.IsZero() {
+			continue
+		}
+		fromStart = append(fromStart, last.Sub(f.connectAt))
+		perProxy = append(perProxy, last.Sub(s.Started))
+	}
+	return SyncStats{FromStart: quantilesOf(fromStart), PerProxy: quantilesOf(perProxy)}
+}
+
+// lastResponse is when the proxy's latest response arrived, of any type.
+func lastResponse(s ProxyState) time.Time {
+	var last time.Time
+	for _, ts := range s.Types {
+		if ts.At.After(last) {
+			last = ts.At
+		}
+	}
+	return last
 }
 
 // ProcStats is weftd's resource use.
@@ -63,7 +126,11 @@ func (f *Fleet) Reconnection(t time.Time) Report {
 
 func (f *Fleet) summarise(measure string, t time.Time, doneAt func(ProxyState, time.Time) time.Time) Report {
 	var lat []time.Duration
-	r := Report{Measure: measure, Proxies: len(f.proxies)}
+	r := Report{Measure: measure, Proxies: len(f.proxies), TLS: f.tls}
+	if f.tls {
+		r.CertIssue = f.issuing
+	}
+	r.Preconnect = f.preconnecting
 	for _, s := range f.States() {
 		r.BytesRecv += s.Bytes
 		r.Responses += s.Responses
@@ -116,6 +183,15 @@ func (r Report) WriteTable(w io.Writer) error {
 	if r.Kind != "" {
 		rows = append(rows, [2]string{"kind", r.Kind})
 	}
+	transport := "plaintext"
+	if r.TLS {
+		transport = fmt.Sprintf("mutual TLS (secure port); certificates issued in %s before connecting, not counted", ms(r.CertIssue))
+	}
+	rows = append(rows, [2]string{"connection", transport})
+	if r.Preconnect > 0 {
+		rows = append(rows, [2]string{"every connection opened first, in", ms(r.Preconnect) + " (not in the sync)"})
+	}
+
 	if r.Services > 0 {
 		rows = append(rows, [2]string{"services", strconv.Itoa(r.Services)}, [2]string{"sidecar scope", scope})
 	}
@@ -124,6 +200,13 @@ func (r Report) WriteTable(w io.Writer) error {
 		{done, strconv.Itoa(r.Converged)},
 		{"initial sync", ms(r.InitialSync)},
 	}...)
+	if r.Sync.FromStart.Max > 0 {
+		q3 := func(q Quantiles) string { return ms(q.P50) + " / " + ms(q.P99) + " / " + ms(q.Max) }
+		rows = append(rows, [][2]string{
+			{"sync from start p50/p99/max", q3(r.Sync.FromStart)},
+			{"sync per proxy p50/p99/max", q3(r.Sync.PerProxy)},
+		}...)
+	}
 	if r.WeftdRestart > 0 {
 		rows = append(rows, [2]string{"weftd restart (SIGTERM → ready)", ms(r.WeftdRestart)})
 	}

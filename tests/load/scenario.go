@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/pilot/pipeline"
 )
 
@@ -110,10 +111,16 @@ type Scenario struct {
 	// all ACK every type again on new streams. Reconnect times are measured
 	// from the SIGTERM, so they include weftd's shutdown and start.
 	Restart bool
-	Weftd   *Weftd        // the weftd the tool started; required by Restart
-	Timeout time.Duration // bound on each wait (default 120s)
-	Hold    time.Duration // keep streams open this long after converging
-	Log     io.Writer     // progress lines; nil = quiet
+	Weftd   *Weftd // the weftd the tool started; required by Restart
+	// TLS connects every proxy over mutual TLS (XDSAddr is then weftd's
+	// secure address) with certificates TLS issues before connecting.
+	TLS *PKI
+	// ConnectParallelism bounds concurrent stream opens (Options; default 32).
+	ConnectParallelism int
+	Preconnect         bool          // open every connection before any stream (Options)
+	Timeout            time.Duration // bound on each wait (default 120s)
+	Hold               time.Duration // keep streams open this long after converging
+	Log                io.Writer     // progress lines; nil = quiet
 }
 
 // MeshOptions is the synthetic mesh the scenario uses for n services.
@@ -133,8 +140,8 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	wait := WaitOptions{Timeout: s.Timeout}
 	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1), s.Scope)}
 	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta, MixTransports: s.MixTransports,
-		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.ListenersFor(s.Change), Reconnect: s.Restart}
-	start := time.Now()
+		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.ListenersFor(s.Change), Reconnect: s.Restart, TLS: s.TLS,
+		ConnectParallelism: s.ConnectParallelism, Preconnect: s.Preconnect}
 	f, err := Start(ctx, opts)
 	if err != nil {
 		return Report{}, err
@@ -143,7 +150,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	if err := f.WaitSynced(ctx, wait); err != nil {
 		return Report{}, fmt.Errorf("initial sync: %w", err)
 	}
-	synced := time.Since(start)
+	synced, sync := time.Since(f.ConnectAt()), f.InitialSync()
 	s.logf("%d proxies synced in %v", s.Proxies, synced.Round(time.Millisecond))
 	var restartedIn time.Duration
 	var restartAt time.Time
@@ -188,7 +195,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	if r.Kind == "" {
 		r.Kind = string(KindMixed)
 	}
-	r.InitialSync = synced
+	r.InitialSync, r.Sync = synced, sync
 	if r.Weftd, err = WeftdStats(ctx, s.WeftdPID, s.DebugAddr); err != nil {
 		s.logf("weftd stats unavailable: %v", err)
 	}
@@ -216,16 +223,28 @@ func sleep(ctx context.Context, d time.Duration) error {
 // Weftd is a weftd process started by the tool for a self-contained run.
 type Weftd struct {
 	XDSAddr, DebugAddr, ConfigDir string
-	bin                           string
-	out                           io.Writer
-	cmd                           *exec.Cmd
-	exited                        chan struct{}
+	// PluginDir and SecureAddr are set for a TLS run: weftd's plug-in CA
+	// and the port where it serves ADS over mutual TLS.
+	PluginDir, SecureAddr string
+	bin                   string
+	out                   io.Writer
+	cmd                   *exec.Cmd
+	exited                chan struct{}
 }
 
 // StartWeftd runs bin in file mode on configDir with loopback ports and
 // waits (bounded) until its debug endpoint answers.
 func StartWeftd(ctx context.Context, bin, configDir string, out io.Writer) (*Weftd, error) {
-	w := &Weftd{ConfigDir: configDir, bin: bin, out: out}
+	return startWeftd(ctx, &Weftd{ConfigDir: configDir, bin: bin, out: out})
+}
+
+// StartWeftdTLS is StartWeftd with weftd also serving ADS over mutual TLS
+// (--secure-addr, on a free loopback port) from the plug-in CA in pluginDir.
+func StartWeftdTLS(ctx context.Context, bin, configDir, pluginDir string, out io.Writer) (*Weftd, error) {
+	return startWeftd(ctx, &Weftd{ConfigDir: configDir, PluginDir: pluginDir, bin: bin, out: out})
+}
+
+func startWeftd(ctx context.Context, w *Weftd) (*Weftd, error) {
 	var err error
 	if w.XDSAddr, err = freeAddr(); err != nil {
 		return nil, err
@@ -233,16 +252,31 @@ func StartWeftd(ctx context.Context, bin, configDir string, out io.Writer) (*Wef
 	if w.DebugAddr, err = freeAddr(); err != nil {
 		return nil, err
 	}
+	if w.PluginDir != "" {
+		if w.SecureAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
 	if err := w.start(ctx); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
+// args are weftd's flags: file mode on loopback ports, plus the secure port
+// in weftd's default namespace (the one its certificate names) for TLS.
+func (w *Weftd) args() []string {
+	args := []string{"--config-dir", w.ConfigDir, "--xds-addr", w.XDSAddr, "--debug-addr", w.DebugAddr, "--log-level", "warn"}
+	if w.PluginDir != "" {
+		args = append(args, "--ca-plugin-dir", w.PluginDir, "--secure-addr", w.SecureAddr, "--namespace", contract.DefaultNamespace)
+	}
+	return args
+}
+
 // start runs the process on w's ports and dir and waits until it is ready.
 func (w *Weftd) start(ctx context.Context) error {
 	w.exited = make(chan struct{})
-	w.cmd = exec.Command(w.bin, "--config-dir", w.ConfigDir, "--xds-addr", w.XDSAddr, "--debug-addr", w.DebugAddr, "--log-level", "warn")
+	w.cmd = exec.Command(w.bin, w.args()...)
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
 	if err := w.cmd.Start(); err != nil {
 		return fmt.Errorf("start weftd %s: %w", w.bin, err)
@@ -260,8 +294,8 @@ func (w *Weftd) start(ctx context.Context) error {
 // config dir, returning once the new one answers.
 func (w *Weftd) Restart(ctx context.Context) error {
 	w.Stop()
-	for range 50 { // the old process's listeners are gone, but wait for the port to bind
-		if err := portFree(w.XDSAddr); err == nil {
+	for range 50 { // the old process's listeners are gone, but wait for the ports to bind
+		if portFree(w.XDSAddr) == nil && (w.SecureAddr == "" || portFree(w.SecureAddr) == nil) {
 			break
 		}
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
@@ -290,11 +324,8 @@ func (w *Weftd) waitReady(ctx context.Context, timeout time.Duration) error {
 	defer cancel()
 	c := &http.Client{Timeout: 2 * time.Second}
 	for {
-		if resp, err := c.Get("http://" + w.DebugAddr + "/debug/syncz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if w.ready(c) {
+			return nil
 		}
 		select {
 		case <-w.exited:
@@ -304,6 +335,26 @@ func (w *Weftd) waitReady(ctx context.Context, timeout time.Duration) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// ready: the debug endpoint answers and, for TLS, the secure port accepts.
+func (w *Weftd) ready(c *http.Client) bool {
+	resp, err := c.Get("http://" + w.DebugAddr + "/debug/syncz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false
+	}
+	if w.SecureAddr == "" {
+		return true
+	}
+	conn, err := net.DialTimeout("tcp", w.SecureAddr, time.Second)
+	if err != nil {
+		return false
+	}
+	return conn.Close() == nil
 }
 
 // Stop sends SIGTERM and kills weftd if it has not exited within 10s.

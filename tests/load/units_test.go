@@ -406,3 +406,23 @@ func TestAccumulateKeepsUnchangedRoutes(t *testing.T) {
 		t.Fatalf("unsubscribed route kept: %d held", len(all.Resources))
 	}
 }
+
+func TestInitialSyncCountsFromStartAndPerProxy(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	f := &Fleet{connectAt: t0}
+	for i := range 2 {
+		p := newProxy(proxySpec{Index: i, Kind: KindSidecar})
+		p.started = t0.Add(time.Duration(i) * time.Second) // the second proxy waited 1s for its turn
+		for j, typ := range typeOrder {
+			p.state[typ] = &TypeState{Version: "1", At: p.started.Add(time.Duration(j+1) * 100 * time.Millisecond)}
+		}
+		f.proxies = append(f.proxies, p)
+	}
+	got := f.InitialSync()
+	if got.FromStart.Max != 1400*time.Millisecond || got.FromStart.P50 != 400*time.Millisecond {
+		t.Errorf("from start = %+v, want p50 400ms, max 1.4s", got.FromStart)
+	}
+	if got.PerProxy.Max != 400*time.Millisecond || got.PerProxy.P50 != 400*time.Millisecond {
+		t.Errorf("per proxy = %+v, want 400ms for both", got.PerProxy)
+	}
+}
