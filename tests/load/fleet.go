@@ -199,7 +199,7 @@ func transportCredentials(pki *PKI, proxies []*proxy) ([]credentials.TransportCr
 		if err != nil {
 			return nil, fmt.Errorf("load: proxy %d: %w", i, err)
 		}
-		out[i] = pki.Credentials(cert)
+		out[i] = pki.Credentials(cert, p.spec.Kind)
 	}
 	return out, nil
 }

@@ -161,10 +161,20 @@ func (p *PKI) Issue(id ca.Identity) (tls.Certificate, error) {
 }
 
 // Credentials are a proxy's mutual-TLS credentials for dialling weftd's
-// secure port: its own certificate, the mesh roots, weftd's Service name.
-func (p *PKI) Credentials(cert tls.Certificate) credentials.TransportCredentials {
-	return credentials.NewTLS(p.clientConfig(cert))
+// secure port: its own certificate, the mesh roots, weftd's Service name,
+// and the key exchanges that kind of client offers.
+func (p *PKI) Credentials(cert tls.Certificate, kind Kind) credentials.TransportCredentials {
+	c := p.clientConfig(cert)
+	if kind == KindSidecar {
+		c.CurvePreferences = envoyCurves
+	}
+	return credentials.NewTLS(c)
 }
+
+// envoyCurves are Envoy's default upstream ECDH curves (its
+// ecdh_curves default): a simulated sidecar offers what Envoy offers, not
+// Go's post-quantum hybrid, which proxyless gRPC clients do offer.
+var envoyCurves = []tls.CurveID{tls.X25519, tls.CurveP256}
 
 func (p *PKI) clientConfig(cert tls.Certificate) *tls.Config {
 	return &tls.Config{
