@@ -95,15 +95,22 @@ func waitHTTP(t *testing.T, url string, want int) {
 	t.Fatalf("GET %s: %s, want %d", url, last, want)
 }
 
-// listen asks for the listener of reviews:9080 as proxyless client "c"
-// of namespace default and returns the listeners received or the error.
-func listen(t *testing.T, addr string, creds credentials.TransportCredentials) (int, error) {
+// dial connects to addr; the connection closes when the test ends.
+func dial(t *testing.T, addr string, creds credentials.TransportCredentials) *grpc.ClientConn {
 	t.Helper()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// listen asks for the listener of reviews:9080 as proxyless client "c"
+// of namespace default and returns the listeners received or the error.
+func listen(t *testing.T, addr string, creds credentials.TransportCredentials) (int, error) {
+	t.Helper()
+	conn := dial(t, addr, creds)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := discovery.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
@@ -156,14 +163,10 @@ func TestFileModeWithPluginCAServesSecureADS(t *testing.T) {
 
 func requireNoCAAPI(t *testing.T, addr string, creds credentials.TransportCredentials) {
 	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, addr, creds)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = pb.NewIstioCertificateServiceClient(conn).CreateCertificate(ctx, &pb.IstioCertificateRequest{Csr: "x"})
+	_, err := pb.NewIstioCertificateServiceClient(conn).CreateCertificate(ctx, &pb.IstioCertificateRequest{Csr: "x"})
 	if status.Code(err) != codes.Unimplemented {
 		t.Fatalf("CA API in file mode: %v, want Unimplemented", err)
 	}

@@ -19,7 +19,6 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
-	corev1 "k8s.io/api/core/v1"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -224,7 +223,7 @@ func waitPod(t *testing.T, env *kubeenv.Env, ns, selector string) string {
 // waitReadinessProbe polls the container's own httpGet readiness probe.
 func waitReadinessProbe(t *testing.T, vols *kubeenv.PodVolumes, container, ip string) {
 	t.Helper()
-	probe := findContainer(vols, container).ReadinessProbe.HTTPGet
+	probe := vols.Container(container).ReadinessProbe.HTTPGet
 	u := fmt.Sprintf("http://%s:%d%s", ip, probe.Port.IntValue(), probe.Path)
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(time.Minute)
@@ -278,21 +277,10 @@ func injectedAppYAML(ns string) string {
 func requireInjected(t *testing.T, vols *kubeenv.PodVolumes) {
 	t.Helper()
 	for _, c := range []string{contract.InitContainer, contract.AgentContainer, contract.ProxyContainer} {
-		if findContainer(vols, c) == nil {
+		if vols.Container(c) == nil {
 			t.Fatalf("pod %s was admitted without %s: is the injection webhook called?", vols.Pod.Name, c)
 		}
 	}
-}
-
-func findContainer(vols *kubeenv.PodVolumes, name string) *corev1.Container {
-	for _, list := range [][]corev1.Container{vols.Pod.Spec.InitContainers, vols.Pod.Spec.Containers} {
-		for i := range list {
-			if list[i].Name == name {
-				return &list[i]
-			}
-		}
-	}
-	return nil
 }
 
 // startProxyStandIn waits (bounded) for weft-agent's bootstrap in the

@@ -186,7 +186,7 @@ func formatMap(m map[string]string) string {
 // HostPath is where a path inside a container is on this machine, through
 // the container's volume mounts.
 func (v *PodVolumes) HostPath(container, path string) (string, error) {
-	c := v.container(container)
+	c := v.Container(container)
 	if c == nil {
 		return "", fmt.Errorf("pod %s has no container %s", v.Pod.Name, container)
 	}
@@ -198,7 +198,8 @@ func (v *PodVolumes) HostPath(container, path string) (string, error) {
 	return "", fmt.Errorf("%s in container %s is on no volume", path, container)
 }
 
-func (v *PodVolumes) container(name string) *corev1.Container {
+// Container is the pod's container or init container of that name, nil if none.
+func (v *PodVolumes) Container(name string) *corev1.Container {
 	for _, list := range [][]corev1.Container{v.Pod.Spec.InitContainers, v.Pod.Spec.Containers} {
 		for i := range list {
 			if list[i].Name == name {
@@ -231,7 +232,7 @@ type ContainerOptions struct {
 // user namespace for all here). It stops when the test ends.
 func (e *Env) RunContainer(t testing.TB, v *PodVolumes, o ContainerOptions) *Container {
 	t.Helper()
-	c := v.container(o.Container)
+	c := v.Container(o.Container)
 	if c == nil {
 		t.Fatalf("kubeenv: pod %s has no container %s", v.Pod.Name, o.Container)
 	}
