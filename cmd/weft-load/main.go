@@ -49,7 +49,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/weftmesh/weft/tests/load"
+	"github.com/weftmesh/weft/contract"
+	"github.com/weftmesh/weft/internal/load"
+	"github.com/weftmesh/weft/internal/weftdproc"
 )
 
 type flags struct {
@@ -204,48 +206,51 @@ func run(args []string) error {
 }
 
 // startWeftd generates the mesh (and for --tls a plug-in CA) and starts
-// weftd on it.
-func startWeftd(ctx context.Context, f flags) (*load.Weftd, *load.PKI, func(), error) {
+// weftd on it; cleanup stops weftd and removes both.
+func startWeftd(ctx context.Context, f flags) (*weftdproc.Process, *load.PKI, func(), error) {
 	dir, err := load.TempMeshDir(load.MeshOptions(f.services, f.scope))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if !f.tls {
-		w, err := load.StartWeftd(ctx, f.weftd, dir, os.Stderr)
-		if err != nil {
+	opts := weftdproc.Options{Binary: f.weftd, ConfigDir: dir, LogLevel: "warn", Output: os.Stderr, ReadyTimeout: time.Minute}
+	var pki *load.PKI
+	if f.tls {
+		if pki, err = newPKI(); err != nil {
 			os.RemoveAll(dir)
 			return nil, nil, nil, err
 		}
-		fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), debug http://%s\n", w.PID(), dir, f.services, w.DebugAddr)
-		return w, nil, func() { w.Stop(); os.RemoveAll(dir) }, nil
+		// The secure port in weftd's default namespace, the one its certificate names.
+		opts.CAPluginDir, opts.Namespace = pki.Dir, contract.DefaultNamespace
 	}
-	w, pki, err := startWeftdTLS(ctx, f.weftd, dir)
+	cleanup := func() { os.RemoveAll(dir); removePKI(pki) }
+	w, err := weftdproc.Start(ctx, opts)
 	if err != nil {
-		os.RemoveAll(dir)
+		cleanup()
 		return nil, nil, nil, err
 	}
-	fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), ADS over mutual TLS on %s, debug http://%s\n",
+	fmt.Fprintf(os.Stderr, "weftd pid %d on %s (%d services), secure port %q, debug http://%s\n",
 		w.PID(), dir, f.services, w.SecureAddr, w.DebugAddr)
-	return w, pki, func() { w.Stop(); os.RemoveAll(dir); os.RemoveAll(pki.Dir) }, nil
+	return w, pki, func() { _ = w.Stop(); cleanup() }, nil
 }
 
-// startWeftdTLS writes a plug-in CA into a temp dir and starts weftd with it.
-func startWeftdTLS(ctx context.Context, bin, meshDir string) (*load.Weftd, *load.PKI, error) {
+// newPKI writes a plug-in CA into a temp dir.
+func newPKI() (*load.PKI, error) {
 	pkiDir, err := os.MkdirTemp("", "weft-load-ca-")
 	if err != nil {
-		return nil, nil, fmt.Errorf("plug-in CA dir: %w", err)
+		return nil, fmt.Errorf("plug-in CA dir: %w", err)
 	}
 	pki, err := load.NewPKI(pkiDir)
 	if err != nil {
 		os.RemoveAll(pkiDir)
-		return nil, nil, err
+		return nil, err
 	}
-	w, err := load.StartWeftdTLS(ctx, bin, meshDir, pkiDir, os.Stderr)
-	if err != nil {
-		os.RemoveAll(pkiDir)
-		return nil, nil, err
+	return pki, nil
+}
+
+func removePKI(pki *load.PKI) {
+	if pki != nil {
+		os.RemoveAll(pki.Dir)
 	}
-	return w, pki, nil
 }
 
 // prepareMesh writes the mesh into a running weftd's config dir and gives

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
 )
 
 const target = "reviews.default.svc.cluster.local:9080"
@@ -75,13 +75,13 @@ func demo(ctx context.Context, o options) error {
 		return err
 	}
 	defer wd.stop()
-	backends, err := startBackends(ctx, wd.xdsAddr)
+	backends, err := startBackends(ctx, wd.XDSAddr)
 	defer stopBackends(backends)
 	if err != nil {
 		return err
 	}
 	client, err := grpcapp.NewClient(ctx, grpcapp.ClientOptions{
-		Target: target, XDSAddr: wd.xdsAddr, PodName: "demo-client", Labels: map[string]string{"app": "demo-client"},
+		Target: target, XDSAddr: wd.XDSAddr, PodName: "demo-client", Labels: map[string]string{"app": "demo-client"},
 	})
 	if err != nil {
 		return err
@@ -125,7 +125,7 @@ func traffic(ctx context.Context, c *grpcapp.Client, wd *weftd, rate int, out io
 	for ctx.Err() == nil {
 		res := c.Run(ctx, grpcapp.RunOptions{N: rate, Rate: float64(rate), Concurrency: 8, PerCallTimeout: time.Second})
 		select {
-		case <-wd.exited:
+		case <-wd.Exited():
 			return errors.New("weftd exited unexpectedly; see its output above")
 		default:
 		}

@@ -4,63 +4,33 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"syscall"
 	"time"
+
+	"github.com/weftmesh/weft/internal/weftdproc"
 )
 
-// weftd is the control-plane subprocess.
+// weftd is the control-plane subprocess and the file its output goes to.
 type weftd struct {
-	cmd       *exec.Cmd
-	xdsAddr   string
-	debugAddr string
-	logFile   *os.File
-	exited    chan struct{}
-	exitErr   error
+	*weftdproc.Process
+	logFile *os.File
 }
 
-// startWeftd launches weftd and waits (bounded) until its debug endpoint answers.
+// startWeftd launches weftd and waits (bounded) until it is ready.
 func startWeftd(ctx context.Context, o options) (*weftd, error) {
-	w := &weftd{xdsAddr: o.xdsAddr, debugAddr: o.debugAddr, exited: make(chan struct{})}
-	if err := w.pickAddrs(); err != nil {
-		return nil, err
-	}
+	w := &weftd{}
 	out, err := w.output(o.weftdLog)
 	if err != nil {
 		return nil, err
 	}
-	w.cmd = exec.Command(o.weftd, "--config-dir", o.configDir, "--xds-addr", w.xdsAddr, "--debug-addr", w.debugAddr)
-	w.cmd.Stdout, w.cmd.Stderr = out, out
-	w.cmd.SysProcAttr = childAttrs()
-	if err := w.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start weftd (%s; build it with `make build`?): %w", o.weftd, err)
+	w.Process, err = weftdproc.Start(ctx, weftdproc.Options{Binary: o.weftd, ConfigDir: o.configDir,
+		XDSAddr: o.xdsAddr, DebugAddr: o.debugAddr, Output: out, ReadyTimeout: 30 * time.Second})
+	if err != nil {
+		w.closeLog()
+		return nil, fmt.Errorf("%w (is %s built? `make build`)", err, o.weftd)
 	}
-	go func() { w.exitErr = w.cmd.Wait(); close(w.exited) }()
-	fmt.Printf("demo: weftd pid %d, xDS %s, debug http://%s/debug/syncz\n", w.cmd.Process.Pid, w.xdsAddr, w.debugAddr)
-	if err := w.waitReady(ctx, 30*time.Second); err != nil {
-		w.stop()
-		return nil, err
-	}
+	fmt.Printf("demo: weftd pid %d, xDS %s, debug http://%s/debug/syncz\n", w.PID(), w.XDSAddr, w.DebugAddr)
 	return w, nil
-}
-
-// pickAddrs fills unset addresses with free loopback ports.
-func (w *weftd) pickAddrs() error {
-	for _, a := range []*string{&w.xdsAddr, &w.debugAddr} {
-		if *a != "" {
-			continue
-		}
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("free port: %w", err)
-		}
-		*a = lis.Addr().String()
-		lis.Close()
-	}
-	return nil
 }
 
 // output returns where weftd's logs go: stderr for "-", else a file.
@@ -76,46 +46,16 @@ func (w *weftd) output(dst string) (io.Writer, error) {
 	return f, nil
 }
 
-// waitReady polls /debug/syncz until it answers 200.
-func (w *weftd) waitReady(ctx context.Context, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	client := &http.Client{Timeout: time.Second}
-	for {
-		if resp, err := client.Get("http://" + w.debugAddr + "/debug/syncz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-w.exited:
-			return fmt.Errorf("weftd exited during startup: %v", w.exitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("weftd debug endpoint %s not ready: %w", w.debugAddr, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
+// stop stops weftd (SIGTERM, then SIGKILL after 10s) and closes its log.
+func (w *weftd) stop() {
+	if err := w.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo: weftd:", err)
 	}
+	w.closeLog()
 }
 
-// stop sends SIGTERM and kills weftd if it has not exited after 10s.
-func (w *weftd) stop() {
-	defer func() {
-		if w.logFile != nil {
-			w.logFile.Close()
-		}
-	}()
-	select {
-	case <-w.exited:
-		return
-	default:
-	}
-	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-w.exited:
-	case <-time.After(10 * time.Second):
-		fmt.Fprintln(os.Stderr, "demo: weftd ignored SIGTERM for 10s; killing it")
-		_ = w.cmd.Process.Kill()
-		<-w.exited
+func (w *weftd) closeLog() {
+	if w.logFile != nil {
+		w.logFile.Close()
 	}
 }

@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 // A bad edit to a live routing file is reported with file, resource and
@@ -58,7 +59,7 @@ func TestBadInputKeepsLastGoodConfig(t *testing.T) {
 
 // waitForLog waits (bounded) until every fragment appears in one log line
 // written after offset since.
-func waitForLog(ctx context.Context, t *testing.T, w *Weftd, since int, fragments []string) {
+func waitForLog(ctx context.Context, t *testing.T, w *harness.Weftd, since int, fragments []string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {

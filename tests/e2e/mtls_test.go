@@ -12,7 +12,8 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/metadata"
 
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 // meshedReviewsYAML is reviews with two meshed pods (tlsMode=istio) running
@@ -68,9 +69,9 @@ spec: {mtls: {mode: %[5]s}}
 func TestMutualTLS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	w := StartWeftd(t, WeftdOptions{})
+	w := harness.StartWeftd(t, harness.WeftdOptions{})
 	t.Cleanup(func() { assertNoNACKs(t, w) })
-	port, err := FreeCommonPort("127.0.0.2", "127.0.0.3")
+	port, err := harness.FreeCommonPort("127.0.0.2", "127.0.0.3")
 	must(t, err)
 	must(t, w.WriteConfig("reviews.yaml", meshedReviewsYAML(port, "v1", "STRICT")))
 	ca := newTestCA(t)

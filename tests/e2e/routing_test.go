@@ -13,13 +13,14 @@ import (
 
 	"google.golang.org/grpc/codes"
 
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 // meshEnv is one weftd in file mode with reviews-v1/v2 as proxyless
 // backends and one proxyless client of reviews:9080.
 type meshEnv struct {
-	w        *Weftd
+	w        *harness.Weftd
 	backends []*grpcapp.Backend
 	client   *grpcapp.Client
 }
@@ -31,9 +32,9 @@ type envOptions struct {
 
 func startEnv(ctx context.Context, t *testing.T, o envOptions) *meshEnv {
 	t.Helper()
-	w := StartWeftd(t, WeftdOptions{})
+	w := harness.StartWeftd(t, harness.WeftdOptions{})
 	t.Cleanup(func() { assertNoNACKs(t, w) })
-	port, err := FreeCommonPort("127.0.0.2", "127.0.0.3")
+	port, err := harness.FreeCommonPort("127.0.0.2", "127.0.0.3")
 	must(t, err)
 	must(t, w.WriteConfig("reviews.yaml", reviewsYAML(port)))
 	must(t, w.WriteConfig("reviews-routing.yaml", o.routing))
@@ -261,7 +262,7 @@ var nackMetric = regexp.MustCompile(`(?m)^weft_xds_nacks_total\{[^}]*\} (\S+)$`)
 
 // assertNoNACKs reads weftd's NACK counter, which counts rejections from
 // every proxy that ever connected, not only those still connected.
-func assertNoNACKs(t *testing.T, w *Weftd) {
+func assertNoNACKs(t *testing.T, w *harness.Weftd) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	text, err := w.Metrics(ctx)

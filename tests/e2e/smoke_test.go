@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 const reviewsHost = "reviews.default.svc.cluster.local"
@@ -61,7 +62,7 @@ spec:
 }
 
 // startReviews starts reviews-v1 on 127.0.0.2 and reviews-v2 on 127.0.0.3, same port.
-func startReviews(ctx context.Context, t *testing.T, w *Weftd, port int) []*grpcapp.Backend {
+func startReviews(ctx context.Context, t *testing.T, w *harness.Weftd, port int) []*grpcapp.Backend {
 	var bs []*grpcapp.Backend
 	for i, v := range []string{"v1", "v2"} {
 		b, err := grpcapp.StartBackend(ctx, grpcapp.BackendOptions{
@@ -79,10 +80,10 @@ func startReviews(ctx context.Context, t *testing.T, w *Weftd, port int) []*grpc
 
 // TestSmokeTrafficSplit: weftd + two proxyless backends + one client, 90/10 then 0/100.
 func TestSmokeTrafficSplit(t *testing.T) {
-	w := StartWeftd(t, WeftdOptions{})
+	w := harness.StartWeftd(t, harness.WeftdOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	port, err := FreeCommonPort("127.0.0.2", "127.0.0.3")
+	port, err := harness.FreeCommonPort("127.0.0.2", "127.0.0.3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestSmokeTrafficSplit(t *testing.T) {
 	must(t, w.WriteConfig("reviews-routing.yaml", routingYAML(0, 100)))
 	_, err = grpcapp.WaitFor(ctx, c, grpcapp.AllOn("reviews-v2"))
 	must(t, err)
-	s, err := w.WaitSyncz(ctx, HasProxies(3), SynczOptions{})
+	s, err := w.WaitSyncz(ctx, harness.HasProxies(3), harness.SynczOptions{})
 	must(t, err)
 	if n := s.NACKs(); len(n) > 0 {
 		t.Errorf("NACKs: %q", n)

@@ -13,7 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/weftmesh/weft/injector"
-	"github.com/weftmesh/weft/tests/e2e"
+	"github.com/weftmesh/weft/tests/harness"
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
@@ -25,7 +25,7 @@ const webhookName = "sidecar-injector.weft.io"
 func TestInjectionThroughAPIServer(t *testing.T) {
 	kubeenv.RequirePrivateNetwork(t)
 	env := kubeenv.Shared(t, kubeenv.Options{BindAddress: kubeenv.NamespaceHostIP})
-	root, err := e2e.ModuleRoot()
+	root, err := harness.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,12 +33,12 @@ func TestInjectionThroughAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	weftNS := env.Namespace(t)
-	addr, err := e2e.FreeAddr()
+	addr, err := harness.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
 	createWebhookConfig(t, env, addr, weftNS)
-	e2e.StartWeftd(t, e2e.WeftdOptions{Kubeconfig: env.Kubeconfig, ReadyTimeout: time.Minute,
+	harness.StartWeftd(t, harness.WeftdOptions{Kubeconfig: env.Kubeconfig, ReadyTimeout: time.Minute,
 		ExtraArgs: []string{"--leader-elect=false", "--namespace=" + weftNS, "--webhook-addr=" + addr}})
 	labelled := labelledNamespace(t, env)
 	waitWebhookServing(t, env, labelled)

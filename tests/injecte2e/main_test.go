@@ -5,36 +5,16 @@
 package injecte2e
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
-	"github.com/weftmesh/weft/tests/e2e"
+	"github.com/weftmesh/weft/tests/harness"
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
+// TestMain builds weftd before the re-executed child inherits it. The API
+// server must reach the webhook and pods need no real IPs, but the private
+// namespace keeps every listener off the machine's network.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "weft-injecte2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "injecte2e:", err)
-		os.Exit(1)
-	}
-	code := run(m, dir)
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func run(m *testing.M, dir string) int {
-	// The re-executed child inherits WEFTD_BIN, so weftd is built once.
-	if os.Getenv(e2e.WeftdBinEnv) == "" {
-		if root, err := e2e.ModuleRoot(); err == nil {
-			if bin, err := e2e.BuildWeftd(root, dir); err == nil {
-				os.Setenv(e2e.WeftdBinEnv, bin)
-			}
-		}
-	}
-	e2e.SetupWeftd(dir)
-	// The API server must reach the webhook and pods need no real IPs, but
-	// the private namespace keeps every listener off the machine's network.
-	return kubeenv.InPrivateNetwork(m)
+	os.Exit(harness.Main(m, harness.MainOptions{Prebuild: []string{"weftd"}, Run: kubeenv.InPrivateNetwork}))
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/weftmesh/weft/agent"
 	"github.com/weftmesh/weft/agent/bootstrap"
 	"github.com/weftmesh/weft/agent/cert"
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftmesh/weft/tests/e2e"
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
+	"github.com/weftmesh/weft/tests/harness"
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
@@ -173,12 +173,12 @@ func share(r grpcapp.Result, pods []string) float64 {
 
 // startWeftd runs weftd in Kubernetes mode; unless extra names one, it gets
 // a namespace of its own for its Lease and CA Secret.
-func startWeftd(t *testing.T, env *kubeenv.Env, extra ...string) *e2e.Weftd {
+func startWeftd(t *testing.T, env *kubeenv.Env, extra ...string) *harness.Weftd {
 	t.Helper()
 	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--namespace=") }) {
 		extra = append(extra, "--namespace="+env.Namespace(t))
 	}
-	return e2e.StartWeftd(t, e2e.WeftdOptions{Kubeconfig: env.Kubeconfig, ExtraArgs: extra, ReadyTimeout: time.Minute})
+	return harness.StartWeftd(t, harness.WeftdOptions{Kubeconfig: env.Kubeconfig, ExtraArgs: extra, ReadyTimeout: time.Minute})
 }
 
 // condition reads a resource's Accepted condition through kubectl.
@@ -247,7 +247,7 @@ func waitStatus(t *testing.T, env *kubeenv.Env, kind, ns, name string, timeout t
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := e2e.ModuleRoot()
+	root, err := harness.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,8 +27,8 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
 	"github.com/weftmesh/weft/contract"
-	"github.com/weftmesh/weft/tests/e2e"
 	"github.com/weftmesh/weft/tests/envoystandin"
+	"github.com/weftmesh/weft/tests/harness"
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
@@ -382,20 +382,6 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-func weftdBinary(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv(e2e.WeftdBinEnv)
-	if bin == "" {
-		t.Fatalf("%s unset: TestMain could not build weftd", e2e.WeftdBinEnv)
-	}
-	return bin
-}
+func weftdBinary(t *testing.T) string { return harness.Binary(t, "weftd") }
 
-func agentBinary(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv(agentBinEnv)
-	if bin == "" {
-		t.Fatalf("%s unset: TestMain could not build weft-agent", agentBinEnv)
-	}
-	return bin
-}
+func agentBinary(t *testing.T) string { return harness.Binary(t, "weft-agent") }

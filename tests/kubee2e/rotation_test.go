@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
 )
 
 // kubectl apply of mesh policy changes live routing: 90/10, then 50/50

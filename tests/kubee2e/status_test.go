@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/weftmesh/weft/pilot/config/kube"
-	"github.com/weftmesh/weft/tests/e2e"
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 // A route to a subset no DestinationRule defines is reported in status and
@@ -86,7 +86,7 @@ func TestLeaderWritesStatus(t *testing.T) {
 }
 
 type weftdReplica struct {
-	w *e2e.Weftd
+	w *harness.Weftd
 	c *grpcapp.Client
 }
 

@@ -1,20 +1,18 @@
-package load
+package load_test
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/weftmesh/weft/contract"
+	"github.com/weftmesh/weft/internal/load"
 	"github.com/weftmesh/weft/pilot/pipeline"
-	"github.com/weftmesh/weft/tests/e2e"
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 // loadTestProxies is the issue's small-N correctness run: half sidecars, half
@@ -29,7 +27,7 @@ const changedService = 0
 // proxy ends on weftd's final version of every type, nothing is NACKed and
 // no proxy is left behind.
 func TestLoadConvergesCorrectly(t *testing.T) {
-	runCorrectness(t, Options{Proxies: loadTestProxies, Kind: KindMixed, MixTransports: true}, false, ChangeWeight)
+	runCorrectness(t, load.Options{Proxies: loadTestProxies, Kind: load.KindMixed, MixTransports: true}, false, load.ChangeWeight)
 }
 
 // TestLoadConvergesAfterEachChange runs the other changes of the issue on a
@@ -38,33 +36,33 @@ func TestLoadConvergesCorrectly(t *testing.T) {
 // before it exists), then the weight change; after each one every proxy
 // must converge and end on weftd's final versions.
 func TestLoadConvergesAfterEachChange(t *testing.T) {
-	runCorrectness(t, Options{Proxies: 40, Kind: KindMixed, MixTransports: true}, true, ChangeEndpoint, ChangeService, ChangeWeight)
+	runCorrectness(t, load.Options{Proxies: 40, Kind: load.KindMixed, MixTransports: true}, true, load.ChangeEndpoint, load.ChangeService, load.ChangeWeight)
 }
 
-func runCorrectness(t *testing.T, opts Options, scope bool, changes ...Change) {
+func runCorrectness(t *testing.T, opts load.Options, scope bool, changes ...load.Change) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
 	}
 	dir := t.TempDir()
-	m, err := WriteMesh(dir, pipeline.SyntheticOptions{Services: 20, PodsPerService: 4, Namespaces: 2, CanaryWeightToV2: 10, SidecarScope: scope})
+	m, err := load.WriteMesh(dir, pipeline.SyntheticOptions{Services: 20, PodsPerService: 4, Namespaces: 2, CanaryWeightToV2: 10, SidecarScope: scope})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := e2e.StartWeftd(t, e2e.WeftdOptions{ConfigDir: dir})
+	w := harness.StartWeftd(t, harness.WeftdOptions{ConfigDir: dir})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
 	start := time.Now()
 	opts.XDSAddr, opts.Namespaces, opts.GRPCListeners = w.XDSAddr, m.Namespaces(), m.GRPCListeners(changedService)
-	if slices.Contains(changes, ChangeService) {
-		opts.GRPCListeners = m.ListenersFor(ChangeService)
+	if slices.Contains(changes, load.ChangeService) {
+		opts.GRPCListeners = m.ListenersFor(load.ChangeService)
 	}
-	f, err := Start(ctx, opts)
+	f, err := load.Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := f.WaitSynced(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
+	if err := f.WaitSynced(ctx, load.WaitOptions{Timeout: 30 * time.Second}); err != nil {
 		t.Fatalf("initial sync: %v", err)
 	}
 	t.Logf("%d proxies synced in %v", opts.Proxies, time.Since(start))
@@ -73,20 +71,20 @@ func runCorrectness(t *testing.T, opts Options, scope bool, changes ...Change) {
 
 // applyAndCheck applies each change in turn; after each one every proxy
 // must converge and agree with weftd's syncz, and nothing may be NACKed.
-func applyAndCheck(ctx context.Context, t *testing.T, f *Fleet, m *Mesh, syncz func(context.Context) (e2e.Syncz, error),
-	debugAddr string, changes ...Change) {
+func applyAndCheck(ctx context.Context, t *testing.T, f *load.Fleet, m *load.Mesh, syncz func(context.Context) (harness.Syncz, error),
+	debugAddr string, changes ...load.Change) {
 	t.Helper()
 	for _, c := range changes {
 		if err := m.Apply(c); err != nil {
 			t.Fatal(err)
 		}
 		f.MarkChange(time.Now())
-		if err := f.WaitConverged(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
+		if err := f.WaitConverged(ctx, load.WaitOptions{Timeout: 30 * time.Second}); err != nil {
 			t.Fatalf("after the %s change: %v", c, err)
 		}
 		r := f.Convergence()
 		r.Change = string(c)
-		r.Weftd, _ = WeftdStats(ctx, 0, debugAddr) // informational only
+		r.Weftd, _ = load.WeftdStats(ctx, 0, debugAddr) // informational only
 		var table strings.Builder
 		_ = r.WriteTable(&table)
 		t.Logf("convergence (logged, not asserted):\n%s", table.String())
@@ -103,48 +101,33 @@ func TestLoadConvergesOverTLS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
 	}
-	bin := weftdBinary(t)
 	dir, pkiDir := t.TempDir(), t.TempDir()
-	m, err := WriteMesh(dir, MeshOptions(20, true))
+	m, err := load.WriteMesh(dir, load.MeshOptions(20, true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pki, err := NewPKI(pkiDir)
+	pki, err := load.NewPKI(pkiDir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The secure port in weftd's default namespace, the one its certificate names.
+	w := harness.StartWeftd(t, harness.WeftdOptions{ConfigDir: dir, CAPluginDir: pkiDir,
+		ExtraArgs: []string{"--namespace", contract.DefaultNamespace}})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	var logs strings.Builder
-	w, err := StartWeftdTLS(ctx, bin, dir, pkiDir, &syncWriter{w: &logs})
-	if err != nil {
-		t.Fatalf("%v\nweftd logs:\n%s", err, logs.String())
-	}
-	defer w.Stop()
 	const n = 80
-	f, err := Start(ctx, Options{XDSAddr: w.SecureAddr, TLS: pki, Proxies: n, Kind: KindMixed, MixTransports: true,
+	f, err := load.Start(ctx, load.Options{XDSAddr: w.SecureAddr, TLS: pki, Proxies: n, Kind: load.KindMixed, MixTransports: true,
 		Namespaces: m.Namespaces(), GRPCListeners: m.GRPCListeners(changedService)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := f.WaitSynced(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
-		t.Fatalf("initial sync over TLS: %v\nweftd logs:\n%s", err, logs.String())
+	if err := f.WaitSynced(ctx, load.WaitOptions{Timeout: 30 * time.Second}); err != nil {
+		t.Fatalf("initial sync over TLS: %v", err)
 	}
 	s := f.InitialSync()
 	t.Logf("%d proxies synced over mutual TLS: per proxy p50 %v, max %v (logged, not asserted)", n, s.PerProxy.P50, s.PerProxy.Max)
-	applyAndCheck(ctx, t, f, m, synczOf(w.DebugAddr), w.DebugAddr, ChangeWeight)
-}
-
-// synczOf reads /debug/syncz from a weftd the tool started.
-func synczOf(debugAddr string) func(context.Context) (e2e.Syncz, error) {
-	return func(ctx context.Context) (e2e.Syncz, error) {
-		body, err := httpGet(ctx, "http://"+debugAddr+"/debug/syncz")
-		if err != nil {
-			return e2e.Syncz{}, err
-		}
-		return e2e.ParseSyncz(body)
-	}
+	applyAndCheck(ctx, t, f, m, w.Syncz, w.DebugAddr, load.ChangeWeight)
 }
 
 // TestLoadReconnectsAfterRestart restarts weftd (the tool's own launcher,
@@ -154,35 +137,29 @@ func TestLoadReconnectsAfterRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
 	}
-	bin := weftdBinary(t)
 	dir := t.TempDir()
-	m, err := WriteMesh(dir, MeshOptions(20, true))
+	m, err := load.WriteMesh(dir, load.MeshOptions(20, true))
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := harness.StartWeftd(t, harness.WeftdOptions{ConfigDir: dir})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	var logs strings.Builder
-	w, err := StartWeftd(ctx, bin, dir, &syncWriter{w: &logs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	f, err := Start(ctx, Options{XDSAddr: w.XDSAddr, Proxies: 40, Kind: KindMixed, MixTransports: true, Reconnect: true,
+	f, err := load.Start(ctx, load.Options{XDSAddr: w.XDSAddr, Proxies: 40, Kind: load.KindMixed, MixTransports: true, Reconnect: true,
 		Namespaces: m.Namespaces(), GRPCListeners: m.GRPCListeners(changedService)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := f.WaitSynced(ctx, WaitOptions{Timeout: 30 * time.Second}); err != nil {
+	if err := f.WaitSynced(ctx, load.WaitOptions{Timeout: 30 * time.Second}); err != nil {
 		t.Fatalf("initial sync: %v", err)
 	}
 	at := time.Now()
 	if err := w.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.WaitReconnected(ctx, WaitOptions{Timeout: 30 * time.Second}, at); err != nil {
-		t.Fatalf("reconnect: %v\nweftd logs:\n%s", err, logs.String())
+	if err := f.WaitReconnected(ctx, load.WaitOptions{Timeout: 30 * time.Second}, at); err != nil {
+		t.Fatalf("reconnect: %v", err)
 	}
 	r := f.Reconnection(at)
 	var table strings.Builder
@@ -191,41 +168,13 @@ func TestLoadReconnectsAfterRestart(t *testing.T) {
 	if r.Converged != 40 || r.Reconnects < 40 {
 		t.Errorf("reconnected %d of 40 with %d new streams", r.Converged, r.Reconnects)
 	}
-	checkAgainstSyncz(ctx, t, synczOf(w.DebugAddr), f)
+	checkAgainstSyncz(ctx, t, w.Syncz, f)
 	checkNoNacks(ctx, t, w.DebugAddr)
-}
-
-func httpGet(ctx context.Context, url string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return io.ReadAll(resp.Body)
-}
-
-// syncWriter lets weftd's stdout and stderr share one buffer.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(b)
 }
 
 // checkAgainstSyncz waits (bounded) until weftd reports sent == acked for
 // every proxy and type, then compares that with what the tool ACKed.
-func checkAgainstSyncz(ctx context.Context, t *testing.T, syncz func(context.Context) (e2e.Syncz, error), f *Fleet) {
+func checkAgainstSyncz(ctx context.Context, t *testing.T, syncz func(context.Context) (harness.Syncz, error), f *load.Fleet) {
 	t.Helper()
 	var problems []string
 	for range 50 { // ~10 s: weftd may still be recording the last ACKs
@@ -245,8 +194,8 @@ func checkAgainstSyncz(ctx context.Context, t *testing.T, syncz func(context.Con
 }
 
 // compareSyncz lists every disagreement between weftd's view and the tool's.
-func compareSyncz(s e2e.Syncz, states []ProxyState) []string {
-	byID := map[string]e2e.ProxyStatus{}
+func compareSyncz(s harness.Syncz, states []load.ProxyState) []string {
+	byID := map[string]harness.ProxyStatus{}
 	for _, p := range s.Proxies {
 		byID[p.ID] = p
 	}
@@ -260,13 +209,13 @@ func compareSyncz(s e2e.Syncz, states []ProxyState) []string {
 		if p.Nacks > 0 {
 			out = append(out, st.NodeID+": NACKed")
 		}
-		for _, typ := range Subscribed(st) {
+		for _, typ := range load.Subscribed(st) {
 			ts := p.Types[typ]
 			switch {
 			case ts.Sent != ts.Acked:
-				out = append(out, st.NodeID+" "+ShortType(typ)+": sent "+ts.Sent+" acked "+ts.Acked)
+				out = append(out, st.NodeID+" "+load.ShortType(typ)+": sent "+ts.Sent+" acked "+ts.Acked)
 			case ts.Acked != st.Types[typ].Version:
-				out = append(out, st.NodeID+" "+ShortType(typ)+": weftd has acked "+ts.Acked+", tool "+st.Types[typ].Version)
+				out = append(out, st.NodeID+" "+load.ShortType(typ)+": weftd has acked "+ts.Acked+", tool "+st.Types[typ].Version)
 			}
 		}
 	}
@@ -278,7 +227,7 @@ func compareSyncz(s e2e.Syncz, states []ProxyState) []string {
 
 func checkNoNacks(ctx context.Context, t *testing.T, debugAddr string) {
 	t.Helper()
-	m, err := Metrics(ctx, debugAddr)
+	m, err := load.Metrics(ctx, debugAddr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/xds"
 
-	"github.com/weftmesh/weft/tests/e2e"
-	"github.com/weftmesh/weft/tests/grpcapp"
+	"github.com/weftmesh/weft/internal/grpcapp"
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 // strictReviews is reviews with meshed pods under STRICT mTLS: weftd sends
@@ -73,7 +73,7 @@ func nackingClient(t *testing.T, xdsAddr, pod string) {
 func TestProxyStatusAndConfig(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w := e2e.StartWeftd(t, e2e.WeftdOptions{})
+	w := harness.StartWeftd(t, harness.WeftdOptions{})
 	if err := w.WriteConfig("reviews.yaml", strictReviews); err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +84,9 @@ func TestProxyStatusAndConfig(t *testing.T) {
 	t.Cleanup(func() { good.Close() })
 	nackingClient(t, w.XDSAddr, "broken")
 	goodID, badID := grpcapp.NodeID("127.0.0.1", "productpage", "default"), grpcapp.NodeID("127.0.0.1", "broken", "default")
-	_, err = w.WaitSyncz(ctx, func(s e2e.Syncz) bool {
-		return e2e.HasProxies(2, goodID, badID)(s) && synced(s, goodID) && nacked(s, badID)
-	}, e2e.SynczOptions{})
+	_, err = w.WaitSyncz(ctx, func(s harness.Syncz) bool {
+		return harness.HasProxies(2, goodID, badID)(s) && synced(s, goodID) && nacked(s, badID)
+	}, harness.SynczOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestProxyStatusAndConfig(t *testing.T) {
 	t.Run("proxy-config secrets", func(t *testing.T) { checkSecrets(t, w.DebugAddr, goodID, badID) })
 }
 
-func synced(s e2e.Syncz, id string) bool {
+func synced(s harness.Syncz, id string) bool {
 	for _, p := range s.Proxies {
 		if p.ID == id {
 			return len(p.Types) == 4 && p.Nacks == 0 && allAcked(p)
@@ -104,7 +104,7 @@ func synced(s e2e.Syncz, id string) bool {
 	return false
 }
 
-func allAcked(p e2e.ProxyStatus) bool {
+func allAcked(p harness.ProxyStatus) bool {
 	for _, ts := range p.Types {
 		if ts.Sent == "" || ts.Acked != ts.Sent || ts.Nacked {
 			return false
@@ -113,7 +113,7 @@ func allAcked(p e2e.ProxyStatus) bool {
 	return true
 }
 
-func nacked(s e2e.Syncz, id string) bool {
+func nacked(s harness.Syncz, id string) bool {
 	for _, p := range s.Proxies {
 		if p.ID == id {
 			return p.LastNack != nil && p.Types[p.LastNack.Type].Nacked

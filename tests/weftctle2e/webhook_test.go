@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/weftmesh/weft/pilot/validation/webhook"
-	"github.com/weftmesh/weft/tests/e2e"
+	"github.com/weftmesh/weft/tests/harness"
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
@@ -163,7 +163,7 @@ var crdsOnce sync.Once
 func sharedEnv(t *testing.T) *kubeenv.Env {
 	env := kubeenv.Shared(t, kubeenv.Options{WithoutControllerManager: true})
 	crdsOnce.Do(func() {
-		root, err := e2e.ModuleRoot()
+		root, err := harness.ModuleRoot()
 		must(t, err)
 		mustKubectl(t, env, "", "apply", "-f", filepath.Join(root, "manifests", "crds"))
 		mustKubectl(t, env, "", "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")

@@ -1,4 +1,4 @@
-package e2e
+package harness
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 // WriteConfig atomically places a YAML file in weftd's config dir. The file is
 // written in a sibling staging dir and renamed, so weftd never sees a partial file.
 func (w *Weftd) WriteConfig(name, yaml string) error {
-	if err := checkName(name); err != nil {
+	if err := w.checkFileMode(name); err != nil {
 		return err
 	}
 	return writeViaRename(w.staging, filepath.Join(w.ConfigDir, name), []byte(yaml))
@@ -27,7 +27,7 @@ func (w *Weftd) CopyConfig(name, src string) error {
 
 // RemoveConfig deletes a file from the config dir.
 func (w *Weftd) RemoveConfig(name string) error {
-	if err := checkName(name); err != nil {
+	if err := w.checkFileMode(name); err != nil {
 		return err
 	}
 	if err := os.Remove(filepath.Join(w.ConfigDir, name)); err != nil {
@@ -79,4 +79,13 @@ func checkName(name string) error {
 		return fmt.Errorf("config file name %q must be a plain file name", name)
 	}
 	return nil
+}
+
+// checkFileMode refuses config writes to a Kubernetes-mode weftd, which has
+// no config dir (the path would resolve against the working directory).
+func (w *Weftd) checkFileMode(name string) error {
+	if w.ConfigDir == "" {
+		return fmt.Errorf("config file %s: weftd runs in Kubernetes mode, without a config dir", name)
+	}
+	return checkName(name)
 }

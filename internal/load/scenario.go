@@ -5,15 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
-	"github.com/weftmesh/weft/contract"
+	"github.com/weftmesh/weft/internal/weftdproc"
 	"github.com/weftmesh/weft/pilot/pipeline"
 )
 
@@ -111,7 +107,7 @@ type Scenario struct {
 	// all ACK every type again on new streams. Reconnect times are measured
 	// from the SIGTERM, so they include weftd's shutdown and start.
 	Restart bool
-	Weftd   *Weftd // the weftd the tool started; required by Restart
+	Weftd   *weftdproc.Process // the weftd the tool started; required by Restart
 	// TLS connects every proxy over mutual TLS (XDSAddr is then weftd's
 	// secure address) with certificates TLS issues before connecting.
 	TLS *PKI
@@ -218,163 +214,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// Weftd is a weftd process started by the tool for a self-contained run.
-type Weftd struct {
-	XDSAddr, DebugAddr, ConfigDir string
-	// PluginDir and SecureAddr are set for a TLS run: weftd's plug-in CA
-	// and the port where it serves ADS over mutual TLS.
-	PluginDir, SecureAddr string
-	bin                   string
-	out                   io.Writer
-	cmd                   *exec.Cmd
-	exited                chan struct{}
-}
-
-// StartWeftd runs bin in file mode on configDir with loopback ports and
-// waits (bounded) until its debug endpoint answers.
-func StartWeftd(ctx context.Context, bin, configDir string, out io.Writer) (*Weftd, error) {
-	return startWeftd(ctx, &Weftd{ConfigDir: configDir, bin: bin, out: out})
-}
-
-// StartWeftdTLS is StartWeftd with weftd also serving ADS over mutual TLS
-// (--secure-addr, on a free loopback port) from the plug-in CA in pluginDir.
-func StartWeftdTLS(ctx context.Context, bin, configDir, pluginDir string, out io.Writer) (*Weftd, error) {
-	return startWeftd(ctx, &Weftd{ConfigDir: configDir, PluginDir: pluginDir, bin: bin, out: out})
-}
-
-func startWeftd(ctx context.Context, w *Weftd) (*Weftd, error) {
-	var err error
-	if w.XDSAddr, err = freeAddr(); err != nil {
-		return nil, err
-	}
-	if w.DebugAddr, err = freeAddr(); err != nil {
-		return nil, err
-	}
-	if w.PluginDir != "" {
-		if w.SecureAddr, err = freeAddr(); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.start(ctx); err != nil {
-		return nil, err
-	}
-	return w, nil
-}
-
-// args are weftd's flags: file mode on loopback ports, plus the secure port
-// in weftd's default namespace (the one its certificate names) for TLS.
-func (w *Weftd) args() []string {
-	args := []string{"--config-dir", w.ConfigDir, "--xds-addr", w.XDSAddr, "--debug-addr", w.DebugAddr, "--log-level", "warn"}
-	if w.PluginDir != "" {
-		args = append(args, "--ca-plugin-dir", w.PluginDir, "--secure-addr", w.SecureAddr, "--namespace", contract.DefaultNamespace)
-	}
-	return args
-}
-
-// start runs the process on w's ports and dir and waits until it is ready.
-func (w *Weftd) start(ctx context.Context) error {
-	w.exited = make(chan struct{})
-	w.cmd = exec.Command(w.bin, w.args()...)
-	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
-	if err := w.cmd.Start(); err != nil {
-		return fmt.Errorf("start weftd %s: %w", w.bin, err)
-	}
-	cmd, exited := w.cmd, w.exited
-	go func() { _ = cmd.Wait(); close(exited) }()
-	if err := w.waitReady(ctx, 60*time.Second); err != nil {
-		w.Stop()
-		return err
-	}
-	return nil
-}
-
-// Restart stops weftd (SIGTERM) and starts a new one on the same ports and
-// config dir, returning once the new one answers.
-func (w *Weftd) Restart(ctx context.Context) error {
-	w.Stop()
-	for range 50 { // the old process's listeners are gone, but wait for the ports to bind
-		if portFree(w.XDSAddr) == nil && (w.SecureAddr == "" || portFree(w.SecureAddr) == nil) {
-			break
-		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return err
-		}
-	}
-	if err := w.start(ctx); err != nil {
-		return fmt.Errorf("restart weftd: %w", err)
-	}
-	return nil
-}
-
-func portFree(addr string) error {
-	lis, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return lis.Close()
-}
-
-// PID is the weftd process id.
-func (w *Weftd) PID() int { return w.cmd.Process.Pid }
-
-func (w *Weftd) waitReady(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	c := &http.Client{Timeout: 2 * time.Second}
-	for {
-		if w.ready(c) {
-			return nil
-		}
-		select {
-		case <-w.exited:
-			return errors.New("weftd exited before it was ready")
-		case <-ctx.Done():
-			return fmt.Errorf("weftd not ready: %w", ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// ready: the debug endpoint answers and, for TLS, the secure port accepts.
-func (w *Weftd) ready(c *http.Client) bool {
-	resp, err := c.Get("http://" + w.DebugAddr + "/debug/syncz")
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false
-	}
-	if w.SecureAddr == "" {
-		return true
-	}
-	conn, err := net.DialTimeout("tcp", w.SecureAddr, time.Second)
-	if err != nil {
-		return false
-	}
-	return conn.Close() == nil
-}
-
-// Stop sends SIGTERM and kills weftd if it has not exited within 10s.
-func (w *Weftd) Stop() {
-	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-w.exited:
-	case <-time.After(10 * time.Second):
-		_ = w.cmd.Process.Kill()
-		<-w.exited
-	}
-}
-
-func freeAddr() (string, error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("free port: %w", err)
-	}
-	defer lis.Close()
-	return lis.Addr().String(), nil
 }
 
 // TempMeshDir writes the scenario's mesh into a fresh temp dir.
