@@ -18,11 +18,13 @@ run: build
 	$(GO) build -o $(BIN)/weft-demo ./samples/demo
 	$(BIN)/weft-demo --weftd $(BIN)/weftd --config-dir samples/config
 
-## test: generated files fresh, vet, then every test (unit, golden, e2e, Kubernetes e2e)
-test: verify-generated kube-binaries
+## test: generated files fresh, vet, then every test (unit, golden, e2e, Kubernetes e2e); CI=true makes
+## a missing prerequisite fail, and the e2e suites run the binaries `build` just made (tests/harness)
+test: verify-generated kube-binaries build
 	hack/ensure-iptables.sh
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	CI=true WEFTD_BIN=$(CURDIR)/$(BIN)/weftd WEFT_AGENT_BIN=$(CURDIR)/$(BIN)/weft-agent WEFTCTL_BIN=$(CURDIR)/$(BIN)/weftctl \
+		$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 
 ## kube-binaries: kube-apiserver, kube-controller-manager, kubectl and etcd for the Kubernetes
 ## tests, built from source once and cached outside the repo (~10 min cold on 2 cores)

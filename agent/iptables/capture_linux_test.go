@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weftmesh/weft/tests/harness"
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
@@ -33,7 +33,7 @@ const (
 func TestCaptureRedirectsAllButProxyUID(t *testing.T) {
 	kubeenv.RequirePrivateNetwork(t)
 	if _, err := exec.LookPath("iptables-restore"); err != nil {
-		skipOrFail(t, "iptables-restore not installed (hack/ensure-iptables.sh installs it): %v", err)
+		harness.Missing(t, "iptables-restore not installed (hack/ensure-iptables.sh installs it): %v", err)
 	}
 	addBlackholeLink(t)
 	runCmd(t, "ip", "link", "set", dummyIf, "up")
@@ -82,14 +82,6 @@ func requireSingleJumps(t *testing.T) {
 			t.Errorf("%q appears %d times after two applies:\n%s", jump, n, out)
 		}
 	}
-}
-
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
 }
 
 // addBlackholeLink makes a link that drops what is routed to it: a dummy

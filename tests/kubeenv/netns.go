@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 // EndpointSlice validation rejects loopback addresses, so tests that publish
@@ -59,8 +61,8 @@ func InPrivateNetwork(m *testing.M) int {
 		return code
 	}
 	privateNet.reason = err.Error()
-	if inCI() {
-		fmt.Fprintf(os.Stderr, "kubeenv: FAIL: cannot run tests in a private network namespace (CI=true): %v\n", err)
+	if harness.InCI() {
+		fmt.Fprintf(os.Stderr, "kubeenv: FAIL: cannot run tests in a private network namespace (CI is set; run as root with unshare): %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "kubeenv: no private network namespace, tests that need one skip: %v\n", err)
@@ -76,6 +78,6 @@ func InsidePrivateNetwork() bool { return privateNet.inside }
 func RequirePrivateNetwork(t testing.TB) {
 	t.Helper()
 	if !privateNet.inside {
-		skipOrFatal(t, "kubeenv: needs a private network namespace: %s", privateNet.reason)
+		harness.Missing(t, "kubeenv: needs a private network namespace (root and unshare): %s", privateNet.reason)
 	}
 }
