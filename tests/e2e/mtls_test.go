@@ -67,6 +67,7 @@ spec: {mtls: {mode: %[5]s}}
 // STRICT refuses plaintext and accepts mTLS; a server whose identity is not
 // the service's is refused; PERMISSIVE accepts both clients.
 func TestMutualTLS(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	w := harness.StartWeftd(t, harness.WeftdOptions{})

@@ -80,6 +80,7 @@ func startReviews(ctx context.Context, t *testing.T, w *harness.Weftd, port int)
 
 // TestSmokeTrafficSplit: weftd + two proxyless backends + one client, 90/10 then 0/100.
 func TestSmokeTrafficSplit(t *testing.T) {
+	t.Parallel()
 	w := harness.StartWeftd(t, harness.WeftdOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

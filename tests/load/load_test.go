@@ -176,16 +176,21 @@ func TestLoadReconnectsAfterRestart(t *testing.T) {
 // every proxy and type, then compares that with what the tool ACKed.
 func checkAgainstSyncz(ctx context.Context, t *testing.T, syncz func(context.Context) (harness.Syncz, error), f *load.Fleet) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // weftd may still be recording the last ACKs
+	defer cancel()
 	var problems []string
-	for range 50 { // ~10 s: weftd may still be recording the last ACKs
+	for ctx.Err() == nil {
 		s, err := syncz(ctx)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			t.Fatal(err)
 		}
-		if problems = compareSyncz(s, f.States()); len(problems) == 0 {
+		if problems = compareSyncz(s, f.States()); err == nil && len(problems) == 0 {
 			return
 		}
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	if len(problems) > 20 {
 		problems = append(problems[:20], "…")

@@ -71,6 +71,7 @@ func nackingClient(t *testing.T, xdsAddr, pod string) {
 }
 
 func TestProxyStatusAndConfig(t *testing.T) {
+	t.Parallel() // its own file-mode weftd; the other tests share the kube-apiserver
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	w := harness.StartWeftd(t, harness.WeftdOptions{})
