@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftmesh/weft/pilot/config/kube"
 	"github.com/weftmesh/weft/internal/grpcapp"
+	"github.com/weftmesh/weft/pilot/config/kube"
 	"github.com/weftmesh/weft/tests/harness"
 )
 
