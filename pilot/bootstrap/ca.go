@@ -81,4 +81,3 @@ func listenIPs(addr string) []net.IP {
 	}
 	return nil
 }
-

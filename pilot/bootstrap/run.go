@@ -52,7 +52,7 @@ type Options struct {
 	// TrustDomains are accepted in proxies' certificates.
 	TrustDomains []string
 	Debounce     DebounceOptions
-	Logger    *slog.Logger
+	Logger       *slog.Logger
 	// Status, if set, is told about errors and diagnostics.
 	Status StatusReporter
 	// Runners run alongside the server until ctx ends (leader election,
