@@ -29,6 +29,7 @@ func Compare(t testing.TB, path string, got []byte) {
 	if *update {
 		if inCI() {
 			t.Fatalf("%s: -update is refused when CI is set: regenerate goldens locally and commit them", path)
+			return
 		}
 		if err := write(path, got); err != nil {
 			t.Fatal(err)
@@ -38,6 +39,7 @@ func Compare(t testing.TB, path string, got []byte) {
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("golden %s: %v (run go test %s -update, review and commit it)", path, err, pkgHint())
+		return
 	}
 	if !bytes.Equal(want, got) {
 		t.Errorf("%s is stale: run go test %s -update and review the diff\n%s", path, pkgHint(), FirstDiff(string(want), string(got)))
