@@ -45,15 +45,28 @@ func assertRoundTrip(t *testing.T, text []byte) {
 	}
 }
 
+// featureDirs lists testdata's feature directories; one without an
+// input.yaml is an error rather than silently skipped.
 func featureDirs(t *testing.T) []string {
 	t.Helper()
-	inputs, err := filepath.Glob("testdata/*/input.yaml")
-	if err != nil || len(inputs) == 0 {
-		t.Fatalf("no feature fixtures under testdata/*/input.yaml: %v", err)
+	entries, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
 	}
-	dirs := make([]string, 0, len(inputs))
-	for _, in := range inputs {
-		dirs = append(dirs, filepath.Dir(in))
+	var dirs []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join("testdata", e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "input.yaml")); err != nil {
+			t.Errorf("feature %s has no input.yaml: %v", e.Name(), err)
+			continue
+		}
+		dirs = append(dirs, dir)
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no feature fixtures under testdata/*/input.yaml")
 	}
 	return dirs
 }
