@@ -161,6 +161,9 @@ func fromDoc(doc *meshDoc) (*Mesh, error) {
 		ws = append(ws, &wl)
 	}
 	m.Workloads = NewWorkloads(ws)
+	if err := checkPeerModes(doc.PeerAuthentication); err != nil {
+		return nil, fmt.Errorf("peerAuthentication: %w", err)
+	}
 	m.PeerAuthn = peerAuthnFromDoc(doc.PeerAuthentication)
 	m.Scopes = scopesFromDoc(doc.SidecarScopes)
 	for _, d := range doc.Diagnostics {

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -140,5 +141,25 @@ func TestYAMLRoundTripKeepsEveryField(t *testing.T) {
 	}
 	if back.InstancesAt("10.1.0.1") == nil || back.ClusterNamed("outbound|8080|v1|cart.shop.svc.cluster.local") == nil {
 		t.Error("the mesh read back is not indexed")
+	}
+}
+
+func TestUnmarshalYAMLRejectsUnknownPolicyEnums(t *testing.T) {
+	text, err := MarshalYAML(fullMesh())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for old, want := range map[string]string{
+		"kind: RING_HASH":    `unknown load balancer "RING_HAS"`,
+		"mode: STRICT":       `unknown mTLS mode "STRIKT"`,
+		"mode: ISTIO_MUTUAL": `unknown TLS mode "ISTIO_MUTAL"`,
+	} {
+		bad := strings.Replace(string(text), old, strings.NewReplacer("RING_HASH", "RING_HAS", "STRICT", "STRIKT", "ISTIO_MUTUAL", "ISTIO_MUTAL").Replace(old), 1)
+		if bad == string(text) {
+			t.Fatalf("%q not in the YAML", old)
+		}
+		if _, err := UnmarshalYAML([]byte(bad)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %s", old, err, want)
+		}
 	}
 }

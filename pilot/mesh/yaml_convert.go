@@ -37,6 +37,9 @@ func serviceFromDoc(d *serviceDoc) (*Service, error) {
 	}
 	s := &Service{Hostname: d.Hostname, Namespace: d.Namespace, Name: d.Name, Addresses: d.Addresses, Resolution: res, External: d.External}
 	for _, pd := range d.Ports {
+		if err := checkKnown(knownProtocols, pd.Protocol, "protocol"); err != nil {
+			return nil, fmt.Errorf("service %s port %d: %w", d.Hostname, pd.Number, err)
+		}
 		s.Ports = append(s.Ports, Port{Name: pd.Name, Number: pd.Number, Protocol: pd.Protocol})
 		for _, ep := range pd.Endpoints {
 			if s.Endpoints == nil {
@@ -123,6 +126,7 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 		return v
 	}
 	if lb := d.LoadBalancer; lb != nil {
+		errs = append(errs, checkKnown(knownLBKinds, lb.Kind, "load balancer"))
 		p.LoadBalancer = &LoadBalancer{Kind: lb.Kind}
 		if h := lb.Hash; h != nil {
 			p.LoadBalancer.Hash = &HashKey{Header: h.Header, Cookie: h.Cookie, CookiePath: h.CookiePath, CookieTTL: pd(h.CookieTTL, "cookieTTL"),
@@ -410,6 +414,33 @@ func peerPolicyToDoc(p *PeerPolicy) *peerPolicyDoc {
 		return nil
 	}
 	return &peerPolicyDoc{Kind: p.Ref.Kind, Namespace: p.Ref.Namespace, Name: p.Ref.Name, Selector: p.Selector, Mode: p.Mode, Ports: p.Ports}
+}
+
+// checkPeerModes validates every mode before peerAuthnFromDoc converts them.
+func checkPeerModes(d *peerAuthnDoc) error {
+	if d == nil {
+		return nil
+	}
+	var errs []error
+	check := func(p *peerPolicyDoc) {
+		if p == nil {
+			return
+		}
+		errs = append(errs, checkKnown(knownMTLSModes, p.Mode, "mTLS mode"))
+		for _, m := range p.Ports {
+			errs = append(errs, checkKnown(knownMTLSModes, m, "mTLS mode"))
+		}
+	}
+	check(d.Mesh)
+	for _, p := range d.Namespaces {
+		check(p)
+	}
+	for _, ps := range d.Workloads {
+		for _, p := range ps {
+			check(p)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func peerAuthnFromDoc(d *peerAuthnDoc) PeerAuthn {

@@ -315,6 +315,30 @@ var resolutionNames = map[Resolution]string{ResolutionEDS: "EDS", ResolutionDNS:
 
 var tlsModeNames = map[TLSMode]string{TLSAuto: "AUTO", TLSDisable: "DISABLE", TLSIstioMutual: "ISTIO_MUTUAL"}
 
+// known lists the string enums' values, so a misspelt one in hand-edited
+// YAML is an error rather than a silently different mesh.
+var (
+	knownProtocols = set(ProtocolHTTP, ProtocolHTTP2, ProtocolGRPC, ProtocolTCP, ProtocolTLS, ProtocolHTTPS)
+	knownLBKinds   = set(LBRoundRobin, LBLeastRequest, LBRandom, LBPassthrough, LBRingHash, LBMaglev)
+	knownMTLSModes = set(MTLSUnset, MTLSDisable, MTLSPermissive, MTLSStrict)
+)
+
+func set[T comparable](vs ...T) map[T]bool {
+	out := make(map[T]bool, len(vs))
+	for _, v := range vs {
+		out[v] = true
+	}
+	return out
+}
+
+// checkKnown fails when v is not one of known.
+func checkKnown[T comparable](known map[T]bool, v T, what string) error {
+	if !known[v] {
+		return fmt.Errorf("unknown %s %q", what, fmt.Sprint(v))
+	}
+	return nil
+}
+
 // nameOf looks an enum up by value, failing on values the form cannot name.
 func nameOf[K comparable](names map[K]string, v K, what string) (string, error) {
 	if s, ok := names[v]; ok {

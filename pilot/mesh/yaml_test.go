@@ -75,6 +75,7 @@ func TestUnmarshalYAMLRejects(t *testing.T) {
 	}{
 		{"unknown field", "resolution: DNS", "resolution: DNS\n    resolutoin: EDS", "resolutoin"},
 		{"unknown enum", "resolution: DNS", "resolution: MDNS", "resolution"},
+		{"unknown protocol", "protocol: HTTP", "protocol: HTTTP", "unknown protocol \"HTTTP\""},
 		{"cluster of no service", "  - name: outbound|8080||cart", "  - name: outbound|8080||gone", "no service"},
 		{"cluster of no port", "  - name: outbound|8080||cart", "  - name: outbound|9999||cart", "no port 9999"},
 		{"bad duration", "timeout: 1.5s", "timeout: soon", "timeout"},
