@@ -226,7 +226,8 @@ func TestScopes(t *testing.T) {
 			t.Errorf("%s sees %v, want %s", s.Key(), seen, tt.sees)
 		}
 	}
-	if m.Scoped(narrow) != m.Scoped(narrow) {
+	first := m.Scoped(narrow)
+	if again := m.Scoped(narrow); again != first {
 		t.Error("Scoped is rebuilt for the same scope")
 	}
 	if m.Scoped(nil) != m || !(*Scope)(nil).Sees(other) {
