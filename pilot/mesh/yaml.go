@@ -13,9 +13,10 @@ import (
 
 // MarshalYAML renders the mesh in its stable YAML form: fields in the IR's
 // declaration order, the IR's own order for slices, sorted keys for maps,
-// durations as Go duration strings and enums by name. Pointers between IR objects become names (a cluster's
-// service is its key's host), so the text reads like the config it came
-// from and a diff shows what a feature changed.
+// durations as Go duration strings and enums by name. Pointers between IR
+// objects become names (a cluster's service is its key's host), so the
+// text reads like the config it came from and a diff shows what a feature
+// changed.
 func MarshalYAML(m *Mesh) ([]byte, error) {
 	doc, err := toDoc(m)
 	if err != nil {
