@@ -83,6 +83,10 @@ func addWebhookFlags(fl *pflag.FlagSet, w *bootstrap.WebhookConfig) {
 	fl.StringVar(&w.Settings.LogLevel, "injector-proxy-log-level", d.LogLevel, "default proxy log level")
 }
 
+// runConfig starts the control plane; tests replace it to inspect the
+// Config the flags produced without starting servers.
+var runConfig = bootstrap.RunConfig
+
 func run(ctx context.Context, c *bootstrap.Config, logLevel string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
@@ -91,7 +95,7 @@ func run(ctx context.Context, c *bootstrap.Config, logLevel string) error {
 	c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return bootstrap.RunConfig(ctx, *c)
+	return runConfig(ctx, *c)
 }
 
 func envOr(key, def string) string {

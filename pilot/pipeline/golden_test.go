@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,14 +14,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/golden"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds"
 	"github.com/weftmesh/weft/pilot/xds/envoy"
 	"github.com/weftmesh/weft/pilot/xds/grpcgen"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // The proxy every golden is generated for: productpage-v1 in default.
 const goldenNodeID = "sidecar~10.244.0.10~productpage-v1.default~default.svc.cluster.local"
@@ -128,31 +126,11 @@ func render(t *testing.T, res xds.Resources, m *mesh.Mesh) []byte {
 	return buf.Bytes()
 }
 
+// compare checks a whole-mesh golden; go test ./pilot/pipeline -update
+// rewrites them (refused under CI, see pilot/golden).
 func compare(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pilot/pipeline -update)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s is stale: run go test ./pilot/pipeline -update and review the diff\n%s", path, firstDiff(string(want), string(got)))
-	}
-}
-
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) && i < len(g); i++ {
-		if w[i] != g[i] {
-			return "line " + itoa(uint32(i+1)) + ":\n  want: " + w[i] + "\n  got:  " + g[i]
-		}
-	}
-	return "lengths differ"
+	golden.Compare(t, path, got)
 }
 
 func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }

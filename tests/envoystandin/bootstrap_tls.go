@@ -69,6 +69,7 @@ func sanMatchers(vc *tlsv3.CertificateValidationContext) []SANMatcher {
 	for _, m := range vc.GetMatchTypedSubjectAltNames() {
 		out = append(out, SANMatcher{Type: m.GetSanType(), Matcher: m.GetMatcher()})
 	}
+	//lint:ignore SA1019 Envoy still honours the deprecated untyped matchers, so the stand-in does too
 	for _, m := range vc.GetMatchSubjectAltNames() {
 		out = append(out, SANMatcher{Matcher: m})
 	}

@@ -192,7 +192,7 @@ func (c *envoyCreds) ServerHandshake(net.Conn) (net.Conn, credentials.AuthInfo, 
 }
 
 func (c *envoyCreds) Info() credentials.ProtocolInfo {
-	return credentials.ProtocolInfo{SecurityProtocol: "tls", SecurityVersion: "1.2"}
+	return credentials.ProtocolInfo{SecurityProtocol: "tls"}
 }
 
 // Clone returns c: the config is never modified (each handshake clones

@@ -1,0 +1,93 @@
+package translate
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/golden"
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// TestGolden translates each feature fixture, testdata/<feature>/input.yaml,
+// and compares the IR and its diagnostics with testdata/<feature>/ir.yaml.
+// The pilot/xds/build goldens read these ir.yaml files back as their input.
+func TestGolden(t *testing.T) {
+	dirs := featureDirs(t)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m := Translate(loadSnapshot(t, filepath.Join(dir, "input.yaml")), "golden")
+			got, err := mesh.MarshalYAML(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Compare(t, filepath.Join(dir, "ir.yaml"), got)
+			assertRoundTrip(t, got)
+		})
+	}
+}
+
+// assertRoundTrip checks that the YAML form loses nothing the build
+// goldens need: reading it back and writing it again gives the same text.
+func assertRoundTrip(t *testing.T, text []byte) {
+	t.Helper()
+	back, err := mesh.UnmarshalYAML(text)
+	if err != nil {
+		t.Fatalf("read back: %v", err)
+	}
+	again, err := mesh.MarshalYAML(back)
+	if err != nil {
+		t.Fatalf("write again: %v", err)
+	}
+	if string(again) != string(text) {
+		t.Errorf("YAML form does not round-trip:\n%s", golden.FirstDiff(string(text), string(again)))
+	}
+}
+
+// featureDirs lists testdata's feature directories; one without an
+// input.yaml is an error rather than silently skipped.
+func featureDirs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join("testdata", e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "input.yaml")); err != nil {
+			t.Errorf("feature %s has no input.yaml: %v", e.Name(), err)
+			continue
+		}
+		dirs = append(dirs, dir)
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no feature fixtures under testdata/*/input.yaml")
+	}
+	return dirs
+}
+
+// loadSnapshot decodes one multi-document YAML file into a snapshot,
+// failing t on any decoding or admission error.
+func loadSnapshot(t testing.TB, path string) *config.Snapshot {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, errs := config.Decode(path, data)
+	for _, e := range errs {
+		t.Fatalf("decode: %v", e)
+	}
+	b := config.NewBuilder()
+	for _, o := range objs {
+		if e := b.Add(o); e != nil {
+			t.Fatalf("add: %v", e)
+		}
+	}
+	return b.Finish()
+}

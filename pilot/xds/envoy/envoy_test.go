@@ -1,0 +1,232 @@
+package envoy
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/build"
+)
+
+// featureIR reads a translate golden's IR, the same input the build
+// goldens use, so these tests need no Istio YAML of their own.
+func featureIR(t *testing.T, feature string) *mesh.Mesh {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "translate", "testdata", feature, "ir.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mesh.UnmarshalYAML(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func sidecar(ns, ip string, labels map[string]string) *xds.Proxy {
+	return &xds.Proxy{ID: "sidecar~" + ip + "~p." + ns + "~" + ns + ".svc.cluster.local", Kind: xds.KindSidecar, IP: ip,
+		Namespace: ns, Labels: labels, DNSDomain: ns + ".svc.cluster.local"}
+}
+
+func names(res xds.Resources, typ string) string { return strings.Join(res.Names(typ), " ") }
+
+// The sidecar of cart-stable (10.244.10.1, serving cart:8080) gets Istio's
+// listener, route and cluster names.
+func TestGenerateNames(t *testing.T) {
+	m := featureIR(t, "weighted-routing")
+	res, deg := Generate(m, sidecar("shop", "10.244.10.1", map[string]string{"app": "cart", "track": "stable"}))
+	if err := res.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(deg) != 0 {
+		t.Errorf("a sidecar degrades nothing here: %q", deg)
+	}
+	for typ, want := range map[string][]string{
+		resource.ListenerType: {"0.0.0.0_8080", "0.0.0.0_9000", "virtualInbound", "virtualOutbound"},
+		resource.RouteType:    {"8080", "9000"},
+		resource.ClusterType: {"BlackHoleCluster", "InboundPassthroughCluster", "PassthroughCluster", "inbound|8080||",
+			"outbound|8080|canary|cart.shop.svc.cluster.local", "outbound|9000||catalog.shop.svc.cluster.local"},
+		resource.EndpointType: {"outbound|8080|stable|cart.shop.svc.cluster.local"},
+	} {
+		got := " " + names(res, typ) + " "
+		for _, n := range want {
+			if !strings.Contains(got, " "+n+" ") {
+				t.Errorf("%s lacks %s: %s", typ, n, got)
+			}
+		}
+	}
+	if strings.Contains(names(res, resource.ClusterType), "inbound|9000") {
+		t.Error("cart's sidecar has an inbound cluster for catalog's port")
+	}
+}
+
+// Every route configuration ends with allow_any (Istio's ALLOW_ANY), and a
+// virtual host is named HOST:PORT with the names clients may use.
+func TestRouteConfigs(t *testing.T) {
+	m := featureIR(t, "weighted-routing")
+	rcs := RouteConfigs(m, sidecar("shop", "10.244.10.1", nil), &build.Degradations{})
+	if len(rcs) != 2 || rcs[0].Name != "8080" {
+		t.Fatalf("route configs %v", rcs)
+	}
+	vhs := rcs[0].VirtualHosts
+	if last := vhs[len(vhs)-1]; last.Name != "allow_any" || last.Domains[0] != "*" {
+		t.Errorf("last virtual host %s, want allow_any", last.Name)
+	}
+	if vhs[0].Name != "cart.shop.svc.cluster.local:8080" || !contains(vhs[0].Domains, "cart") || !contains(vhs[0].Domains, "10.96.10.1:8080") {
+		t.Errorf("cart virtual host %s %v", vhs[0].Name, vhs[0].Domains)
+	}
+}
+
+func TestDomains(t *testing.T) {
+	svc := &mesh.Service{Hostname: "cart.shop.svc.cluster.local", Name: "cart", Namespace: "shop", Addresses: []string{"10.0.0.1"}}
+	ext := &mesh.Service{Hostname: "api.example.org", Namespace: "shop"}
+	for _, tt := range []struct {
+		svc   *mesh.Service
+		proxy *xds.Proxy
+		want  string
+	}{
+		{svc, sidecar("shop", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop cart.shop:80 cart.shop.svc cart.shop.svc:80 cart cart:80 10.0.0.1 10.0.0.1:80"},
+		{svc, sidecar("web", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop cart.shop:80 cart.shop.svc cart.shop.svc:80 10.0.0.1 10.0.0.1:80"},
+		{ext, sidecar("shop", "", nil), "api.example.org api.example.org:80"},
+		// Another cluster domain: the host is not a Kubernetes name there.
+		{svc, &xds.Proxy{Namespace: "shop", DNSDomain: "shop.svc.corp.example"}, "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 10.0.0.1 10.0.0.1:80"},
+	} {
+		if got := strings.Join(Domains(tt.svc, 80, tt.proxy), " "); got != tt.want {
+			t.Errorf("Domains(%s) from %s:\n got %s\nwant %s", tt.svc.Hostname, tt.proxy.DNSDomain, got, tt.want)
+		}
+	}
+}
+
+// Two services sharing an address must not share a domain: Envoy rejects
+// the whole route configuration.
+func TestDuplicateDomainsDropped(t *testing.T) {
+	seen := map[string]bool{}
+	first := uniqueDomains([]string{"a", "10.0.0.1", "10.0.0.1:80"}, seen)
+	second := uniqueDomains([]string{"b", "10.0.0.1", "10.0.0.1:80"}, seen)
+	if strings.Join(first, " ") != "a 10.0.0.1 10.0.0.1:80" || strings.Join(second, " ") != "b" {
+		t.Errorf("first %v, second %v", first, second)
+	}
+}
+
+// Inbound chains follow the PeerAuthentication mode of the port: in the
+// fixture ledger is STRICT (namespace) except 9102, DISABLE at port level.
+func TestInboundChainsByMTLSMode(t *testing.T) {
+	m := featureIR(t, "tls-peerauthentication")
+	p := sidecar("finance", "10.244.18.1", map[string]string{"app": "ledger", mesh.TLSModeLabel: "istio"})
+	var inbound *listenerv3.Listener
+	for _, l := range Listeners(m, p) {
+		if l.Name == "virtualInbound" {
+			inbound = l
+		}
+	}
+	if inbound == nil {
+		t.Fatal("no virtualInbound")
+	}
+	got := map[string]bool{}
+	for _, fc := range inbound.FilterChains {
+		got[fc.Name] = fc.TransportSocket != nil
+	}
+	want := map[string]bool{"inbound|9443||": true, "inbound|9102||": false, "virtualInbound-catchall-tcp": false}
+	if len(got) != len(want) {
+		t.Errorf("filter chains %v, want %v", got, want)
+	}
+	for name, tls := range want {
+		if has, ok := got[name]; !ok || has != tls {
+			t.Errorf("chain %s: present %v, TLS %v; want TLS %v", name, ok, has, tls)
+		}
+	}
+	// audit has no workload policy: the namespace's STRICT applies.
+	if mode := m.PeerAuthn.Mode("finance", map[string]string{"app": "audit"}, 8080); mode != mesh.MTLSStrict {
+		t.Errorf("audit mode %s", mode)
+	}
+}
+
+// TCP services get one listener per address; the weighted rule splits,
+// and a rule matching the proxy's labels and port wins on its port.
+func TestTCPListeners(t *testing.T) {
+	m := featureIR(t, "tcp-routing")
+	byName := map[string]*listenerv3.Listener{}
+	for _, l := range Listeners(m, sidecar("shop", "10.244.99.1", map[string]string{"team": "ops"})) {
+		byName[l.Name] = l
+	}
+	redis, admin := byName["10.96.20.1_6379"], byName["10.96.20.1_6380"]
+	if redis == nil || admin == nil {
+		t.Fatalf("listeners %v", keys(byName))
+	}
+	if got := tcpClusters(t, redis); got != "outbound|6379|primary|cache.shop.svc.cluster.local=80 outbound|6379|replica|cache.shop.svc.cluster.local=20" {
+		t.Errorf("6379 routes to %s", got)
+	}
+	if got := tcpClusters(t, admin); got != "outbound|6380|primary|cache.shop.svc.cluster.local" {
+		t.Errorf("6380 for team=ops routes to %s", got)
+	}
+	other := Listeners(m, sidecar("shop", "10.244.99.2", nil))
+	for _, l := range other {
+		if l.Name == "10.96.20.1_6380" && tcpClusters(t, l) == "outbound|6380|primary|cache.shop.svc.cluster.local" {
+			t.Error("the ops-only rule applies to a proxy without team=ops")
+		}
+	}
+}
+
+func tcpClusters(t *testing.T, l *listenerv3.Listener) string {
+	t.Helper()
+	var tp tcpv3.TcpProxy
+	if err := l.FilterChains[0].Filters[0].GetTypedConfig().UnmarshalTo(&tp); err != nil {
+		t.Fatal(err)
+	}
+	if c := tp.GetCluster(); c != "" {
+		return c
+	}
+	var out []string
+	for _, c := range tp.GetWeightedClusters().GetClusters() {
+		out = append(out, c.Name+"="+itoa(c.Weight))
+	}
+	return strings.Join(out, " ")
+}
+
+func itoa(n uint32) string { return portString(n) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func keys(m map[string]*listenerv3.Listener) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Sidecar scoping narrows clusters and routes to the services a workload's
+// Sidecar lists: front sees reports in backoffice, its neighbours do not.
+func TestSidecarScope(t *testing.T) {
+	m := featureIR(t, "sidecar-scope")
+	const reports = "outbound|8080||reports.backoffice.svc.cluster.local"
+	for _, tt := range []struct {
+		labels map[string]string
+		sees   bool
+	}{
+		{map[string]string{"app": "front"}, true},
+		{map[string]string{"app": "other"}, false},
+	} {
+		res, _ := Generate(m, sidecar("shop", "10.244.19.9", tt.labels))
+		if got := strings.Contains(" "+names(res, resource.ClusterType)+" ", " "+reports+" "); got != tt.sees {
+			t.Errorf("%v: sees %s = %v, want %v", tt.labels, reports, got, tt.sees)
+		}
+		if !strings.Contains(names(res, resource.ClusterType), "front.shop.svc.cluster.local") {
+			t.Errorf("%v: lost its own namespace's service", tt.labels)
+		}
+	}
+}
