@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 
-	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/golden"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
@@ -33,7 +31,7 @@ func TestGolden(t *testing.T) {
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".in.yaml")
 		t.Run(name, func(t *testing.T) {
-			m := translate.Translate(load(t, in), "golden")
+			m := translate.Translate(golden.Snapshot(t, in), "golden")
 			for _, kind := range []xds.Kind{xds.KindSidecar, xds.KindProxyless} {
 				res := generate(t, m, kind)
 				if err := res.Validate(); err != nil {
@@ -43,25 +41,6 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
-}
-
-func load(t *testing.T, path string) *config.Snapshot {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, errs := config.Decode(path, data)
-	for _, e := range errs {
-		t.Fatalf("decode: %v", e)
-	}
-	b := config.NewBuilder()
-	for _, o := range objs {
-		if e := b.Add(o); e != nil {
-			t.Fatalf("add: %v", e)
-		}
-	}
-	return b.Finish()
 }
 
 func goldenProxy(t testing.TB, kind xds.Kind) *xds.Proxy {

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/weftmesh/weft/pilot/golden"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds"
@@ -68,7 +69,7 @@ func specsOf(m *mesh.Mesh, v variant) []share.Spec {
 func TestSharedConfigEqualsOwnConfig(t *testing.T) {
 	inputs, _ := filepath.Glob("testdata/*.in.yaml")
 	for _, in := range inputs {
-		m := translate.Translate(load(t, in), "share")
+		m := translate.Translate(golden.Snapshot(t, in), "share")
 		cache := share.NewCache(m)
 		for _, v := range variants(t, m) {
 			own, _ := share.Build(specsOf(m, v))

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/golden"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
@@ -17,7 +16,7 @@ func TestGolden(t *testing.T) {
 	dirs := featureDirs(t)
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			m := Translate(loadSnapshot(t, filepath.Join(dir, "input.yaml")), "golden")
+			m := Translate(golden.Snapshot(t, filepath.Join(dir, "input.yaml")), "golden")
 			got, err := mesh.MarshalYAML(m)
 			if err != nil {
 				t.Fatal(err)
@@ -69,25 +68,4 @@ func featureDirs(t *testing.T) []string {
 		t.Fatal("no feature fixtures under testdata/*/input.yaml")
 	}
 	return dirs
-}
-
-// loadSnapshot decodes one multi-document YAML file into a snapshot,
-// failing t on any decoding or admission error.
-func loadSnapshot(t testing.TB, path string) *config.Snapshot {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, errs := config.Decode(path, data)
-	for _, e := range errs {
-		t.Fatalf("decode: %v", e)
-	}
-	b := config.NewBuilder()
-	for _, o := range objs {
-		if e := b.Add(o); e != nil {
-			t.Fatalf("add: %v", e)
-		}
-	}
-	return b.Finish()
 }
