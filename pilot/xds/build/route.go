@@ -73,7 +73,7 @@ func perFilterConfig(r *mesh.HTTPRoute, opts Options, deg *Degradations) map[str
 // RouteAction forwards to the rule's destinations.
 func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradations) *routev3.RouteAction {
 	a := &routev3.RouteAction{}
-	setClusters(a, r.Destinations, opts)
+	setClusters(a, r, opts)
 	if r.Timeout > 0 {
 		a.Timeout = durationpb.New(r.Timeout)
 		// grpc-go ignores timeout and honours max_stream_duration instead.
@@ -93,19 +93,20 @@ func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradation
 	return a
 }
 
-func setClusters(a *routev3.RouteAction, dests []mesh.Destination, opts Options) {
-	if len(dests) == 1 && dests[0].Headers.Empty() {
-		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: ClusterName(dests[0].Cluster, opts)}
+// setClusters sends to r's targets. A lone destination without header
+// edits is named directly; otherwise weighted_clusters carries the weights
+// (and per-destination headers) as mesh.TrafficSplit gives them.
+func setClusters(a *routev3.RouteAction, r *mesh.HTTPRoute, opts Options) {
+	targets := r.Targets()
+	if len(r.Destinations) == 1 && targets[0].Headers.Empty() {
+		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: ClusterName(targets[0].Cluster, opts)}
 		return
 	}
 	wc := &routev3.WeightedCluster{}
-	for _, d := range dests {
-		if d.Weight == 0 && len(dests) > 1 {
-			continue // zero-weight entries serve no traffic; grpc-go rejects them
-		}
+	for _, d := range targets {
 		c := &routev3.WeightedCluster_ClusterWeight{
 			Name:   ClusterName(d.Cluster, opts),
-			Weight: wrapperspb.UInt32(max(d.Weight, 1)),
+			Weight: wrapperspb.UInt32(d.Weight),
 		}
 		c.RequestHeadersToAdd, c.RequestHeadersToRemove = requestHeaders(d.Headers)
 		c.ResponseHeadersToAdd, c.ResponseHeadersToRemove = responseHeaders(d.Headers)
@@ -183,16 +184,41 @@ func DirectResponseAction(d *mesh.DirectResponse) *routev3.DirectResponseAction 
 // DefaultRoute sends everything to a service port's default cluster: the
 // behaviour of a service no VirtualService routes.
 func DefaultRoute(vh *mesh.VirtualHost, opts Options) *routev3.Route {
+	return Route(defaultRule(vh), &mesh.Match{}, nil, opts, &Degradations{}, "default")
+}
+
+func defaultRule(vh *mesh.VirtualHost) *mesh.HTTPRoute {
 	key := mesh.ClusterKey{Direction: mesh.Outbound, Port: vh.Port.Number, Host: vh.Service.Hostname}
-	r := &mesh.HTTPRoute{Name: "default", Destinations: []mesh.Destination{{Cluster: key, Weight: 100}}}
-	return Route(r, &mesh.Match{}, nil, opts, &Degradations{}, "default")
+	return &mesh.HTTPRoute{Name: "default", Destinations: []mesh.Destination{{Cluster: key, Weight: mesh.AllTraffic}}}
 }
 
 // VirtualHostRoutes converts the rules of vh that apply to p, falling back
 // to the default route when no VirtualService covers the host.
 func VirtualHostRoutes(rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, m *mesh.Mesh, opts Options, deg *Degradations) []*routev3.Route {
-	if len(vh.HTTPRoutes) == 0 {
+	if usesDefaultRoute(vh) {
 		return []*routev3.Route{DefaultRoute(vh, opts)}
 	}
 	return Routes(rules, m, opts, deg)
 }
+
+// VirtualHostClusters names the clusters the routes VirtualHostRoutes
+// builds from the same arguments send traffic to, in route order and
+// possibly repeated. It reads the IR rather than the built routes, and
+// shares their choice of rules and targets, so the two cannot disagree.
+// Mirrors are not included: grpc-go, the reason to ask, does not mirror.
+func VirtualHostClusters(rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, opts Options) []string {
+	if usesDefaultRoute(vh) {
+		rules = []*mesh.HTTPRoute{defaultRule(vh)}
+	}
+	var out []string
+	for _, r := range rules {
+		for _, d := range r.Targets() {
+			out = append(out, ClusterName(d.Cluster, opts))
+		}
+	}
+	return out
+}
+
+// usesDefaultRoute: only a host no VirtualService covers gets the default
+// route; a covered host whose rules all apply elsewhere gets none.
+func usesDefaultRoute(vh *mesh.VirtualHost) bool { return len(vh.HTTPRoutes) == 0 }
