@@ -201,22 +201,20 @@ func VirtualHostRoutes(rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, m *mesh.Me
 	return Routes(rules, m, opts, deg)
 }
 
-// VirtualHostClusters names the clusters the routes VirtualHostRoutes
-// builds from the same arguments send traffic to, in route order and
-// possibly repeated. It reads the IR rather than the built routes, and
-// shares their choice of rules and targets, so the two cannot disagree.
-// Mirrors are not included: grpc-go, the reason to ask, does not mirror.
-func VirtualHostClusters(rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, opts Options) []string {
+// AddVirtualHostClusters adds to out the clusters the routes
+// VirtualHostRoutes builds from the same arguments send traffic to. It
+// reads the IR rather than the built routes, and shares their choice of
+// rules and targets, so the two cannot disagree. Mirrors are left out:
+// grpc-go, the reason to ask, does not mirror.
+func AddVirtualHostClusters(out map[string]bool, rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, opts Options) {
 	if usesDefaultRoute(vh) {
 		rules = []*mesh.HTTPRoute{defaultRule(vh)}
 	}
-	var out []string
 	for _, r := range rules {
 		for _, d := range r.Targets() {
-			out = append(out, ClusterName(d.Cluster, opts))
+			out[ClusterName(d.Cluster, opts)] = true
 		}
 	}
-	return out
 }
 
 // usesDefaultRoute: only a host no VirtualService covers gets the default

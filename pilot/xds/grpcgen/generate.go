@@ -80,12 +80,8 @@ func listenersAndRoutes(m *mesh.Mesh, p *xds.Proxy, names []string, referenced m
 			continue
 		}
 		if vh := resolve(m, p, name); vh != nil {
-			rc, clusters := routeConfig(name, vh, m, p, deg)
 			lds = append(lds, clientListener(name))
-			rds = append(rds, rc)
-			for _, c := range clusters {
-				referenced[c] = true
-			}
+			rds = append(rds, routeConfig(name, vh, m, p, referenced, deg))
 		}
 	}
 	return lds, rds
@@ -109,7 +105,7 @@ func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, names map[string]bool, deg *
 
 // AddRouteClusters adds the clusters the routes of rc send to. The server
 // uses it on route configurations a client already holds; generation
-// derives the same set from the IR (build.VirtualHostClusters).
+// derives the same set from the IR (build.AddVirtualHostClusters).
 func AddRouteClusters(out map[string]bool, rc *routev3.RouteConfiguration) {
 	for _, vh := range rc.GetVirtualHosts() {
 		for _, route := range vh.GetRoutes() {

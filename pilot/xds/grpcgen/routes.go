@@ -14,22 +14,23 @@ import (
 
 // routeConfig is named like the listener and holds one virtual host: the
 // configuration is already specific to one target, so "*" is exact enough.
-// It also names the clusters the routes send to, derived from the same IR
-// rules, so the clusters sent always match the routes.
-func routeConfig(name string, vh *mesh.VirtualHost, m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) (*routev3.RouteConfiguration, []string) {
+// It adds to referenced the clusters the routes send to, derived from the
+// same IR rules, so the clusters sent always match the routes.
+func routeConfig(name string, vh *mesh.VirtualHost, m *mesh.Mesh, p *xds.Proxy, referenced map[string]bool, deg *build.Degradations) *routev3.RouteConfiguration {
 	opts := build.Options{Proxyless: true, ListenerPort: vh.Port.Number}
 	rules := xds.RoutesFor(vh, p)
 	routes := build.VirtualHostRoutes(rules, vh, m, opts, deg)
-	clusters := build.VirtualHostClusters(rules, vh, opts)
+	build.AddVirtualHostClusters(referenced, rules, vh, opts)
 	if warm, names := warmRoute(vh, m, opts); warm != nil {
 		routes = append(routes, warm)
-		clusters = append(clusters, names...)
+		for _, n := range names {
+			referenced[n] = true
+		}
 	}
-	rc := &routev3.RouteConfiguration{
+	return &routev3.RouteConfiguration{
 		Name:         name,
 		VirtualHosts: []*routev3.VirtualHost{{Name: vh.Service.Hostname + ":" + strconv.Itoa(int(vh.Port.Number)), Domains: []string{"*"}, Routes: routes}},
 	}
-	return rc, clusters
 }
 
 // resolve maps a dial target "host[:port]" to a service port, trying the
