@@ -89,7 +89,7 @@ func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradation
 		a.RequestMirrorPolicies = append(a.RequestMirrorPolicies, mirror(mr, opts))
 	}
 	applyRewrite(a, r.Rewrite)
-	a.HashPolicy = HashPolicy(r.Destinations, m, opts, deg)
+	a.HashPolicy = HashPolicy(r.Targets(), m, opts, deg)
 	return a
 }
 
