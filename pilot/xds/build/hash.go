@@ -16,11 +16,7 @@ func HashPolicy(dests []mesh.Destination, m *mesh.Mesh, opts Options, deg *Degra
 		return nil
 	}
 	for _, d := range dests {
-		key := d.Cluster
-		if key.Port == 0 {
-			key.Port = opts.ListenerPort
-		}
-		c := m.Cluster(key)
+		c := m.Cluster(ResolvePort(d.Cluster, opts))
 		if c == nil || c.Policy.LoadBalancer == nil || c.Policy.LoadBalancer.Hash == nil {
 			continue
 		}

@@ -115,12 +115,18 @@ func setClusters(a *routev3.RouteAction, r *mesh.HTTPRoute, opts Options) {
 	a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: wc}
 }
 
-// ClusterName fills in the listener port for destinations without one.
+// ClusterName names the cluster of a destination key (see ResolvePort).
 func ClusterName(k mesh.ClusterKey, opts Options) string {
+	return ResolvePort(k, opts).String()
+}
+
+// ResolvePort fills in the listener port for a destination the
+// VirtualService left without one (Port 0 in the IR).
+func ResolvePort(k mesh.ClusterKey, opts Options) mesh.ClusterKey {
 	if k.Port == 0 {
 		k.Port = opts.ListenerPort
 	}
-	return k.String()
+	return k
 }
 
 func mirror(mr mesh.Mirror, opts Options) *routev3.RouteAction_RequestMirrorPolicy {

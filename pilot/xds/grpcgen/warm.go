@@ -43,15 +43,13 @@ func WarmRoute(names []string) *routev3.Route {
 	}
 }
 
+// warmClusters reads every rule's destinations, not mesh.TrafficSplit:
+// a zero-weight standby is exactly where the next switch sends traffic.
 func warmClusters(vh *mesh.VirtualHost, m *mesh.Mesh, opts build.Options) []string {
 	hosts := map[string]uint32{vh.Service.Hostname: vh.Port.Number}
 	for _, r := range vh.HTTPRoutes {
 		for _, d := range r.Destinations {
-			port := d.Cluster.Port
-			if port == 0 {
-				port = opts.ListenerPort
-			}
-			hosts[d.Cluster.Host] = port
+			hosts[d.Cluster.Host] = build.ResolvePort(d.Cluster, opts).Port
 		}
 	}
 	var out []string
