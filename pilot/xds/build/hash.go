@@ -10,7 +10,7 @@ import (
 // HashPolicy derives the route's hash policy from the consistent-hash
 // setting of the first destination that has one, since Envoy hashes per
 // route while Istio configures hashing per DestinationRule. Pass only the
-// destinations that receive traffic (HTTPRoute.Targets), as Istio does.
+// destinations that receive traffic (mesh.TrafficSplit), as Istio does.
 func HashPolicy(dests []mesh.Destination, m *mesh.Mesh, opts Options, deg *Degradations) []*routev3.RouteAction_HashPolicy {
 	if m == nil {
 		return nil

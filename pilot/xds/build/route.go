@@ -73,7 +73,8 @@ func perFilterConfig(r *mesh.HTTPRoute, opts Options, deg *Degradations) map[str
 // RouteAction forwards to the rule's destinations.
 func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradations) *routev3.RouteAction {
 	a := &routev3.RouteAction{}
-	setClusters(a, r, opts)
+	targets := mesh.TrafficSplit(r.Destinations)
+	setClusters(a, r, targets, opts)
 	if r.Timeout > 0 {
 		a.Timeout = durationpb.New(r.Timeout)
 		// grpc-go ignores timeout and honours max_stream_duration instead.
@@ -89,15 +90,14 @@ func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradation
 		a.RequestMirrorPolicies = append(a.RequestMirrorPolicies, mirror(mr, opts))
 	}
 	applyRewrite(a, r.Rewrite)
-	a.HashPolicy = HashPolicy(r.Targets(), m, opts, deg)
+	a.HashPolicy = HashPolicy(targets, m, opts, deg)
 	return a
 }
 
-// setClusters sends to r's targets. A lone destination without header
-// edits is named directly; otherwise weighted_clusters carries the weights
-// (and per-destination headers) as mesh.TrafficSplit gives them.
-func setClusters(a *routev3.RouteAction, r *mesh.HTTPRoute, opts Options) {
-	targets := r.Targets()
+// setClusters sends to the targets (mesh.TrafficSplit) of r. A lone
+// destination without header edits is named directly; otherwise
+// weighted_clusters carries the targets' weights and header edits.
+func setClusters(a *routev3.RouteAction, r *mesh.HTTPRoute, targets []mesh.Destination, opts Options) {
 	if len(r.Destinations) == 1 && targets[0].Headers.Empty() {
 		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: ClusterName(targets[0].Cluster, opts)}
 		return
