@@ -87,6 +87,8 @@ type Match struct {
 // listener port when the VirtualService left the port unset.
 type Destination struct {
 	Cluster ClusterKey
+	// Weight is set once by translation (NormalizedWeight); weight.go says
+	// what it means and generators copy it via TrafficSplit.
 	Weight  uint32
 	Headers HeaderOps
 }
