@@ -22,7 +22,17 @@ type ClusterKey struct {
 }
 
 func (k ClusterKey) String() string {
-	return string(k.Direction) + "|" + strconv.FormatUint(uint64(k.Port), 10) + "|" + k.Subset + "|" + k.Host
+	// One allocation, not two: names are rendered for every route and
+	// cluster of every push.
+	var buf [128]byte
+	b := append(buf[:0], k.Direction...)
+	b = append(b, '|')
+	b = strconv.AppendUint(b, uint64(k.Port), 10)
+	b = append(b, '|')
+	b = append(b, k.Subset...)
+	b = append(b, '|')
+	b = append(b, k.Host...)
+	return string(b)
 }
 
 // Less orders keys as their names sort when ports have equal width; it is
@@ -77,6 +87,8 @@ type Match struct {
 // listener port when the VirtualService left the port unset.
 type Destination struct {
 	Cluster ClusterKey
+	// Weight is set once by translation (NormalizedWeight); weight.go says
+	// what it means and generators copy it via TrafficSplit.
 	Weight  uint32
 	Headers HeaderOps
 }

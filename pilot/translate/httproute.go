@@ -44,11 +44,11 @@ func (c converter) httpRoute(r *networkingv1.HTTPRoute, i int) *mesh.HTTPRoute {
 func (c converter) destinations(routes []networkingv1.HTTPRouteDestination) []mesh.Destination {
 	out := make([]mesh.Destination, 0, len(routes))
 	for _, rd := range routes {
-		weight := uint32(max(rd.Weight, 0))
-		if len(routes) == 1 {
-			weight = 100 // a single destination takes all traffic whatever its weight
-		}
-		out = append(out, mesh.Destination{Cluster: c.clusterKey(rd.Destination), Weight: weight, Headers: headerOps(rd.Headers)})
+		out = append(out, mesh.Destination{
+			Cluster: c.clusterKey(rd.Destination),
+			Weight:  mesh.NormalizedWeight(rd.Weight, len(routes)),
+			Headers: headerOps(rd.Headers),
+		})
 	}
 	return out
 }
@@ -87,11 +87,7 @@ func (c converter) tcpRoutes(r *networkingv1.TCPRoute, i int) []*mesh.TCPRoute {
 	origin := c.vs.vs.Namespace + "/" + c.vs.vs.Name + ".tcp[" + itoa(i) + "]"
 	dests := make([]mesh.Destination, 0, len(r.Route))
 	for _, rd := range r.Route {
-		weight := uint32(max(rd.Weight, 0))
-		if len(r.Route) == 1 {
-			weight = 100
-		}
-		dests = append(dests, mesh.Destination{Cluster: c.clusterKey(rd.Destination), Weight: weight})
+		dests = append(dests, mesh.Destination{Cluster: c.clusterKey(rd.Destination), Weight: mesh.NormalizedWeight(rd.Weight, len(r.Route))})
 	}
 	if len(r.Match) == 0 {
 		return []*mesh.TCPRoute{{Destinations: dests, Origin: origin}}

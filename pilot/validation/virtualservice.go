@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"github.com/weftmesh/weft/pilot/mesh"
 )
 
 // ValidateVirtualService checks one VirtualService on its own; references
@@ -115,25 +116,20 @@ func validateHTTPActions(p *field.Path, r *networkingv1.HTTPRoute) field.ErrorLi
 	return errs
 }
 
-// validateWeights applies Istio's rules: a lone destination may omit its
-// weight; otherwise not all weights may be 0, and once more than one
-// destination has a weight they must sum to 100.
+// validateWeights reports the weight rules mesh.CheckWeights finds broken
+// as field errors; the rules themselves live with the IR's weights.
 func validateWeights(p *field.Path, weights []int32) field.ErrorList {
 	var errs field.ErrorList
-	sum, withWeight, last := int64(0), 0, -1
-	for i, w := range weights {
-		if w < 0 {
-			errs = append(errs, invalid(p.Index(i).Child("weight"), w, "weight must not be negative, got %d", w))
+	for _, pr := range mesh.CheckWeights(weights) {
+		switch pr.Kind {
+		case mesh.NegativeWeight:
+			w := weights[pr.Index]
+			errs = append(errs, invalid(p.Index(pr.Index).Child("weight"), w, "weight must not be negative, got %d", w))
+		case mesh.AllWeightsZero:
+			errs = append(errs, invalid(p, "all 0", "all %d destination weights are 0: give the destinations weights that sum to 100", len(weights)))
+		case mesh.WeightsNotSummingTo100:
+			errs = append(errs, invalid(p.Index(pr.Index).Child("weight"), weights[pr.Index], "weights must sum to 100, got %d", pr.Sum))
 		}
-		if w != 0 {
-			sum, withWeight, last = sum+int64(w), withWeight+1, i
-		}
-	}
-	switch {
-	case len(weights) > 1 && withWeight == 0:
-		errs = append(errs, invalid(p, "all 0", "all %d destination weights are 0: give the destinations weights that sum to 100", len(weights)))
-	case withWeight > 1 && sum != 100:
-		errs = append(errs, invalid(p.Index(last).Child("weight"), weights[last], "weights must sum to 100, got %d", sum))
 	}
 	return errs
 }

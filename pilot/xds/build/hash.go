@@ -9,17 +9,14 @@ import (
 
 // HashPolicy derives the route's hash policy from the consistent-hash
 // setting of the first destination that has one, since Envoy hashes per
-// route while Istio configures hashing per DestinationRule.
+// route while Istio configures hashing per DestinationRule. Pass only the
+// destinations that receive traffic (mesh.TrafficSplit), as Istio does.
 func HashPolicy(dests []mesh.Destination, m *mesh.Mesh, opts Options, deg *Degradations) []*routev3.RouteAction_HashPolicy {
 	if m == nil {
 		return nil
 	}
 	for _, d := range dests {
-		key := d.Cluster
-		if key.Port == 0 {
-			key.Port = opts.ListenerPort
-		}
-		c := m.Cluster(key)
+		c := m.Cluster(ResolvePort(d.Cluster, opts))
 		if c == nil || c.Policy.LoadBalancer == nil || c.Policy.LoadBalancer.Hash == nil {
 			continue
 		}

@@ -73,7 +73,8 @@ func perFilterConfig(r *mesh.HTTPRoute, opts Options, deg *Degradations) map[str
 // RouteAction forwards to the rule's destinations.
 func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradations) *routev3.RouteAction {
 	a := &routev3.RouteAction{}
-	setClusters(a, r.Destinations, opts)
+	targets := mesh.TrafficSplit(r.Destinations)
+	setClusters(a, r, targets, opts)
 	if r.Timeout > 0 {
 		a.Timeout = durationpb.New(r.Timeout)
 		// grpc-go ignores timeout and honours max_stream_duration instead.
@@ -89,23 +90,23 @@ func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradation
 		a.RequestMirrorPolicies = append(a.RequestMirrorPolicies, mirror(mr, opts))
 	}
 	applyRewrite(a, r.Rewrite)
-	a.HashPolicy = HashPolicy(r.Destinations, m, opts, deg)
+	a.HashPolicy = HashPolicy(targets, m, opts, deg)
 	return a
 }
 
-func setClusters(a *routev3.RouteAction, dests []mesh.Destination, opts Options) {
-	if len(dests) == 1 && dests[0].Headers.Empty() {
-		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: ClusterName(dests[0].Cluster, opts)}
+// setClusters sends to the targets (mesh.TrafficSplit) of r. A lone
+// destination without header edits is named directly; otherwise
+// weighted_clusters carries the targets' weights and header edits.
+func setClusters(a *routev3.RouteAction, r *mesh.HTTPRoute, targets []mesh.Destination, opts Options) {
+	if len(r.Destinations) == 1 && targets[0].Headers.Empty() {
+		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: ClusterName(targets[0].Cluster, opts)}
 		return
 	}
 	wc := &routev3.WeightedCluster{}
-	for _, d := range dests {
-		if d.Weight == 0 && len(dests) > 1 {
-			continue // zero-weight entries serve no traffic; grpc-go rejects them
-		}
+	for _, d := range targets {
 		c := &routev3.WeightedCluster_ClusterWeight{
 			Name:   ClusterName(d.Cluster, opts),
-			Weight: wrapperspb.UInt32(max(d.Weight, 1)),
+			Weight: wrapperspb.UInt32(d.Weight),
 		}
 		c.RequestHeadersToAdd, c.RequestHeadersToRemove = requestHeaders(d.Headers)
 		c.ResponseHeadersToAdd, c.ResponseHeadersToRemove = responseHeaders(d.Headers)
@@ -114,12 +115,18 @@ func setClusters(a *routev3.RouteAction, dests []mesh.Destination, opts Options)
 	a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: wc}
 }
 
-// ClusterName fills in the listener port for destinations without one.
+// ClusterName names the cluster of a destination key (see ResolvePort).
 func ClusterName(k mesh.ClusterKey, opts Options) string {
+	return ResolvePort(k, opts).String()
+}
+
+// ResolvePort fills in the listener port for a destination the
+// VirtualService left without one (Port 0 in the IR).
+func ResolvePort(k mesh.ClusterKey, opts Options) mesh.ClusterKey {
 	if k.Port == 0 {
 		k.Port = opts.ListenerPort
 	}
-	return k.String()
+	return k
 }
 
 func mirror(mr mesh.Mirror, opts Options) *routev3.RouteAction_RequestMirrorPolicy {
@@ -183,16 +190,39 @@ func DirectResponseAction(d *mesh.DirectResponse) *routev3.DirectResponseAction 
 // DefaultRoute sends everything to a service port's default cluster: the
 // behaviour of a service no VirtualService routes.
 func DefaultRoute(vh *mesh.VirtualHost, opts Options) *routev3.Route {
+	return Route(defaultRule(vh), &mesh.Match{}, nil, opts, &Degradations{}, "default")
+}
+
+func defaultRule(vh *mesh.VirtualHost) *mesh.HTTPRoute {
 	key := mesh.ClusterKey{Direction: mesh.Outbound, Port: vh.Port.Number, Host: vh.Service.Hostname}
-	r := &mesh.HTTPRoute{Name: "default", Destinations: []mesh.Destination{{Cluster: key, Weight: 100}}}
-	return Route(r, &mesh.Match{}, nil, opts, &Degradations{}, "default")
+	return &mesh.HTTPRoute{Name: "default", Destinations: []mesh.Destination{{Cluster: key, Weight: mesh.AllTraffic}}}
 }
 
 // VirtualHostRoutes converts the rules of vh that apply to p, falling back
 // to the default route when no VirtualService covers the host.
 func VirtualHostRoutes(rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, m *mesh.Mesh, opts Options, deg *Degradations) []*routev3.Route {
-	if len(vh.HTTPRoutes) == 0 {
+	if usesDefaultRoute(vh) {
 		return []*routev3.Route{DefaultRoute(vh, opts)}
 	}
 	return Routes(rules, m, opts, deg)
 }
+
+// AddVirtualHostClusters adds to out the clusters the routes
+// VirtualHostRoutes builds from the same arguments send traffic to. It
+// reads the IR rather than the built routes, and shares their choice of
+// rules and targets, so the two cannot disagree. Mirrors are left out:
+// grpc-go, the reason to ask, does not mirror.
+func AddVirtualHostClusters(out map[string]bool, rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, opts Options) {
+	if usesDefaultRoute(vh) {
+		rules = []*mesh.HTTPRoute{defaultRule(vh)}
+	}
+	for _, r := range rules {
+		for _, d := range r.Targets() {
+			out[ClusterName(d.Cluster, opts)] = true
+		}
+	}
+}
+
+// usesDefaultRoute: only a host no VirtualService covers gets the default
+// route; a covered host whose rules all apply elsewhere gets none.
+func usesDefaultRoute(vh *mesh.VirtualHost) bool { return len(vh.HTTPRoutes) == 0 }

@@ -112,11 +112,9 @@ func tcpRoute(vh *mesh.VirtualHost, p *xds.Proxy, statPrefix string) *listenerv3
 		return tcpProxy(statPrefix, build.ClusterName(r.Destinations[0].Cluster, opts))
 	}
 	wc := &tcpv3.TcpProxy_WeightedCluster{}
-	for _, d := range r.Destinations {
-		if d.Weight > 0 {
-			wc.Clusters = append(wc.Clusters, &tcpv3.TcpProxy_WeightedCluster_ClusterWeight{
-				Name: build.ClusterName(d.Cluster, opts), Weight: d.Weight})
-		}
+	for _, d := range mesh.TrafficSplit(r.Destinations) {
+		wc.Clusters = append(wc.Clusters, &tcpv3.TcpProxy_WeightedCluster_ClusterWeight{
+			Name: build.ClusterName(d.Cluster, opts), Weight: d.Weight})
 	}
 	return tcpFilter(&tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}})
 }

@@ -62,18 +62,16 @@ type viewConfig struct{ cds, eds, lds, rds []types.Resource }
 
 func buildView(m *mesh.Mesh, p *xds.Proxy, names []string, noTLS bool, deg *build.Degradations) viewConfig {
 	var v viewConfig
-	v.lds, v.rds = listenersAndRoutes(m, p, names, deg)
 	referenced := map[string]bool{}
-	for _, r := range v.rds {
-		AddRouteClusters(referenced, r.(*routev3.RouteConfiguration))
-	}
+	v.lds, v.rds = listenersAndRoutes(m, p, names, referenced, deg)
 	v.cds, v.eds = clustersAndEndpoints(m, noTLS, referenced, deg)
 	return v
 }
 
-// listenersAndRoutes builds the requested listeners and their routes; an
-// unknown target is left out, which grpc-go reports as "resource not found".
-func listenersAndRoutes(m *mesh.Mesh, p *xds.Proxy, names []string, deg *build.Degradations) (lds, rds []types.Resource) {
+// listenersAndRoutes builds the requested listeners and their routes, and
+// adds to referenced the clusters those routes send to; an unknown target
+// is left out, which grpc-go reports as "resource not found".
+func listenersAndRoutes(m *mesh.Mesh, p *xds.Proxy, names []string, referenced map[string]bool, deg *build.Degradations) (lds, rds []types.Resource) {
 	for _, name := range names {
 		if addr, ok := ServerAddress(name); ok {
 			if l := serverListener(name, addr, serverMode(m, p, addr, deg), p, deg); l != nil {
@@ -83,7 +81,7 @@ func listenersAndRoutes(m *mesh.Mesh, p *xds.Proxy, names []string, deg *build.D
 		}
 		if vh := resolve(m, p, name); vh != nil {
 			lds = append(lds, clientListener(name))
-			rds = append(rds, routeConfig(name, vh, m, p, deg))
+			rds = append(rds, routeConfig(name, vh, m, p, referenced, deg))
 		}
 	}
 	return lds, rds
@@ -105,7 +103,9 @@ func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, names map[string]bool, deg *
 	return cds, eds
 }
 
-// AddRouteClusters adds the clusters the routes of rc send to.
+// AddRouteClusters adds the clusters the routes of rc send to. The server
+// uses it on route configurations a client already holds; generation
+// derives the same set from the IR (build.AddVirtualHostClusters).
 func AddRouteClusters(out map[string]bool, rc *routev3.RouteConfiguration) {
 	for _, vh := range rc.GetVirtualHosts() {
 		for _, route := range vh.GetRoutes() {

@@ -14,11 +14,18 @@ import (
 
 // routeConfig is named like the listener and holds one virtual host: the
 // configuration is already specific to one target, so "*" is exact enough.
-func routeConfig(name string, vh *mesh.VirtualHost, m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) *routev3.RouteConfiguration {
+// It adds to referenced the clusters the routes send to, derived from the
+// same IR rules, so the clusters sent always match the routes.
+func routeConfig(name string, vh *mesh.VirtualHost, m *mesh.Mesh, p *xds.Proxy, referenced map[string]bool, deg *build.Degradations) *routev3.RouteConfiguration {
 	opts := build.Options{Proxyless: true, ListenerPort: vh.Port.Number}
-	routes := build.VirtualHostRoutes(xds.RoutesFor(vh, p), vh, m, opts, deg)
-	if warm := warmRoute(vh, m, opts); warm != nil {
+	rules := xds.RoutesFor(vh, p)
+	routes := build.VirtualHostRoutes(rules, vh, m, opts, deg)
+	build.AddVirtualHostClusters(referenced, rules, vh, opts)
+	if warm, names := warmRoute(vh, m, opts); warm != nil {
 		routes = append(routes, warm)
+		for _, n := range names {
+			referenced[n] = true
+		}
 	}
 	return &routev3.RouteConfiguration{
 		Name:         name,

@@ -18,16 +18,19 @@ const WarmPath = "/weft.internal.v1.Warm/Never"
 // service's own clusters and all subsets of each destination host. grpc-go
 // keeps a balancer only for clusters some route references, so without it
 // a blue→green flip races the new cluster's first connection and can fail
-// an in-flight RPC ("unknown cluster selected").
-func warmRoute(vh *mesh.VirtualHost, m *mesh.Mesh, opts build.Options) *routev3.Route {
+// an in-flight RPC ("unknown cluster selected"). It returns the route and
+// the clusters it references, or nil when there is at most one cluster.
+func warmRoute(vh *mesh.VirtualHost, m *mesh.Mesh, opts build.Options) (*routev3.Route, []string) {
 	names := warmClusters(vh, m, opts)
 	if len(names) < 2 {
-		return nil // a single cluster is already referenced by the routes
+		return nil, nil // a single cluster is already referenced by the routes
 	}
-	return WarmRoute(names)
+	return WarmRoute(names), names
 }
 
 // WarmRoute references the named clusters from a route no RPC matches.
+// Each weighs 1: grpc-go skips zero-weight entries and would build no
+// balancer for them.
 func WarmRoute(names []string) *routev3.Route {
 	wc := &routev3.WeightedCluster{}
 	for _, n := range names {
@@ -40,15 +43,13 @@ func WarmRoute(names []string) *routev3.Route {
 	}
 }
 
+// warmClusters reads every rule's destinations, not mesh.TrafficSplit:
+// a zero-weight standby is exactly where the next switch sends traffic.
 func warmClusters(vh *mesh.VirtualHost, m *mesh.Mesh, opts build.Options) []string {
 	hosts := map[string]uint32{vh.Service.Hostname: vh.Port.Number}
 	for _, r := range vh.HTTPRoutes {
 		for _, d := range r.Destinations {
-			port := d.Cluster.Port
-			if port == 0 {
-				port = opts.ListenerPort
-			}
-			hosts[d.Cluster.Host] = port
+			hosts[d.Cluster.Host] = build.ResolvePort(d.Cluster, opts).Port
 		}
 	}
 	var out []string
