@@ -30,6 +30,7 @@ func run(t *testing.T, stdin string, args ...string) (string, int) {
 	return out.String(), ee.code
 }
 
+// badVS is invalid in Istio too ("weight -10 < 0").
 const badVS = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews, namespace: shop}
@@ -37,8 +38,8 @@ spec:
   hosts: [reviews]
   http:
   - route:
-    - {destination: {host: reviews}, weight: 60}
-    - {destination: {host: ratings}, weight: 30}
+    - {destination: {host: reviews}, weight: 110}
+    - {destination: {host: ratings}, weight: -10}
 `
 
 func TestValidateExitCodes(t *testing.T) {
@@ -46,9 +47,14 @@ func TestValidateExitCodes(t *testing.T) {
 		t.Errorf("samples: exit %d, output %q", code, out)
 	}
 	out, code := run(t, badVS, "validate", "-f", "-")
-	want := "Error [WFT0106] <stdin>:1 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weights must sum to 100, got 90\n"
+	want := "Error [WFT0002] <stdin>:1 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
 	if code != 1 || out != want {
 		t.Errorf("bad VirtualService: exit %d, output\n%s\nwant\n%s", code, out, want)
+	}
+	// Weights are relative shares, as in Istio: 60+30 is valid.
+	split := strings.NewReplacer("weight: 110", "weight: 60", "weight: -10", "weight: 30").Replace(badVS)
+	if out, code := run(t, split, "validate", "-f", "-"); code != 0 || out != "" {
+		t.Errorf("weights summing to 90: exit %d, output %q", code, out)
 	}
 	if _, code := run(t, "", "validate"); code != 2 {
 		t.Errorf("no -f: exit %d, want 2", code)
@@ -65,7 +71,7 @@ func TestValidateStructuredOutput(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(out), &recs); err != nil || code != 1 || len(recs) != 1 {
 			t.Fatalf("-o %s: exit %d, %v, output %s", format, code, err, out)
 		}
-		if recs[0]["field"] != "spec.http[0].route[1].weight" || recs[0]["code"] != "WFT0106" || recs[0]["severity"] != "Error" {
+		if recs[0]["field"] != "spec.http[0].route[1].weight" || recs[0]["code"] != "WFT0002" || recs[0]["severity"] != "Error" {
 			t.Errorf("-o %s: record %v", format, recs[0])
 		}
 	}
@@ -91,7 +97,7 @@ func TestAnalyzeFlags(t *testing.T) {
 	if out, code := run(t, "", append(args, "--failure-threshold", "info", "-S", "WFT0105=VirtualService shop/payments")...); code != 0 || out != "" {
 		t.Errorf("suppressed: exit %d, output %q", code, out)
 	}
-	if out, code := run(t, "", "analyze", "--list-analyzers"); code != 0 || !strings.Contains(out, "WFT0107") {
+	if out, code := run(t, "", "analyze", "--list-analyzers"); code != 0 || !strings.Contains(out, "WFT0107") || strings.Contains(out, "WFT0106") {
 		t.Errorf("--list-analyzers: exit %d, output %q", code, out)
 	}
 }

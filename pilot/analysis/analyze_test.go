@@ -102,3 +102,18 @@ func TestSuppression(t *testing.T) {
 		t.Error("ParseSuppression(=x) succeeded")
 	}
 }
+
+// A retired code stays out of the list (its number is never reused) and
+// an old -S naming it still parses.
+func TestRetiredCodes(t *testing.T) {
+	for _, code := range []string{"WFT0106"} {
+		for _, c := range Codes {
+			if c.Code == code {
+				t.Errorf("retired code %s is listed as %s", code, c.Name)
+			}
+		}
+		if _, err := ParseSuppression(code); err != nil {
+			t.Errorf("-S %s: %v", code, err)
+		}
+	}
+}

@@ -2,6 +2,14 @@ package analysis
 
 // Codes are stable: tools and -S suppressions refer to them, so a code is
 // never reused for a different problem.
+//
+// Retired codes, reserved (never reuse the number):
+//
+//   - WFT0106 WeightsNotSummingTo100: weft used to require a route's
+//     weights to sum to 100. Istio does not (a destination receives
+//     weight/sum of the weights), so the rule is gone and nothing reports
+//     WFT0106; all-zero and negative weights are WFT0002 as before.
+//     `-S WFT0106` is still accepted and matches nothing.
 const (
 	CodeSchema               = "WFT0001" // document does not decode (syntax, unknown field, wrong type, unknown kind)
 	CodeInvalid              = "WFT0002" // a field value is invalid
@@ -11,7 +19,6 @@ const (
 	CodeSubsetNoPods         = "WFT0103"
 	CodeConflictingVS        = "WFT0104"
 	CodeUnreachableRule      = "WFT0105"
-	CodeWeightsNot100        = "WFT0106"
 	CodeMTLSConflict         = "WFT0107"
 	CodeNamespaceNotInjected = "WFT0108"
 	CodePodWithoutProxy      = "WFT0109"
@@ -38,7 +45,6 @@ var Codes = []CodeInfo{
 	{CodeSubsetNoPods, Warning, "SubsetSelectsNoPods", "a DestinationRule subset's labels match no pod of the service"},
 	{CodeConflictingVS, Error, "ConflictingResources", "several VirtualServices claim one host (or PeerAuthentications one scope); only the oldest is used"},
 	{CodeUnreachableRule, Warning, "UnreachableRule", "an HTTP rule follows a rule that matches every request, so it never applies"},
-	{CodeWeightsNot100, Error, "WeightsNotSummingTo100", "the weights of a route's destinations do not sum to 100"},
 	{CodeMTLSConflict, Error, "MTLSConflict", "a PeerAuthentication requires STRICT mTLS while a DestinationRule disables TLS to the same workloads"},
 	{CodeNamespaceNotInjected, Info, "NamespaceNotInjected", "a namespace with pods is not labelled for injection (istio-injection=enabled or istio.io/rev)"},
 	{CodePodWithoutProxy, Warning, "PodWithoutProxy", "a pod in an injected namespace has no proxy (label security.istio.io/tlsMode absent)"},

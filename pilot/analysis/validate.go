@@ -1,8 +1,6 @@
 package analysis
 
 import (
-	"strings"
-
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/validation"
 )
@@ -52,16 +50,13 @@ func ValidateObject(o config.Object) []Message {
 	return out
 }
 
-// classify gives a validation error its code: most are WFT0002, but the
-// problems analyze also names (missing subset, weights) keep their own code
-// whichever command finds them.
+// classify gives a validation error its code: most are WFT0002, but a
+// problem analyze also names (missing subset) keeps its own code whichever
+// command finds it.
 func classify(e *config.Error) Message {
 	code := CodeInvalid
-	switch {
-	case e.Reason == config.ReasonMissingSubset:
+	if e.Reason == config.ReasonMissingSubset {
 		code = CodeSubsetNotFound
-	case strings.HasSuffix(e.Field, ".weight") && strings.HasPrefix(e.Message, "weights must sum to 100"):
-		code = CodeWeightsNot100
 	}
 	return Message{Code: code, Severity: severityOf(code), Err: e}
 }

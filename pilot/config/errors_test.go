@@ -9,8 +9,8 @@ func TestErrorRendering(t *testing.T) {
 	}{
 		{
 			Error{File: "samples/config/reviews.yaml", Doc: 1, Line: 12, Kind: "VirtualService", Namespace: "default", Name: "reviews",
-				Field: "spec.http[0].route[1].weight", Message: "weights must sum to 100, got 90"},
-			"samples/config/reviews.yaml:12 (document 2): VirtualService default/reviews: spec.http[0].route[1].weight: weights must sum to 100, got 90",
+				Field: "spec.http[0].route[1].weight", Message: "weight must not be negative, got -10"},
+			"samples/config/reviews.yaml:12 (document 2): VirtualService default/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10",
 		},
 		{Error{File: "a.yaml", Doc: 0, Line: 3, Message: "malformed YAML: x"}, "a.yaml:3 (document 1): malformed YAML: x"},
 		{Error{File: "a.yaml", Message: "permission denied"}, "a.yaml: permission denied"},

@@ -5,22 +5,26 @@ package mesh
 //
 //   - A lone destination takes all traffic whatever its weight (Istio's
 //     rule); the IR records it as AllTraffic.
-//   - Among several destinations a weight is a share of traffic. Omitted
-//     means 0, and a 0 destination receives nothing.
-//   - Validation (CheckWeights) rejects negative weights, several
-//     destinations that are all 0, and — once more than one destination
-//     has a weight — weights that do not sum to 100.
+//   - Among several destinations a weight is a relative share: a
+//     destination receives weight/(sum of the route's weights) of the
+//     traffic, so 60+30, 1+2 and 33+33+33 are all fine (Istio's rule:
+//     weights need not sum to 100). Omitted means 0, and a 0 destination
+//     receives nothing.
+//   - Validation (CheckWeights) rejects negative weights and several
+//     destinations that are all 0, as Istio does; nothing else.
 //   - Zero-weight destinations stay in the IR: they name where a switch
 //     could send traffic next, which proxyless warming needs.
 //   - Generators send only TrafficSplit: grpc-go ignores a zero-weight
 //     entry in weighted_clusters (it does not even build that cluster's
 //     balancer), and Envoy sends it nothing, so listing it would only
 //     suggest a reference that does not exist.
-//   - The remaining weights go to Envoy and grpc-go as they are; both
-//     divide by the sum of the weights listed.
+//   - The remaining weights go to Envoy and grpc-go as they are, never
+//     rescaled and without total_weight; both divide by the sum of the
+//     weights listed.
 
-// AllTraffic is the weight of a destination that takes all of a route's
-// traffic, and the sum validated weights have.
+// AllTraffic is the weight the IR gives a destination that takes all of a
+// route's traffic (a lone destination); a split's weights may sum to
+// anything above 0.
 const AllTraffic = 100
 
 // NormalizedWeight is the IR weight of a destination written with weight
@@ -81,17 +85,13 @@ const (
 	NegativeWeight WeightProblemKind = iota + 1
 	// AllWeightsZero: several destinations and none has a weight.
 	AllWeightsZero
-	// WeightsNotSummingTo100: more than one destination has a weight and
-	// the weights do not add up to AllTraffic.
-	WeightsNotSummingTo100
 )
 
-// WeightProblem is one broken rule. Index is the destination to blame (the
-// last weighted one for a bad sum), or -1 for the route as a whole.
+// WeightProblem is one broken rule. Index is the destination to blame, or
+// -1 for the route as a whole.
 type WeightProblem struct {
 	Kind  WeightProblemKind
 	Index int
-	Sum   int64
 }
 
 // CheckWeights applies the rules above to the weights written on one
@@ -99,20 +99,17 @@ type WeightProblem struct {
 // field errors.
 func CheckWeights(written []int32) []WeightProblem {
 	var out []WeightProblem
-	sum, weighted, last := int64(0), 0, -1
+	weighted := 0
 	for i, w := range written {
 		if w < 0 {
 			out = append(out, WeightProblem{Kind: NegativeWeight, Index: i})
 		}
 		if w != 0 {
-			sum, weighted, last = sum+int64(w), weighted+1, i
+			weighted++
 		}
 	}
-	switch {
-	case len(written) > 1 && weighted == 0:
+	if len(written) > 1 && weighted == 0 {
 		out = append(out, WeightProblem{Kind: AllWeightsZero, Index: -1})
-	case weighted > 1 && sum != AllTraffic:
-		out = append(out, WeightProblem{Kind: WeightsNotSummingTo100, Index: last, Sum: sum})
 	}
 	return out
 }

@@ -96,20 +96,21 @@ func TestCheckWeights(t *testing.T) {
 		{"a lone destination may omit its weight", []int32{0}, nil},
 		{"a lone destination may have any weight", []int32{30}, nil},
 		{"weights that sum to 100 are valid", []int32{75, 25}, nil},
+		{"weights need not sum to 100 (Istio: weight/sum)", []int32{60, 30, 0}, nil},
+		{"weights may sum to more than 100", []int32{60, 50}, nil},
+		{"small weights are relative shares", []int32{1, 2}, nil},
+		{"thirds are valid", []int32{33, 33, 33}, nil},
 		{"one weighted destination among several needs no sum", []int32{100, 0, 0}, nil},
 		{"one weighted destination among several may weigh less than 100", []int32{0, 50}, nil},
+		{"large weights do not overflow", []int32{1 << 30, 1 << 30, 1 << 30}, nil},
 		{"several destinations may not all be 0", []int32{0, 0},
 			[]WeightProblem{{Kind: AllWeightsZero, Index: -1}}},
-		{"weights must sum to 100, blamed on the last weighted one", []int32{60, 30, 0},
-			[]WeightProblem{{Kind: WeightsNotSummingTo100, Index: 1, Sum: 90}}},
-		{"weights may not sum to more than 100", []int32{60, 50},
-			[]WeightProblem{{Kind: WeightsNotSummingTo100, Index: 1, Sum: 110}}},
 		{"a negative weight is reported even when the sum is 100", []int32{110, -10},
 			[]WeightProblem{{Kind: NegativeWeight, Index: 1}}},
 		{"a lone negative weight is reported", []int32{-1},
 			[]WeightProblem{{Kind: NegativeWeight, Index: 0}}},
-		{"sums do not overflow int32", []int32{1 << 30, 1 << 30, 1 << 30},
-			[]WeightProblem{{Kind: WeightsNotSummingTo100, Index: 2, Sum: 3 << 30}}},
+		{"a negative weight among zeros is reported, not as all zero", []int32{-5, 0},
+			[]WeightProblem{{Kind: NegativeWeight, Index: 0}}},
 	}
 	for _, tt := range tests {
 		if got := CheckWeights(tt.written); !reflect.DeepEqual(got, tt.want) {
@@ -119,9 +120,10 @@ func TestCheckWeights(t *testing.T) {
 }
 
 // Every split validation accepts, once normalised, sends traffic somewhere
-// and sums to 100 unless a single weight carries it alone.
+// and keeps the written weights of the destinations that receive traffic:
+// a destination's share is its weight over the sum of the split.
 func TestAcceptedWeightsAlwaysServe(t *testing.T) {
-	for _, written := range [][]int32{{0}, {40}, {100, 0}, {0, 0, 100}, {50, 50}, {0, 30}, {1, 99, 0}} {
+	for _, written := range [][]int32{{0}, {40}, {100, 0}, {0, 0, 100}, {50, 50}, {0, 30}, {1, 99, 0}, {60, 30}, {1, 2}, {33, 33, 33}, {50, 60}} {
 		if p := CheckWeights(written); p != nil {
 			t.Fatalf("%v rejected: %+v", written, p)
 		}
@@ -130,12 +132,28 @@ func TestAcceptedWeightsAlwaysServe(t *testing.T) {
 			ds[i] = Destination{Cluster: weightTestKey(string(rune('a' + i))), Weight: NormalizedWeight(w, len(written))}
 		}
 		split := TrafficSplit(ds)
-		sum := uint32(0)
-		for _, d := range split {
-			sum += d.Weight
+		if len(split) == 0 {
+			t.Errorf("%v: nothing receives traffic", written)
+			continue
 		}
-		if len(split) == 0 || (len(split) > 1 && sum != AllTraffic) {
-			t.Errorf("%v: split %+v sums to %d", written, split, sum)
+		if len(written) == 1 {
+			if split[0].Weight != AllTraffic {
+				t.Errorf("%v: lone destination weighs %d, want %d", written, split[0].Weight, AllTraffic)
+			}
+			continue
+		}
+		var want []uint32
+		for _, w := range written {
+			if w > 0 {
+				want = append(want, uint32(w))
+			}
+		}
+		var got []uint32
+		for _, d := range split {
+			got = append(got, d.Weight)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%v: split weights %v, want %v as written", written, got, want)
 		}
 	}
 }

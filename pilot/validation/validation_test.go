@@ -68,10 +68,12 @@ func TestValidateSnapshot(t *testing.T) {
 			name: "all weights 0", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 0}, {destination: {host: b}}]\n"),
 			field: "spec.http[0].route", message: "all 2 destination weights are 0",
 		},
-		{
-			name: "weights not summing to 100", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 60}, {destination: {host: b}, weight: 30}]\n"),
-			field: "spec.http[0].route[1].weight", message: "weights must sum to 100, got 90",
-		},
+		// Weights are relative shares (weight/sum), as in Istio: they need not sum to 100.
+		{name: "weights summing to 90", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 60}, {destination: {host: b}, weight: 30}]\n")},
+		{name: "weights summing to 110", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 50}, {destination: {host: b}, weight: 60}]\n")},
+		{name: "weights in thirds", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 33}, {destination: {host: b}, weight: 33}, {destination: {host: c}, weight: 33}]\n")},
+		{name: "small relative weights", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 1}, {destination: {host: b}, weight: 2}]\n")},
+		{name: "single destination with weight 0", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 0}]\n")},
 		{
 			name: "negative weight", yaml: vsYAML("  - route: [{destination: {host: a}, weight: 110}, {destination: {host: b}, weight: -10}]\n"),
 			field: "spec.http[0].route[1].weight", message: "must not be negative",
@@ -145,9 +147,18 @@ func TestValidateSnapshot(t *testing.T) {
 			field: "spec.http[0].route", message: "one of route, redirect, directResponse or delegate is required",
 		},
 		{
-			name: "tcp route weights", res: "VirtualService default/reviews",
-			yaml:  "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  tcp: [{route: [{destination: {host: a}, weight: 50}, {destination: {host: b}, weight: 49}]}]\n",
-			field: "spec.tcp[0].route[1].weight", message: "got 99",
+			name: "tcp route weights need not sum to 100", res: "VirtualService default/reviews",
+			yaml: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  tcp: [{route: [{destination: {host: a}, weight: 30}, {destination: {host: b}, weight: 30}]}]\n",
+		},
+		{
+			name: "tcp route weights all 0", res: "VirtualService default/reviews",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  tcp: [{route: [{destination: {host: a}, weight: 0}, {destination: {host: b}, weight: 0}]}]\n",
+			field: "spec.tcp[0].route", message: "all 2 destination weights are 0",
+		},
+		{
+			name: "tcp route negative weight", res: "VirtualService default/reviews",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  tcp: [{route: [{destination: {host: a}, weight: 110}, {destination: {host: b}, weight: -10}]}]\n",
+			field: "spec.tcp[0].route[1].weight", message: "weight must not be negative, got -10",
 		},
 
 		// DestinationRule
@@ -254,12 +265,12 @@ func TestValidateSnapshot(t *testing.T) {
 
 // The error carries the document's origin, so it reads like a compiler's.
 func TestValidateSnapshotErrorOrigin(t *testing.T) {
-	in := reviewsDR + "---\n" + vsYAML("  - route:\n    - {destination: {host: reviews, subset: v1}, weight: 60}\n    - {destination: {host: reviews, subset: v2}, weight: 30}\n")
+	in := reviewsDR + "---\n" + vsYAML("  - route:\n    - {destination: {host: reviews, subset: v1}, weight: 110}\n    - {destination: {host: reviews, subset: v2}, weight: -10}\n")
 	errs := ValidateSnapshot(snapshotOf(t, "samples/config/reviews.yaml", in))
 	if len(errs) != 1 {
 		t.Fatalf("got %v, want one error", errs)
 	}
-	want := "samples/config/reviews.yaml:10 (document 2): VirtualService default/reviews: spec.http[0].route[1].weight: weights must sum to 100, got 90"
+	want := "samples/config/reviews.yaml:10 (document 2): VirtualService default/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10"
 	if got := errs[0].Error(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

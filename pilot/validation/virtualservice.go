@@ -126,9 +126,7 @@ func validateWeights(p *field.Path, weights []int32) field.ErrorList {
 			w := weights[pr.Index]
 			errs = append(errs, invalid(p.Index(pr.Index).Child("weight"), w, "weight must not be negative, got %d", w))
 		case mesh.AllWeightsZero:
-			errs = append(errs, invalid(p, "all 0", "all %d destination weights are 0: give the destinations weights that sum to 100", len(weights)))
-		case mesh.WeightsNotSummingTo100:
-			errs = append(errs, invalid(p.Index(pr.Index).Child("weight"), weights[pr.Index], "weights must sum to 100, got %d", pr.Sum))
+			errs = append(errs, invalid(p, "all 0", "all %d destination weights are 0, so no destination would receive traffic: give at least one a weight above 0", len(weights)))
 		}
 	}
 	return errs

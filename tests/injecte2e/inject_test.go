@@ -220,7 +220,8 @@ func requireNotInjected(t *testing.T, pod *corev1.Pod) {
 
 // checkValidateEndpoint registers weftd's /validate (the mesh kinds'
 // validating webhook, served on the same port and certificate) and expects
-// a VirtualService whose weights do not add up to be refused by it.
+// a VirtualService whose route weights are all 0 (invalid in Istio too) to
+// be refused by it.
 func checkValidateEndpoint(t *testing.T, env *kubeenv.Env, addr, ns string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -246,8 +247,8 @@ func checkValidateEndpoint(t *testing.T, env *kubeenv.Env, addr, ns string) {
 	}
 	defer func() { _ = api.Delete(context.Background(), vcfg.Name, metav1.DeleteOptions{}) }()
 	badVS := "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews, namespace: " + ns + "}\n" +
-		"spec:\n  hosts: [reviews]\n  http:\n  - route:\n    - {destination: {host: reviews}, weight: 60}\n" +
-		"    - {destination: {host: ratings}, weight: 30}\n"
+		"spec:\n  hosts: [reviews]\n  http:\n  - route:\n    - {destination: {host: reviews}, weight: 0}\n" +
+		"    - {destination: {host: ratings}, weight: 0}\n"
 	// The configuration takes effect within a moment; retry briefly.
 	var last error
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {

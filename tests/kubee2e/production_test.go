@@ -255,10 +255,16 @@ func requireValidationEnforced(t *testing.T, env *kubeenv.Env) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	ns := env.Namespace(t)
-	bad := splitYAML(ns, "bad", map[string]int{"v1": 60, "v2": 30})
+	// All-zero weights are invalid in Istio too ("total destination weight = 0").
+	bad := splitYAML(ns, "bad", map[string]int{"v1": 0, "v2": 0})
 	out, err := env.Kubectl("apply", "-f", writeTemp(t, bad))
 	if err == nil || !strings.Contains(err.Error()+out, `admission webhook "validation.weft.io" denied the request`) {
-		t.Fatalf("invalid VirtualService (weights 60+30) was not denied: err=%v\n%s", err, out)
+		t.Fatalf("invalid VirtualService (weights 0+0) was not denied: err=%v\n%s", err, out)
+	}
+	// Weights that do not sum to 100 are valid in Istio (weight/sum) and admitted.
+	split := splitYAML(ns, "split", map[string]int{"v1": 60, "v2": 30})
+	if out, err := env.Kubectl("apply", "--dry-run=server", "-f", writeTemp(t, split)); err != nil {
+		t.Fatalf("valid VirtualService (weights 60+30) was denied: %v\n%s", err, out)
 	}
 }
 

@@ -25,6 +25,8 @@ import (
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
+// badVS is invalid in Istio too ("weight -10 < 0"); weights that merely
+// do not sum to 100 are not (a destination receives weight/sum).
 const badVS = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews, namespace: shop}
@@ -32,10 +34,11 @@ spec:
   hosts: [reviews]
   http:
   - route:
-    - {destination: {host: reviews}, weight: 60}
-    - {destination: {host: ratings}, weight: 30}
+    - {destination: {host: reviews}, weight: 110}
+    - {destination: {host: ratings}, weight: -10}
 `
 
+// goodVS's weights sum to 90, which Istio accepts: the webhook must too.
 const goodVS = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews, namespace: shop}
@@ -43,7 +46,7 @@ spec:
   hosts: [reviews]
   http:
   - route:
-    - {destination: {host: reviews}, weight: 70}
+    - {destination: {host: reviews}, weight: 60}
     - {destination: {host: ratings}, weight: 30}
 `
 

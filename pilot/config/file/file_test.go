@@ -155,11 +155,11 @@ func TestInvalidResourceKeepsLastAcceptedVersion(t *testing.T) {
 	if _, errs := src.Load(); len(errs) != 0 {
 		t.Fatal(errs)
 	}
-	// The VirtualService gets a bad weight split, the ServiceEntry a valid
+	// The VirtualService gets a bad (negative) weight, the ServiceEntry a valid
 	// change, and a new resource with an error is added: only the valid
 	// change goes live.
 	bad := strings.Replace(vsDoc("a", "a2"), "http: [{route: [{destination: {host: a2}}]}]",
-		"http: [{route: [{destination: {host: x1}, weight: 60}, {destination: {host: y1}, weight: 30}]}]", 1)
+		"http: [{route: [{destination: {host: x1}, weight: 110}, {destination: {host: y1}, weight: -10}]}]", 1)
 	write(t, dir, "a.yaml", bad+"---\n"+seDoc("ext", "ext2.example.com")+"---\n"+"apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: new}\nspec: {hosts: [\"*.example.com\"], resolution: DNS}\n")
 	snap, errs := src.Load()
 	assertHosts(t, snap, map[string]string{"a": "a1"})

@@ -15,7 +15,21 @@ import (
 	"github.com/weftmesh/weft/pilot/analysis"
 )
 
+// badVS is invalid in Istio too ("total destination weight = 0").
 const badVS = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - {destination: {host: reviews}, weight: 0}
+    - {destination: {host: ratings}, weight: 0}
+`
+
+// splitVS's weights sum to 90: Istio accepts that (a destination receives
+// weight/sum), and so must the webhook.
+const splitVS = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: reviews}
 spec:
@@ -69,12 +83,12 @@ func TestDenyWithTheCLIMessage(t *testing.T) {
 	if resp.Allowed || resp.Result == nil || resp.Result.Code != 422 {
 		t.Fatalf("bad VirtualService allowed: %+v", resp)
 	}
-	want := "[WFT0106] VirtualService shop/reviews: spec.http[0].route[1].weight: weights must sum to 100, got 90"
+	want := "[WFT0002] VirtualService shop/reviews: spec.http[0].route: all 2 destination weights are 0, so no destination would receive traffic: give at least one a weight above 0"
 	if resp.Result.Message != want {
 		t.Errorf("message %q, want %q", resp.Result.Message, want)
 	}
 	cli := analysis.Validate([]analysis.Input{{Name: "vs.yaml", Data: []byte(strings.Replace(badVS, "{name: reviews}", "{name: reviews, namespace: shop}", 1))}})
-	if len(cli) != 1 || !strings.HasSuffix(cli[0].String(), strings.TrimPrefix(want, "[WFT0106] ")) {
+	if len(cli) != 1 || !strings.HasSuffix(cli[0].String(), strings.TrimPrefix(want, "[WFT0002] ")) {
 		t.Errorf("CLI says %v", cli)
 	}
 }
@@ -84,9 +98,10 @@ func TestAllow(t *testing.T) {
 		op  admissionv1.Operation
 		obj string
 	}{
-		"good create":        {admissionv1.Create, goodVS},
-		"good update":        {admissionv1.Update, goodVS},
-		"delete of anything": {admissionv1.Delete, badVS},
+		"good create":                {admissionv1.Create, goodVS},
+		"good update":                {admissionv1.Update, goodVS},
+		"weights not summing to 100": {admissionv1.Create, splitVS},
+		"delete of anything":         {admissionv1.Delete, badVS},
 		"kind weft does not serve": {admissionv1.Create,
 			"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n"},
 	} {
