@@ -93,7 +93,11 @@ type HTTPMatchRequest struct {
 // HTTPRouteDestination is a weighted destination with its own header edits.
 type HTTPRouteDestination struct {
 	Destination Destination `json:"destination"`
-	// Weight is the relative share of traffic; weights across a route should sum to 100.
+	// Weight is the relative share of traffic: a destination receives
+	// weight/(sum of the route's weights), so weights need not sum to 100.
+	// A lone destination receives all traffic; otherwise weight 0 (the
+	// default) receives none. Negative weights, and several destinations
+	// all weighing 0, are invalid.
 	Weight  int32    `json:"weight,omitempty"`
 	Headers *Headers `json:"headers,omitempty"`
 }
@@ -234,7 +238,9 @@ type L4MatchAttributes struct {
 // RouteDestination is a weighted L4 destination.
 type RouteDestination struct {
 	Destination Destination `json:"destination"`
-	Weight      int32       `json:"weight,omitempty"`
+	// Weight is the relative share of traffic, as for HTTP routes: a
+	// destination receives weight/(sum of the route's weights).
+	Weight int32 `json:"weight,omitempty"`
 }
 
 // TLSRoute routes unterminated TLS traffic by SNI.
