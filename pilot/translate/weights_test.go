@@ -21,6 +21,7 @@ func TestDestinationWeightsNormalized(t *testing.T) {
 		{"lone destination, weight omitted", []int32{0}, []uint32{100}},
 		{"lone destination, weight given", []int32{40}, []uint32{100}},
 		{"split", []int32{90, 10}, []uint32{90, 10}},
+		{"split not summing to 100 is kept as written", []int32{60, 30}, []uint32{60, 30}},
 		{"standby destination kept at 0", []int32{100, 0}, []uint32{100, 0}},
 	}
 	c := converter{t: &translator{}, vs: &boundVS{vs: &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}}}}
