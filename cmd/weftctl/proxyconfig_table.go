@@ -72,9 +72,22 @@ func routeAction(r map[string]any) string {
 	if c := str(a, "cluster"); c != "" {
 		return c
 	}
+	// Each cluster's share is its weight over the sum of the weights (as
+	// Envoy and grpc-go divide them), which need not be 100.
+	wcs := list(get(a, "weightedClusters"), "clusters")
+	sum := 0.0
+	for _, wc := range wcs {
+		w, _ := wc["weight"].(float64)
+		sum += w
+	}
 	var parts []string
-	for _, wc := range list(get(a, "weightedClusters"), "clusters") {
-		parts = append(parts, fmt.Sprintf("%s %v%%", str(wc, "name"), wc["weight"]))
+	for _, wc := range wcs {
+		w, _ := wc["weight"].(float64)
+		share := 0.0
+		if sum > 0 {
+			share = 100 * w / sum
+		}
+		parts = append(parts, fmt.Sprintf("%s %.4g%%", str(wc, "name"), share))
 	}
 	if len(parts) > 0 {
 		return strings.Join(parts, ", ")
