@@ -1,5 +1,7 @@
 package mesh
 
+import "math"
+
 // Route weights, in one place. A VirtualService route lists destinations,
 // each with a written weight (int32, 0 when omitted). What the numbers mean:
 //
@@ -18,9 +20,10 @@ package mesh
 //     entry in weighted_clusters (it does not even build that cluster's
 //     balancer), and Envoy sends it nothing, so listing it would only
 //     suggest a reference that does not exist.
-//   - The remaining weights go to Envoy and grpc-go as they are, never
-//     rescaled and without total_weight; both divide by the sum of the
-//     weights listed.
+//   - The remaining weights go to Envoy and grpc-go as they are, without
+//     total_weight; both divide by the sum of the weights listed. Only a
+//     sum past 2^32-1, which Envoy rejects for the whole route
+//     configuration, is scaled down, keeping the shares.
 
 // AllTraffic is the weight the IR gives a destination that takes all of a
 // route's traffic (a lone destination); a split's weights may sum to
@@ -50,13 +53,14 @@ func TrafficSplit(ds []Destination) []Destination {
 		lone.Weight = AllTraffic
 		return []Destination{lone}
 	}
-	zero := 0
+	zero, sum := 0, uint64(0)
 	for _, d := range ds {
 		if d.Weight == 0 {
 			zero++
 		}
+		sum += uint64(d.Weight)
 	}
-	if zero == 0 {
+	if zero == 0 && sum <= math.MaxUint32 {
 		return ds
 	}
 	out := make([]Destination, 0, len(ds)-zero)
@@ -65,7 +69,19 @@ func TrafficSplit(ds []Destination) []Destination {
 			out = append(out, d)
 		}
 	}
+	if sum > math.MaxUint32 {
+		scaleWeights(out, sum)
+	}
 	return out
+}
+
+// scaleWeights shrinks weights summing to more than Envoy's limit so they
+// sum to at most the limit, each keeping its share (and at least 1).
+func scaleWeights(ds []Destination, sum uint64) {
+	target := uint64(math.MaxUint32) - uint64(len(ds)) // room for rounding each up to 1
+	for i := range ds {
+		ds[i].Weight = uint32(max(uint64(ds[i].Weight)*target/sum, 1))
+	}
 }
 
 // Targets are the destinations r's action sends traffic to: none for a

@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"math"
 	"reflect"
 	"testing"
 )
@@ -160,4 +161,33 @@ func TestAcceptedWeightsAlwaysServe(t *testing.T) {
 
 func weightTestKey(host string) ClusterKey {
 	return ClusterKey{Direction: Outbound, Port: 80, Host: host}
+}
+
+// Weights Istio accepts but whose sum Envoy refuses (past 2^32-1) are
+// scaled down to fit, keeping each share and never dropping to 0.
+func TestTrafficSplitScalesOversizedSums(t *testing.T) {
+	const big = math.MaxInt32
+	in := []Destination{{Cluster: weightTestKey("a"), Weight: big}, {Cluster: weightTestKey("b"), Weight: big},
+		{Cluster: weightTestKey("c"), Weight: big}, {Cluster: weightTestKey("d"), Weight: 1}}
+	got := TrafficSplit(in)
+	sum := uint64(0)
+	for _, d := range got {
+		sum += uint64(d.Weight)
+		if d.Weight == 0 {
+			t.Errorf("%v scaled to 0", d.Cluster)
+		}
+	}
+	if sum > math.MaxUint32 {
+		t.Fatalf("scaled weights sum to %d, past Envoy's limit", sum)
+	}
+	if got[0].Weight != got[1].Weight || got[1].Weight != got[2].Weight || got[0].Weight < math.MaxUint32/4 {
+		t.Errorf("shares not kept: %+v", got)
+	}
+	if in[0].Weight != big {
+		t.Errorf("the IR was modified: %+v", in)
+	}
+	fits := []Destination{{Cluster: weightTestKey("a"), Weight: big}, {Cluster: weightTestKey("b"), Weight: big}}
+	if got := TrafficSplit(fits); got[0].Weight != big || got[1].Weight != big {
+		t.Errorf("a sum within the limit was changed: %+v", got)
+	}
 }
