@@ -184,7 +184,10 @@ build() {
 	tmp="$(mktemp -d "$dest/.build.XXXXXX")"
 	start=$SECONDS
 	echo "build.sh: building ${names[*]} into $dest (cold: minutes)"
-	(cd "$moddir" && go build -trimpath -ldflags="$ldflags" -o "$tmp/" "${pkgs[@]}")
+	# The build is compile-bound (linking is ~17 s of a 6-minute cold build).
+	# -dwarf=false: the compiler skips debug info that -ldflags=-w would strip
+	# anyway; about 10% less CPU (measured: 424 -> 384 CPU-seconds cold).
+	(cd "$moddir" && go build -trimpath -gcflags=all=-dwarf=false -ldflags="$ldflags" -o "$tmp/" "${pkgs[@]}")
 	for n in "${names[@]}"; do
 		mv -f "$tmp/$n" "$dest/$n"
 		echo "build.sh: installed $dest/$n"
