@@ -142,7 +142,7 @@ if ! flock -n 9; then
 	echo "build.sh: another build holds $cache/.build.lock; waiting for it"
 	flock 9
 fi
-if [[ "${1:-}" == --no-retry && -f "$failed" ]]; then
+if [[ "${1:-}" == --no-retry && -f "$failed" && -n "$(missing)" ]]; then
 	log="$(cat "$failed")"
 	echo "build.sh: the last build of these binaries failed; not starting it again." >&2
 	if [[ -f "$log" ]]; then
