@@ -30,7 +30,7 @@ const CacheEnv = "WEFT_KUBE_CACHE"
 const AssetsEnv = "KUBEBUILDER_ASSETS"
 
 // BuildTimeout bounds one run of build.sh, including waiting for a build
-// that make test started in the background. A cold build takes 8-10 minutes
+// that make test started in the background. A cold build takes 6-9 minutes
 // on 2 idle cores; this leaves room for a busy machine.
 const BuildTimeout = 20 * time.Minute
 
@@ -129,7 +129,7 @@ func Binaries(t testing.TB) Bins {
 }
 
 // fixHint is what a developer can do about missing binaries.
-var fixHint = "To get them: make kube-binaries (builds what is missing from source, 8-10 min cold on 2 cores, " +
+var fixHint = "To get them: make kube-binaries (builds what is missing from source, 6-9 min cold on 2 cores, " +
 	"cached in $" + CacheEnv + " or ~/.cache/weft/kube), or set " + AssetsEnv + " to a setup-envtest directory " +
 	"with kube-apiserver and kubectl " + minorOf(KubeVersion) + ".x (etcd and kube-controller-manager are still built)."
 
@@ -213,7 +213,7 @@ func runBuildScript(budget time.Duration) error {
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
-	fmt.Fprintf(os.Stderr, "kubeenv: Kubernetes binaries missing; running %s (cold build 8-10 min, or waits for the one make test started)\n", script)
+	fmt.Fprintf(os.Stderr, "kubeenv: Kubernetes binaries missing; running %s (cold build 6-9 min, or waits for the one make test started)\n", script)
 	err = startCmd(cmd)
 	if err == nil {
 		err = cmd.Wait()
