@@ -25,7 +25,7 @@ test: kube-binaries-start verify-generated
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 
 ## kube-binaries: kube-apiserver, kube-controller-manager, kubectl and etcd for the Kubernetes
-## tests, built from source once and cached outside the repo in WEFT_KUBE_CACHE (8-10 min cold
+## tests, built from source once and cached outside the repo in WEFT_KUBE_CACHE (6-9 min cold
 ## on 2 cores); only what is missing is built, and KUBEBUILDER_ASSETS (setup-envtest's directory,
 ## v1.36.x) supplies kube-apiserver and kubectl (hack/kubebin/build.sh)
 kube-binaries:
