@@ -9,11 +9,13 @@ if command -v iptables-restore >/dev/null 2>&1; then
 	exit 0
 fi
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-	echo "ensure-iptables: iptables-restore missing and cannot install it (needs root and apt-get)" >&2
+	echo "ensure-iptables: iptables-restore missing and cannot install it (needs root and apt-get);" \
+		"install iptables yourself, or the agent/iptables test skips (fails when CI is set)" >&2
 	exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 # Bounded: a hung mirror must not hold make test forever.
 timeout 300 apt-get install -y -q --no-install-recommends iptables >/dev/null 2>&1 ||
-	{ timeout 300 apt-get update -q >/dev/null 2>&1 && timeout 300 apt-get install -y -q --no-install-recommends iptables >/dev/null; }
-command -v iptables-restore >/dev/null
+	{ timeout 300 apt-get update -q >/dev/null 2>&1 && timeout 300 apt-get install -y -q --no-install-recommends iptables >/dev/null; } || true
+command -v iptables-restore >/dev/null ||
+	{ echo "ensure-iptables: apt-get could not install iptables; install it yourself (apt-get install iptables)" >&2; exit 1; }

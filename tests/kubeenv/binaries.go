@@ -24,8 +24,14 @@ const (
 // CacheEnv overrides the binary cache directory; build.sh reads it too.
 const CacheEnv = "WEFT_KUBE_CACHE"
 
-// BuildTimeout bounds one run of build.sh. A cold build takes about 10
-// minutes on 2 idle cores; this leaves room for a busy machine.
+// AssetsEnv names a directory of prebuilt binaries in setup-envtest's layout;
+// kube-apiserver and kubectl of KubeVersion's minor are taken from it
+// (hack/kubebin/build.sh says why etcd and kube-controller-manager are not).
+const AssetsEnv = "KUBEBUILDER_ASSETS"
+
+// BuildTimeout bounds one run of build.sh, including waiting for a build
+// that make test started in the background. A cold build takes 6-9 minutes
+// on 2 idle cores; this leaves room for a busy machine.
 const BuildTimeout = 20 * time.Minute
 
 // Bins holds the paths of the control-plane binaries.
@@ -49,14 +55,45 @@ func CacheDirs() (kube, etcd string) {
 	return filepath.Join(root, KubeVersion), filepath.Join(root, "etcd-"+EtcdVersion)
 }
 
-func cachedBins() Bins {
-	kube, etcd := CacheDirs()
-	return Bins{
-		Etcd:              filepath.Join(etcd, "etcd"),
-		APIServer:         filepath.Join(kube, "kube-apiserver"),
-		ControllerManager: filepath.Join(kube, "kube-controller-manager"),
-		Kubectl:           filepath.Join(kube, "kubectl"),
+// resolveBins asks build.sh where each binary is (KUBEBUILDER_ASSETS or the
+// cache), so that rule and its version check live in one place. The paths
+// need not exist yet.
+func resolveBins() (Bins, error) {
+	script, err := buildScript()
+	if err != nil {
+		return Bins{}, err
 	}
+	cmd := exec.Command("bash", script, "--print-bins")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return Bins{}, fmt.Errorf("%s --print-bins: %w\n%s", script, err, strings.TrimSpace(stderr.String()))
+	}
+	return parseBins(string(out))
+}
+
+// parseBins reads build.sh --print-bins: "name path" per line.
+func parseBins(out string) (Bins, error) {
+	var b Bins
+	fields := map[string]*string{
+		"etcd":                    &b.Etcd,
+		"kube-apiserver":          &b.APIServer,
+		"kube-controller-manager": &b.ControllerManager,
+		"kubectl":                 &b.Kubectl,
+	}
+	for line := range strings.Lines(out) {
+		name, path, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if f := fields[name]; ok && f != nil {
+			*f = path
+		}
+	}
+	for name, f := range fields {
+		if *f == "" {
+			return b, fmt.Errorf("build.sh --print-bins named no %s in %q", name, out)
+		}
+	}
+	return b, nil
 }
 
 // missing lists the binaries that are not executable files.
@@ -86,10 +123,15 @@ func Binaries(t testing.TB) Bins {
 	t.Helper()
 	bins, err := EnsureBinaries(buildBudget(t))
 	if err != nil {
-		skipOrFatal(t, "kubeenv: Kubernetes binaries unavailable: %v", err)
+		skipOrFatal(t, "kubeenv: Kubernetes binaries unavailable: %v\n%s", err, fixHint)
 	}
 	return bins
 }
+
+// fixHint is what a developer can do about missing binaries.
+var fixHint = "To get them: make kube-binaries (builds what is missing from source, 6-9 min cold on 2 cores, " +
+	"cached in $" + CacheEnv + " or ~/.cache/weft/kube), or set " + AssetsEnv + " to a setup-envtest directory " +
+	"with kube-apiserver and kubectl " + minorOf(KubeVersion) + ".x (etcd and kube-controller-manager are still built)."
 
 // buildBudget is BuildTimeout, shortened to end a minute before the test
 // binary's -timeout so a slow build skips cleanly instead of panicking.
@@ -120,20 +162,36 @@ func EnsureBinaries(budget time.Duration) (Bins, error) {
 }
 
 func buildIfMissing(budget time.Duration) (Bins, error) {
-	bins := cachedBins()
+	bins, err := resolveBins()
+	if err != nil {
+		return bins, err
+	}
 	if len(bins.missing()) == 0 {
 		return bins, nil
 	}
 	if budget <= 0 {
-		return bins, fmt.Errorf("missing %v and no time left to build them; run hack/kubebin/build.sh first", bins.missing())
+		return bins, fmt.Errorf("missing %v and no time left to build them", bins.missing())
 	}
+	// build.sh waits on its lock while another build (make test's background
+	// one) runs, and fails with the last build's log if that failed.
 	if err := runBuildScript(budget); err != nil {
+		return bins, err
+	}
+	if bins, err = resolveBins(); err != nil {
 		return bins, err
 	}
 	if m := bins.missing(); len(m) > 0 {
 		return bins, fmt.Errorf("build.sh succeeded but %v are still missing", m)
 	}
 	return bins, nil
+}
+
+// minorOf turns v1.36.3 into v1.36.
+func minorOf(v string) string {
+	if i := strings.LastIndex(v, "."); i > 0 {
+		return v[:i]
+	}
+	return v
 }
 
 // runBuildScript runs hack/kubebin/build.sh from the module root.
@@ -147,7 +205,7 @@ func runBuildScript(budget time.Duration) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", script)
+	cmd := exec.CommandContext(ctx, "bash", script, "--no-retry")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = childAttrs()
@@ -155,7 +213,7 @@ func runBuildScript(budget time.Duration) error {
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
-	fmt.Fprintf(os.Stderr, "kubeenv: building Kubernetes binaries with %s (cold build ~10 min)\n", script)
+	fmt.Fprintf(os.Stderr, "kubeenv: Kubernetes binaries missing; running %s (cold build 6-9 min, or waits for the one make test started)\n", script)
 	err = startCmd(cmd)
 	if err == nil {
 		err = cmd.Wait()
@@ -164,9 +222,9 @@ func runBuildScript(budget time.Duration) error {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("timed out after %s: %w", budget, err)
 		}
-		return fmt.Errorf("%s: %w\n%s", script, err, tail(out.String(), 40))
+		return fmt.Errorf("%s: %w\n%s", script, err, tail(out.String(), 60))
 	}
-	fmt.Fprintf(os.Stderr, "kubeenv: built Kubernetes binaries in %s\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "kubeenv: Kubernetes binaries ready after %s\n", time.Since(start).Round(time.Second))
 	return nil
 }
 
