@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/weftmesh/weft/tests/harness"
 )
 
 // Versions of the binaries; hack/kubebin/go.mod and hack/kubebin/etcd/go.mod
@@ -123,7 +125,7 @@ func Binaries(t testing.TB) Bins {
 	t.Helper()
 	bins, err := EnsureBinaries(buildBudget(t))
 	if err != nil {
-		skipOrFatal(t, "kubeenv: Kubernetes binaries unavailable: %v\n%s", err, fixHint)
+		harness.Missing(t, "kubeenv: Kubernetes binaries unavailable: %v\n%s", err, fixHint)
 	}
 	return bins
 }
@@ -247,14 +249,3 @@ func buildScript() (string, error) {
 		dir = parent
 	}
 }
-
-// skipOrFatal skips the test, or fails it under CI=true.
-func skipOrFatal(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if inCI() {
-		t.Fatalf(format+" (CI=true: a missing prerequisite fails)", args...)
-	}
-	t.Skipf(format, args...)
-}
-
-func inCI() bool { return strings.EqualFold(os.Getenv("CI"), "true") }
