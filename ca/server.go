@@ -115,20 +115,11 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	pb.RegisterIstioCertificateServiceServer(g, s)
 }
 
-// TLSConfig serves ServingCertificate, following its renewals.
-func (s *Server) TLSConfig() *tls.Config {
-	return &tls.Config{
-		MinVersion: tls.VersionTLS12,
-		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			return s.serving.get(), nil
-		},
-	}
-}
-
-// GRPCServerOptions returns the options for a gRPC server speaking TLS with
-// the CA's serving certificate.
+// GRPCServerOptions returns the options for weftd's secure port: TLS with
+// the CA's serving certificate, client certificates verified when given
+// (MutualTLSConfig). The CA's own tests serve it the same way.
 func (s *Server) GRPCServerOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(s.TLSConfig()))}
+	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(s.MutualTLSConfig()))}
 }
 
 // ServingCertificate is weftd's current TLS certificate, signed by this CA

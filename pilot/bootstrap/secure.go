@@ -8,7 +8,6 @@ import (
 	"net"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 
 	"github.com/weftmesh/weft/ca"
 	"github.com/weftmesh/weft/pilot/xds/server"
@@ -40,7 +39,7 @@ func serveSecure(ctx context.Context, o SecureOptions, xdsServer *server.Server,
 	if err != nil {
 		return fmt.Errorf("secure listener: %w", err)
 	}
-	g := grpc.NewServer(append(xdsServerOptions(), grpc.Creds(credentials.NewTLS(authority.MutualTLSConfig())))...)
+	g := grpc.NewServer(append(xdsServerOptions(), authority.GRPCServerOptions()...)...)
 	if o.ServeCA {
 		authority.Register(g)
 	}

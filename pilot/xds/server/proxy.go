@@ -162,7 +162,10 @@ func (s *Server) logDegradations(ps *proxyState, deg build.Degradations) {
 // borrow another workload's labels by naming its pod or IP.
 func (ps *proxyState) withWorkload(w mesh.Workloads) *xds.Proxy {
 	p := ps.Proxy()
-	if wl := w.Find(p.Namespace, p.Pod, p.IP); wl != nil && ps.identity.Authenticated() && !workloadMatches(wl, ps.identity) {
+	if !ps.identity.Authenticated() {
+		return p.WithWorkload(w)
+	}
+	if wl := w.Find(p.Namespace, p.Pod, p.IP); wl != nil && !workloadMatches(wl, ps.identity) {
 		return p
 	}
 	return p.WithWorkload(w)
