@@ -9,16 +9,23 @@ import (
 	"strconv"
 	"strings"
 
+	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 )
 
 // Decode parses one file: multi-document YAML ("---") or a JSON object, in
 // both cases possibly a List (or FooList) with items. Each document is
-// decoded strictly by apiVersion and kind into its typed object. It returns
-// the objects that decoded and an error for each document (or list item)
-// that did not; one bad document does not stop the others.
+// decoded strictly by apiVersion and kind into its typed object; errors
+// carry the line and column of the field at fault. It returns the objects
+// that decoded and an error for each problem of those that did not; one bad
+// document does not stop the others.
+//
+// Kubernetes kinds weft does not read (Deployment, ConfigMap, a CRD of
+// another project) decode too, as foreign objects (see Object.Foreign):
+// checked against their schema when client-go has one.
 func Decode(file string, data []byte) ([]Object, []*Error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff")) // editors on Windows add a BOM
 	if isJSON(data) {
@@ -46,14 +53,20 @@ func decodeJSON(file string, data []byte) ([]Object, []*Error) {
 		}
 		return nil, []*Error{e}
 	}
-	return decodeDocument(origin, data)
+	// JSON is YAML: one parser gives positions for both. Tabs, which YAML
+	// does not allow as indentation, are plain whitespace in JSON.
+	n, err := parseNode(bytes.ReplaceAll(data, []byte("\t"), []byte(" ")), 1)
+	if err != nil {
+		return nil, []*Error{{File: file, Line: origin.Line, Message: "malformed JSON: " + err.Error()}}
+	}
+	return decodeDocument(origin, n)
 }
 
 func decodeYAMLDocument(file string, doc document) ([]Object, []*Error) {
 	origin := Origin{File: file, Doc: doc.index, Line: doc.line}
-	raw, err := yaml.YAMLToJSONStrict(doc.body)
+	n, err := parseNode(doc.body, doc.first)
 	if err != nil {
-		line, msg := yamlErrorLine(strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "))
+		line, msg := yamlErrorLine(err.Error())
 		msg = strings.TrimPrefix(msg, "unmarshal errors: ")
 		e := &Error{File: file, Doc: doc.index, Line: doc.line, Message: "malformed YAML: " + msg}
 		if line > 0 {
@@ -61,10 +74,10 @@ func decodeYAMLDocument(file string, doc document) ([]Object, []*Error) {
 		}
 		return nil, []*Error{e}
 	}
-	if string(raw) == "null" {
+	if isNull(n) {
 		return nil, nil // only comments, or an explicit null: nothing to decode
 	}
-	return decodeDocument(origin, raw)
+	return decodeDocument(origin, n)
 }
 
 // header is what is known about a document before strict decoding, so that
@@ -74,38 +87,65 @@ type header struct {
 	Kind       string
 	Namespace  string
 	Name       string
-	Items      []json.RawMessage
+	Items      []*yaml.Node
 	IsList     bool
 }
 
 // peekHeader reads apiVersion, kind and metadata leniently: every part that
 // has the wrong shape is simply left empty.
-func peekHeader(raw []byte) (header, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
+func peekHeader(n *yaml.Node) (header, error) {
+	if n = resolve(n); n.Kind != yaml.MappingNode {
 		return header{}, errors.New("a document must be a mapping (apiVersion, kind, metadata, spec)")
 	}
 	var h header
-	var meta struct{ Namespace, Name string }
-	_ = json.Unmarshal(top["apiVersion"], &h.APIVersion)
-	_ = json.Unmarshal(top["kind"], &h.Kind)
-	_ = json.Unmarshal(top["metadata"], &meta)
-	h.Namespace, h.Name = meta.Namespace, meta.Name
-	if items, ok := top["items"]; ok && strings.HasSuffix(h.Kind, "List") {
-		h.IsList = true
-		_ = json.Unmarshal(items, &h.Items)
+	for _, kv := range mappingPairs(n) {
+		switch kv.key.Value {
+		case "apiVersion":
+			h.APIVersion = scalarText(kv.value)
+		case "kind":
+			h.Kind = scalarText(kv.value)
+		case "metadata":
+			h.Namespace, h.Name = scalarText(child(kv.value, "namespace")), scalarText(child(kv.value, "name"))
+		case "items":
+			if items := resolve(kv.value); items.Kind == yaml.SequenceNode {
+				h.Items = items.Content
+			}
+		}
 	}
+	h.IsList = h.Items != nil && strings.HasSuffix(h.Kind, "List")
 	return h, nil
 }
 
-// decodeDocument decodes one JSON document, expanding Lists.
-func decodeDocument(origin Origin, raw []byte) ([]Object, []*Error) {
-	h, err := peekHeader(raw)
+func scalarText(n *yaml.Node) string {
+	if n = resolve(n); n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		return ""
+	}
+	return n.Value
+}
+
+// child is the value of key in mapping n, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n = resolve(n); n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for _, kv := range mappingPairs(n) {
+		if kv.key.Value == key {
+			return kv.value
+		}
+	}
+	return nil
+}
+
+// decodeDocument decodes one document, expanding Lists.
+func decodeDocument(origin Origin, n *yaml.Node) ([]Object, []*Error) {
+	h, err := peekHeader(n)
 	if err != nil {
-		return nil, []*Error{NewError(origin, Key{}, "", err.Error())}
+		e := NewError(origin, Key{}, "", err.Error())
+		e.Line, e.Column = n.Line, n.Column
+		return nil, []*Error{e}
 	}
 	if !h.IsList {
-		o, e := decodeObject(origin, raw, h, "")
+		o, e := decodeObject(origin, n, h, "")
 		return wrap(o, e)
 	}
 	var objs []Object
@@ -124,29 +164,15 @@ func decodeDocument(origin Origin, raw []byte) ([]Object, []*Error) {
 // decodeListItem decodes one item of a List. Items of a typed list such as
 // VirtualServiceList may leave out apiVersion and kind, as the API server
 // returns them; they default to the list's.
-func decodeListItem(origin Origin, item []byte, list header, path string) (Object, []*Error) {
+func decodeListItem(origin Origin, item *yaml.Node, list header, path string) (Object, []*Error) {
 	h, err := peekHeader(item)
 	if err != nil {
-		return Object{}, []*Error{NewError(origin, Key{}, path, err.Error())}
+		return Object{}, []*Error{positioned(origin, Key{}, item, fieldError{field: path, msg: err.Error()}, "")}
 	}
 	if h.Kind == "" && list.Kind != "List" {
 		h.Kind, h.APIVersion = strings.TrimSuffix(list.Kind, "List"), list.APIVersion
-		item, err = withTypeMeta(item, h)
-		if err != nil {
-			return Object{}, []*Error{NewError(origin, Key{}, path, err.Error())}
-		}
 	}
 	return decodeObject(origin, item, h, path+".")
-}
-
-func withTypeMeta(item []byte, h header) ([]byte, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(item, &m); err != nil {
-		return nil, fmt.Errorf("list item: %w", err)
-	}
-	m["apiVersion"], _ = json.Marshal(h.APIVersion)
-	m["kind"], _ = json.Marshal(h.Kind)
-	return json.Marshal(m)
 }
 
 func wrap(o Object, errs []*Error) ([]Object, []*Error) {
@@ -158,31 +184,117 @@ func wrap(o Object, errs []*Error) ([]Object, []*Error) {
 
 // decodeObject strictly decodes one resource. prefix is prepended to field
 // paths ("items[2]." inside a List).
-func decodeObject(origin Origin, raw []byte, h header, prefix string) (Object, []*Error) {
+func decodeObject(origin Origin, n *yaml.Node, h header, prefix string) (Object, []*Error) {
 	k, gvErr := lookupKind(h)
 	key := Key{Kind: h.Kind, Namespace: h.Namespace, Name: h.Name}
 	switch {
 	case k != nil && !k.namespaced:
 		key.Namespace = ""
-	case k != nil && key.Namespace == "":
+	case key.Namespace == "" && (k != nil || gvErr == nil):
 		key.Namespace = DefaultNamespace
 	}
 	if gvErr != nil {
-		return Object{}, []*Error{NewError(origin, key, prefix+gvErr.field, gvErr.msg)}
+		return Object{}, []*Error{positioned(origin, key, n, *gvErr, prefix)}
+	}
+	if k == nil {
+		return decodeForeign(origin, n, h, key, prefix)
 	}
 	obj := k.newObject()
-	if fes := strictUnmarshal(raw, obj); len(fes) > 0 {
-		errs := make([]*Error, len(fes))
-		for i, fe := range fes {
-			errs[i] = NewError(origin, key, prefix+fe.field, fe.msg)
-		}
-		return Object{}, errs
+	if fes := decodeInto(n, h, obj); len(fes) > 0 {
+		return Object{}, positionedAll(origin, key, n, fes, prefix)
 	}
 	if obj.GetName() == "" {
-		return Object{}, []*Error{NewError(origin, key, prefix+"metadata.name", "name is required")}
+		return Object{}, []*Error{positioned(origin, key, n, fieldError{field: "metadata.name", msg: "name is required"}, prefix)}
 	}
 	normalize(obj, k)
 	return Object{Key: KeyOf(obj), Origin: origin, Resource: obj}, nil
+}
+
+// decodeInto fills obj from n: Kubernetes kinds through their JSON form,
+// Istio kinds' spec and status straight into the proto messages.
+func decodeInto(n *yaml.Node, h header, obj Resource) []fieldError {
+	spec := specOf(obj)
+	var skip []string
+	if spec != nil {
+		skip = []string{"spec", "status"}
+	}
+	raw, err := nodeJSON(n, skip...)
+	if err != nil {
+		return []fieldError{{msg: err.Error()}}
+	}
+	if h.Kind != "" && !bytes.Contains(raw, []byte(`"kind"`)) { // list items may leave them out
+		raw = withTypeMeta(raw, h)
+	}
+	fes := strictUnmarshal(raw, obj)
+	if spec == nil {
+		return fes
+	}
+	if s := child(n, "spec"); s != nil && !isNull(s) {
+		fes = append(fes, decodeProto(s, spec, "spec")...)
+	}
+	if s := child(n, "status"); s != nil && !isNull(s) {
+		fes = append(fes, decodeProto(s, statusOf(obj), "status")...)
+	}
+	return fes
+}
+
+func withTypeMeta(raw []byte, h header) []byte {
+	tm := fmt.Sprintf(`{"apiVersion":%q,"kind":%q`, h.APIVersion, h.Kind)
+	if string(raw) == "{}" {
+		return []byte(tm + "}")
+	}
+	return append([]byte(tm+","), raw[1:]...)
+}
+
+// decodeForeign decodes a Kubernetes kind weft does not read: strictly into
+// client-go's type when there is one, else as an unstructured object.
+func decodeForeign(origin Origin, n *yaml.Node, h header, key Key, prefix string) (Object, []*Error) {
+	raw, err := nodeJSON(n)
+	if err != nil {
+		return Object{}, []*Error{positioned(origin, key, n, fieldError{msg: err.Error()}, prefix)}
+	}
+	gvk := schema.FromAPIVersionAndKind(h.APIVersion, h.Kind)
+	var obj Resource
+	if typed, err := scheme.Scheme.New(gvk); err == nil {
+		if r, ok := typed.(Resource); ok {
+			obj = r
+		}
+	}
+	if obj == nil {
+		obj = &unstructured.Unstructured{}
+	}
+	if fes := strictUnmarshal(raw, obj); len(fes) > 0 {
+		return Object{}, positionedAll(origin, key, n, fes, prefix)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	if obj.GetName() == "" && obj.GetGenerateName() == "" {
+		return Object{}, []*Error{positioned(origin, key, n, fieldError{field: "metadata.name", msg: "name is required"}, prefix)}
+	}
+	return Object{Key: key, Origin: origin, Resource: obj}, nil
+}
+
+// positioned turns a fieldError into an Error at the line and column of
+// the field (found in the document's node tree when the decoder did not
+// say), with prefix added to the field path.
+func positioned(origin Origin, key Key, n *yaml.Node, fe fieldError, prefix string) *Error {
+	e := NewError(origin, key, prefix+fe.field, fe.msg)
+	if fe.line == 0 {
+		if at := locate(n, fe.field); at != nil {
+			fe.line, fe.col = at.Line, at.Column
+		}
+	}
+	if fe.line > 0 {
+		e.Line, e.Column = fe.line, fe.col
+	}
+	return e
+}
+
+func positionedAll(origin Origin, key Key, n *yaml.Node, fes []fieldError, prefix string) []*Error {
+	errs := make([]*Error, len(fes))
+	for i, fe := range fes {
+		errs[i] = positioned(origin, key, n, fe, prefix)
+	}
+	return errs
 }
 
 // normalize gives obj its stored apiVersion and namespace defaults, so
@@ -197,29 +309,43 @@ func normalize(obj Resource, k *kind) {
 	}
 }
 
-// fieldError is a message about one field, before it has a position.
-type fieldError struct{ field, msg string }
+// fieldError is a message about one field, before it is tied to a file;
+// line and col are 0 when the decoder does not know them.
+type fieldError struct {
+	field, msg string
+	line, col  int
+}
 
+// lookupKind finds the kind a header names. It returns nil and no error
+// for kinds of groups outside istio.io, which are foreign objects; an
+// unknown kind in an istio.io group is an error.
 func lookupKind(h header) (*kind, *fieldError) {
 	if h.APIVersion == "" {
-		return nil, &fieldError{"apiVersion", "apiVersion is required"}
+		return nil, &fieldError{field: "apiVersion", msg: "apiVersion is required"}
 	}
 	if h.Kind == "" {
-		return nil, &fieldError{"kind", "kind is required"}
+		return nil, &fieldError{field: "kind", msg: "kind is required"}
 	}
 	gv, err := schema.ParseGroupVersion(h.APIVersion)
 	if err != nil {
-		return nil, &fieldError{"apiVersion", fmt.Sprintf("invalid apiVersion %q: %v", h.APIVersion, err)}
+		return nil, &fieldError{field: "apiVersion", msg: fmt.Sprintf("invalid apiVersion %q: %v", h.APIVersion, err)}
 	}
 	k, ok := kindsByName[h.Kind]
 	if !ok || k.group != gv.Group {
-		return nil, &fieldError{"kind", fmt.Sprintf("unknown kind %q in apiVersion %q", h.Kind, h.APIVersion)}
+		if !isIstioGroup(gv.Group) {
+			return nil, nil
+		}
+		return nil, &fieldError{field: "kind", msg: fmt.Sprintf("unknown kind %q in apiVersion %q", h.Kind, h.APIVersion)}
 	}
 	if !k.serves(gv.Version) {
-		return nil, &fieldError{"apiVersion", fmt.Sprintf("%s does not serve %s (served: %s)",
+		return nil, &fieldError{field: "apiVersion", msg: fmt.Sprintf("%s does not serve %s (served: %s)",
 			h.APIVersion, h.Kind, strings.Join(k.versions, ", "))}
 	}
 	return k, nil
+}
+
+func isIstioGroup(group string) bool {
+	return group == "istio.io" || strings.HasSuffix(group, ".istio.io")
 }
 
 var typeErrRE = regexp.MustCompile(`^json: cannot unmarshal (.+) into Go struct field [^.\s]+\.(\S+) of type (\S+)$`)
@@ -235,12 +361,12 @@ func strictUnmarshal(raw []byte, obj Resource) []fieldError {
 	for _, e := range strict {
 		var fe kjson.FieldError
 		if !errors.As(e, &fe) {
-			out = append(out, fieldError{"", e.Error()})
+			out = append(out, fieldError{msg: e.Error()})
 			continue
 		}
 		// "unknown field \"spec.x\"" -> "unknown field"; the path goes in Field.
 		msg := strings.TrimSuffix(fe.Error(), " "+strconv.Quote(fe.FieldPath()))
-		out = append(out, fieldError{fe.FieldPath(), msg})
+		out = append(out, fieldError{field: fe.FieldPath(), msg: msg})
 	}
 	return out
 }
@@ -251,9 +377,9 @@ func strictUnmarshal(raw []byte, obj Resource) []fieldError {
 func typeError(raw []byte, obj Resource, err error) fieldError {
 	m := typeErrRE.FindStringSubmatch(err.Error())
 	if m == nil {
-		return fieldError{"", strings.TrimPrefix(err.Error(), "json: ")}
+		return fieldError{msg: strings.TrimPrefix(err.Error(), "json: ")}
 	}
-	fe := fieldError{m[2], fmt.Sprintf("wrong type: got %s, want %s", m[1], m[3])}
+	fe := fieldError{field: m[2], msg: fmt.Sprintf("wrong type: got %s, want %s", m[1], m[3])}
 	var te *json.UnmarshalTypeError
 	fresh := obj.DeepCopyObject()
 	if errors.As(json.Unmarshal(raw, fresh), &te) {

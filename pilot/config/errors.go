@@ -14,7 +14,9 @@ type Error struct {
 	Doc int
 	// Line is the 1-based line of the document start, or of the exact spot
 	// when the parser knows it (YAML/JSON syntax errors); 0 when unknown.
-	Line      int
+	Line int
+	// Column is the 1-based column of the field at fault; 0 when unknown.
+	Column    int
 	Kind      string
 	Namespace string
 	Name      string
@@ -68,8 +70,10 @@ func (e *Error) position() string {
 		return ""
 	case e.Line == 0:
 		return e.File
-	default:
+	case e.Column == 0:
 		return fmt.Sprintf("%s:%d (document %d)", e.File, e.Line, e.Doc+1)
+	default:
+		return fmt.Sprintf("%s:%d:%d (document %d)", e.File, e.Line, e.Column, e.Doc+1)
 	}
 }
 

@@ -5,15 +5,18 @@ import (
 	"reflect"
 	"slices"
 
+	extensionsv1alpha1 "istio.io/client-go/pkg/apis/extensions/v1alpha1"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
+	networkingv1beta1 "istio.io/client-go/pkg/apis/networking/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	telemetryv1 "istio.io/client-go/pkg/apis/telemetry/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
-	securityv1 "github.com/weftmesh/weft/apis/security/v1"
 )
 
-// kind describes one supported resource kind: which apiVersions decode into
+// kind describes one kind a Snapshot holds: which apiVersions decode into
 // it and which Snapshot slice holds it. All table-driven so adding a kind is
 // one line in kinds below.
 type kind struct {
@@ -23,6 +26,9 @@ type kind struct {
 	namespaced bool
 	newObject  func() Resource
 	field      snapshotField
+	// implemented is false for Istio kinds weft decodes and validates but
+	// does not act on; they are reported as "not supported by weft".
+	implemented bool
 }
 
 // snapshotField is the typed slice of a Snapshot that holds one kind.
@@ -51,7 +57,7 @@ func (f fieldOf[T]) sort(s *Snapshot) {
 }
 
 func (f fieldOf[T]) equal(a, b *Snapshot) bool {
-	return slices.EqualFunc(*f(a), *f(b), func(x, y T) bool { return semanticEqual(x, y) })
+	return slices.EqualFunc(*f(a), *f(b), func(x, y T) bool { return resourceEqual(x, y) })
 }
 
 func newOf[V any, T interface {
@@ -61,39 +67,77 @@ func newOf[V any, T interface {
 	return func() Resource { return T(new(V)) }
 }
 
+const (
+	groupNetworking = "networking.istio.io"
+	groupSecurity   = "security.istio.io"
+	groupTelemetry  = "telemetry.istio.io"
+	groupExtensions = "extensions.istio.io"
+)
+
+// Served versions, as Istio's CRDs serve them (the first is the stored one).
 var (
 	networkingVersions = []string{"v1", "v1beta1", "v1alpha3"}
 	securityVersions   = []string{"v1", "v1beta1"}
+	telemetryVersions  = []string{"v1", "v1alpha1"}
 )
 
-// kinds lists every supported kind in the order snapshots are walked.
+// istio builds the kind entry of an Istio kind.
+func istio[V any, T interface {
+	*V
+	Resource
+}](name, group string, versions []string, implemented bool, sel func(*Snapshot) *[]T) *kind {
+	return &kind{name: name, group: group, versions: versions, namespaced: true,
+		newObject: newOf[V, T](), field: fieldOf[T](sel), implemented: implemented}
+}
+
+// core builds the kind entry of a Kubernetes kind weft reads.
+func core[V any, T interface {
+	*V
+	Resource
+}](name, group string, namespaced bool, sel func(*Snapshot) *[]T) *kind {
+	return &kind{name: name, group: group, versions: []string{"v1"}, namespaced: namespaced,
+		newObject: newOf[V, T](), field: fieldOf[T](sel), implemented: true}
+}
+
+// kinds lists every kind a Snapshot holds, in the order snapshots are walked:
+// all of Istio's kinds (so none is ever silently dropped) and the Kubernetes
+// kinds weft reads.
 var kinds = []*kind{
-	{"VirtualService", networkingv1.GroupName, networkingVersions, true, newOf[networkingv1.VirtualService](),
-		fieldOf[*networkingv1.VirtualService](func(s *Snapshot) *[]*networkingv1.VirtualService { return &s.VirtualServices })},
-	{"DestinationRule", networkingv1.GroupName, networkingVersions, true, newOf[networkingv1.DestinationRule](),
-		fieldOf[*networkingv1.DestinationRule](func(s *Snapshot) *[]*networkingv1.DestinationRule { return &s.DestinationRules })},
-	{"ServiceEntry", networkingv1.GroupName, networkingVersions, true, newOf[networkingv1.ServiceEntry](),
-		fieldOf[*networkingv1.ServiceEntry](func(s *Snapshot) *[]*networkingv1.ServiceEntry { return &s.ServiceEntries })},
-	{"WorkloadEntry", networkingv1.GroupName, networkingVersions, true, newOf[networkingv1.WorkloadEntry](),
-		fieldOf[*networkingv1.WorkloadEntry](func(s *Snapshot) *[]*networkingv1.WorkloadEntry { return &s.WorkloadEntries })},
-	{"Sidecar", networkingv1.GroupName, networkingVersions, true, newOf[networkingv1.Sidecar](),
-		fieldOf[*networkingv1.Sidecar](func(s *Snapshot) *[]*networkingv1.Sidecar { return &s.Sidecars })},
-	{"Gateway", networkingv1.GroupName, networkingVersions, true, newOf[networkingv1.Gateway](),
-		fieldOf[*networkingv1.Gateway](func(s *Snapshot) *[]*networkingv1.Gateway { return &s.Gateways })},
-	{"PeerAuthentication", securityv1.GroupName, securityVersions, true, newOf[securityv1.PeerAuthentication](),
-		fieldOf[*securityv1.PeerAuthentication](func(s *Snapshot) *[]*securityv1.PeerAuthentication { return &s.PeerAuthentications })},
-	{"AuthorizationPolicy", securityv1.GroupName, securityVersions, true, newOf[securityv1.AuthorizationPolicy](),
-		fieldOf[*securityv1.AuthorizationPolicy](func(s *Snapshot) *[]*securityv1.AuthorizationPolicy { return &s.AuthorizationPolicies })},
-	{"RequestAuthentication", securityv1.GroupName, securityVersions, true, newOf[securityv1.RequestAuthentication](),
-		fieldOf[*securityv1.RequestAuthentication](func(s *Snapshot) *[]*securityv1.RequestAuthentication { return &s.RequestAuthentications })},
-	{"Service", "", []string{"v1"}, true, newOf[corev1.Service](),
-		fieldOf[*corev1.Service](func(s *Snapshot) *[]*corev1.Service { return &s.Services })},
-	{"EndpointSlice", discoveryv1.GroupName, []string{"v1"}, true, newOf[discoveryv1.EndpointSlice](),
-		fieldOf[*discoveryv1.EndpointSlice](func(s *Snapshot) *[]*discoveryv1.EndpointSlice { return &s.EndpointSlices })},
-	{"Pod", "", []string{"v1"}, true, newOf[corev1.Pod](),
-		fieldOf[*corev1.Pod](func(s *Snapshot) *[]*corev1.Pod { return &s.Pods })},
-	{"Namespace", "", []string{"v1"}, false, newOf[corev1.Namespace](),
-		fieldOf[*corev1.Namespace](func(s *Snapshot) *[]*corev1.Namespace { return &s.Namespaces })},
+	istio[networkingv1.VirtualService]("VirtualService", groupNetworking, networkingVersions, true,
+		func(s *Snapshot) *[]*networkingv1.VirtualService { return &s.VirtualServices }),
+	istio[networkingv1.DestinationRule]("DestinationRule", groupNetworking, networkingVersions, true,
+		func(s *Snapshot) *[]*networkingv1.DestinationRule { return &s.DestinationRules }),
+	istio[networkingv1.ServiceEntry]("ServiceEntry", groupNetworking, networkingVersions, true,
+		func(s *Snapshot) *[]*networkingv1.ServiceEntry { return &s.ServiceEntries }),
+	istio[networkingv1.WorkloadEntry]("WorkloadEntry", groupNetworking, networkingVersions, true,
+		func(s *Snapshot) *[]*networkingv1.WorkloadEntry { return &s.WorkloadEntries }),
+	istio[networkingv1.Sidecar]("Sidecar", groupNetworking, networkingVersions, true,
+		func(s *Snapshot) *[]*networkingv1.Sidecar { return &s.Sidecars }),
+	istio[networkingv1.Gateway]("Gateway", groupNetworking, networkingVersions, true,
+		func(s *Snapshot) *[]*networkingv1.Gateway { return &s.Gateways }),
+	istio[networkingv1.WorkloadGroup]("WorkloadGroup", groupNetworking, networkingVersions, false,
+		func(s *Snapshot) *[]*networkingv1.WorkloadGroup { return &s.WorkloadGroups }),
+	istio[networkingv1alpha3.EnvoyFilter]("EnvoyFilter", groupNetworking, []string{"v1alpha3"}, false,
+		func(s *Snapshot) *[]*networkingv1alpha3.EnvoyFilter { return &s.EnvoyFilters }),
+	istio[networkingv1beta1.ProxyConfig]("ProxyConfig", groupNetworking, []string{"v1beta1"}, false,
+		func(s *Snapshot) *[]*networkingv1beta1.ProxyConfig { return &s.ProxyConfigs }),
+	istio[securityv1.PeerAuthentication]("PeerAuthentication", groupSecurity, securityVersions, true,
+		func(s *Snapshot) *[]*securityv1.PeerAuthentication { return &s.PeerAuthentications }),
+	istio[securityv1.AuthorizationPolicy]("AuthorizationPolicy", groupSecurity, securityVersions, true,
+		func(s *Snapshot) *[]*securityv1.AuthorizationPolicy { return &s.AuthorizationPolicies }),
+	istio[securityv1.RequestAuthentication]("RequestAuthentication", groupSecurity, securityVersions, true,
+		func(s *Snapshot) *[]*securityv1.RequestAuthentication { return &s.RequestAuthentications }),
+	istio[telemetryv1.Telemetry]("Telemetry", groupTelemetry, telemetryVersions, false,
+		func(s *Snapshot) *[]*telemetryv1.Telemetry { return &s.Telemetries }),
+	istio[extensionsv1alpha1.WasmPlugin]("WasmPlugin", groupExtensions, []string{"v1alpha1"}, false,
+		func(s *Snapshot) *[]*extensionsv1alpha1.WasmPlugin { return &s.WasmPlugins }),
+	istio[extensionsv1alpha1.TrafficExtension]("TrafficExtension", groupExtensions, []string{"v1alpha1"}, false,
+		func(s *Snapshot) *[]*extensionsv1alpha1.TrafficExtension { return &s.TrafficExtensions }),
+	core[corev1.Service]("Service", "", true, func(s *Snapshot) *[]*corev1.Service { return &s.Services }),
+	core[discoveryv1.EndpointSlice]("EndpointSlice", discoveryv1.GroupName, true,
+		func(s *Snapshot) *[]*discoveryv1.EndpointSlice { return &s.EndpointSlices }),
+	core[corev1.Pod]("Pod", "", true, func(s *Snapshot) *[]*corev1.Pod { return &s.Pods }),
+	core[corev1.Namespace]("Namespace", "", false, func(s *Snapshot) *[]*corev1.Namespace { return &s.Namespaces }),
 }
 
 var (
@@ -116,22 +160,36 @@ func (k *kind) storedGVK() schema.GroupVersionKind {
 
 func (k *kind) serves(version string) bool { return slices.Contains(k.versions, version) }
 
+// isIstio reports whether k is one of Istio's kinds (a spec that is a proto
+// message) rather than a Kubernetes one.
+func (k *kind) isIstio() bool { return specOf(k.newObject()) != nil }
+
 // KeyOf returns the Key of r, taking the kind from r's Go type so that
-// objects built in code without TypeMeta work too. It panics on a type the
-// Snapshot cannot hold, which is a programming error.
+// objects built in code without TypeMeta work too; foreign objects (kinds
+// a Snapshot does not hold) are named by their apiVersion's kind.
 func KeyOf(r Resource) Key {
 	k, ok := kindsByType[reflect.TypeOf(r)]
 	if !ok {
-		panic("config: unsupported resource type " + reflect.TypeOf(r).String())
+		return Key{Kind: r.GetObjectKind().GroupVersionKind().Kind, Namespace: r.GetNamespace(), Name: r.GetName()}
 	}
 	return Key{Kind: k.name, Namespace: r.GetNamespace(), Name: r.GetName()}
 }
 
-// Kinds lists the supported kind names in the order Snapshots are walked.
+// isHeld reports whether a Snapshot holds r's type.
+func isHeld(r Resource) bool { _, ok := kindsByType[reflect.TypeOf(r)]; return ok }
+
+// Kinds lists the kind names a Snapshot holds, in the order Snapshots are walked.
 func Kinds() []string {
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = k.name
 	}
 	return names
+}
+
+// Implemented reports whether weft acts on objects of the named kind. Istio
+// kinds it does not implement are still decoded, validated and reported.
+func Implemented(kindName string) bool {
+	k, ok := kindsByName[kindName]
+	return ok && k.implemented
 }

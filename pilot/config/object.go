@@ -45,3 +45,8 @@ type Object struct {
 	Origin   Origin
 	Resource Resource
 }
+
+// Foreign reports whether o is of a kind no Snapshot holds: a Kubernetes
+// kind weft does not read (Deployment, ConfigMap, another project's CRD).
+// Decoding checks it; Builders set it aside (see Builder.Foreign).
+func (o Object) Foreign() bool { return o.Resource != nil && !isHeld(o.Resource) }

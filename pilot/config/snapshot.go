@@ -3,12 +3,14 @@ package config
 import (
 	"fmt"
 
+	extensionsv1alpha1 "istio.io/client-go/pkg/apis/extensions/v1alpha1"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
+	networkingv1beta1 "istio.io/client-go/pkg/apis/networking/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	telemetryv1 "istio.io/client-go/pkg/apis/telemetry/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
-	securityv1 "github.com/weftmesh/weft/apis/security/v1"
 )
 
 // Snapshot is the whole config weft serves at one moment. Every slice is
@@ -22,6 +24,14 @@ type Snapshot struct {
 	WorkloadEntries  []*networkingv1.WorkloadEntry
 	Sidecars         []*networkingv1.Sidecar
 	Gateways         []*networkingv1.Gateway
+
+	// Istio kinds weft decodes, validates and reports but does not act on.
+	WorkloadGroups    []*networkingv1.WorkloadGroup
+	EnvoyFilters      []*networkingv1alpha3.EnvoyFilter
+	ProxyConfigs      []*networkingv1beta1.ProxyConfig
+	Telemetries       []*telemetryv1.Telemetry
+	WasmPlugins       []*extensionsv1alpha1.WasmPlugin
+	TrafficExtensions []*extensionsv1alpha1.TrafficExtension
 
 	PeerAuthentications    []*securityv1.PeerAuthentication
 	AuthorizationPolicies  []*securityv1.AuthorizationPolicy
@@ -87,15 +97,12 @@ func (s *Snapshot) Equal(o *Snapshot) bool {
 	return true
 }
 
-// semanticEqual compares API objects the way Kubernetes does (quantities
-// and times by value, nil and empty alike where the API treats them so).
-func semanticEqual(a, b any) bool { return equality.Semantic.DeepEqual(a, b) }
-
 // Builder collects objects into a new Snapshot. The first object added for
 // a key wins; later ones are reported as duplicates.
 type Builder struct {
-	s    Snapshot
-	seen map[Key]Origin
+	s       Snapshot
+	seen    map[Key]Origin
+	foreign []Object
 }
 
 // NewBuilder returns an empty Builder.
@@ -106,6 +113,10 @@ func NewBuilder() *Builder {
 // Add adds obj.Resource (its key is derived from the resource itself) and
 // returns an error, without adding it, if the key is already taken.
 func (b *Builder) Add(obj Object) *Error {
+	if obj.Foreign() {
+		b.foreign = append(b.foreign, obj)
+		return nil
+	}
 	key := KeyOf(obj.Resource)
 	if first, dup := b.seen[key]; dup {
 		return NewError(obj.Origin, key, "",
@@ -118,6 +129,10 @@ func (b *Builder) Add(obj Object) *Error {
 	}
 	return nil
 }
+
+// Foreign lists the foreign objects added (kinds no Snapshot holds), in
+// the order they were added, for callers that report them.
+func (b *Builder) Foreign() []Object { return b.foreign }
 
 // Finish sorts and returns the Snapshot. The Builder must not be used after.
 func (b *Builder) Finish() *Snapshot {
