@@ -526,6 +526,25 @@ func TestCRDsMatchDecodedKinds(t *testing.T) {
 	}
 }
 
+// The validating webhook sees every Istio kind in every version weft decodes.
+func TestValidatorCoversIstioKinds(t *testing.T) {
+	rule := admissionregv1.Rule{APIGroups: []string{"networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io"},
+		APIVersions: []string{"v1", "v1beta1", "v1alpha3", "v1alpha1"}}
+	for _, k := range config.KindInfos() {
+		if !k.Istio {
+			continue
+		}
+		if !slices.Contains(rule.APIGroups, k.GVK.Group) {
+			t.Errorf("%s: group %s not in the webhook's rule", k.Name, k.GVK.Group)
+		}
+		for _, v := range []string{"v1", "v1beta1", "v1alpha3", "v1alpha1", "v1alpha2", "v2"} {
+			if servesVersion(k, v) && !slices.Contains(rule.APIVersions, v) {
+				t.Errorf("%s: version %s is decoded but not in the webhook's rule", k.Name, v)
+			}
+		}
+	}
+}
+
 // servesVersion asks the decoder whether apiVersion group/v holds kind k.
 func servesVersion(k config.KindInfo, v string) bool {
 	doc := fmt.Sprintf("apiVersion: %s/%s\nkind: %s\nmetadata: {name: x}\n", k.GVK.Group, v, k.Name)
@@ -1177,8 +1196,9 @@ func TestWebhookConfigurations(t *testing.T) {
 			names: []string{"validation.weft.io"}, path: "/validate", failure: ignore,
 			rules: []admissionregv1.RuleWithOperations{{
 				Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
-				Rule: admissionregv1.Rule{APIGroups: []string{"networking.istio.io", "security.istio.io"},
-					APIVersions: []string{"v1", "v1beta1", "v1alpha3"}, Resources: []string{"*"}},
+				// Every Istio group and version the decoder serves (TestValidatorCoversIstioKinds).
+				Rule: admissionregv1.Rule{APIGroups: []string{"networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io"},
+					APIVersions: []string{"v1", "v1beta1", "v1alpha3", "v1alpha1"}, Resources: []string{"*"}},
 			}},
 		},
 	}
