@@ -75,7 +75,7 @@ var peerAuthenticationRows = []row{
 	{key: "selector.matchLabels{}", entry: both()},
 	{key: "mtls", entry: both()},
 	{key: "mtls.mode", entry: mesh(S, P, modeNote)},
-	{key: "portLevelMtls{}", entry: mesh(S, S, "")},
+	{key: "portLevelMtls{}", entry: mesh(S, S, "on policies with a selector, as in Istio (translate warns when there is none)")},
 	{key: "portLevelMtls{}.mode", entry: mesh(S, P, modeNote)},
 }
 
