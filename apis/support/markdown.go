@@ -77,8 +77,7 @@ func countCell(c Counts) string {
 
 // kindSection lists kind's rows in spec field order.
 func kindSection(b *bytes.Buffer, kind string) {
-	whole, _ := KindSupport(kind)
-	fmt.Fprintf(b, "\n## %s\n\n%s, spec `%s`. %s\n\n", kind, Group(kind), SpecMessage(kind).ProtoReflect().Descriptor().FullName(), sentence(whole.Note))
+	fmt.Fprintf(b, "\n## %s\n\n%s, spec message `%s`.\n\n", kind, Group(kind), SpecMessage(kind).ProtoReflect().Descriptor().FullName())
 	b.WriteString("| path | sidecar | proxyless | gateway | note |\n| --- | --- | --- | --- | --- |\n")
 	rows := kinds[kind].rows
 	for _, key := range append([]string{""}, Paths(kind)...) {
@@ -99,13 +98,6 @@ func pathCell(r row) string {
 		p += " *(and below)*"
 	}
 	return p
-}
-
-func sentence(s string) string {
-	if s == "" {
-		return ""
-	}
-	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
 // cell escapes what would break a markdown table cell.
