@@ -34,14 +34,14 @@ var notInTable = none("not in weft's support table")
 // maps by sorted key. Under an Unsupported subtree only its root is
 // reported; a kind unsupported as a whole is one finding with empty paths.
 func Check(kind string, spec proto.Message) []Finding {
-	k, ok := kinds[kind]
+	ix, ok := indexes[kind]
 	if !ok || spec == nil {
 		return nil
 	}
-	if r, ok := lookup(k.rows, ""); ok && r.subtree {
+	if r, ok := ix.lookup(""); ok && r.subtree {
 		return []Finding{{Entry: r.entry}}
 	}
-	c := checker{rows: k.rows}
+	c := checker{ix: ix}
 	c.message(spec.ProtoReflect(), "", "")
 	return c.out
 }
@@ -60,17 +60,17 @@ func CheckFor(kind string, spec proto.Message, p ProxyKind) []Finding {
 // Lookup returns the entry rating a table key of kind, directly or through
 // an Unsupported subtree above it.
 func Lookup(kind, key string) (Entry, bool) {
-	k, ok := kinds[kind]
+	ix, ok := indexes[kind]
 	if !ok {
 		return Entry{}, false
 	}
-	r, ok := lookup(k.rows, key)
+	r, ok := ix.lookup(key)
 	return r.entry, ok
 }
 
 type checker struct {
-	rows []row
-	out  []Finding
+	ix  *index
+	out []Finding
 }
 
 // message visits the set fields of m; path and key name m itself.
@@ -87,7 +87,7 @@ func (c *checker) message(m protoreflect.Message, path, key string) {
 // field reports the field when it is not supported everywhere and walks
 // into it unless it is the root of an unsupported subtree.
 func (c *checker) field(v protoreflect.Value, fd protoreflect.FieldDescriptor, path, key string) {
-	r, ok := lookup(c.rows, key)
+	r, ok := c.ix.lookup(key)
 	if !ok {
 		r = row{key: key, entry: notInTable, subtree: true}
 	}

@@ -79,9 +79,9 @@ func countCell(c Counts) string {
 func kindSection(b *bytes.Buffer, kind string) {
 	fmt.Fprintf(b, "\n## %s\n\n%s, spec message `%s`.\n\n", kind, Group(kind), SpecMessage(kind).ProtoReflect().Descriptor().FullName())
 	b.WriteString("| path | sidecar | proxyless | gateway | note |\n| --- | --- | --- | --- | --- |\n")
-	rows := kinds[kind].rows
+	ix := indexes[kind]
 	for _, key := range append([]string{""}, Paths(kind)...) {
-		r, ok := lookup(rows, key)
+		r, ok := ix.lookup(key)
 		if !ok || r.key != key {
 			continue // covered by a subtree row already listed
 		}

@@ -84,6 +84,15 @@ type kindInfo struct {
 	rows  []row
 }
 
+// indexes holds each kind's rows by key.
+var indexes = func() map[string]*index {
+	out := make(map[string]*index, len(kinds))
+	for name, k := range kinds {
+		out[name] = newIndex(k.rows)
+	}
+	return out
+}()
+
 // kinds holds every Istio kind the table covers, by Kubernetes kind name.
 var kinds = map[string]kindInfo{
 	"VirtualService":        {"networking.istio.io", func() proto.Message { return &networkingv1alpha3.VirtualService{} }, virtualServiceRows},
@@ -127,14 +136,10 @@ func SpecMessage(kind string) proto.Message {
 // KindSupport returns the verdict on kind as a whole; ok is false for
 // kinds not in the table.
 func KindSupport(kind string) (Entry, bool) {
-	k, ok := kinds[kind]
+	ix, ok := indexes[kind]
 	if !ok {
 		return Entry{}, false
 	}
-	for _, r := range k.rows {
-		if r.key == "" {
-			return r.entry, true
-		}
-	}
-	return Entry{}, false
+	r, ok := ix.exact[""]
+	return r.entry, ok
 }

@@ -11,9 +11,9 @@ type row struct {
 
 // Shorthands keep the table readable.
 const (
-	S = Supported
-	P = Partial
-	U = Unsupported
+	yes  = Supported
+	part = Partial
+	no   = Unsupported
 )
 
 // gatewayCol: weft configures no gateway proxies (Gateway is not
@@ -27,10 +27,10 @@ func mesh(sidecar, proxyless Level, note string) Entry {
 }
 
 // both is a field sidecars and proxyless clients both act on.
-func both() Entry { return mesh(S, S, "") }
+func both() Entry { return mesh(yes, yes, "") }
 
 // none is a field no proxy kind acts on.
-func none(note string) Entry { return mesh(U, U, note) }
+func none(note string) Entry { return mesh(no, no, note) }
 
 // Whole-kind notes.
 const (
@@ -44,16 +44,34 @@ func wholeKind(note string) []row {
 	return []row{{key: "", entry: none(note), subtree: true}}
 }
 
+// index finds rows by key without scanning the table: Check runs on every
+// resource of a snapshot.
+type index struct {
+	exact    map[string]row
+	subtrees []row
+}
+
+func newIndex(rows []row) *index {
+	ix := &index{exact: make(map[string]row, len(rows))}
+	for _, r := range rows {
+		ix.exact[r.key] = r
+		if r.subtree {
+			ix.subtrees = append(ix.subtrees, r)
+		}
+	}
+	return ix
+}
+
 // lookup finds the row rating key: its own row, else the nearest subtree
 // row above it. ok is false when the table does not cover key.
-func lookup(rows []row, key string) (row, bool) {
+func (ix *index) lookup(key string) (row, bool) {
+	if r, ok := ix.exact[key]; ok {
+		return r, true
+	}
 	var best row
 	found := false
-	for _, r := range rows {
-		if r.key == key {
-			return r, true
-		}
-		if r.subtree && covers(r.key, key) && (!found || len(r.key) > len(best.key)) {
+	for _, r := range ix.subtrees {
+		if covers(r.key, key) && (!found || len(r.key) > len(best.key)) {
 			best, found = r, true
 		}
 	}

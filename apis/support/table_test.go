@@ -20,8 +20,9 @@ func tableProblems(md protoreflect.MessageDescriptor, rows []row) []string {
 	var paths []string
 	walkPaths(md, "", map[protoreflect.FullName]bool{}, func(p string) { paths = append(paths, p) })
 	var out []string
+	ix := newIndex(rows)
 	for _, p := range paths {
-		if _, ok := lookup(rows, p); !ok {
+		if _, ok := ix.lookup(p); !ok {
 			out = append(out, "no entry for "+p)
 		}
 	}
@@ -103,7 +104,7 @@ func TestTableProblemsDetects(t *testing.T) {
 		{"typo", func(r []row) []row { return append(r, row{key: "mtls.mod", entry: both()}) }, "entry names no field: mtls.mod"},
 		{"duplicate", func(r []row) []row { return append(r, row{key: "mtls", entry: both()}) }, "duplicate entry: mtls"},
 		{"no whole-kind entry", func(r []row) []row { return r[1:] }, "no whole-kind entry"},
-		{"partial without note", func(r []row) []row { r[2].entry = mesh(P, S, ""); return r }, "mtls: partial for sidecar without a note"},
+		{"partial without note", func(r []row) []row { r[2].entry = mesh(part, yes, ""); return r }, "mtls: partial for sidecar without a note"},
 		{"missing level", func(r []row) []row { r[2].entry.Gateway = 0; return r }, "mtls: no level for gateway"},
 		{"supported subtree", func(r []row) []row { r[1].entry = both(); return r }, "selector: a subtree entry must be unsupported for sidecar"},
 	}

@@ -17,9 +17,9 @@ const (
 // policy.go, pilot/xds/envoy/listeners.go).
 var virtualServiceRows = concat(
 	[]row{
-		{key: "", entry: mesh(S, S, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); tls rules, delegation and exportTo are not supported")},
+		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); tls rules, delegation and exportTo are not supported")},
 		{key: "hosts[]", entry: both()},
-		{key: "gateways[]", entry: mesh(P, P, "only \"mesh\": a VirtualService bound to other gateways only is ignored (translate warns)")},
+		{key: "gateways[]", entry: mesh(part, part, "only \"mesh\": a VirtualService bound to other gateways only is ignored (translate warns)")},
 		{key: "http[]", entry: both()},
 		{key: "http[].name", entry: both()},
 	},
@@ -34,7 +34,7 @@ var virtualServiceRows = concat(
 	directResponseRows("http[].directResponse"),
 	[]row{{key: "http[].delegate", entry: none("not supported yet: the rule has no action (translate warns)"), subtree: true}},
 	rewriteRows("http[].rewrite"),
-	[]row{{key: "http[].timeout", entry: mesh(S, S, "")}},
+	[]row{{key: "http[].timeout", entry: mesh(yes, yes, "")}},
 	retryRows("http[].retries"),
 	faultRows("http[].fault"),
 	mirrorRows("http[]"),
@@ -52,8 +52,8 @@ func stringMatchRows(p string, e Entry) []row {
 }
 
 func httpMatchRows(p string) []row {
-	pseudo := mesh(S, U, noPseudo)
-	query := mesh(S, U, noQuery)
+	pseudo := mesh(yes, no, noPseudo)
+	query := mesh(yes, no, noQuery)
 	return concat(
 		[]row{
 			{key: p, entry: both()},
@@ -88,7 +88,7 @@ func destinationRows(p string, e Entry) []row {
 }
 
 func headersRows(p string) []row {
-	e := mesh(S, U, noHeaderEdits)
+	e := mesh(yes, no, noHeaderEdits)
 	return []row{
 		{key: p, entry: e},
 		{key: p + ".request", entry: e}, {key: p + ".request.set{}", entry: e},
@@ -99,7 +99,7 @@ func headersRows(p string) []row {
 }
 
 func redirectRows(p string) []row {
-	e := mesh(S, U, noRedirect)
+	e := mesh(yes, no, noRedirect)
 	return []row{
 		{key: p, entry: e}, {key: p + ".uri", entry: e}, {key: p + ".authority", entry: e}, {key: p + ".port", entry: e},
 		{key: p + ".derivePort", entry: none("ignored: the redirect keeps Envoy's default port handling")},
@@ -110,7 +110,7 @@ func redirectRows(p string) []row {
 }
 
 func directResponseRows(p string) []row {
-	e := mesh(S, U, noRedirect)
+	e := mesh(yes, no, noRedirect)
 	return []row{
 		{key: p, entry: e}, {key: p + ".status", entry: e}, {key: p + ".body", entry: e},
 		{key: p + ".body.string", entry: e}, {key: p + ".body.bytes", entry: e},
@@ -118,7 +118,7 @@ func directResponseRows(p string) []row {
 }
 
 func rewriteRows(p string) []row {
-	e := mesh(S, U, noRewrite)
+	e := mesh(yes, no, noRewrite)
 	return []row{
 		{key: p, entry: e}, {key: p + ".uri", entry: e}, {key: p + ".authority", entry: e},
 		{key: p + ".uriRegexRewrite", entry: e}, {key: p + ".uriRegexRewrite.match", entry: e},
@@ -128,12 +128,12 @@ func rewriteRows(p string) []row {
 
 func retryRows(p string) []row {
 	return []row{
-		{key: p, entry: mesh(S, P, "proxyless: only gRPC status conditions are retried, without a per-try timeout")},
+		{key: p, entry: mesh(yes, part, "proxyless: only gRPC status conditions are retried, without a per-try timeout")},
 		{key: p + ".attempts", entry: both()},
-		{key: p + ".perTryTimeout", entry: mesh(S, U, "proxyless: grpc-go has no per-try timeout")},
-		{key: p + ".retryOn", entry: mesh(S, P, "proxyless: conditions other than cancelled, deadline-exceeded, internal, resource-exhausted and unavailable are dropped")},
+		{key: p + ".perTryTimeout", entry: mesh(yes, no, "proxyless: grpc-go has no per-try timeout")},
+		{key: p + ".retryOn", entry: mesh(yes, part, "proxyless: conditions other than cancelled, deadline-exceeded, internal, resource-exhausted and unavailable are dropped")},
 		{key: p + ".retryRemoteLocalities", entry: none("ignored")},
-		{key: p + ".retryIgnorePreviousHosts", entry: mesh(P, U, "sidecars always prefer a host not tried before (the default); false is ignored")},
+		{key: p + ".retryIgnorePreviousHosts", entry: mesh(part, no, "sidecars always prefer a host not tried before (the default); false is ignored")},
 		{key: p + ".backoff", entry: none("ignored: the proxy's default backoff applies")},
 	}
 }
@@ -158,7 +158,7 @@ func faultRows(p string) []row {
 
 // mirrorRows rates the three mirroring fields of an HTTP route at p.
 func mirrorRows(p string) []row {
-	e := mesh(S, U, noMirror)
+	e := mesh(yes, no, noMirror)
 	return concat(
 		destinationRows(p+".mirror", e),
 		[]row{{key: p + ".mirrors[]", entry: e}},
@@ -172,7 +172,7 @@ func mirrorRows(p string) []row {
 }
 
 func corsRows(p string) []row {
-	e := mesh(S, U, noCors)
+	e := mesh(yes, no, noCors)
 	return concat(
 		[]row{
 			{key: p, entry: e},
@@ -190,10 +190,10 @@ func corsRows(p string) []row {
 }
 
 func tcpRows(p string) []row {
-	e := mesh(S, U, noTCPRules)
+	e := mesh(yes, no, noTCPRules)
 	return concat(
 		[]row{
-			{key: p, entry: mesh(S, U, "sidecars: only services with an address get a TCP listener; "+noTCPRules)},
+			{key: p, entry: mesh(yes, no, "sidecars: only services with an address get a TCP listener; "+noTCPRules)},
 			{key: p + ".match[]", entry: e},
 			{key: p + ".match[].destinationSubnets[]", entry: none("ignored")},
 			{key: p + ".match[].port", entry: e},
