@@ -32,7 +32,8 @@ var notInTable = none("not in weft's support table")
 // Check returns the findings for the fields set in spec, a spec message of
 // kind: outermost first, in field declaration order, lists by index and
 // maps by sorted key. Under an Unsupported subtree only its root is
-// reported; a kind unsupported as a whole is one finding with empty paths.
+// reported; a kind unsupported as a whole, or a spec of another message
+// type, is one Unsupported finding with empty paths.
 func Check(kind string, spec proto.Message) []Finding {
 	ix, ok := indexes[kind]
 	if !ok || spec == nil {
@@ -40,6 +41,10 @@ func Check(kind string, spec proto.Message) []Finding {
 	}
 	if r, ok := ix.lookup(""); ok && r.subtree {
 		return []Finding{{Entry: r.entry}}
+	}
+	if got, want := spec.ProtoReflect().Descriptor().FullName(), kinds[kind].specName(); got != want {
+		// Rating another message's fields by this kind's table would mislead.
+		return []Finding{{Entry: none(fmt.Sprintf("spec is a %s, not the %s of a %s", got, want, kind))}}
 	}
 	c := checker{ix: ix}
 	c.message(spec.ProtoReflect(), "", "")

@@ -123,6 +123,9 @@ func TestCheckWholeKind(t *testing.T) {
 	if got := support.Check("NoSuchKind", &networkingv1alpha3.VirtualService{}); got != nil {
 		t.Errorf("unknown kind: %+v", got)
 	}
+	if got := support.Check("DestinationRule", reviews()); len(got) != 1 || got[0].Entry.Sidecar != support.Unsupported || got[0].Path != "" {
+		t.Errorf("a VirtualService checked as a DestinationRule: %+v", got)
+	}
 	if got := support.Check("VirtualService", &networkingv1alpha3.VirtualService{}); len(got) != 0 {
 		t.Errorf("empty spec: %+v", got)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	extensionsv1alpha1 "istio.io/api/extensions/v1alpha1"
 	networkingv1alpha3 "istio.io/api/networking/v1alpha3"
 	networkingv1beta1 "istio.io/api/networking/v1beta1"
@@ -82,6 +83,10 @@ type kindInfo struct {
 	group string
 	spec  func() proto.Message
 	rows  []row
+}
+
+func (k kindInfo) specName() protoreflect.FullName {
+	return k.spec().ProtoReflect().Descriptor().FullName()
 }
 
 // indexes holds each kind's rows by key.
