@@ -163,3 +163,15 @@ func TestLeafMessages(t *testing.T) {
 		t.Errorf("google.protobuf.Duration must be a leaf: %v", paths)
 	}
 }
+
+// A set field the table does not know (a newer API than the table) is
+// reported unsupported rather than passed over.
+func TestCheckUnknownFieldIsUnsupported(t *testing.T) {
+	c := checker{ix: newIndex([]row{{key: "", entry: both()}, {key: "mtls", entry: both()}})}
+	pa := &securityv1beta1.PeerAuthentication{Mtls: &securityv1beta1.PeerAuthentication_MutualTLS{Mode: securityv1beta1.PeerAuthentication_MutualTLS_STRICT}}
+	c.message(pa.ProtoReflect(), "", "")
+	want := []Finding{{Path: "mtls", Key: "mtls", Entry: both()}, {Path: "mtls.mode", Key: "mtls.mode", Entry: notInTable}}
+	if !slices.Equal(c.out, want) {
+		t.Errorf("findings %+v, want %+v", c.out, want)
+	}
+}
