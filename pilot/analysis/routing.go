@@ -2,10 +2,12 @@ package analysis
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
@@ -16,12 +18,12 @@ import (
 func analyzeHosts(c *Context) {
 	for _, vs := range c.Snap.VirtualServices {
 		key := config.KeyOf(vs)
-		forEachDestination(vs, func(field string, d networkingv1.Destination) {
-			c.checkHost(key, field+".host", d.Host, vs.Namespace)
+		forEachDestination(vs, func(field string, d *networking.Destination) {
+			c.checkHost(key, field+".host", d.GetHost(), vs.Namespace)
 		})
 	}
 	for _, dr := range c.Snap.DestinationRules {
-		c.checkHost(config.KeyOf(dr), "spec.host", dr.Spec.Host, dr.Namespace)
+		c.checkHost(config.KeyOf(dr), "spec.host", dr.Spec.GetHost(), dr.Namespace)
 	}
 }
 
@@ -33,24 +35,25 @@ func (c *Context) checkHost(key config.Key, field, host, ns string) {
 	c.report(CodeHostNotFound, key, field, "host %s not found: no Service or ServiceEntry defines it", fqdn)
 }
 
-// forEachDestination visits every destination of vs with its field path.
-func forEachDestination(vs *networkingv1.VirtualService, fn func(string, networkingv1.Destination)) {
-	for i, r := range vs.Spec.HTTP {
-		for j, d := range r.Route {
-			fn(fmt.Sprintf("spec.http[%d].route[%d].destination", i, j), d.Destination)
+// forEachDestination visits every destination of vs with its field path;
+// one left out is passed as nil (the getters read nil as empty).
+func forEachDestination(vs *networkingv1.VirtualService, fn func(string, *networking.Destination)) {
+	for i, r := range vs.Spec.GetHttp() {
+		for j, d := range r.GetRoute() {
+			fn(fmt.Sprintf("spec.http[%d].route[%d].destination", i, j), d.GetDestination())
 		}
-		if r.Mirror != nil {
-			fn(fmt.Sprintf("spec.http[%d].mirror", i), *r.Mirror)
-		}
-	}
-	for i, r := range vs.Spec.TCP {
-		for j, d := range r.Route {
-			fn(fmt.Sprintf("spec.tcp[%d].route[%d].destination", i, j), d.Destination)
+		if r.GetMirror() != nil {
+			fn(fmt.Sprintf("spec.http[%d].mirror", i), r.GetMirror())
 		}
 	}
-	for i, r := range vs.Spec.TLS {
-		for j, d := range r.Route {
-			fn(fmt.Sprintf("spec.tls[%d].route[%d].destination", i, j), d.Destination)
+	for i, r := range vs.Spec.GetTcp() {
+		for j, d := range r.GetRoute() {
+			fn(fmt.Sprintf("spec.tcp[%d].route[%d].destination", i, j), d.GetDestination())
+		}
+	}
+	for i, r := range vs.Spec.GetTls() {
+		for j, d := range r.GetRoute() {
+			fn(fmt.Sprintf("spec.tls[%d].route[%d].destination", i, j), d.GetDestination())
 		}
 	}
 }
@@ -78,11 +81,12 @@ func analyzeTranslateDiagnostics(c *Context) {
 // request: Envoy takes the first match, so they never apply (WFT0105).
 func analyzeUnreachable(c *Context) {
 	for _, vs := range c.Snap.VirtualServices {
-		for i, r := range vs.Spec.HTTP {
-			if !matchesAll(r.Match) || i == len(vs.Spec.HTTP)-1 {
+		routes := vs.Spec.GetHttp()
+		for i, r := range routes {
+			if !matchesAll(r.GetMatch()) || i == len(routes)-1 {
 				continue
 			}
-			for j := i + 1; j < len(vs.Spec.HTTP); j++ {
+			for j := i + 1; j < len(routes); j++ {
 				c.report(CodeUnreachableRule, config.KeyOf(vs), fmt.Sprintf("spec.http[%d]", j),
 					"rule is unreachable: spec.http[%d] before it matches every request; put catch-all rules last", i)
 			}
@@ -93,18 +97,35 @@ func analyzeUnreachable(c *Context) {
 
 // matchesAll is true for no match at all, or any match that constrains
 // nothing (an empty match, or only uri prefix "/").
-func matchesAll(ms []networkingv1.HTTPMatchRequest) bool {
+func matchesAll(ms []*networking.HTTPMatchRequest) bool {
 	if len(ms) == 0 {
 		return true
 	}
 	for _, m := range ms {
-		m.Name, m.StatPrefix = "", ""
-		if m.URI != nil && *m.URI == (networkingv1.StringMatch{Prefix: "/"}) {
-			m.URI = nil
-		}
-		if reflect.ValueOf(m).IsZero() {
+		if constrainsNothing(m) {
 			return true
 		}
 	}
 	return false
+}
+
+// constrainsNothing is true when every field m sets is one that does not
+// narrow what it matches: its name, its stat prefix, or uri prefix "/".
+// Walking the set fields keeps fields Istio adds later counting as
+// constraints.
+func constrainsNothing(m *networking.HTTPMatchRequest) bool {
+	nothing := true
+	m.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		switch fd.JSONName() {
+		case "name", "statPrefix":
+			return true
+		case "uri":
+			if m.GetUri().GetPrefix() == "/" {
+				return true
+			}
+		}
+		nothing = false
+		return false
+	})
+	return nothing
 }

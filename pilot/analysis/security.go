@@ -5,8 +5,10 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
-	securityv1 "github.com/weftmesh/weft/apis/security/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	security "istio.io/api/security/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
@@ -14,10 +16,11 @@ import (
 
 // analyzeMTLS reports DestinationRules that disable TLS towards workloads
 // whose PeerAuthentication is STRICT (WFT0107): the server refuses the
-// plaintext connections, so every request fails.
+// plaintext connections, so every request fails. A tls block without a
+// mode is DISABLE too: that is the enum's default, as in Istio.
 func analyzeMTLS(c *Context) {
 	for _, dr := range c.Snap.DestinationRules {
-		svc := c.serviceOf(dr.Spec.Host, dr.Namespace)
+		svc := c.serviceOf(dr.Spec.GetHost(), dr.Namespace)
 		if svc == nil || !c.meshed(svc) {
 			continue
 		}
@@ -25,8 +28,8 @@ func analyzeMTLS(c *Context) {
 		if pa == nil {
 			continue
 		}
-		forEachTLS(dr, func(field string, tls *networkingv1.ClientTLSSettings) {
-			if tls.Mode == "DISABLE" {
+		forEachTLS(dr, func(field string, tls *networking.ClientTLSSettings) {
+			if tls.GetMode() == networking.ClientTLSSettings_DISABLE {
 				c.report(CodeMTLSConflict, config.KeyOf(dr), field+".mode",
 					"TLS is disabled towards %s/%s, but PeerAuthentication %s/%s requires STRICT mTLS there: connections will be refused; use ISTIO_MUTUAL or drop tls",
 					svc.Namespace, svc.Name, pa.Namespace, pa.Name)
@@ -67,12 +70,13 @@ func (c *Context) meshed(svc *corev1.Service) bool {
 func (c *Context) strictPolicyFor(svc *corev1.Service) *securityv1.PeerAuthentication {
 	var ns, root *securityv1.PeerAuthentication
 	for _, pa := range c.Snap.PeerAuthentications {
+		match := pa.Spec.GetSelector().GetMatchLabels()
 		switch {
-		case pa.Spec.Selector != nil && len(pa.Spec.Selector.MatchLabels) > 0:
-			if pa.Namespace == svc.Namespace && selects(pa.Spec.Selector.MatchLabels, svc.Spec.Selector) && modeOf(pa) != "" {
+		case len(match) > 0:
+			if pa.Namespace == svc.Namespace && selects(match, svc.Spec.Selector) && modeOf(pa) != unset {
 				return strictOrNil(pa)
 			}
-		case pa.Namespace == svc.Namespace && ns == nil && modeOf(pa) != "":
+		case pa.Namespace == svc.Namespace && ns == nil && modeOf(pa) != unset:
 			ns = pa
 		case pa.Namespace == translate.RootNamespace && root == nil:
 			root = pa
@@ -93,16 +97,16 @@ func selects(match, svcSelector map[string]string) bool {
 	return len(svcSelector) > 0 && labels.SelectorFromSet(match).Matches(labels.Set(svcSelector))
 }
 
-// modeOf is the mode a PeerAuthentication sets; "" (or UNSET) inherits.
-func modeOf(pa *securityv1.PeerAuthentication) string {
-	if pa.Spec.Mtls == nil || pa.Spec.Mtls.Mode == "UNSET" {
-		return ""
-	}
-	return pa.Spec.Mtls.Mode
+const unset = security.PeerAuthentication_MutualTLS_UNSET
+
+// modeOf is the mode a PeerAuthentication sets; UNSET (also when mtls is
+// left out) inherits.
+func modeOf(pa *securityv1.PeerAuthentication) security.PeerAuthentication_MutualTLS_Mode {
+	return pa.Spec.GetMtls().GetMode()
 }
 
 func strictOrNil(pa *securityv1.PeerAuthentication) *securityv1.PeerAuthentication {
-	if modeOf(pa) == "STRICT" {
+	if modeOf(pa) == security.PeerAuthentication_MutualTLS_STRICT {
 		return pa
 	}
 	return nil

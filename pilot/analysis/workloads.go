@@ -6,7 +6,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/pilot/config"
 )
@@ -45,15 +47,15 @@ func analyzeSubsetPods(c *Context) {
 		return
 	}
 	for _, dr := range c.Snap.DestinationRules {
-		svc := c.serviceOf(dr.Spec.Host, dr.Namespace)
+		svc := c.serviceOf(dr.Spec.GetHost(), dr.Namespace)
 		if svc == nil || len(svc.Spec.Selector) == 0 {
 			continue
 		}
-		for i, ss := range dr.Spec.Subsets {
-			sel := labels.Merge(svc.Spec.Selector, ss.Labels)
+		for i, ss := range dr.Spec.GetSubsets() {
+			sel := labels.Merge(svc.Spec.Selector, ss.GetLabels())
 			if c.podsMatching(svc.Namespace, sel) == 0 {
 				c.report(CodeSubsetNoPods, config.KeyOf(dr), fmt.Sprintf("spec.subsets[%d].labels", i),
-					"subset %s selects no pod of Service %s/%s (labels %s)", ss.Name, svc.Namespace, svc.Name, labels.Set(sel))
+					"subset %s selects no pod of Service %s/%s (labels %s)", ss.GetName(), svc.Namespace, svc.Name, labels.Set(sel))
 			}
 		}
 	}
@@ -92,22 +94,19 @@ func hasProtocolPrefix(name string) bool {
 var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true, "istio-system": true, contract.DefaultNamespace: true}
 
 // forEachTLS visits every client TLS setting of dr with its field path.
-func forEachTLS(dr *networkingv1.DestinationRule, fn func(string, *networkingv1.ClientTLSSettings)) {
-	visit := func(prefix string, tp *networkingv1.TrafficPolicy) {
-		if tp == nil {
-			return
+func forEachTLS(dr *networkingv1.DestinationRule, fn func(string, *networking.ClientTLSSettings)) {
+	visit := func(prefix string, tp *networking.TrafficPolicy) {
+		if tls := tp.GetTls(); tls != nil {
+			fn(prefix+".tls", tls)
 		}
-		if tp.TLS != nil {
-			fn(prefix+".tls", tp.TLS)
-		}
-		for i, pl := range tp.PortLevelSettings {
-			if pl.TLS != nil {
-				fn(fmt.Sprintf("%s.portLevelSettings[%d].tls", prefix, i), pl.TLS)
+		for i, pl := range tp.GetPortLevelSettings() {
+			if tls := pl.GetTls(); tls != nil {
+				fn(fmt.Sprintf("%s.portLevelSettings[%d].tls", prefix, i), tls)
 			}
 		}
 	}
-	visit("spec.trafficPolicy", dr.Spec.TrafficPolicy)
-	for i, ss := range dr.Spec.Subsets {
-		visit(fmt.Sprintf("spec.subsets[%d].trafficPolicy", i), ss.TrafficPolicy)
+	visit("spec.trafficPolicy", dr.Spec.GetTrafficPolicy())
+	for i, ss := range dr.Spec.GetSubsets() {
+		visit(fmt.Sprintf("spec.subsets[%d].trafficPolicy", i), ss.GetTrafficPolicy())
 	}
 }

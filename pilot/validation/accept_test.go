@@ -3,30 +3,32 @@ package validation
 import (
 	"testing"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 )
 
 // A DestinationRule edit that adds subset v2 but is itself invalid is
 // rolled back; the VirtualService that starts routing to v2 in the same
 // change is then broken too and must be rolled back with it.
 func TestAcceptSnapshotRollsBackDependents(t *testing.T) {
-	dr := func(subsets, simple string) string {
-		return "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy: {loadBalancer: {simple: " + simple + "}}\n  subsets: " + subsets + "\n"
+	dr := func(subsets, lb string) string {
+		return "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy: {loadBalancer: " + lb + "}\n  subsets: " + subsets + "\n"
 	}
 	vs := func(subset string) string {
 		return vsYAML("  - route: [{destination: {host: reviews, subset: " + subset + "}}]\n")
 	}
-	prev, errs := AcceptSnapshot(nil, snapshotOf(t, "a.yaml", dr("[{name: v1}]", "RANDOM")+"---\n"+vs("v1")))
+	prev, errs := AcceptSnapshot(nil, snapshotOf(t, "a.yaml", dr("[{name: v1}]", "{simple: RANDOM}")+"---\n"+vs("v1")))
 	if len(errs) != 0 {
 		t.Fatalf("initial config: %v", errs)
 	}
-	candidate := snapshotOf(t, "a.yaml", dr("[{name: v1}, {name: v2}]", "FASTEST")+"---\n"+vs("v2")+
+	// consistentHash without a hash key decodes but does not validate.
+	candidate := snapshotOf(t, "a.yaml", dr("[{name: v1}, {name: v2}]", "{consistentHash: {}}")+"---\n"+vs("v2")+
 		"---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings}\nspec: {hosts: [ratings], http: [{route: [{destination: {host: ratings}}]}]}\n")
 	accepted, errs := AcceptSnapshot(prev, candidate)
 	if len(errs) != 2 || errs[0].Kind != "DestinationRule" || errs[1].Field != "spec.http[0].route[0].destination.subset" {
 		t.Fatalf("want the DestinationRule error then the VirtualService subset error, got %v", errs)
 	}
-	if got := accepted.DestinationRules[0].Spec.TrafficPolicy.LoadBalancer.Simple; got != "RANDOM" {
+	if got := accepted.DestinationRules[0].Spec.GetTrafficPolicy().GetLoadBalancer().GetSimple(); got != networking.LoadBalancerSettings_RANDOM {
 		t.Errorf("DestinationRule not rolled back: simple = %s", got)
 	}
 	if got := routeSubset(accepted.VirtualServices[1]); got != "v1" {
@@ -38,5 +40,5 @@ func TestAcceptSnapshotRollsBackDependents(t *testing.T) {
 }
 
 func routeSubset(vs *networkingv1.VirtualService) string {
-	return vs.Spec.HTTP[0].Route[0].Destination.Subset
+	return vs.Spec.GetHttp()[0].GetRoute()[0].GetDestination().GetSubset()
 }

@@ -3,21 +3,24 @@
 // field.ErrorLists with JSON paths (spec.http[0].route[1].weight) so that
 // weft's file source, `weftctl validate` and the validating webhook report
 // the same errors the same way.
+//
+// Resources are Istio's own types (istio.io/client-go), whose specs are
+// istio.io/api proto messages. Decoding already rejects unknown fields,
+// wrong types, enum names that do not exist and two members of one oneof,
+// so none of that is checked again here.
 package validation
 
 import (
 	"fmt"
 	"net/netip"
-	"reflect"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	networking "istio.io/api/networking/v1alpha3"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
 )
 
 // invalid is field.Invalid whose detail reads as a full sentence; the
@@ -33,7 +36,8 @@ func duplicate(p *field.Path, value any, format string, args ...any) *field.Erro
 	return e
 }
 
-// oneOf checks value is empty or one of allowed (an enum field).
+// oneOf checks value is empty or one of allowed: for the few enumerations
+// Istio's API keeps as plain strings.
 func oneOf(p *field.Path, value string, allowed ...string) field.ErrorList {
 	if value == "" || slices.Contains(allowed, value) {
 		return nil
@@ -41,69 +45,6 @@ func oneOf(p *field.Path, value string, allowed ...string) field.ErrorList {
 	e := field.NotSupported(p, value, allowed)
 	e.Detail = fmt.Sprintf("unsupported value %q, want one of %s", value, strings.Join(allowed, ", "))
 	return field.ErrorList{e}
-}
-
-var durationType = reflect.TypeFor[networkingv1.Duration]()
-
-// validateDurations reports every Duration anywhere under v that does not
-// parse. Walking by reflection means a Duration field added to the API
-// later is checked without anyone remembering to.
-func validateDurations(p *field.Path, v any) field.ErrorList {
-	var errs field.ErrorList
-	walkDurations(p, reflect.ValueOf(v), &errs)
-	return errs
-}
-
-func walkDurations(p *field.Path, v reflect.Value, errs *field.ErrorList) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			walkDurations(p, v.Elem(), errs)
-		}
-	case reflect.Struct:
-		walkStructDurations(p, v, errs)
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			walkDurations(p.Index(i), v.Index(i), errs)
-		}
-	case reflect.Map:
-		keys := v.MapKeys()
-		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
-		for _, k := range keys {
-			walkDurations(p.Key(fmt.Sprint(k)), v.MapIndex(k), errs)
-		}
-	case reflect.String:
-		if v.Type() == durationType {
-			*errs = append(*errs, validateDuration(p, networkingv1.Duration(v.String()))...)
-		}
-	}
-}
-
-func walkStructDurations(p *field.Path, v reflect.Value, errs *field.ErrorList) {
-	t := v.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" {
-			continue
-		}
-		fp := p
-		if name != "" { // "" is an inlined struct: same path
-			fp = p.Child(name)
-		}
-		walkDurations(fp, v.Field(i), errs)
-	}
-}
-
-func validateDuration(p *field.Path, d networkingv1.Duration) field.ErrorList {
-	if _, err := d.Parse(); err != nil {
-		if strings.HasPrefix(string(d), "-") {
-			return field.ErrorList{invalid(p, string(d), "invalid duration %q: must not be negative", string(d))}
-		}
-		return field.ErrorList{invalid(p, string(d),
-			"invalid duration %q: want a number with a unit, such as 5s, 100ms or 1m30s", string(d))}
-	}
-	return nil
 }
 
 // validateRegex checks re compiles; Envoy uses RE2, whose syntax Go's
@@ -115,28 +56,22 @@ func validateRegex(p *field.Path, re string) field.ErrorList {
 	return nil
 }
 
-// validateStringMatch checks that m sets exactly one of exact, prefix and
-// regex, or at most one when allowEmpty (header and query parameter
-// matches, where an empty match means "present").
-func validateStringMatch(p *field.Path, m networkingv1.StringMatch, allowEmpty bool) field.ErrorList {
-	var set []string
-	for _, f := range [...]struct{ name, value string }{{"exact", m.Exact}, {"prefix", m.Prefix}, {"regex", m.Regex}} {
-		if f.value != "" {
-			set = append(set, f.name)
+// validateStringMatch checks that m sets one of exact, prefix and regex
+// unless allowEmpty (header and query parameter matches, where an empty
+// match means "present"). Setting two is a decode error (they are a oneof).
+func validateStringMatch(p *field.Path, m *networking.StringMatch, allowEmpty bool) field.ErrorList {
+	switch mt := m.GetMatchType().(type) {
+	case nil:
+		if !allowEmpty {
+			return field.ErrorList{field.Required(p, "one of exact, prefix or regex is required")}
 		}
-	}
-	switch {
-	case len(set) > 1:
-		return field.ErrorList{invalid(p, m, "exactly one of exact, prefix or regex may be set, got %s", strings.Join(set, " and "))}
-	case len(set) == 0 && !allowEmpty:
-		return field.ErrorList{field.Required(p, "one of exact, prefix or regex is required")}
-	case m.Regex != "":
-		return validateRegex(p.Child("regex"), m.Regex)
+	case *networking.StringMatch_Regex:
+		return validateRegex(p.Child("regex"), mt.Regex)
 	}
 	return nil
 }
 
-func validateStringMatchMap(p *field.Path, ms map[string]networkingv1.StringMatch) field.ErrorList {
+func validateStringMatchMap(p *field.Path, ms map[string]*networking.StringMatch) field.ErrorList {
 	var errs field.ErrorList
 	for _, name := range sortedKeys(ms) {
 		if name == "" {
@@ -158,11 +93,11 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // validatePercent checks a Percent lies in [0, 100].
-func validatePercent(p *field.Path, pct *networkingv1.Percent) field.ErrorList {
-	if pct == nil || (pct.Value >= 0 && pct.Value <= 100) {
-		return nil
+func validatePercent(p *field.Path, pct *networking.Percent) field.ErrorList {
+	if v := pct.GetValue(); v < 0 || v > 100 {
+		return field.ErrorList{invalid(p.Child("value"), v, "percentage must be between 0 and 100, got %v", v)}
 	}
-	return field.ErrorList{invalid(p.Child("value"), pct.Value, "percentage must be between 0 and 100, got %v", pct.Value)}
+	return nil
 }
 
 // validatePort checks a port number that must be set: 1-65535.

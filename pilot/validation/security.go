@@ -1,33 +1,30 @@
 package validation
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 
+	security "istio.io/api/security/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-
-	securityv1 "github.com/weftmesh/weft/apis/security/v1"
 )
 
-var mtlsModes = []string{"UNSET", "DISABLE", "PERMISSIVE", "STRICT"}
-
-// ValidatePeerAuthentication checks one PeerAuthentication.
+// ValidatePeerAuthentication checks one PeerAuthentication. Modes are
+// enums and port keys numbers, both checked by the decoder.
 func ValidatePeerAuthentication(pa *securityv1.PeerAuthentication) field.ErrorList {
 	spec, p := &pa.Spec, field.NewPath("spec")
 	var errs field.ErrorList
-	if spec.Mtls != nil {
-		errs = append(errs, oneOf(p.Child("mtls").Child("mode"), spec.Mtls.Mode, mtlsModes...)...)
-	}
 	// Ports only mean something for selected workloads, whose ports are known.
-	if len(spec.PortLevelMtls) > 0 && (spec.Selector == nil || len(spec.Selector.MatchLabels) == 0) {
+	if len(spec.GetPortLevelMtls()) > 0 && len(spec.GetSelector().GetMatchLabels()) == 0 {
 		errs = append(errs, field.Forbidden(p.Child("portLevelMtls"), "portLevelMtls needs a selector"))
 	}
-	for _, port := range sortedKeys(spec.PortLevelMtls) {
-		pp := p.Child("portLevelMtls").Key(port)
-		if n, err := strconv.ParseUint(port, 10, 32); err != nil || n < 1 || n > 65535 {
-			errs = append(errs, invalid(pp, port, "port must be a number between 1 and 65535, got %q", port))
+	for _, port := range slices.Sorted(maps.Keys(spec.GetPortLevelMtls())) {
+		if port < 1 || port > 65535 {
+			pp := p.Child("portLevelMtls").Key(strconv.FormatUint(uint64(port), 10))
+			errs = append(errs, invalid(pp, port, "port must be a number between 1 and 65535, got %d", port))
 		}
-		errs = append(errs, oneOf(pp.Child("mode"), spec.PortLevelMtls[port].Mode, mtlsModes...)...)
 	}
 	return errs
 }
@@ -35,58 +32,60 @@ func ValidatePeerAuthentication(pa *securityv1.PeerAuthentication) field.ErrorLi
 // ValidateAuthorizationPolicy checks one AuthorizationPolicy.
 func ValidateAuthorizationPolicy(ap *securityv1.AuthorizationPolicy) field.ErrorList {
 	spec, p := &ap.Spec, field.NewPath("spec")
-	errs := oneOf(p.Child("action"), spec.Action, "ALLOW", "DENY", "AUDIT", "CUSTOM")
+	var errs field.ErrorList
+	custom := spec.GetAction() == security.AuthorizationPolicy_CUSTOM
 	switch {
-	case spec.Action == "CUSTOM" && (spec.Provider == nil || spec.Provider.Name == ""):
+	case custom && spec.GetProvider().GetName() == "":
 		errs = append(errs, field.Required(p.Child("provider").Child("name"), "CUSTOM action needs a provider"))
-	case spec.Action != "CUSTOM" && spec.Provider != nil:
+	case !custom && spec.GetProvider() != nil:
 		errs = append(errs, field.Forbidden(p.Child("provider"), "provider is only allowed with the CUSTOM action"))
 	}
-	if spec.Selector != nil && (spec.TargetRef != nil || len(spec.TargetRefs) > 0) {
+	if spec.GetSelector() != nil && (spec.GetTargetRef() != nil || len(spec.GetTargetRefs()) > 0) {
 		errs = append(errs, field.Forbidden(p.Child("targetRef"), "selector and targetRef are mutually exclusive"))
 	}
-	for i, r := range spec.Rules {
+	for i, r := range spec.GetRules() {
 		errs = append(errs, validateRule(p.Child("rules").Index(i), r)...)
 	}
 	return errs
 }
 
-func validateRule(p *field.Path, r securityv1.Rule) field.ErrorList {
+func validateRule(p *field.Path, r *security.Rule) field.ErrorList {
 	var errs field.ErrorList
-	for i, f := range r.From {
-		if f.Source == nil {
-			errs = append(errs, field.Required(p.Child("from").Index(i).Child("source"), "source is required"))
+	for i, f := range r.GetFrom() {
+		sp := p.Child("from").Index(i).Child("source")
+		if f.GetSource() == nil {
+			errs = append(errs, field.Required(sp, "source is required"))
 			continue
 		}
-		errs = append(errs, validateSource(p.Child("from").Index(i).Child("source"), f.Source)...)
+		errs = append(errs, validateSource(sp, f.GetSource())...)
 	}
-	for i, t := range r.To {
+	for i, t := range r.GetTo() {
 		op := p.Child("to").Index(i).Child("operation")
-		if t.Operation == nil {
+		if t.GetOperation() == nil {
 			errs = append(errs, field.Required(op, "operation is required"))
 			continue
 		}
-		errs = append(errs, validatePortStrings(op.Child("ports"), t.Operation.Ports)...)
-		errs = append(errs, validatePortStrings(op.Child("notPorts"), t.Operation.NotPorts)...)
+		errs = append(errs, validatePortStrings(op.Child("ports"), t.GetOperation().GetPorts())...)
+		errs = append(errs, validatePortStrings(op.Child("notPorts"), t.GetOperation().GetNotPorts())...)
 	}
-	for i, c := range r.When {
+	for i, c := range r.GetWhen() {
 		cp := p.Child("when").Index(i)
-		if c.Key == "" {
+		if c.GetKey() == "" {
 			errs = append(errs, field.Required(cp.Child("key"), "key is required"))
 		}
-		if len(c.Values) == 0 && len(c.NotValues) == 0 {
+		if len(c.GetValues()) == 0 && len(c.GetNotValues()) == 0 {
 			errs = append(errs, field.Required(cp.Child("values"), "values or notValues is required"))
 		}
 	}
 	return errs
 }
 
-func validateSource(p *field.Path, s *securityv1.Source) field.ErrorList {
+func validateSource(p *field.Path, s *security.Source) field.ErrorList {
 	var errs field.ErrorList
 	for _, f := range []struct {
 		name   string
 		blocks []string
-	}{{"ipBlocks", s.IPBlocks}, {"notIpBlocks", s.NotIPBlocks}, {"remoteIpBlocks", s.RemoteIPBlocks}, {"notRemoteIpBlocks", s.NotRemoteIPBlocks}} {
+	}{{"ipBlocks", s.GetIpBlocks()}, {"notIpBlocks", s.GetNotIpBlocks()}, {"remoteIpBlocks", s.GetRemoteIpBlocks()}, {"notRemoteIpBlocks", s.GetNotRemoteIpBlocks()}} {
 		for i, b := range f.blocks {
 			errs = append(errs, validateIPOrCIDR(p.Child(f.name).Index(i), b)...)
 		}
@@ -94,6 +93,7 @@ func validateSource(p *field.Path, s *securityv1.Source) field.ErrorList {
 	return errs
 }
 
+// validatePortStrings checks ports Istio writes as strings (operations).
 func validatePortStrings(p *field.Path, ports []string) field.ErrorList {
 	var errs field.ErrorList
 	for i, port := range ports {
@@ -108,32 +108,33 @@ func validatePortStrings(p *field.Path, ports []string) field.ErrorList {
 func ValidateRequestAuthentication(ra *securityv1.RequestAuthentication) field.ErrorList {
 	spec, p := &ra.Spec, field.NewPath("spec")
 	var errs field.ErrorList
-	for i, r := range spec.JwtRules {
+	for i, r := range spec.GetJwtRules() {
 		errs = append(errs, validateJWTRule(p.Child("jwtRules").Index(i), r)...)
 	}
-	return append(errs, validateDurations(p, spec)...)
+	return errs
 }
 
-func validateJWTRule(p *field.Path, r securityv1.JWTRule) field.ErrorList {
+func validateJWTRule(p *field.Path, r *security.JWTRule) field.ErrorList {
 	var errs field.ErrorList
-	if r.Issuer == "" {
+	if r.GetIssuer() == "" {
 		errs = append(errs, field.Required(p.Child("issuer"), "issuer is required"))
 	}
-	if r.JwksURI != "" && r.Jwks != "" {
+	uri := r.GetJwksUri()
+	if uri != "" && r.GetJwks() != "" {
 		errs = append(errs, field.Forbidden(p.Child("jwks"), "jwksUri and jwks are mutually exclusive"))
 	}
-	if r.JwksURI != "" {
-		if u, err := url.Parse(r.JwksURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, invalid(p.Child("jwksUri"), r.JwksURI, "jwksUri must be an http(s) URL, got %q", r.JwksURI))
+	if uri != "" {
+		if u, err := url.Parse(uri); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, invalid(p.Child("jwksUri"), uri, "jwksUri must be an http(s) URL, got %q", uri))
 		}
 	}
-	for i, h := range r.FromHeaders {
-		if h.Name == "" {
+	for i, h := range r.GetFromHeaders() {
+		if h.GetName() == "" {
 			errs = append(errs, field.Required(p.Child("fromHeaders").Index(i).Child("name"), "header name is required"))
 		}
 	}
-	for i, c := range r.OutputClaimToHeaders {
-		if c.Header == "" || c.Claim == "" {
+	for i, c := range r.GetOutputClaimToHeaders() {
+		if c.GetHeader() == "" || c.GetClaim() == "" {
 			errs = append(errs, field.Required(p.Child("outputClaimToHeaders").Index(i), "header and claim are required"))
 		}
 	}

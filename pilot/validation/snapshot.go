@@ -7,16 +7,24 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
-	securityv1 "github.com/weftmesh/weft/apis/security/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+
 	"github.com/weftmesh/weft/pilot/config"
 )
 
 // Validate checks one resource on its own, whatever its kind. Kubernetes
 // objects (Service, Pod, ...) were validated by the API server or come from
-// weft's own files as plain data, so they pass as they are.
+// weft's own files as plain data, so they pass as they are. Every Istio
+// kind, including those weft does not act on, gets the checks that hold
+// for all specs (durations, enum values).
 func Validate(r config.Resource) field.ErrorList {
-	return append(validateMeta(r), validateSpec(r)...)
+	errs := append(validateMeta(r), validateSpec(r)...)
+	if spec := config.Spec(r); spec != nil {
+		errs = append(errs, validateProto(field.NewPath("spec"), spec)...)
+	}
+	return errs
 }
 
 // validateMeta checks names as the API server would: in file mode nothing
@@ -135,12 +143,12 @@ type subsetIndex map[string]map[string]bool
 func indexSubsets(s *config.Snapshot) subsetIndex {
 	idx := subsetIndex{}
 	for _, dr := range s.DestinationRules {
-		host := config.ResolveHost(dr.Spec.Host, dr.Namespace)
+		host := config.ResolveHost(dr.Spec.GetHost(), dr.Namespace)
 		if idx[host] == nil {
 			idx[host] = map[string]bool{}
 		}
-		for _, sub := range dr.Spec.Subsets {
-			idx[host][sub.Name] = true
+		for _, sub := range dr.Spec.GetSubsets() {
+			idx[host][sub.GetName()] = true
 		}
 	}
 	return idx
@@ -173,14 +181,15 @@ func matchesWildcard(pattern, host string) bool {
 // cluster that does not exist and answer 503.
 func validateSubsetRefs(vs *networkingv1.VirtualService, idx subsetIndex) field.ErrorList {
 	var errs field.ErrorList
-	check := func(p *field.Path, d networkingv1.Destination) {
-		if d.Subset == "" {
+	check := func(p *field.Path, d *networking.Destination) {
+		subset := d.GetSubset()
+		if subset == "" {
 			return
 		}
-		host := config.ResolveHost(d.Host, vs.Namespace)
-		if !idx.defines(host, d.Subset) {
-			e := field.NotFound(p.Child("subset"), d.Subset)
-			e.Detail = fmt.Sprintf("subset %q is not defined by any DestinationRule for host %s", d.Subset, host)
+		host := config.ResolveHost(d.GetHost(), vs.Namespace)
+		if !idx.defines(host, subset) {
+			e := field.NotFound(p.Child("subset"), subset)
+			e.Detail = fmt.Sprintf("subset %q is not defined by any DestinationRule for host %s", subset, host)
 			errs = append(errs, e)
 		}
 	}
@@ -189,29 +198,36 @@ func validateSubsetRefs(vs *networkingv1.VirtualService, idx subsetIndex) field.
 }
 
 // forEachDestination calls fn with the path and value of every
-// destination of vs: routes, mirrors, TCP and TLS routes.
-func forEachDestination(vs *networkingv1.VirtualService, fn func(*field.Path, networkingv1.Destination)) {
+// destination of vs: routes, mirrors, TCP and TLS routes. A destination
+// left out is passed as nil (the getters read nil as empty).
+func forEachDestination(vs *networkingv1.VirtualService, fn func(*field.Path, *networking.Destination)) {
 	p := field.NewPath("spec")
-	for i, r := range vs.Spec.HTTP {
+	for i, r := range vs.Spec.GetHttp() {
 		hp := p.Child("http").Index(i)
-		for j, d := range r.Route {
-			fn(hp.Child("route").Index(j).Child("destination"), d.Destination)
+		for j, d := range r.GetRoute() {
+			fn(hp.Child("route").Index(j).Child("destination"), d.GetDestination())
 		}
-		if r.Mirror != nil {
-			fn(hp.Child("mirror"), *r.Mirror)
+		if r.GetMirror() != nil {
+			fn(hp.Child("mirror"), r.GetMirror())
 		}
-		for j, m := range r.Mirrors {
-			fn(hp.Child("mirrors").Index(j).Child("destination"), m.Destination)
-		}
-	}
-	for i, r := range vs.Spec.TCP {
-		for j, d := range r.Route {
-			fn(p.Child("tcp").Index(i).Child("route").Index(j).Child("destination"), d.Destination)
+		for j, m := range r.GetMirrors() {
+			fn(hp.Child("mirrors").Index(j).Child("destination"), m.GetDestination())
 		}
 	}
-	for i, r := range vs.Spec.TLS {
-		for j, d := range r.Route {
-			fn(p.Child("tls").Index(i).Child("route").Index(j).Child("destination"), d.Destination)
+	forEachL4Destination(p.Child("tcp"), vs.Spec.GetTcp(), fn)
+	forEachL4Destination(p.Child("tls"), vs.Spec.GetTls(), fn)
+}
+
+// l4Route is what TCP and TLS routes have in common.
+type l4Route interface {
+	GetRoute() []*networking.RouteDestination
+}
+
+// forEachL4Destination visits the destinations of TCP or TLS routes.
+func forEachL4Destination[R l4Route](p *field.Path, routes []R, fn func(*field.Path, *networking.Destination)) {
+	for i, r := range routes {
+		for j, d := range r.GetRoute() {
+			fn(p.Index(i).Child("route").Index(j).Child("destination"), d.GetDestination())
 		}
 	}
 }
