@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails if apis/ or manifests/crds/ differ from what hack/generate.sh produces,
+# Fails if manifests/crds/ differ from what hack/generate.sh produces,
 # or ca/pb/*.pb.go from what hack/genproto.sh produces.
 # It regenerates into a temporary copy of the tree, so the working tree is never touched.
 set -euo pipefail
@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 # Just what generation needs: the module files, the tool module, the inputs and outputs.
 mkdir -p "$work/manifests"
 cp "$ROOT/go.mod" "$ROOT/go.sum" "$work/"
-cp -R "$ROOT/tools" "$ROOT/hack" "$ROOT/apis" "$work/"
+cp -R "$ROOT/tools" "$ROOT/hack" "$work/"
 if [[ -d "$ROOT/manifests/crds" ]]; then
 	cp -R "$ROOT/manifests/crds" "$work/manifests/crds"
 fi
@@ -33,7 +33,7 @@ if ! "$work/hack/genproto.sh" >"$work/genproto.log" 2>&1; then
 fi
 
 status=0
-for dir in apis manifests/crds ca/pb; do
+for dir in manifests/crds ca/pb; do
 	if ! diff -ru "$ROOT/$dir" "$work/$dir" >"$work/diff.txt" 2>&1; then
 		sed -e "s|$work/|generated: |g" -e "s|$ROOT/|tree: |g" "$work/diff.txt" | head -200 >&2
 		status=1

@@ -459,8 +459,8 @@ func checkCRD(t *testing.T, o object) {
 	if want := str(names["plural"]) + "." + group; o.key.Name != want {
 		t.Errorf("name %q, want plural.group %q", o.key.Name, want)
 	}
-	if group != "networking.istio.io" && group != "security.istio.io" {
-		t.Errorf("group %q is not one weft serves", group)
+	if !istioGroups()[group] {
+		t.Errorf("group %q is not one of the Istio kinds weft decodes (config.KindInfos)", group)
 	}
 	versions, _ := spec["versions"].([]any)
 	storage := 0
@@ -472,6 +472,84 @@ func checkCRD(t *testing.T, o object) {
 	if storage != 1 {
 		t.Errorf("%d storage versions among %d, want exactly 1", storage, len(versions))
 	}
+}
+
+func istioGroups() map[string]bool {
+	groups := map[string]bool{}
+	for _, k := range config.KindInfos() {
+		if k.Istio {
+			groups[k.GVK.Group] = true
+		}
+	}
+	return groups
+}
+
+// The decoder serves the versions Istio's CRDs serve, and every Istio kind it knows has its CRD installed.
+func TestCRDsMatchDecodedKinds(t *testing.T) {
+	crds := map[string]map[string]any{}
+	for _, o := range install(t) {
+		if o.key.Kind == "CustomResourceDefinition" {
+			spec, _ := o.obj["spec"].(map[string]any)
+			names, _ := spec["names"].(map[string]any)
+			crds[str(names["kind"])] = spec
+		}
+	}
+	for _, k := range config.KindInfos() {
+		if !k.Istio {
+			continue
+		}
+		spec, ok := crds[k.Name]
+		if !ok {
+			t.Errorf("%s: no CRD installed", k.Name)
+			continue
+		}
+		var served []string
+		storage := ""
+		for _, v := range spec["versions"].([]any) {
+			vm := v.(map[string]any)
+			if vm["served"] == true {
+				served = append(served, str(vm["name"]))
+			}
+			if vm["storage"] == true {
+				storage = str(vm["name"])
+			}
+		}
+		for _, v := range served {
+			if _, err := config.NewObject(k.Name); err != nil || !servesVersion(k, v) {
+				t.Errorf("%s: the CRD serves %s, the decoder does not", k.Name, v)
+			}
+		}
+		// weft normalizes to one served version; etcd's storage version is the API server's business.
+		if !slices.Contains(served, k.GVK.Version) || storage == "" {
+			t.Errorf("%s: CRD serves %v (stores %q); weft normalizes to %s", k.Name, served, storage, k.GVK.Version)
+		}
+	}
+}
+
+// The validating webhook sees every Istio kind in every version weft decodes.
+func TestValidatorCoversIstioKinds(t *testing.T) {
+	rule := admissionregv1.Rule{APIGroups: []string{"networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io"},
+		APIVersions: []string{"v1", "v1beta1", "v1alpha3", "v1alpha1"}}
+	for _, k := range config.KindInfos() {
+		if !k.Istio {
+			continue
+		}
+		if !slices.Contains(rule.APIGroups, k.GVK.Group) {
+			t.Errorf("%s: group %s not in the webhook's rule", k.Name, k.GVK.Group)
+		}
+		for _, v := range []string{"v1", "v1beta1", "v1alpha3", "v1alpha1", "v1alpha2", "v2"} {
+			if servesVersion(k, v) && !slices.Contains(rule.APIVersions, v) {
+				t.Errorf("%s: version %s is decoded but not in the webhook's rule", k.Name, v)
+			}
+		}
+	}
+}
+
+// servesVersion asks the decoder whether apiVersion group/v holds kind k.
+func servesVersion(k config.KindInfo, v string) bool {
+	doc := fmt.Sprintf("apiVersion: %s/%s\nkind: %s\nmetadata: {name: x}\n", k.GVK.Group, v, k.Name)
+	objs, errs := config.Decode("x.yaml", []byte(doc))
+	return len(objs) == 1 && len(errs) == 0
 }
 
 func TestInstallOrder(t *testing.T) {
@@ -1118,8 +1196,9 @@ func TestWebhookConfigurations(t *testing.T) {
 			names: []string{"validation.weft.io"}, path: "/validate", failure: ignore,
 			rules: []admissionregv1.RuleWithOperations{{
 				Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
-				Rule: admissionregv1.Rule{APIGroups: []string{"networking.istio.io", "security.istio.io"},
-					APIVersions: []string{"v1", "v1beta1", "v1alpha3"}, Resources: []string{"*"}},
+				// Every Istio group and version the decoder serves (TestValidatorCoversIstioKinds).
+				Rule: admissionregv1.Rule{APIGroups: []string{"networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io"},
+					APIVersions: []string{"v1", "v1beta1", "v1alpha3", "v1alpha1"}, Resources: []string{"*"}},
 			}},
 		},
 	}

@@ -5,10 +5,10 @@ import (
 	"os"
 	"path/filepath"
 
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"sigs.k8s.io/yaml"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/pipeline"
 )

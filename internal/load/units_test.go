@@ -16,9 +16,9 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/pipeline"
 )
@@ -113,9 +113,9 @@ func TestSyntheticSidecarScope(t *testing.T) {
 	var nss []string
 	for _, sc := range scoped.Sidecars {
 		nss = append(nss, sc.Namespace)
-		if sc.Name != "default" || sc.Spec.WorkloadSelector != nil || len(sc.Spec.Egress) != 1 ||
-			!slices.Equal(sc.Spec.Egress[0].Hosts, []string{"./*", "ns-0/*"}) {
-			t.Errorf("Sidecar %s/%s = %+v", sc.Namespace, sc.Name, sc.Spec)
+		if sc.Name != "default" || sc.Spec.GetWorkloadSelector() != nil || len(sc.Spec.GetEgress()) != 1 ||
+			!slices.Equal(sc.Spec.GetEgress()[0].GetHosts(), []string{"./*", "ns-0/*"}) {
+			t.Errorf("Sidecar %s/%s = %v", sc.Namespace, sc.Name, &sc.Spec)
 		}
 		if sc.APIVersion != "networking.istio.io/v1" || sc.Kind != "Sidecar" {
 			t.Errorf("Sidecar type meta = %v", sc.TypeMeta)
@@ -207,7 +207,7 @@ func TestChangeWeightRewritesOnlyTheVirtualService(t *testing.T) {
 		}
 	}
 	vs := cur["VirtualService"][0].(*networkingv1.VirtualService)
-	if w := vs.Spec.HTTP[0].Route[1].Weight; w != 60 {
+	if w := vs.Spec.GetHttp()[0].GetRoute()[1].GetWeight(); w != 60 {
 		t.Errorf("v2 weight = %d, want 60", w)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Decode parses one file: multi-document YAML ("---") or a JSON object, in
@@ -66,6 +67,11 @@ func decodeYAMLDocument(file string, doc document) ([]Object, []*Error) {
 	origin := Origin{File: file, Doc: doc.index, Line: doc.line}
 	n, err := parseNode(doc.body, doc.first)
 	if err != nil {
+		// yaml.v3 often points at the enclosing block; Kubernetes' YAML
+		// reader names the line of the problem itself, so ask it for the message.
+		if _, kerr := sigsyaml.YAMLToJSONStrict(doc.body); kerr != nil {
+			err = errors.New(strings.TrimPrefix(kerr.Error(), "error converting YAML to JSON: "))
+		}
 		line, msg := yamlErrorLine(err.Error())
 		msg = strings.TrimPrefix(msg, "unmarshal errors: ")
 		e := &Error{File: file, Doc: doc.index, Line: doc.line, Message: "malformed YAML: " + msg}

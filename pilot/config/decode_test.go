@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -77,7 +77,7 @@ func TestDecodeNormalizesVersionAndNamespace(t *testing.T) {
 	if got := vs.APIVersion; got != "networking.istio.io/v1" {
 		t.Errorf("apiVersion = %q, want networking.istio.io/v1", got)
 	}
-	if got := vs.Spec.HTTP[1].Route[0].Weight; got != 90 {
+	if got := vs.Spec.Http[1].Route[0].Weight; got != 90 {
 		t.Errorf("weight = %d, want 90", got)
 	}
 	dr := objs[0].Resource.(*networkingv1.DestinationRule)
@@ -103,43 +103,43 @@ func TestDecodeErrors(t *testing.T) {
 			name: "unknown kind",
 			file: "kind.yaml",
 			in:   "apiVersion: networking.istio.io/v1\nkind: VirtualServce\nmetadata:\n  name: reviews\n",
-			want: Error{File: "kind.yaml", Doc: 0, Line: 1, Kind: "VirtualServce", Name: "reviews", Field: "kind", Message: `unknown kind "VirtualServce"`},
+			want: Error{File: "kind.yaml", Doc: 0, Line: 2, Column: 1, Kind: "VirtualServce", Name: "reviews", Field: "kind", Message: `unknown kind "VirtualServce"`},
 		},
 		{
 			name: "unknown field",
 			file: "field.yaml",
 			in:   "# leading comment\n" + vsHead + "  http:\n  - route:\n    - destination: {host: reviews}\n      wieght: 100\n",
-			want: Error{File: "field.yaml", Doc: 0, Line: 2, Kind: "VirtualService", Namespace: "default", Name: "reviews", Field: "spec.http[0].route[0].wieght", Message: "unknown field"},
+			want: Error{File: "field.yaml", Doc: 0, Line: 11, Column: 7, Kind: "VirtualService", Namespace: "default", Name: "reviews", Field: "spec.http[0].route[0].wieght", Message: "unknown field"},
 		},
 		{
 			name: "wrong type",
 			file: "type.yaml",
 			in:   vsHead + "  http:\n  - route:\n    - destination: {host: reviews}\n    - destination: {host: reviews}\n      weight: ten\n",
-			want: Error{File: "type.yaml", Doc: 0, Line: 1, Kind: "VirtualService", Namespace: "default", Name: "reviews", Field: "spec.http[0].route[1].weight", Message: "wrong type: got string, want int32"},
+			want: Error{File: "type.yaml", Doc: 0, Line: 11, Column: 15, Kind: "VirtualService", Namespace: "default", Name: "reviews", Field: "spec.http[0].route[1].weight", Message: `wrong type: got "ten", want integer`},
 		},
 		{
 			name: "unserved version",
 			file: "version.yaml",
 			in:   "apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: r, namespace: bookinfo}\n",
-			want: Error{File: "version.yaml", Line: 1, Kind: "VirtualService", Namespace: "bookinfo", Name: "r", Field: "apiVersion", Message: "does not serve VirtualService"},
+			want: Error{File: "version.yaml", Line: 1, Column: 1, Kind: "VirtualService", Namespace: "bookinfo", Name: "r", Field: "apiVersion", Message: "does not serve VirtualService"},
 		},
 		{
 			name: "missing name",
 			file: "name.yaml",
 			in:   "apiVersion: v1\nkind: Service\nmetadata: {namespace: bookinfo}\n",
-			want: Error{File: "name.yaml", Line: 1, Kind: "Service", Namespace: "bookinfo", Field: "metadata.name", Message: "name is required"},
+			want: Error{File: "name.yaml", Line: 3, Column: 1, Kind: "Service", Namespace: "bookinfo", Field: "metadata.name", Message: "name is required"},
 		},
 		{
 			name: "duplicate YAML key",
 			file: "dup.yaml",
 			in:   "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n",
-			want: Error{File: "dup.yaml", Line: 5, Message: `key "name" already set`},
+			want: Error{File: "dup.yaml", Line: 4, Column: 3, Kind: "Service", Namespace: "default", Name: "a", Field: "metadata.name", Message: "duplicate field"},
 		},
 		{
 			name: "not a mapping",
 			file: "list.yaml",
 			in:   "- a\n- b\n",
-			want: Error{File: "list.yaml", Line: 1, Message: "must be a mapping"},
+			want: Error{File: "list.yaml", Line: 1, Column: 1, Message: "must be a mapping"},
 		},
 		{
 			name: "malformed JSON",
@@ -151,7 +151,7 @@ func TestDecodeErrors(t *testing.T) {
 			name: "unknown field in list item",
 			file: "items.json",
 			in:   `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "b"}, "spec": {"prots": []}}]}`,
-			want: Error{File: "items.json", Line: 1, Kind: "Service", Namespace: "default", Name: "b", Field: "items[1].spec.prots", Message: "unknown field"}, wantObjs: 1,
+			want: Error{File: "items.json", Line: 1, Column: 192, Kind: "Service", Namespace: "default", Name: "b", Field: "items[1].spec.prots", Message: "unknown field"}, wantObjs: 1,
 		},
 	}
 	for _, tt := range tests {

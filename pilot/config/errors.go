@@ -101,6 +101,7 @@ func (e *Error) Attrs() []slog.Attr {
 		slog.String("file", e.File),
 		slog.Int("doc", e.Doc),
 		slog.Int("line", e.Line),
+		slog.Int("column", e.Column),
 		slog.String("kind", e.Kind),
 		slog.String("namespace", e.Namespace),
 		slog.String("name", e.Name),

@@ -13,13 +13,18 @@ type KindInfo struct {
 	GVK        schema.GroupVersionKind // the stored (first served) version
 	Namespaced bool
 	New        func() Resource
+	// Istio is true for Istio's kinds (proto specs, IstioStatus).
+	Istio bool
+	// Implemented is false for Istio kinds weft decodes but does not act on.
+	Implemented bool
 }
 
 // KindInfos lists every supported kind in Kinds order.
 func KindInfos() []KindInfo {
 	out := make([]KindInfo, len(kinds))
 	for i, k := range kinds {
-		out[i] = KindInfo{Name: k.name, GVK: k.storedGVK(), Namespaced: k.namespaced, New: k.newObject}
+		out[i] = KindInfo{Name: k.name, GVK: k.storedGVK(), Namespaced: k.namespaced, New: k.newObject,
+			Istio: k.isIstio(), Implemented: k.implemented}
 	}
 	return out
 }

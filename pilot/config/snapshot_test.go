@@ -6,13 +6,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 )
 
 func vs(ns, name string, hosts ...string) *networkingv1.VirtualService {
 	return &networkingv1.VirtualService{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       networkingv1.VirtualServiceSpec{Hosts: hosts},
+		Spec:       networking.VirtualService{Hosts: hosts},
 	}
 }
 

@@ -73,3 +73,7 @@ func metaOf(r Resource) any {
 	}
 	return v.Addr().Interface()
 }
+
+// Status returns the status of an Istio object (IstioStatus) pointing into
+// r, or nil for Kubernetes kinds.
+func Status(r Resource) proto.Message { return statusOf(r) }

@@ -3,11 +3,12 @@ package pipeline
 import (
 	"fmt"
 
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
 	"github.com/weftmesh/weft/pilot/config"
 )
 
@@ -59,8 +60,8 @@ func SyntheticSidecar(ns string) *networkingv1.Sidecar {
 	return &networkingv1.Sidecar{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"},
 		ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns},
-		Spec: networkingv1.SidecarSpec{
-			Egress: []networkingv1.IstioEgressListener{{Hosts: []string{"./*", SharedNamespace + "/*"}}},
+		Spec: networking.Sidecar{
+			Egress: []*networking.IstioEgressListener{{Hosts: []string{"./*", SharedNamespace + "/*"}}},
 		},
 	}
 }
@@ -132,9 +133,9 @@ func (s syntheticService) destinationRule() *networkingv1.DestinationRule {
 	return &networkingv1.DestinationRule{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule"},
 		ObjectMeta: s.meta(s.name),
-		Spec: networkingv1.DestinationRuleSpec{
+		Spec: networking.DestinationRule{
 			Host: s.name,
-			Subsets: []networkingv1.Subset{
+			Subsets: []*networking.Subset{
 				{Name: "v1", Labels: map[string]string{"version": "v1"}},
 				{Name: "v2", Labels: map[string]string{"version": "v2"}},
 			},
@@ -146,12 +147,12 @@ func (s syntheticService) virtualService(weightV2 int32) *networkingv1.VirtualSe
 	return &networkingv1.VirtualService{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"},
 		ObjectMeta: s.meta(s.name),
-		Spec: networkingv1.VirtualServiceSpec{
+		Spec: networking.VirtualService{
 			Hosts: []string{s.name},
-			HTTP: []networkingv1.HTTPRoute{{
-				Route: []networkingv1.HTTPRouteDestination{
-					{Destination: networkingv1.Destination{Host: s.name, Subset: "v1"}, Weight: 100 - weightV2},
-					{Destination: networkingv1.Destination{Host: s.name, Subset: "v2"}, Weight: weightV2},
+			Http: []*networking.HTTPRoute{{
+				Route: []*networking.HTTPRouteDestination{
+					{Destination: &networking.Destination{Host: s.name, Subset: "v1"}, Weight: 100 - weightV2},
+					{Destination: &networking.Destination{Host: s.name, Subset: "v2"}, Weight: weightV2},
 				},
 			}},
 		},

@@ -204,3 +204,19 @@ spec:
 		t.Errorf("the ServiceEntry replaced the Kubernetes Service: %+v", cart)
 	}
 }
+
+// Istio's resolution defaults to NONE (its enum's zero value): a
+// ServiceEntry that leaves it out is passed through, not load-balanced
+// over its endpoints.
+func TestServiceEntryResolutionDefaultsToNone(t *testing.T) {
+	svcs := Build(snapshot(t, `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: legacy, namespace: shop}
+spec:
+  hosts: [legacy.example.com]
+  ports: [{number: 80, name: http}]
+  endpoints: [{address: 192.0.2.7}]`))
+	if got := find(t, svcs, "legacy.example.com").Resolution; got != mesh.ResolutionPassthrough {
+		t.Errorf("resolution %v, want passthrough", got)
+	}
+}

@@ -1,7 +1,9 @@
 package serviceregistry
 
 import (
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
@@ -10,41 +12,43 @@ func serviceEntryServices(s *config.Snapshot) []*mesh.Service {
 	var out []*mesh.Service
 	for _, se := range s.ServiceEntries {
 		workloads := selectWorkloads(se, s.WorkloadEntries)
-		for _, host := range se.Spec.Hosts {
+		for _, host := range se.Spec.GetHosts() {
 			out = append(out, serviceEntryHost(se, host, workloads))
 		}
 	}
 	return out
 }
 
-func serviceEntryHost(se *networkingv1.ServiceEntry, host string, workloads []networkingv1.WorkloadEntrySpec) *mesh.Service {
+func serviceEntryHost(se *networkingv1.ServiceEntry, host string, workloads []*networking.WorkloadEntry) *mesh.Service {
 	svc := &mesh.Service{
 		Hostname:   host,
 		Namespace:  se.Namespace,
-		Addresses:  se.Spec.Addresses,
-		Resolution: resolution(se.Spec.Resolution),
-		External:   se.Spec.Location != "MESH_INTERNAL",
+		Addresses:  se.Spec.GetAddresses(),
+		Resolution: resolution(se.Spec.GetResolution()),
+		External:   se.Spec.GetLocation() != networking.ServiceEntry_MESH_INTERNAL,
 		Endpoints:  map[uint32][]mesh.Endpoint{},
 	}
-	for _, p := range se.Spec.Ports {
-		svc.Ports = append(svc.Ports, mesh.Port{Name: p.Name, Number: p.Number, Protocol: seProtocol(p)})
-		svc.Endpoints[p.Number] = seEndpoints(se, host, p, workloads)
+	for _, p := range se.Spec.GetPorts() {
+		svc.Ports = append(svc.Ports, mesh.Port{Name: p.GetName(), Number: p.GetNumber(), Protocol: seProtocol(p)})
+		svc.Endpoints[p.GetNumber()] = seEndpoints(se, host, p, workloads)
 	}
 	return svc
 }
 
-func seProtocol(p networkingv1.ServicePort) mesh.Protocol {
-	if p.Protocol != "" {
-		return mesh.ProtocolFromName(p.Protocol, "")
+func seProtocol(p *networking.ServicePort) mesh.Protocol {
+	if p.GetProtocol() != "" {
+		return mesh.ProtocolFromName(p.GetProtocol(), "")
 	}
-	return mesh.ProtocolFromName(p.Name, "")
+	return mesh.ProtocolFromName(p.GetName(), "")
 }
 
-func resolution(r string) mesh.Resolution {
+// resolution maps Istio's enum; NONE is its zero value, so a ServiceEntry
+// that leaves resolution out is passed through, as Istio documents.
+func resolution(r networking.ServiceEntry_Resolution) mesh.Resolution {
 	switch r {
-	case "DNS", "DNS_ROUND_ROBIN":
+	case networking.ServiceEntry_DNS, networking.ServiceEntry_DNS_ROUND_ROBIN:
 		return mesh.ResolutionDNS
-	case "NONE":
+	case networking.ServiceEntry_NONE:
 		return mesh.ResolutionPassthrough
 	}
 	return mesh.ResolutionEDS
@@ -52,40 +56,42 @@ func resolution(r string) mesh.Resolution {
 
 // seEndpoints lists a port's endpoints; a DNS entry without endpoints
 // resolves its own host name.
-func seEndpoints(se *networkingv1.ServiceEntry, host string, p networkingv1.ServicePort, workloads []networkingv1.WorkloadEntrySpec) []mesh.Endpoint {
+func seEndpoints(se *networkingv1.ServiceEntry, host string, p *networking.ServicePort, workloads []*networking.WorkloadEntry) []mesh.Endpoint {
 	var out []mesh.Endpoint
 	for _, w := range workloads {
 		out = append(out, mesh.Endpoint{
-			Address: w.Address, Port: workloadPort(w, p), Labels: w.Labels, Weight: w.Weight,
-			ServiceAccount: w.ServiceAccount, Namespace: se.Namespace, Healthy: true,
+			Address: w.GetAddress(), Port: workloadPort(w, p), Labels: w.GetLabels(), Weight: w.GetWeight(),
+			ServiceAccount: w.GetServiceAccount(), Namespace: se.Namespace, Healthy: true,
 		})
 	}
-	if len(out) == 0 && resolution(se.Spec.Resolution) == mesh.ResolutionDNS {
-		out = append(out, mesh.Endpoint{Address: host, Port: workloadPort(networkingv1.WorkloadEntrySpec{}, p), Namespace: se.Namespace, Healthy: true})
+	if len(out) == 0 && resolution(se.Spec.GetResolution()) == mesh.ResolutionDNS {
+		out = append(out, mesh.Endpoint{Address: host, Port: workloadPort(nil, p), Namespace: se.Namespace, Healthy: true})
 	}
 	return out
 }
 
-func workloadPort(w networkingv1.WorkloadEntrySpec, p networkingv1.ServicePort) uint32 {
-	if n, ok := w.Ports[p.Name]; ok && n > 0 {
+// workloadPort picks the workload's own port for p (w may be nil), else
+// the ServiceEntry's target port, else the port itself.
+func workloadPort(w *networking.WorkloadEntry, p *networking.ServicePort) uint32 {
+	if n, ok := w.GetPorts()[p.GetName()]; ok && n > 0 {
 		return n
 	}
-	if p.TargetPort > 0 {
-		return p.TargetPort
+	if p.GetTargetPort() > 0 {
+		return p.GetTargetPort()
 	}
-	return p.Number
+	return p.GetNumber()
 }
 
 // selectWorkloads returns inline endpoints, or the WorkloadEntries in the
 // ServiceEntry's namespace that its workloadSelector matches.
-func selectWorkloads(se *networkingv1.ServiceEntry, entries []*networkingv1.WorkloadEntry) []networkingv1.WorkloadEntrySpec {
-	if se.Spec.WorkloadSelector == nil {
-		return se.Spec.Endpoints
+func selectWorkloads(se *networkingv1.ServiceEntry, entries []*networkingv1.WorkloadEntry) []*networking.WorkloadEntry {
+	if se.Spec.GetWorkloadSelector() == nil {
+		return se.Spec.GetEndpoints()
 	}
-	var out []networkingv1.WorkloadEntrySpec
+	var out []*networking.WorkloadEntry
 	for _, we := range entries {
-		if we.Namespace == se.Namespace && mesh.LabelsMatch(se.Spec.WorkloadSelector.Labels, we.Spec.Labels) {
-			out = append(out, we.Spec)
+		if we.Namespace == se.Namespace && mesh.LabelsMatch(se.Spec.GetWorkloadSelector().GetLabels(), we.Spec.GetLabels()) {
+			out = append(out, &we.Spec)
 		}
 	}
 	return out

@@ -5,20 +5,21 @@ import (
 	"strings"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+	networking "istio.io/api/networking/v1alpha3"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // retry converts retries; nil keeps the proxy kind's default policy.
-func retry(r *networkingv1.HTTPRetry) *mesh.Retry {
+func retry(r *networking.HTTPRetry) *mesh.Retry {
 	if r == nil {
 		return nil
 	}
-	out := &mesh.Retry{Attempts: uint32(max(r.Attempts, 0)), PerTryTimeout: dur(r.PerTryTimeout)}
-	for _, c := range strings.Split(r.RetryOn, ",") {
+	out := &mesh.Retry{Attempts: uint32(max(r.GetAttempts(), 0)), PerTryTimeout: dur(r.GetPerTryTimeout())}
+	for _, c := range strings.Split(r.GetRetryOn(), ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			out.RetryOn = append(out.RetryOn, c)
 		}
@@ -29,25 +30,25 @@ func retry(r *networkingv1.HTTPRetry) *mesh.Retry {
 	return out
 }
 
-func fault(f *networkingv1.HTTPFaultInjection) *mesh.Fault {
-	if f == nil || (f.Delay == nil && f.Abort == nil) {
+func fault(f *networking.HTTPFaultInjection) *mesh.Fault {
+	if f.GetDelay() == nil && f.GetAbort() == nil {
 		return nil
 	}
 	out := &mesh.Fault{}
-	if d := f.Delay; d != nil {
-		out.HasDelay, out.Delay = true, dur(d.FixedDelay)
-		out.DelayPercent = percentOr100(d.Percentage)
-		if d.Percentage == nil && d.Percent > 0 {
-			out.DelayPercent = float64(d.Percent)
+	if d := f.GetDelay(); d != nil {
+		out.HasDelay, out.Delay = true, dur(d.GetFixedDelay())
+		out.DelayPercent = percentOr100(d.GetPercentage())
+		if d.GetPercentage() == nil && d.GetPercent() > 0 {
+			out.DelayPercent = float64(d.GetPercent())
 		}
 	}
-	if a := f.Abort; a != nil {
-		out.HasAbort, out.AbortPercent = true, percentOr100(a.Percentage)
-		if a.GRPCStatus != "" {
-			code := grpcCode(a.GRPCStatus)
+	if a := f.GetAbort(); a != nil {
+		out.HasAbort, out.AbortPercent = true, percentOr100(a.GetPercentage())
+		if a.GetGrpcStatus() != "" {
+			code := grpcCode(a.GetGrpcStatus())
 			out.AbortGRPC = &code
 		} else {
-			out.AbortHTTP = uint32(max(a.HTTPStatus, 0))
+			out.AbortHTTP = uint32(max(a.GetHttpStatus(), 0))
 		}
 	}
 	return out
@@ -65,62 +66,69 @@ func grpcCode(s string) uint32 {
 	return uint32(codes.Unknown)
 }
 
-func percentOr100(p *networkingv1.Percent) float64 {
+func percentOr100(p *networking.Percent) float64 {
 	if p == nil {
 		return 100
 	}
-	return p.Value
+	return p.GetValue()
 }
 
-func headerOps(h *networkingv1.Headers) mesh.HeaderOps {
+func headerOps(h *networking.Headers) mesh.HeaderOps {
 	var out mesh.HeaderOps
-	if h == nil {
-		return out
+	if r := h.GetRequest(); r != nil {
+		out.RequestSet, out.RequestAdd, out.RequestRemove = r.GetSet(), r.GetAdd(), r.GetRemove()
 	}
-	if r := h.Request; r != nil {
-		out.RequestSet, out.RequestAdd, out.RequestRemove = r.Set, r.Add, r.Remove
-	}
-	if r := h.Response; r != nil {
-		out.ResponseSet, out.ResponseAdd, out.ResponseRemove = r.Set, r.Add, r.Remove
+	if r := h.GetResponse(); r != nil {
+		out.ResponseSet, out.ResponseAdd, out.ResponseRemove = r.GetSet(), r.GetAdd(), r.GetRemove()
 	}
 	return out
 }
 
-func cors(c *networkingv1.CorsPolicy) *mesh.Cors {
+func cors(c *networking.CorsPolicy) *mesh.Cors {
 	if c == nil {
 		return nil
 	}
-	out := &mesh.Cors{AllowMethods: c.AllowMethods, AllowHeaders: c.AllowHeaders, ExposeHeaders: c.ExposeHeaders,
-		MaxAge: dur(c.MaxAge), AllowCredentials: c.AllowCredentials}
-	for i := range c.AllowOrigins {
-		if sm := stringMatch(&c.AllowOrigins[i]); sm != nil {
+	out := &mesh.Cors{AllowMethods: c.GetAllowMethods(), AllowHeaders: c.GetAllowHeaders(), ExposeHeaders: c.GetExposeHeaders(),
+		MaxAge: dur(c.GetMaxAge()), AllowCredentials: boolPtr(c.GetAllowCredentials())}
+	for _, o := range c.GetAllowOrigins() {
+		if sm := stringMatch(o); sm != nil {
 			out.AllowOrigins = append(out.AllowOrigins, *sm)
 		}
 	}
 	return out
 }
 
-func rewrite(r *networkingv1.HTTPRewrite) *mesh.Rewrite {
+// boolPtr keeps a wrapper's "unset" (nil) apart from an explicit false.
+func boolPtr(b *wrapperspb.BoolValue) *bool {
+	if b == nil {
+		return nil
+	}
+	v := b.GetValue()
+	return &v
+}
+
+func rewrite(r *networking.HTTPRewrite) *mesh.Rewrite {
 	if r == nil {
 		return nil
 	}
-	out := &mesh.Rewrite{Prefix: r.URI, Authority: r.Authority}
-	if rr := r.URIRegexRewrite; rr != nil {
-		out.RegexMatch, out.RegexReplace = rr.Match, rr.Rewrite
+	out := &mesh.Rewrite{Prefix: r.GetUri(), Authority: r.GetAuthority()}
+	if rr := r.GetUriRegexRewrite(); rr != nil {
+		out.RegexMatch, out.RegexReplace = rr.GetMatch(), rr.GetRewrite()
 	}
 	return out
 }
 
-func redirect(r *networkingv1.HTTPRedirect) *mesh.Redirect {
-	return &mesh.Redirect{Path: r.URI, Authority: r.Authority, Port: r.Port, Scheme: r.Scheme, Code: r.RedirectCode}
+// redirect converts a redirect; derivePort is not acted on (as before).
+func redirect(r *networking.HTTPRedirect) *mesh.Redirect {
+	return &mesh.Redirect{Path: r.GetUri(), Authority: r.GetAuthority(), Port: r.GetPort(), Scheme: r.GetScheme(), Code: r.GetRedirectCode()}
 }
 
-func directResponse(d *networkingv1.HTTPDirectResponse) *mesh.DirectResponse {
-	out := &mesh.DirectResponse{Status: d.Status}
-	if d.Body != nil {
-		out.Body = d.Body.String
+func directResponse(d *networking.HTTPDirectResponse) *mesh.DirectResponse {
+	out := &mesh.DirectResponse{Status: d.GetStatus()}
+	if b := d.GetBody(); b != nil {
+		out.Body = b.GetString_()
 		if out.Body == "" {
-			out.Body = string(d.Body.Bytes)
+			out.Body = string(b.GetBytes())
 		}
 	}
 	return out

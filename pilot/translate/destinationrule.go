@@ -3,15 +3,17 @@ package translate
 import (
 	"sort"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
 // mergedRule is the DestinationRule policy in force for one host.
 type mergedRule struct {
-	policy  *networkingv1.TrafficPolicy
-	subsets []networkingv1.Subset
+	policy  *networking.TrafficPolicy
+	subsets []*networking.Subset
 }
 
 // destinationRules picks, per service host, the most specific matching
@@ -22,8 +24,8 @@ func (t *translator) destinationRules() map[string]*mergedRule {
 	sort.SliceStable(drs, func(i, j int) bool { return older(drs[i], drs[j]) })
 	idx := newHostIndex[*networkingv1.DestinationRule]()
 	for _, dr := range drs {
-		if dr.Spec.WorkloadSelector == nil {
-			idx.add(config.ResolveHost(dr.Spec.Host, dr.Namespace), dr)
+		if dr.Spec.GetWorkloadSelector() == nil {
+			idx.add(config.ResolveHost(dr.Spec.GetHost(), dr.Namespace), dr)
 		}
 	}
 	out := map[string]*mergedRule{}
@@ -38,19 +40,19 @@ func (t *translator) destinationRules() map[string]*mergedRule {
 
 func mergeRule(into *mergedRule, dr *networkingv1.DestinationRule) *mergedRule {
 	if into == nil {
-		into = &mergedRule{policy: dr.Spec.TrafficPolicy}
+		into = &mergedRule{policy: dr.Spec.GetTrafficPolicy()}
 	}
-	for _, s := range dr.Spec.Subsets {
-		if !hasSubset(into.subsets, s.Name) {
+	for _, s := range dr.Spec.GetSubsets() {
+		if !hasSubset(into.subsets, s.GetName()) {
 			into.subsets = append(into.subsets, s)
 		}
 	}
 	return into
 }
 
-func hasSubset(list []networkingv1.Subset, name string) bool {
+func hasSubset(list []*networking.Subset, name string) bool {
 	for _, s := range list {
-		if s.Name == name {
+		if s.GetName() == name {
 			return true
 		}
 	}
@@ -66,9 +68,9 @@ func clustersFor(svc *mesh.Service, port mesh.Port, dr *mergedRule) []*mesh.Clus
 	out := []*mesh.Cluster{{Key: key, Service: svc, Port: port, Policy: policyFor(dr.policy, port.Number)}}
 	for _, s := range dr.subsets {
 		k := key
-		k.Subset = s.Name
-		policy := overlay(policyFor(dr.policy, port.Number), policyFor(s.TrafficPolicy, port.Number))
-		out = append(out, &mesh.Cluster{Key: k, Service: svc, Port: port, SubsetLabels: s.Labels, Policy: policy})
+		k.Subset = s.GetName()
+		policy := overlay(policyFor(dr.policy, port.Number), policyFor(s.GetTrafficPolicy(), port.Number))
+		out = append(out, &mesh.Cluster{Key: k, Service: svc, Port: port, SubsetLabels: s.GetLabels(), Policy: policy})
 	}
 	return out
 }
@@ -93,30 +95,30 @@ func overlay(base, over mesh.TrafficPolicy) mesh.TrafficPolicy {
 func (t *translator) warnUnsupportedDR(drs []*networkingv1.DestinationRule) {
 	for _, dr := range drs {
 		name := mesh.Ref{Kind: "DestinationRule", Namespace: dr.Namespace, Name: dr.Name}
-		if dr.Spec.WorkloadSelector != nil {
+		if dr.Spec.GetWorkloadSelector() != nil {
 			t.unsupported(name, "spec.workloadSelector", "not supported yet: the rule is ignored")
 		}
-		warnPolicy(t, name, "spec.trafficPolicy", dr.Spec.TrafficPolicy)
-		for i, s := range dr.Spec.Subsets {
-			warnPolicy(t, name, fieldIndex("spec.subsets", i)+".trafficPolicy", s.TrafficPolicy)
+		warnPolicy(t, name, "spec.trafficPolicy", dr.Spec.GetTrafficPolicy())
+		for i, s := range dr.Spec.GetSubsets() {
+			warnPolicy(t, name, fieldIndex("spec.subsets", i)+".trafficPolicy", s.GetTrafficPolicy())
 		}
 	}
 }
 
-func warnPolicy(t *translator, name mesh.Ref, path string, p *networkingv1.TrafficPolicy) {
+func warnPolicy(t *translator, name mesh.Ref, path string, p *networking.TrafficPolicy) {
 	if p == nil {
 		return
 	}
-	if p.TLS != nil && (p.TLS.Mode == "SIMPLE" || p.TLS.Mode == "MUTUAL") {
-		t.unsupported(name, path+".tls.mode", p.TLS.Mode+" with user certificates is not supported yet: automatic mTLS applies")
+	if m := p.GetTls().GetMode(); m == networking.ClientTLSSettings_SIMPLE || m == networking.ClientTLSSettings_MUTUAL {
+		t.unsupported(name, path+".tls.mode", m.String()+" with user certificates is not supported yet: automatic mTLS applies")
 	}
-	if p.Tunnel != nil {
+	if p.GetTunnel() != nil {
 		t.unsupported(name, path+".tunnel", "not supported yet: ignored")
 	}
-	if p.ProxyProtocol != nil {
+	if p.GetProxyProtocol() != nil {
 		t.unsupported(name, path+".proxyProtocol", "not supported yet: ignored")
 	}
-	if p.LoadBalancer != nil && p.LoadBalancer.LocalityLbSetting != nil {
+	if p.GetLoadBalancer().GetLocalityLbSetting() != nil {
 		t.unsupported(name, path+".loadBalancer.localityLbSetting", "not supported yet: ignored")
 	}
 }

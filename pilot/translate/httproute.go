@@ -4,7 +4,8 @@ import (
 	"sort"
 	"strings"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
@@ -15,39 +16,39 @@ type converter struct {
 	vs *boundVS
 }
 
-func (c converter) httpRoute(r *networkingv1.HTTPRoute, i int) *mesh.HTTPRoute {
+func (c converter) httpRoute(r *networking.HTTPRoute, i int) *mesh.HTTPRoute {
 	out := &mesh.HTTPRoute{
-		Name:    r.Name,
+		Name:    r.GetName(),
 		Origin:  c.vs.vs.Namespace + "/" + c.vs.vs.Name + ".http" + "[" + itoa(i) + "]",
-		Timeout: dur(r.Timeout),
-		Retry:   retry(r.Retries),
-		Fault:   fault(r.Fault),
+		Timeout: dur(r.GetTimeout()),
+		Retry:   retry(r.GetRetries()),
+		Fault:   fault(r.GetFault()),
 		Mirrors: c.mirrors(r),
-		Headers: headerOps(r.Headers),
-		Cors:    cors(r.CorsPolicy),
-		Rewrite: rewrite(r.Rewrite),
+		Headers: headerOps(r.GetHeaders()),
+		Cors:    cors(r.GetCorsPolicy()),
+		Rewrite: rewrite(r.GetRewrite()),
 	}
-	for _, m := range r.Match {
+	for _, m := range r.GetMatch() {
 		out.Matches = append(out.Matches, match(m))
 	}
 	switch {
-	case r.Redirect != nil:
-		out.Redirect = redirect(r.Redirect)
-	case r.DirectResponse != nil:
-		out.DirectResponse = directResponse(r.DirectResponse)
+	case r.GetRedirect() != nil:
+		out.Redirect = redirect(r.GetRedirect())
+	case r.GetDirectResponse() != nil:
+		out.DirectResponse = directResponse(r.GetDirectResponse())
 	default:
-		out.Destinations = c.destinations(r.Route)
+		out.Destinations = c.destinations(r.GetRoute())
 	}
 	return out
 }
 
-func (c converter) destinations(routes []networkingv1.HTTPRouteDestination) []mesh.Destination {
+func (c converter) destinations(routes []*networking.HTTPRouteDestination) []mesh.Destination {
 	out := make([]mesh.Destination, 0, len(routes))
 	for _, rd := range routes {
 		out = append(out, mesh.Destination{
-			Cluster: c.clusterKey(rd.Destination),
-			Weight:  mesh.NormalizedWeight(rd.Weight, len(routes)),
-			Headers: headerOps(rd.Headers),
+			Cluster: c.clusterKey(rd.GetDestination()),
+			Weight:  mesh.NormalizedWeight(rd.GetWeight(), len(routes)),
+			Headers: headerOps(rd.GetHeaders()),
 		})
 	}
 	return out
@@ -55,75 +56,76 @@ func (c converter) destinations(routes []networkingv1.HTTPRouteDestination) []me
 
 // clusterKey resolves a destination; without a port it takes the target's
 // only port, or else the port the traffic arrived on (Port 0).
-func (c converter) clusterKey(d networkingv1.Destination) mesh.ClusterKey {
-	host := config.ResolveHost(d.Host, c.vs.vs.Namespace)
-	k := mesh.ClusterKey{Direction: mesh.Outbound, Host: host, Subset: d.Subset}
-	if d.Port != nil && d.Port.Number != 0 {
-		k.Port = d.Port.Number
+func (c converter) clusterKey(d *networking.Destination) mesh.ClusterKey {
+	host := config.ResolveHost(d.GetHost(), c.vs.vs.Namespace)
+	k := mesh.ClusterKey{Direction: mesh.Outbound, Host: host, Subset: d.GetSubset()}
+	if n := d.GetPort().GetNumber(); n != 0 {
+		k.Port = n
 	} else if svc := c.t.byHost[host]; svc != nil && len(svc.Ports) == 1 {
 		k.Port = svc.Ports[0].Number
 	}
 	return k
 }
 
-func (c converter) mirrors(r *networkingv1.HTTPRoute) []mesh.Mirror {
+func (c converter) mirrors(r *networking.HTTPRoute) []mesh.Mirror {
 	var out []mesh.Mirror
-	if r.Mirror != nil {
+	if r.GetMirror() != nil {
 		pct := 100.0
-		if r.MirrorPercentage != nil {
-			pct = r.MirrorPercentage.Value
-		} else if r.MirrorPercent != nil {
-			pct = float64(*r.MirrorPercent)
+		if r.GetMirrorPercentage() != nil {
+			pct = r.GetMirrorPercentage().GetValue()
+		} else if r.GetMirrorPercent() != nil {
+			pct = float64(r.GetMirrorPercent().GetValue())
 		}
-		out = append(out, mesh.Mirror{Cluster: c.clusterKey(*r.Mirror), Percent: pct})
+		out = append(out, mesh.Mirror{Cluster: c.clusterKey(r.GetMirror()), Percent: pct})
 	}
-	for _, m := range r.Mirrors {
-		out = append(out, mesh.Mirror{Cluster: c.clusterKey(m.Destination), Percent: percentOr100(m.Percentage)})
+	for _, m := range r.GetMirrors() {
+		out = append(out, mesh.Mirror{Cluster: c.clusterKey(m.GetDestination()), Percent: percentOr100(m.GetPercentage())})
 	}
 	return out
 }
 
-func (c converter) tcpRoutes(r *networkingv1.TCPRoute, i int) []*mesh.TCPRoute {
+func (c converter) tcpRoutes(r *networking.TCPRoute, i int) []*mesh.TCPRoute {
 	origin := c.vs.vs.Namespace + "/" + c.vs.vs.Name + ".tcp[" + itoa(i) + "]"
-	dests := make([]mesh.Destination, 0, len(r.Route))
-	for _, rd := range r.Route {
-		dests = append(dests, mesh.Destination{Cluster: c.clusterKey(rd.Destination), Weight: mesh.NormalizedWeight(rd.Weight, len(r.Route))})
+	routes := r.GetRoute()
+	dests := make([]mesh.Destination, 0, len(routes))
+	for _, rd := range routes {
+		dests = append(dests, mesh.Destination{Cluster: c.clusterKey(rd.GetDestination()), Weight: mesh.NormalizedWeight(rd.GetWeight(), len(routes))})
 	}
-	if len(r.Match) == 0 {
+	if len(r.GetMatch()) == 0 {
 		return []*mesh.TCPRoute{{Destinations: dests, Origin: origin}}
 	}
-	out := make([]*mesh.TCPRoute, 0, len(r.Match))
-	for _, m := range r.Match {
-		out = append(out, &mesh.TCPRoute{Port: m.Port, SourceLabels: m.SourceLabels, SourceNamespace: m.SourceNamespace, Destinations: dests, Origin: origin})
+	out := make([]*mesh.TCPRoute, 0, len(r.GetMatch()))
+	for _, m := range r.GetMatch() {
+		out = append(out, &mesh.TCPRoute{Port: m.GetPort(), SourceLabels: m.GetSourceLabels(), SourceNamespace: m.GetSourceNamespace(), Destinations: dests, Origin: origin})
 	}
 	return out
 }
 
-func match(m networkingv1.HTTPMatchRequest) mesh.Match {
+func match(m *networking.HTTPMatchRequest) mesh.Match {
 	out := mesh.Match{
-		URI:             stringMatch(m.URI),
-		IgnoreURICase:   m.IgnoreURICase,
-		Port:            m.Port,
-		SourceLabels:    m.SourceLabels,
-		SourceNamespace: m.SourceNamespace,
+		URI:             stringMatch(m.GetUri()),
+		IgnoreURICase:   m.GetIgnoreUriCase(),
+		Port:            m.GetPort(),
+		SourceLabels:    m.GetSourceLabels(),
+		SourceNamespace: m.GetSourceNamespace(),
 	}
 	pseudo := []struct {
 		name string
-		sm   *networkingv1.StringMatch
-	}{{":method", m.Method}, {":authority", m.Authority}, {":scheme", m.Scheme}}
+		sm   *networking.StringMatch
+	}{{":method", m.GetMethod()}, {":authority", m.GetAuthority()}, {":scheme", m.GetScheme()}}
 	for _, p := range pseudo {
 		if sm := stringMatch(p.sm); sm != nil {
 			out.Headers = append(out.Headers, mesh.HeaderMatch{Name: p.name, Match: *sm})
 		}
 	}
-	out.Headers = append(out.Headers, headerMatches(m.Headers, false)...)
-	out.Headers = append(out.Headers, headerMatches(m.WithoutHeaders, true)...)
-	out.QueryParams = headerMatches(m.QueryParams, false)
+	out.Headers = append(out.Headers, headerMatches(m.GetHeaders(), false)...)
+	out.Headers = append(out.Headers, headerMatches(m.GetWithoutHeaders(), true)...)
+	out.QueryParams = headerMatches(m.GetQueryParams(), false)
 	return out
 }
 
 // headerMatches converts a map in sorted key order for stable output.
-func headerMatches(in map[string]networkingv1.StringMatch, invert bool) []mesh.HeaderMatch {
+func headerMatches(in map[string]*networking.StringMatch, invert bool) []mesh.HeaderMatch {
 	keys := make([]string, 0, len(in))
 	for k := range in {
 		keys = append(keys, k)
@@ -131,8 +133,7 @@ func headerMatches(in map[string]networkingv1.StringMatch, invert bool) []mesh.H
 	sort.Strings(keys)
 	out := make([]mesh.HeaderMatch, 0, len(keys))
 	for _, k := range keys {
-		sm := in[k]
-		m := stringMatch(&sm)
+		m := stringMatch(in[k])
 		if m == nil {
 			// An empty match means "header present" (or absent, with invert).
 			m = &mesh.StringMatch{Kind: mesh.MatchRegex, Value: ".*"}
@@ -142,16 +143,16 @@ func headerMatches(in map[string]networkingv1.StringMatch, invert bool) []mesh.H
 	return out
 }
 
-func stringMatch(sm *networkingv1.StringMatch) *mesh.StringMatch {
+func stringMatch(sm *networking.StringMatch) *mesh.StringMatch {
+	// An empty value (exact: "") counts as no match, as it did before the
+	// oneof: headerMatches reads it as "header present".
 	switch {
-	case sm == nil:
-		return nil
-	case sm.Exact != "":
-		return &mesh.StringMatch{Kind: mesh.MatchExact, Value: sm.Exact}
-	case sm.Prefix != "":
-		return &mesh.StringMatch{Kind: mesh.MatchPrefix, Value: sm.Prefix}
-	case sm.Regex != "":
-		return &mesh.StringMatch{Kind: mesh.MatchRegex, Value: sm.Regex}
+	case sm.GetExact() != "":
+		return &mesh.StringMatch{Kind: mesh.MatchExact, Value: sm.GetExact()}
+	case sm.GetPrefix() != "":
+		return &mesh.StringMatch{Kind: mesh.MatchPrefix, Value: sm.GetPrefix()}
+	case sm.GetRegex() != "":
+		return &mesh.StringMatch{Kind: mesh.MatchRegex, Value: sm.GetRegex()}
 	}
 	return nil
 }

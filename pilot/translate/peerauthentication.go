@@ -2,9 +2,10 @@ package translate
 
 import (
 	"sort"
-	"strconv"
 
-	securityv1 "github.com/weftmesh/weft/apis/security/v1"
+	security "istio.io/api/security/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
@@ -35,33 +36,32 @@ func (t *translator) peerAuthn() mesh.PeerAuthn {
 
 func (t *translator) peerPolicy(pa *securityv1.PeerAuthentication) *mesh.PeerPolicy {
 	p := &mesh.PeerPolicy{Ref: mesh.Ref{Kind: "PeerAuthentication", Namespace: pa.Namespace, Name: pa.Name}}
-	if pa.Spec.Mtls != nil {
-		p.Mode = mode(pa.Spec.Mtls.Mode)
+	p.Mode = mode(pa.Spec.GetMtls().GetMode())
+	if sel := pa.Spec.GetSelector().GetMatchLabels(); len(sel) > 0 {
+		p.Selector = sel
 	}
-	if pa.Spec.Selector != nil && len(pa.Spec.Selector.MatchLabels) > 0 {
-		p.Selector = pa.Spec.Selector.MatchLabels
-	}
-	if len(pa.Spec.PortLevelMtls) > 0 && p.Selector == nil {
+	if len(pa.Spec.GetPortLevelMtls()) > 0 && p.Selector == nil {
 		t.warn(p.Ref, mesh.ReasonUnsupportedField, "spec.portLevelMtls", "port-level mTLS applies only with a workload selector, as in Istio: ignored")
 	}
-	for portStr, m := range pa.Spec.PortLevelMtls {
-		if port, err := strconv.ParseUint(portStr, 10, 32); err == nil && p.Selector != nil {
-			if p.Ports == nil {
-				p.Ports = map[uint32]mesh.MTLSMode{}
-			}
-			p.Ports[uint32(port)] = mode(m.Mode)
+	if p.Selector == nil {
+		return p
+	}
+	for port, m := range pa.Spec.GetPortLevelMtls() {
+		if p.Ports == nil {
+			p.Ports = map[uint32]mesh.MTLSMode{}
 		}
+		p.Ports[port] = mode(m.GetMode())
 	}
 	return p
 }
 
-func mode(m string) mesh.MTLSMode {
+func mode(m security.PeerAuthentication_MutualTLS_Mode) mesh.MTLSMode {
 	switch m {
-	case "STRICT":
+	case security.PeerAuthentication_MutualTLS_STRICT:
 		return mesh.MTLSStrict
-	case "PERMISSIVE":
+	case security.PeerAuthentication_MutualTLS_PERMISSIVE:
 		return mesh.MTLSPermissive
-	case "DISABLE":
+	case security.PeerAuthentication_MutualTLS_DISABLE:
 		return mesh.MTLSDisable
 	}
 	return mesh.MTLSUnset

@@ -4,123 +4,136 @@ import (
 	"strconv"
 	"time"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+	networking "istio.io/api/networking/v1alpha3"
+
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
 // policyFor converts a traffic policy for one port: a matching
 // portLevelSettings entry replaces each section it sets.
-func policyFor(tp *networkingv1.TrafficPolicy, port uint32) mesh.TrafficPolicy {
+func policyFor(tp *networking.TrafficPolicy, port uint32) mesh.TrafficPolicy {
 	if tp == nil {
 		return mesh.TrafficPolicy{}
 	}
 	out := mesh.TrafficPolicy{
-		LoadBalancer:     loadBalancer(tp.LoadBalancer),
-		ConnectionPool:   connectionPool(tp.ConnectionPool),
-		OutlierDetection: outlierDetection(tp.OutlierDetection),
-		TLS:              clusterTLS(tp.TLS),
+		LoadBalancer:     loadBalancer(tp.GetLoadBalancer()),
+		ConnectionPool:   connectionPool(tp.GetConnectionPool()),
+		OutlierDetection: outlierDetection(tp.GetOutlierDetection()),
+		TLS:              clusterTLS(tp.GetTls()),
 	}
-	for _, pl := range tp.PortLevelSettings {
-		if pl.Port == nil || pl.Port.Number != port {
+	for _, pl := range tp.GetPortLevelSettings() {
+		if pl.GetPort() == nil || pl.GetPort().GetNumber() != port {
 			continue
 		}
 		out = overlay(out, mesh.TrafficPolicy{
-			LoadBalancer:     loadBalancer(pl.LoadBalancer),
-			ConnectionPool:   connectionPool(pl.ConnectionPool),
-			OutlierDetection: outlierDetection(pl.OutlierDetection),
-			TLS:              clusterTLS(pl.TLS),
+			LoadBalancer:     loadBalancer(pl.GetLoadBalancer()),
+			ConnectionPool:   connectionPool(pl.GetConnectionPool()),
+			OutlierDetection: outlierDetection(pl.GetOutlierDetection()),
+			TLS:              clusterTLS(pl.GetTls()),
 		})
 	}
 	return out
 }
 
-func loadBalancer(lb *networkingv1.LoadBalancerSettings) *mesh.LoadBalancer {
+// loadBalancer converts the lb_policy oneof; UNSPECIFIED (or neither
+// simple nor consistentHash) leaves Envoy's default.
+func loadBalancer(lb *networking.LoadBalancerSettings) *mesh.LoadBalancer {
 	if lb == nil {
 		return nil
 	}
-	if ch := lb.ConsistentHash; ch != nil {
+	if ch := lb.GetConsistentHash(); ch != nil {
 		return &mesh.LoadBalancer{Kind: hashKind(ch), Hash: hashKey(ch)}
 	}
-	switch lb.Simple {
-	case "LEAST_REQUEST", "LEAST_CONN":
+	switch lb.GetSimple() {
+	case networking.LoadBalancerSettings_LEAST_REQUEST, networking.LoadBalancerSettings_LEAST_CONN:
 		return &mesh.LoadBalancer{Kind: mesh.LBLeastRequest}
-	case "RANDOM":
+	case networking.LoadBalancerSettings_RANDOM:
 		return &mesh.LoadBalancer{Kind: mesh.LBRandom}
-	case "PASSTHROUGH":
+	case networking.LoadBalancerSettings_PASSTHROUGH:
 		return &mesh.LoadBalancer{Kind: mesh.LBPassthrough}
-	case "":
+	case networking.LoadBalancerSettings_UNSPECIFIED:
 		return nil
 	}
 	return &mesh.LoadBalancer{Kind: mesh.LBRoundRobin}
 }
 
-func hashKind(ch *networkingv1.ConsistentHashLB) mesh.LBKind {
-	if ch.Maglev != nil {
+func hashKind(ch *networking.LoadBalancerSettings_ConsistentHashLB) mesh.LBKind {
+	if ch.GetMaglev() != nil {
 		return mesh.LBMaglev
 	}
 	return mesh.LBRingHash
 }
 
-func hashKey(ch *networkingv1.ConsistentHashLB) *mesh.HashKey {
-	h := &mesh.HashKey{Header: ch.HTTPHeaderName, SourceIP: ch.UseSourceIP, QueryParam: ch.HTTPQueryParameterName, MinRingSize: ch.MinimumRingSize}
-	if ch.RingHash != nil && ch.RingHash.MinimumRingSize > 0 {
-		h.MinRingSize = ch.RingHash.MinimumRingSize
+func hashKey(ch *networking.LoadBalancerSettings_ConsistentHashLB) *mesh.HashKey {
+	h := &mesh.HashKey{Header: ch.GetHttpHeaderName(), SourceIP: ch.GetUseSourceIp(),
+		QueryParam: ch.GetHttpQueryParameterName(), MinRingSize: ch.GetMinimumRingSize()}
+	if n := ch.GetRingHash().GetMinimumRingSize(); n > 0 {
+		h.MinRingSize = n
 	}
-	if c := ch.HTTPCookie; c != nil {
-		h.Cookie, h.CookiePath, h.CookieTTL = c.Name, c.Path, dur(c.TTL)
+	if c := ch.GetHttpCookie(); c != nil {
+		h.Cookie, h.CookiePath, h.CookieTTL = c.GetName(), c.GetPath(), dur(c.GetTtl())
 	}
 	return h
 }
 
-func connectionPool(cp *networkingv1.ConnectionPoolSettings) *mesh.ConnectionPool {
+func connectionPool(cp *networking.ConnectionPoolSettings) *mesh.ConnectionPool {
 	if cp == nil {
 		return nil
 	}
 	out := &mesh.ConnectionPool{}
-	if t := cp.TCP; t != nil {
-		out.MaxConnections = nonNeg(t.MaxConnections)
-		out.ConnectTimeout = dur(t.ConnectTimeout)
+	if t := cp.GetTcp(); t != nil {
+		out.MaxConnections = nonNeg(t.GetMaxConnections())
+		out.ConnectTimeout = dur(t.GetConnectTimeout())
 	}
-	if h := cp.HTTP; h != nil {
-		out.MaxPendingRequests = nonNeg(h.HTTP1MaxPendingRequests)
-		out.MaxRequests = nonNeg(h.HTTP2MaxRequests)
-		out.MaxRequestsPerConnection = nonNeg(h.MaxRequestsPerConnection)
-		out.MaxRetries = nonNeg(h.MaxRetries)
-		out.IdleTimeout = dur(h.IdleTimeout)
+	if h := cp.GetHttp(); h != nil {
+		out.MaxPendingRequests = nonNeg(h.GetHttp1MaxPendingRequests())
+		out.MaxRequests = nonNeg(h.GetHttp2MaxRequests())
+		out.MaxRequestsPerConnection = nonNeg(h.GetMaxRequestsPerConnection())
+		out.MaxRetries = nonNeg(h.GetMaxRetries())
+		out.IdleTimeout = dur(h.GetIdleTimeout())
 	}
 	return out
 }
 
-func outlierDetection(od *networkingv1.OutlierDetection) *mesh.OutlierDetection {
+func outlierDetection(od *networking.OutlierDetection) *mesh.OutlierDetection {
 	if od == nil {
 		return nil
 	}
 	out := &mesh.OutlierDetection{
-		Consecutive5xx:        od.Consecutive5xxErrors,
-		ConsecutiveGateway:    od.ConsecutiveGatewayErrors,
-		Interval:              dur(od.Interval),
-		BaseEjectionTime:      dur(od.BaseEjectionTime),
-		MaxEjectionPercent:    nonNeg(od.MaxEjectionPercent),
-		MinHealthPercent:      nonNeg(od.MinHealthPercent),
-		SplitExternalLocalErr: od.SplitExternalLocalOriginErrors,
+		Consecutive5xx:        uint32Ptr(od.GetConsecutive_5XxErrors()),
+		ConsecutiveGateway:    uint32Ptr(od.GetConsecutiveGatewayErrors()),
+		Interval:              dur(od.GetInterval()),
+		BaseEjectionTime:      dur(od.GetBaseEjectionTime()),
+		MaxEjectionPercent:    nonNeg(od.GetMaxEjectionPercent()),
+		MinHealthPercent:      nonNeg(od.GetMinHealthPercent()),
+		SplitExternalLocalErr: od.GetSplitExternalLocalOriginErrors(),
 	}
-	if out.Consecutive5xx == nil && od.ConsecutiveErrors > 0 {
-		n := uint32(od.ConsecutiveErrors) // deprecated alias Istio still honours
+	if out.Consecutive5xx == nil && od.GetConsecutiveErrors() > 0 {
+		n := uint32(od.GetConsecutiveErrors()) // deprecated alias Istio still honours
 		out.Consecutive5xx = &n
 	}
 	return out
 }
 
-// dur reads a duration validation has already checked; invalid means unset.
-func dur(d *networkingv1.Duration) time.Duration {
-	if d == nil {
+// uint32Ptr keeps a wrapper's "unset" (nil) apart from an explicit 0,
+// which for outlier counters means "disabled".
+func uint32Ptr(w *wrapperspb.UInt32Value) *uint32 {
+	if w == nil {
+		return nil
+	}
+	v := w.GetValue()
+	return &v
+}
+
+// dur reads a duration validation has already checked; an invalid or
+// negative one means unset.
+func dur(d *durationpb.Duration) time.Duration {
+	if d == nil || d.CheckValid() != nil || d.AsDuration() < 0 {
 		return 0
 	}
-	v, err := d.Parse()
-	if err != nil {
-		return 0
-	}
-	return v
+	return d.AsDuration()
 }
 
 func nonNeg(v int32) uint32 {
@@ -134,15 +147,15 @@ func fieldIndex(path string, i int) string { return path + "[" + strconv.Itoa(i)
 
 // clusterTLS converts the modes weft acts on; SIMPLE and MUTUAL with
 // user-provided files are reported unsupported and fall back to automatic.
-func clusterTLS(t *networkingv1.ClientTLSSettings) *mesh.ClusterTLS {
+func clusterTLS(t *networking.ClientTLSSettings) *mesh.ClusterTLS {
 	if t == nil {
 		return nil
 	}
-	switch t.Mode {
-	case "DISABLE":
+	switch t.GetMode() {
+	case networking.ClientTLSSettings_DISABLE:
 		return &mesh.ClusterTLS{Mode: mesh.TLSDisable}
-	case "ISTIO_MUTUAL":
-		return &mesh.ClusterTLS{Mode: mesh.TLSIstioMutual, SANs: t.SubjectAltNames}
+	case networking.ClientTLSSettings_ISTIO_MUTUAL:
+		return &mesh.ClusterTLS{Mode: mesh.TLSIstioMutual, SANs: t.GetSubjectAltNames()}
 	}
 	return nil
 }

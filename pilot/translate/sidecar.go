@@ -4,7 +4,9 @@ import (
 	"sort"
 	"strings"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
@@ -30,17 +32,17 @@ func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 	ref := mesh.Ref{Kind: "Sidecar", Namespace: sc.Namespace, Name: sc.Name}
 	t.sidecarUnsupported(ref, &sc.Spec)
 	s := &mesh.Scope{Ref: ref}
-	if ws := sc.Spec.WorkloadSelector; ws != nil && len(ws.Labels) > 0 {
-		s.Selector = ws.Labels
+	if sel := sc.Spec.GetWorkloadSelector().GetLabels(); len(sel) > 0 {
+		s.Selector = sel
 	}
-	if len(sc.Spec.Egress) == 0 {
+	if len(sc.Spec.GetEgress()) == 0 {
 		return nil // without egress a Sidecar does not narrow what workloads see
 	}
-	for i, eg := range sc.Spec.Egress {
-		if eg.Port != nil {
+	for i, eg := range sc.Spec.GetEgress() {
+		if eg.GetPort() != nil {
 			t.unsupported(ref, fieldIndex("spec.egress", i)+".port", "not supported yet: the hosts apply to every port")
 		}
-		for _, h := range eg.Hosts {
+		for _, h := range eg.GetHosts() {
 			s.Hosts = append(s.Hosts, hostPattern(h, sc.Namespace))
 		}
 	}
@@ -60,14 +62,14 @@ func hostPattern(h, namespace string) mesh.HostPattern {
 	return mesh.HostPattern{Namespace: ns, Host: host}
 }
 
-func (t *translator) sidecarUnsupported(ref mesh.Ref, spec *networkingv1.SidecarSpec) {
-	if len(spec.Ingress) > 0 {
+func (t *translator) sidecarUnsupported(ref mesh.Ref, spec *networking.Sidecar) {
+	if len(spec.GetIngress()) > 0 {
 		t.unsupported(ref, "spec.ingress", "not supported yet: inbound listeners follow the workload's service ports")
 	}
-	if spec.OutboundTrafficPolicy != nil {
+	if spec.GetOutboundTrafficPolicy() != nil {
 		t.unsupported(ref, "spec.outboundTrafficPolicy", "not supported yet: unknown destinations are passed through (ALLOW_ANY)")
 	}
-	if spec.InboundConnectionPool != nil {
+	if spec.GetInboundConnectionPool() != nil {
 		t.unsupported(ref, "spec.inboundConnectionPool", "not supported yet: ignored")
 	}
 }

@@ -6,7 +6,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/pilot/pipeline"
 )
 
@@ -14,10 +16,10 @@ func sidecar(ns, name string, age int, selector map[string]string, hosts ...stri
 	sc := &networkingv1.Sidecar{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
 		CreationTimestamp: metav1.NewTime(epoch.Add(time.Duration(-age) * time.Hour))}}
 	if selector != nil {
-		sc.Spec.WorkloadSelector = &networkingv1.WorkloadSelector{Labels: selector}
+		sc.Spec.WorkloadSelector = &networking.WorkloadSelector{Labels: selector}
 	}
 	if hosts != nil {
-		sc.Spec.Egress = []networkingv1.IstioEgressListener{{Hosts: hosts}}
+		sc.Spec.Egress = []*networking.IstioEgressListener{{Hosts: hosts}}
 	}
 	return sc
 }
@@ -77,8 +79,8 @@ func TestNoSidecarSeesEverything(t *testing.T) {
 func TestSidecarUnsupportedFields(t *testing.T) {
 	snap := pipeline.Synthetic(pipeline.SyntheticOptions{Services: 1, PodsPerService: 2})
 	sc := sidecar("ns-0", "default", 0, nil, "./*")
-	sc.Spec.Egress[0].Port = &networkingv1.SidecarPort{Number: 9080, Protocol: "GRPC", Name: "grpc"}
-	sc.Spec.OutboundTrafficPolicy = &networkingv1.OutboundTrafficPolicy{Mode: "REGISTRY_ONLY"}
+	sc.Spec.Egress[0].Port = &networking.SidecarPort{Number: 9080, Protocol: "GRPC", Name: "grpc"}
+	sc.Spec.OutboundTrafficPolicy = &networking.OutboundTrafficPolicy{Mode: networking.OutboundTrafficPolicy_REGISTRY_ONLY}
 	snap.Sidecars = []*networkingv1.Sidecar{sc}
 	m := Translate(snap, "test")
 	for _, want := range []string{"Sidecar ns-0/default: spec.egress[0].port", "Sidecar ns-0/default: spec.outboundTrafficPolicy"} {

@@ -30,6 +30,7 @@ func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 			t.m.VirtualHosts = append(t.m.VirtualHosts, t.virtualHost(svc, port, vss.forHost(svc.Hostname)))
 		}
 	}
+	t.reportUnsupported()
 	t.m.Index()
 	return t.m
 }

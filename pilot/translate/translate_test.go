@@ -7,7 +7,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/pipeline"
 )
@@ -17,8 +19,8 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 func vs(name string, age int, hosts []string, subset string, gateways ...string) *networkingv1.VirtualService {
 	return &networkingv1.VirtualService{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns-0", CreationTimestamp: metav1.NewTime(epoch.Add(time.Duration(-age) * time.Hour))},
-		Spec: networkingv1.VirtualServiceSpec{Hosts: hosts, Gateways: gateways, HTTP: []networkingv1.HTTPRoute{{
-			Route: []networkingv1.HTTPRouteDestination{{Destination: networkingv1.Destination{Host: "svc-0", Subset: subset}}},
+		Spec: networking.VirtualService{Hosts: hosts, Gateways: gateways, Http: []*networking.HTTPRoute{{
+			Route: []*networking.HTTPRouteDestination{{Destination: &networking.Destination{Host: "svc-0", Subset: subset}}},
 		}}},
 	}
 }
@@ -85,11 +87,11 @@ func TestDestinationRulesMerge(t *testing.T) {
 	snap := pipeline.Synthetic(pipeline.SyntheticOptions{Services: 1, PodsPerService: 2})
 	base := snap.DestinationRules[0]
 	base.CreationTimestamp = metav1.NewTime(epoch)
-	base.Spec.TrafficPolicy = &networkingv1.TrafficPolicy{LoadBalancer: &networkingv1.LoadBalancerSettings{Simple: "LEAST_REQUEST"}}
+	base.Spec.TrafficPolicy = simpleLB(networking.LoadBalancerSettings_LEAST_REQUEST)
 	extra := base.DeepCopy()
 	extra.Name, extra.CreationTimestamp = "extra", metav1.NewTime(epoch.Add(time.Hour))
-	extra.Spec.TrafficPolicy = &networkingv1.TrafficPolicy{LoadBalancer: &networkingv1.LoadBalancerSettings{Simple: "RANDOM"}}
-	extra.Spec.Subsets = []networkingv1.Subset{{Name: "canary", Labels: map[string]string{"version": "v2"}}, {Name: "v1", Labels: map[string]string{"version": "nope"}}}
+	extra.Spec.TrafficPolicy = simpleLB(networking.LoadBalancerSettings_RANDOM)
+	extra.Spec.Subsets = []*networking.Subset{{Name: "canary", Labels: map[string]string{"version": "v2"}}, {Name: "v1", Labels: map[string]string{"version": "nope"}}}
 	snap.DestinationRules = append(snap.DestinationRules, extra)
 	m := Translate(snap, "test")
 
@@ -108,4 +110,9 @@ func TestDestinationRulesMerge(t *testing.T) {
 	if got := m.Cluster(key).SubsetLabels["version"]; got != "v1" {
 		t.Errorf("duplicate subset v1 took the newer definition (version=%s)", got)
 	}
+}
+
+func simpleLB(lb networking.LoadBalancerSettings_SimpleLB) *networking.TrafficPolicy {
+	return &networking.TrafficPolicy{LoadBalancer: &networking.LoadBalancerSettings{
+		LbPolicy: &networking.LoadBalancerSettings_Simple{Simple: lb}}}
 }

@@ -4,7 +4,8 @@ import (
 	"sort"
 	"strings"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
@@ -27,11 +28,11 @@ func (t *translator) virtualServices() vsIndex {
 	var out []boundVS
 	for _, vs := range t.snap.VirtualServices {
 		b := boundVS{vs: vs, ref: mesh.Ref{Kind: "VirtualService", Namespace: vs.Namespace, Name: vs.Name}}
-		if !appliesToMesh(vs.Spec.Gateways) {
+		if !appliesToMesh(vs.Spec.GetGateways()) {
 			t.unsupported(b.ref, "spec.gateways", "gateways other than mesh are not supported yet: ignored")
 			continue
 		}
-		for i, h := range vs.Spec.Hosts {
+		for i, h := range vs.Spec.GetHosts() {
 			host := config.ResolveHost(h, vs.Namespace)
 			b.hosts = append(b.hosts, host)
 			if !strings.HasPrefix(host, "*") && t.byHost[host] == nil {
@@ -95,33 +96,33 @@ func (t *translator) virtualHost(svc *mesh.Service, port mesh.Port, vs *boundVS)
 	}
 	c := converter{t: t, vs: vs}
 	if port.Protocol.IsHTTP() {
-		for i := range vs.vs.Spec.HTTP {
-			vh.HTTPRoutes = append(vh.HTTPRoutes, c.httpRoute(&vs.vs.Spec.HTTP[i], i))
+		for i, r := range vs.vs.Spec.GetHttp() {
+			vh.HTTPRoutes = append(vh.HTTPRoutes, c.httpRoute(r, i))
 		}
 		return vh
 	}
-	for i := range vs.vs.Spec.TCP {
-		vh.TCPRoutes = append(vh.TCPRoutes, c.tcpRoutes(&vs.vs.Spec.TCP[i], i)...)
+	for i, r := range vs.vs.Spec.GetTcp() {
+		vh.TCPRoutes = append(vh.TCPRoutes, c.tcpRoutes(r, i)...)
 	}
 	return vh
 }
 
 func (t *translator) warnUnsupportedVS(b boundVS) {
-	for i, r := range b.vs.Spec.HTTP {
+	for i, r := range b.vs.Spec.GetHttp() {
 		path := fieldIndex("spec.http", i)
-		if r.Delegate != nil {
+		if r.GetDelegate() != nil {
 			t.unsupported(b.ref, path+".delegate", "not supported yet: the rule has no action")
 		}
-		for j, m := range r.Match {
-			if len(m.Gateways) > 0 {
+		for j, m := range r.GetMatch() {
+			if len(m.GetGateways()) > 0 {
 				t.unsupported(b.ref, fieldIndex(path+".match", j)+".gateways", "not supported yet: ignored")
 			}
 		}
 	}
-	if len(b.vs.Spec.TLS) > 0 {
+	if len(b.vs.Spec.GetTls()) > 0 {
 		t.unsupported(b.ref, "spec.tls", "not supported yet: TLS routes are ignored")
 	}
-	if len(b.vs.Spec.ExportTo) > 0 {
+	if len(b.vs.Spec.GetExportTo()) > 0 {
 		t.unsupported(b.ref, "spec.exportTo", "not supported yet: visible to all namespaces")
 	}
 }

@@ -6,7 +6,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
+	networking "istio.io/api/networking/v1alpha3"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
@@ -26,17 +28,17 @@ func TestDestinationWeightsNormalized(t *testing.T) {
 	}
 	c := converter{t: &translator{}, vs: &boundVS{vs: &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}}}}
 	for _, tt := range tests {
-		var http []networkingv1.HTTPRouteDestination
-		var tcp []networkingv1.RouteDestination
+		var http []*networking.HTTPRouteDestination
+		var tcp []*networking.RouteDestination
 		for i, w := range tt.written {
-			d := networkingv1.Destination{Host: "svc", Subset: "v" + itoa(i)}
-			http = append(http, networkingv1.HTTPRouteDestination{Destination: d, Weight: w})
-			tcp = append(tcp, networkingv1.RouteDestination{Destination: d, Weight: w})
+			d := &networking.Destination{Host: "svc", Subset: "v" + itoa(i)}
+			http = append(http, &networking.HTTPRouteDestination{Destination: d, Weight: w})
+			tcp = append(tcp, &networking.RouteDestination{Destination: d, Weight: w})
 		}
 		if got := weights(c.destinations(http)); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: http weights %v, want %v", tt.name, got, tt.want)
 		}
-		if got := weights(c.tcpRoutes(&networkingv1.TCPRoute{Route: tcp}, 0)[0].Destinations); !reflect.DeepEqual(got, tt.want) {
+		if got := weights(c.tcpRoutes(&networking.TCPRoute{Route: tcp}, 0)[0].Destinations); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: tcp weights %v, want %v", tt.name, got, tt.want)
 		}
 	}

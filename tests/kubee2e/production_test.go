@@ -49,6 +49,7 @@ func TestInstalledMeshConfiguresInjectedSidecar(t *testing.T) {
 	hosts := map[string]string{contract.ControlPlaneHost(contract.DefaultNamespace): weftdIP}
 
 	t.Run("validating webhook enforces", func(t *testing.T) { requireValidationEnforced(t, env) })
+	t.Run("Istio's API", func(t *testing.T) { requireIstioAPI(t, env) })
 
 	ns := env.Namespace(t)
 	kubectl(t, env, "label", "namespace", ns, "istio-injection=enabled")

@@ -139,6 +139,7 @@ func (s *Source) readFile(path string) bool {
 		return false
 	}
 	objs, errs := config.Decode(path, data)
+	s.reportUnused(objs)
 	st.data, st.errs = data, errs
 	if len(errs) == 0 || !st.good {
 		st.objs, st.good = objs, len(errs) == 0
@@ -176,5 +177,20 @@ func (s *Source) fileErrors(paths []string) []*config.Error {
 func (s *Source) logErrors() {
 	for _, e := range s.errs {
 		s.log.LogAttrs(context.Background(), slog.LevelError, "config error", e.Attrs()...)
+	}
+}
+
+// reportUnused says, once per file change, which objects weft reads but
+// does not act on, so nothing in a config file is silently ignored.
+func (s *Source) reportUnused(objs []config.Object) {
+	for _, o := range objs {
+		switch {
+		case o.Foreign():
+			s.log.Info("resource kind not read by weft; ignored", "file", o.Origin.File, "line", o.Origin.Line,
+				"kind", o.Key.Kind, "namespace", o.Key.Namespace, "name", o.Key.Name)
+		case !config.Implemented(o.Key.Kind):
+			s.log.Warn(o.Key.Kind+" is not supported by weft: it is validated but changes no proxy's configuration",
+				"file", o.Origin.File, "line", o.Origin.Line, "kind", o.Key.Kind, "namespace", o.Key.Namespace, "name", o.Key.Name)
+		}
 	}
 }

@@ -192,10 +192,30 @@ func TestErrorsAreLogged(t *testing.T) {
 	if len(records) != 1 {
 		t.Fatalf("want 1 logged error, got %v", logs.String())
 	}
-	want := map[string]any{"file": filepath.Join(dir, "a.yaml"), "doc": 2.0, "line": 16.0, "kind": "Gatway", "name": "g", "field": "kind"}
+	want := map[string]any{"file": filepath.Join(dir, "a.yaml"), "doc": 2.0, "line": 17.0, "column": 1.0, "kind": "Gatway", "name": "g", "field": "kind"}
 	for k, v := range want {
 		if records[0][k] != v {
 			t.Errorf("log attribute %s = %v, want %v", k, records[0][k], v)
+		}
+	}
+}
+
+// A Kubernetes kind weft does not read and an Istio kind weft does not
+// implement are both said out loud, once, and neither is an error.
+func TestUnusedKindsAreReported(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", vsDoc("ok", "ok")+"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"+
+		"---\napiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: ef}\nspec: {}\n")
+	var logs syncBuffer
+	snap, errs := newSource(t, dir, &logs).Load()
+	if len(errs) != 0 || len(snap.EnvoyFilters) != 1 {
+		t.Fatalf("errors %v, %d EnvoyFilters; want none and 1", errs, len(snap.EnvoyFilters))
+	}
+	out := logs.String()
+	for _, want := range []string{`"msg":"resource kind not read by weft; ignored"`, `"kind":"Deployment"`,
+		`"msg":"EnvoyFilter is not supported by weft`, `"level":"WARN"`} {
+		if strings.Count(out, want) != 1 {
+			t.Errorf("log should hold %s once:\n%s", want, out)
 		}
 	}
 }

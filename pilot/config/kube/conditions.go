@@ -14,8 +14,22 @@ import (
 // reports on, like Gateway API's Accepted.
 const ConditionAccepted = "Accepted"
 
-// StatusKinds are the kinds whose status weft writes.
-var StatusKinds = []string{"VirtualService", "DestinationRule", "PeerAuthentication"}
+// StatusKinds are the kinds whose status weft writes: all of Istio's, so
+// that a kind weft does not implement says so where users look.
+var StatusKinds = istioKinds()
+
+func istioKinds() []string {
+	var out []string
+	for _, k := range config.KindInfos() {
+		if k.Istio {
+			out = append(out, k.Name)
+		}
+	}
+	return out
+}
+
+// ReasonNotSupported is the Accepted=False reason of a kind weft does not implement.
+const ReasonNotSupported = "NotSupported"
 
 // DesiredConditions computes each object's Accepted condition: False with
 // the error's reason when weft rejected the resource, True with a warning
@@ -45,6 +59,9 @@ func DesiredConditions(objs []config.Resource, errs []*config.Error, diags []mes
 		c := metav1.Condition{Type: ConditionAccepted, Status: metav1.ConditionTrue, Reason: "Accepted",
 			Message: "weft serves this resource", ObservedGeneration: o.GetGeneration()}
 		switch {
+		case !config.Implemented(k.Kind):
+			c.Status, c.Reason = metav1.ConditionFalse, ReasonNotSupported
+			c.Message = k.Kind + " is not supported by weft: it is stored but changes no proxy's configuration"
 		case len(errsBy[k]) > 0:
 			c.Status, c.Reason, c.Message = metav1.ConditionFalse, errReason[k], joinMessages(errsBy[k])
 		case len(warnsBy[k]) > 0:

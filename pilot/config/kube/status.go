@@ -10,11 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 
-	networkingv1 "github.com/weftmesh/weft/apis/networking/v1"
-	securityv1 "github.com/weftmesh/weft/apis/security/v1"
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
@@ -97,7 +93,7 @@ func (w *StatusWriter) sync(ctx context.Context) {
 	desired := DesiredConditions(objs, errs, diags)
 	for _, o := range objs {
 		c := desired[config.KeyOf(o)]
-		if conditionCurrent(*conditionsOf(o), c) {
+		if conditionCurrent(conditionsOf(o), c) {
 			continue
 		}
 		if err := w.write(ctx, o, c); err != nil {
@@ -110,13 +106,12 @@ func (w *StatusWriter) sync(ctx context.Context) {
 func (w *StatusWriter) write(ctx context.Context, o config.Resource, c metav1.Condition) error {
 	o = o.DeepCopyObject().(config.Resource)
 	conds := conditionsOf(o)
-	meta.SetStatusCondition(conds, c)
-	setObservedGeneration(o, c.ObservedGeneration)
-	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	meta.SetStatusCondition(&conds, c)
+	setConditions(o, conds, c.ObservedGeneration)
+	u, err := toUnstructured(o)
 	if err != nil {
 		return err
 	}
-	u := &unstructured.Unstructured{Object: obj}
 	k := kindInfo(config.KeyOf(o).Kind)
 	u.SetAPIVersion(k.GVK.GroupVersion().String())
 	u.SetKind(k.Name)
@@ -126,30 +121,6 @@ func (w *StatusWriter) write(ctx context.Context, o config.Resource, c metav1.Co
 	}
 	w.log.Info("status written", "resource", config.KeyOf(o).String(), "accepted", c.Status, "reason", c.Reason)
 	return nil
-}
-
-// conditionsOf points at the conditions slice inside o's status.
-func conditionsOf(o config.Resource) *[]metav1.Condition {
-	switch r := o.(type) {
-	case *networkingv1.VirtualService:
-		return &r.Status.Conditions
-	case *networkingv1.DestinationRule:
-		return &r.Status.Conditions
-	case *securityv1.PeerAuthentication:
-		return &r.Status.Conditions
-	}
-	return &[]metav1.Condition{}
-}
-
-func setObservedGeneration(o config.Resource, gen int64) {
-	switch r := o.(type) {
-	case *networkingv1.VirtualService:
-		r.Status.ObservedGeneration = gen
-	case *networkingv1.DestinationRule:
-		r.Status.ObservedGeneration = gen
-	case *securityv1.PeerAuthentication:
-		r.Status.ObservedGeneration = gen
-	}
 }
 
 func kindInfo(name string) config.KindInfo {

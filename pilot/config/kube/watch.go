@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func typed(k config.KindInfo) cache.TransformFunc {
 // without the managed fields weft never reads.
 func Typed(k config.KindInfo, u *unstructured.Unstructured) (config.Resource, error) {
 	out := k.New()
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
+	if err := fromUnstructured(u, out); err != nil {
 		return nil, fmt.Errorf("converting %s %s/%s: %w", k.Name, u.GetNamespace(), u.GetName(), err)
 	}
 	out.SetManagedFields(nil)
@@ -133,4 +134,17 @@ func (s *Source) loop(ctx context.Context, changed <-chan struct{}, onChange fun
 		}
 		s.publish(onChange)
 	}
+}
+
+// fromUnstructured fills out from u: Istio's types through their JSON form
+// (their specs are proto messages), the rest field by field.
+func fromUnstructured(u *unstructured.Unstructured, out config.Resource) error {
+	if config.Spec(out) == nil {
+		return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out)
+	}
+	raw, err := u.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, out)
 }

@@ -1,0 +1,137 @@
+package support
+
+// destinationRuleRows rates DestinationRule (pilot/translate/destinationrule.go
+// and policy.go, pilot/xds/build/cluster.go, hash.go, upstream_tls.go).
+var destinationRuleRows = concat(
+	[]row{
+		{key: "", entry: mesh(yes, yes, "outbound clusters of services and subsets; rules with a workloadSelector are ignored")},
+		{key: "host", entry: both()},
+	},
+	trafficPolicyRows("trafficPolicy", true),
+	[]row{
+		{key: "subsets[]", entry: both()},
+		{key: "subsets[].name", entry: both()},
+		{key: "subsets[].labels{}", entry: both()},
+	},
+	trafficPolicyRows("subsets[].trafficPolicy", true),
+	[]row{
+		{key: "exportTo[]", entry: none("ignored: the rule applies in every namespace")},
+		{key: "workloadSelector", entry: none("not supported yet: a rule with a selector is ignored (translate warns)"), subtree: true},
+	},
+)
+
+// trafficPolicyRows rates a TrafficPolicy at prefix; top is false for a
+// portLevelSettings entry, which has a port but no tunnel, proxyProtocol
+// or retryBudget.
+func trafficPolicyRows(prefix string, top bool) []row {
+	rows := []row{{key: prefix, entry: both()}}
+	if !top {
+		rows = append(rows, row{key: prefix + ".port", entry: both()}, row{key: prefix + ".port.number", entry: both()})
+	}
+	rows = concat(rows, loadBalancerRows(prefix+".loadBalancer"), connectionPoolRows(prefix+".connectionPool"),
+		outlierRows(prefix+".outlierDetection"), clientTLSRows(prefix+".tls"))
+	if !top {
+		return rows
+	}
+	rows = append(rows, trafficPolicyRows(prefix+".portLevelSettings[]", false)...)
+	return append(rows,
+		row{key: prefix + ".tunnel", entry: none("not supported yet: ignored (translate warns)"), subtree: true},
+		row{key: prefix + ".proxyProtocol", entry: none("not supported yet: ignored (translate warns)"), subtree: true},
+		row{key: prefix + ".retryBudget", entry: none("ignored"), subtree: true},
+	)
+}
+
+func loadBalancerRows(p string) []row {
+	hashNote := "proxyless: grpc-go hashes on headers only; this key is approximated by the gRPC channel id"
+	return []row{
+		{key: p, entry: both()},
+		{key: p + ".simple", entry: mesh(part, part, "PASSTHROUGH is ignored (round robin); proxyless: RANDOM is served as ROUND_ROBIN")},
+		{key: p + ".consistentHash", entry: mesh(yes, part, "proxyless: MAGLEV is served as RING_HASH; only header hashing is exact")},
+		{key: p + ".consistentHash.httpHeaderName", entry: both()},
+		{key: p + ".consistentHash.httpCookie", entry: mesh(yes, part, hashNote)},
+		{key: p + ".consistentHash.httpCookie.name", entry: mesh(yes, part, hashNote)},
+		{key: p + ".consistentHash.httpCookie.path", entry: mesh(yes, part, hashNote)},
+		{key: p + ".consistentHash.httpCookie.ttl", entry: mesh(yes, part, hashNote)},
+		{key: p + ".consistentHash.httpCookie.attributes[]", entry: none("ignored: the cookie is generated without attributes"), subtree: true},
+		{key: p + ".consistentHash.useSourceIp", entry: mesh(yes, part, hashNote)},
+		{key: p + ".consistentHash.httpQueryParameterName", entry: mesh(yes, part, hashNote)},
+		{key: p + ".consistentHash.ringHash", entry: both()},
+		{key: p + ".consistentHash.ringHash.minimumRingSize", entry: both()},
+		{key: p + ".consistentHash.maglev", entry: mesh(yes, part, "proxyless: served as RING_HASH, grpc-go rejects MAGLEV")},
+		{key: p + ".consistentHash.maglev.tableSize", entry: none("ignored: Envoy's default table size applies")},
+		{key: p + ".consistentHash.minimumRingSize", entry: both()},
+		{key: p + ".backendUtilization", entry: none("ignored"), subtree: true},
+		{key: p + ".localityLbSetting", entry: none("not supported yet: ignored (translate warns); endpoints carry no locality"), subtree: true},
+		{key: p + ".zoneAwareLbSetting", entry: none("ignored"), subtree: true},
+		{key: p + ".warmupDurationSecs", entry: none("ignored")},
+		{key: p + ".warmup", entry: none("ignored"), subtree: true},
+	}
+}
+
+func connectionPoolRows(p string) []row {
+	onlyMaxRequests := "proxyless: grpc-go reads only http2MaxRequests (max_requests)"
+	grpcIgnores := "proxyless: not sent, grpc-go has no such limit"
+	return []row{
+		{key: p, entry: mesh(yes, part, onlyMaxRequests)},
+		{key: p + ".tcp", entry: mesh(yes, no, "proxyless: no tcp setting reaches grpc-go")},
+		{key: p + ".tcp.maxConnections", entry: mesh(yes, no, grpcIgnores)},
+		{key: p + ".tcp.connectTimeout", entry: mesh(yes, no, "proxyless: grpc-go ignores the cluster connect timeout")},
+		{key: p + ".tcp.tcpKeepalive", entry: none("ignored"), subtree: true},
+		{key: p + ".tcp.maxConnectionDuration", entry: none("ignored")},
+		{key: p + ".tcp.idleTimeout", entry: none("ignored: only http.idleTimeout is applied")},
+		{key: p + ".http", entry: mesh(yes, part, onlyMaxRequests)},
+		{key: p + ".http.http1MaxPendingRequests", entry: mesh(yes, no, grpcIgnores)},
+		{key: p + ".http.http2MaxRequests", entry: both()},
+		{key: p + ".http.maxRequestsPerConnection", entry: mesh(yes, no, grpcIgnores)},
+		{key: p + ".http.maxRetries", entry: mesh(yes, no, grpcIgnores)},
+		{key: p + ".http.idleTimeout", entry: mesh(yes, no, grpcIgnores)},
+		{key: p + ".http.h2UpgradePolicy", entry: none("ignored: the upstream protocol follows the port's protocol")},
+		{key: p + ".http.useClientProtocol", entry: none("ignored: the upstream protocol follows the port's protocol")},
+		{key: p + ".http.maxConcurrentStreams", entry: none("ignored")},
+		{key: p + ".http.http2KeepAlive", entry: none("ignored"), subtree: true},
+	}
+}
+
+func outlierRows(p string) []row {
+	consecutive := "proxyless: grpc-go ejects only by success rate or failure percentage and ignores consecutive-error counts"
+	return []row{
+		{key: p, entry: mesh(yes, part, consecutive)},
+		{key: p + ".consecutiveErrors", entry: mesh(yes, no, "deprecated alias of consecutive5xxErrors; "+consecutive)},
+		{key: p + ".splitExternalLocalOriginErrors", entry: mesh(yes, no, consecutive)},
+		{key: p + ".consecutiveLocalOriginFailures", entry: none("ignored")},
+		{key: p + ".consecutiveGatewayErrors", entry: mesh(yes, no, consecutive)},
+		{key: p + ".consecutive5xxErrors", entry: mesh(yes, no, consecutive)},
+		{key: p + ".interval", entry: both()},
+		{key: p + ".baseEjectionTime", entry: both()},
+		{key: p + ".maxEjectionPercent", entry: both()},
+		{key: p + ".minHealthPercent", entry: none("read but not sent: no panic threshold is set on the cluster")},
+		{key: p + ".outlierDetectionHttpErrorCodes[]", entry: none("ignored")},
+		{key: p + ".failurePercentageThreshold", entry: none("ignored")},
+	}
+}
+
+func clientTLSRows(p string) []row {
+	userCerts := "not supported yet: SIMPLE and MUTUAL with user certificates fall back to automatic mTLS"
+	return []row{
+		{key: p, entry: mesh(part, part, "modes DISABLE and ISTIO_MUTUAL only")},
+		{key: p + ".mode", entry: mesh(part, part, "DISABLE and ISTIO_MUTUAL; SIMPLE and MUTUAL fall back to automatic mTLS (translate warns)")},
+		{key: p + ".clientCertificate", entry: none(userCerts)},
+		{key: p + ".privateKey", entry: none(userCerts)},
+		{key: p + ".caCertificates", entry: none(userCerts)},
+		{key: p + ".credentialName", entry: none(userCerts)},
+		{key: p + ".caCertCredentialName", entry: none(userCerts)},
+		{key: p + ".subjectAltNames[]", entry: mesh(part, part, "applied with mode ISTIO_MUTUAL only")},
+		{key: p + ".sni", entry: none("ignored: sidecars send Istio's outbound_.PORT_.SUBSET_.HOST name")},
+		{key: p + ".insecureSkipVerify", entry: none("ignored")},
+		{key: p + ".caCrl", entry: none("ignored")},
+	}
+}
+
+// concat joins row lists in order.
+func concat(lists ...[]row) []row {
+	var out []row
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}

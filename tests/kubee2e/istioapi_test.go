@@ -1,0 +1,95 @@
+package kubee2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weftmesh/weft/tests/kubeenv"
+)
+
+// requireIstioAPI runs against the installed mesh (Istio's CRDs as
+// istio.io/api ships them, weft's validating webhook enforcing): what a user
+// sees when kubectl applies Istio YAML weft cannot use in full.
+func requireIstioAPI(t *testing.T, env *kubeenv.Env) {
+	ns := env.Namespace(t)
+	t.Run("unknown field is refused, naming it", func(t *testing.T) {
+		vs := vsWith(ns, "typo", "    - destination: {host: reviews}\n      wieght: 10\n")
+		_, stderr, err := env.KubectlWarnings("apply", "-f", writeTemp(t, vs))
+		if err == nil || !strings.Contains(stderr, "spec.http[0].route[0].wieght") {
+			t.Fatalf("a VirtualService with an unknown field was not refused naming it: err=%v\n%s", err, stderr)
+		}
+		t.Logf("kubectl: %s", strings.TrimSpace(stderr))
+	})
+	t.Run("invalid value is denied by weft's webhook, naming the field", func(t *testing.T) {
+		vs := vsWith(ns, "badregex", "    - destination: {host: reviews}\n    match: [{uri: {regex: \"(unclosed\"}}]\n")
+		_, stderr, err := env.KubectlWarnings("apply", "-f", writeTemp(t, vs))
+		if err == nil || !strings.Contains(stderr, `admission webhook "validation.weft.io" denied the request`) ||
+			!strings.Contains(stderr, "spec.http[0].match[0].uri") {
+			t.Fatalf("an invalid regex was not denied by weft naming the field: err=%v\n%s", err, stderr)
+		}
+	})
+	t.Run("unsupported field is admitted with a warning and a status condition", func(t *testing.T) {
+		vs := vsWith(ns, "unsupported", "    - destination: {host: reviews}\n") + "  tls:\n  - match: [{sniHosts: [reviews]}]\n    route: [{destination: {host: reviews}}]\n"
+		_, stderr, err := env.KubectlWarnings("apply", "-f", writeTemp(t, vs))
+		if err != nil || !strings.Contains(stderr, "Warning:") || !strings.Contains(stderr, "spec.tls") {
+			t.Fatalf("want the VirtualService admitted with a warning naming spec.tls: err=%v\n%s", err, stderr)
+		}
+		v := waitStatus(t, env, "virtualservice", ns, "unsupported", time.Minute, func(v statusView) bool {
+			c := v.accepted()
+			return c != nil && c.Reason == "UnsupportedField"
+		})
+		if c := v.accepted(); c.Status != "True" || !strings.Contains(c.Message, "spec.tls") {
+			t.Errorf("status: %+v, want Accepted=True UnsupportedField naming spec.tls", *c)
+		}
+	})
+	for _, kind := range []string{"EnvoyFilter", "WasmPlugin"} {
+		t.Run(kind+" is not supported by weft", func(t *testing.T) {
+			_, stderr, err := env.KubectlWarnings("apply", "-f", writeTemp(t, unsupportedKindYAML(ns, kind)))
+			if err != nil || !strings.Contains(stderr, "not supported by weft") {
+				t.Fatalf("want %s admitted with a warning: err=%v\n%s", kind, err, stderr)
+			}
+			v := waitStatus(t, env, strings.ToLower(kind), ns, "x", time.Minute, func(v statusView) bool { return v.accepted() != nil })
+			if c := v.accepted(); c.Status != "False" || c.Reason != "NotSupported" || !strings.Contains(c.Message, "not supported by weft") {
+				t.Errorf("status: %+v, want Accepted=False NotSupported", *c)
+			}
+		})
+	}
+}
+
+// vsWith is a VirtualService for reviews whose one HTTP rule's route holds
+// routeLines (indented as route entries), optionally followed by rule fields.
+func vsWith(ns, name, routeLines string) string {
+	return fmt.Sprintf(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: %s, namespace: %s}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+%s`, name, ns, routeLines)
+}
+
+func unsupportedKindYAML(ns, kind string) string {
+	switch kind {
+	case "EnvoyFilter":
+		return fmt.Sprintf(`apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: x, namespace: %s}
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match: {context: SIDECAR_INBOUND}
+    patch: {operation: INSERT_BEFORE, value: {name: example.lua}}
+`, ns)
+	default:
+		return fmt.Sprintf(`apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: x, namespace: %s}
+spec:
+  url: oci://registry.example.com/filters/auth:1.0
+  phase: AUTHN
+`, ns)
+	}
+}
