@@ -47,7 +47,7 @@ func TestValidateExitCodes(t *testing.T) {
 		t.Errorf("samples: exit %d, output %q", code, out)
 	}
 	out, code := run(t, badVS, "validate", "-f", "-")
-	want := "Error [WFT0002] <stdin>:1 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
+	want := "Error [WFT0002] <stdin>:9:38 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
 	if code != 1 || out != want {
 		t.Errorf("bad VirtualService: exit %d, output\n%s\nwant\n%s", code, out, want)
 	}

@@ -52,7 +52,9 @@ type Options struct {
 // cross-resource analyzers, minus suppressed messages.
 func Analyze(inputs []Input, opts Options) []Message {
 	snap, msgs := Load(inputs)
-	return AnalyzeSnapshot(snap, msgs, opts)
+	msgs = AnalyzeSnapshot(snap, msgs, opts)
+	locateFields(inputs, msgs)
+	return msgs
 }
 
 // AnalyzeSnapshot analyzes s; pre are messages found while loading it.

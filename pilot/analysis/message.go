@@ -51,7 +51,7 @@ type Message struct {
 	Err      *config.Error
 }
 
-// String renders "Error [WFT0002] file:line (document N): Kind ns/name: field: message".
+// String renders "Error [WFT0002] file:line:column (document N): Kind ns/name: field: message".
 func (m Message) String() string {
 	return fmt.Sprintf("%s [%s] %s", m.Severity, m.Code, m.Err.Error())
 }
@@ -65,6 +65,7 @@ type Record struct {
 	Severity  string `json:"severity"`
 	File      string `json:"file,omitempty"`
 	Line      int    `json:"line,omitempty"`
+	Column    int    `json:"column,omitempty"`
 	Document  int    `json:"document,omitempty"`
 	Kind      string `json:"kind,omitempty"`
 	Namespace string `json:"namespace,omitempty"`
@@ -78,7 +79,7 @@ type Record struct {
 func (m Message) Record() Record {
 	e := m.Err
 	r := Record{
-		Code: m.Code, Severity: m.Severity.String(), File: e.File, Line: e.Line,
+		Code: m.Code, Severity: m.Severity.String(), File: e.File, Line: e.Line, Column: e.Column,
 		Kind: e.Kind, Namespace: e.Namespace, Name: e.Name, Field: e.Field,
 		Message: e.Message, Text: e.Error(),
 	}

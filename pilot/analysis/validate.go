@@ -29,7 +29,28 @@ func Load(inputs []Input) (*config.Snapshot, []Message) {
 // validation (per resource and the subset references between them).
 func Validate(inputs []Input) []Message {
 	snap, msgs := Load(inputs)
-	return append(msgs, validateSnapshot(snap)...)
+	msgs = append(msgs, validateSnapshot(snap)...)
+	locateFields(inputs, msgs)
+	return msgs
+}
+
+// locateFields gives messages found after decoding (validation, analyzers)
+// the line and column of their field, as decode errors have: those know
+// only a field path and the document it is in, so the document is parsed
+// again, once per file with such messages. Only messages that need it pay.
+func locateFields(inputs []Input, msgs []Message) {
+	byFile := map[string][]*config.Error{}
+	for _, m := range msgs {
+		if e := m.Err; e.File != "" && e.Field != "" && e.Column == 0 {
+			byFile[e.File] = append(byFile[e.File], e)
+		}
+	}
+	for _, in := range inputs {
+		if errs := byFile[in.Name]; len(errs) > 0 {
+			config.Locate(in.Data, errs...)
+			delete(byFile, in.Name) // a name read twice: Load's origins are ambiguous; keep the first
+		}
+	}
 }
 
 func validateSnapshot(s *config.Snapshot) []Message {

@@ -160,6 +160,6 @@ func Describe(msgs []analysis.Message) string {
 // Text is one message without its file position.
 func Text(m analysis.Message) string {
 	e := *m.Err
-	e.File, e.Line, e.Doc = "", 0, 0
+	e.File, e.Line, e.Column, e.Doc = "", 0, 0, 0
 	return fmt.Sprintf("[%s] %s", m.Code, e.Error())
 }
