@@ -60,6 +60,11 @@ func Analyze(inputs []Input, opts Options) []Message {
 // AnalyzeSnapshot analyzes s; pre are messages found while loading it.
 func AnalyzeSnapshot(s *config.Snapshot, pre []Message, opts Options) []Message {
 	msgs := append(pre, validateSnapshot(s)...)
+	s.Each(func(o config.Object) { // unsupported fields come from translation's diagnostics
+		if !config.Implemented(o.Key.Kind) {
+			msgs = append(msgs, supportMessages(o)...)
+		}
+	})
 	c := newContext(s)
 	for _, a := range analyzers {
 		a(c)

@@ -25,6 +25,7 @@ const (
 	CodePortNameNoProtocol   = "WFT0110"
 	CodeUnknownAnnotation    = "WFT0111"
 	CodeUnsupportedField     = "WFT0112"
+	CodeUnsupportedKind      = "WFT0115"
 )
 
 // Info describes one code for --list-analyzers and the docs.
@@ -50,7 +51,8 @@ var Codes = []CodeInfo{
 	{CodePodWithoutProxy, Warning, "PodWithoutProxy", "a pod in an injected namespace has no proxy (label security.istio.io/tlsMode absent)"},
 	{CodePortNameNoProtocol, Info, "PortNameWithoutProtocol", "a Service port has neither appProtocol nor a name starting with a protocol (http, grpc, tcp, ...)"},
 	{CodeUnknownAnnotation, Warning, "UnknownAnnotation", "an annotation in an *.istio.io domain that Istio does not define"},
-	{CodeUnsupportedField, Info, "UnsupportedField", "a field weft does not act on yet; the rest of the resource is used"},
+	{CodeUnsupportedField, Warning, "UnsupportedField", "a field weft does not act on for sidecars (docs/support.md); the rest of the resource is used"},
+	{CodeUnsupportedKind, Warning, "UnsupportedKind", "an Istio kind weft does not implement (EnvoyFilter, WasmPlugin, ...): validated, but it changes no proxy's configuration"},
 }
 
 // severityOf returns the default severity of code.

@@ -68,7 +68,7 @@ func ValidateObject(o config.Object) []Message {
 	for _, e := range validation.ToConfigErrors(o, validation.Validate(o.Resource)) {
 		out = append(out, classify(e))
 	}
-	return out
+	return append(out, supportMessages(o)...)
 }
 
 // classify gives a validation error its code: most are WFT0002, but a

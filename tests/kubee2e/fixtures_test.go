@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,7 +185,17 @@ func startWeftd(t *testing.T, env *kubeenv.Env, extra ...string) *harness.Weftd 
 // condition reads a resource's Accepted condition through kubectl.
 type condition struct {
 	Type, Status, Reason, Message string
-	ObservedGeneration            int64
+	ObservedGeneration            generation
+}
+
+// generation reads an int64 written as a JSON number or, as Istio's status
+// (a proto message in JSON) writes it, a string.
+type generation int64
+
+func (g *generation) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseInt(strings.Trim(string(b), `"`), 10, 64)
+	*g = generation(n)
+	return err
 }
 
 type statusView struct {

@@ -29,7 +29,7 @@ func TestStatusConditions(t *testing.T) {
 		c := v.accepted()
 		return c != nil && c.Status == "True"
 	})
-	if c := dr.accepted(); c.ObservedGeneration != dr.Metadata.Generation {
+	if c := dr.accepted(); int64(c.ObservedGeneration) != dr.Metadata.Generation {
 		t.Errorf("observedGeneration %d, want %d", c.ObservedGeneration, dr.Metadata.Generation)
 	}
 

@@ -68,8 +68,9 @@ func (h *Handler) Review(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 		return &admissionv1.AdmissionResponse{Allowed: true}
 	}
 	msgs := Check(req.Object.Raw, req.Namespace, req.Name)
-	if len(msgs) == 0 {
-		return &admissionv1.AdmissionResponse{Allowed: true}
+	if !analysis.HasErrors(msgs) {
+		// What weft accepts but does not act on is admitted with a warning kubectl prints.
+		return &admissionv1.AdmissionResponse{Allowed: true, Warnings: warnings(msgs)}
 	}
 	h.logger().Info("admission denied", "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name, "errors", len(msgs))
 	return &admissionv1.AdmissionResponse{Result: &metav1.Status{
@@ -78,6 +79,14 @@ func (h *Handler) Review(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 		Reason:  metav1.StatusReasonInvalid,
 		Message: Describe(msgs),
 	}}
+}
+
+func warnings(msgs []analysis.Message) []string {
+	var out []string
+	for _, m := range msgs {
+		out = append(out, Text(m))
+	}
+	return out
 }
 
 // Check decodes and validates one object as the API server sends it. The
