@@ -25,11 +25,24 @@ func Load(inputs []Input) (*config.Snapshot, []Message) {
 	return b.Finish(), msgs
 }
 
-// Validate is `weftctl validate`: decode errors plus weftd's own semantic
-// validation (per resource and the subset references between them).
+// Validate is `weftctl validate`, as istioctl's: each object on its own —
+// decode errors, field values, and warnings for what weft does not act on.
+// Checks across objects (does the subset exist? two definitions of one
+// resource?) are analyze's, so a directory holding one resource in two API
+// versions, or a VirtualService without its DestinationRule, validates.
 func Validate(inputs []Input) []Message {
-	snap, msgs := Load(inputs)
-	msgs = append(msgs, validateSnapshot(snap)...)
+	var msgs []Message
+	for _, in := range inputs {
+		objs, errs := config.Decode(in.Name, in.Data)
+		for _, e := range errs {
+			msgs = append(msgs, Message{Code: CodeSchema, Severity: Error, Err: e})
+		}
+		for _, o := range objs {
+			if !o.Foreign() {
+				msgs = append(msgs, ValidateObject(o)...)
+			}
+		}
+	}
 	locateFields(inputs, msgs)
 	return msgs
 }
