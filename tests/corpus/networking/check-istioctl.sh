@@ -7,8 +7,9 @@
 #   warning = exit 0, with "has warnings"
 #   invalid = exit non-zero
 # An invalid document must carry exactly one "# want-error:" comment.
-# Prints one line per document (OK/MISMATCH, file, document index, verdict,
-# istioctl's first error or warning line) and exits 1 on any mismatch.
+# Prints one line per document (OK/MISMATCH, file, document index, verdicts,
+# the number of errors istioctl listed, istioctl's first error or else first
+# warning line) and exits 1 on any mismatch.
 # ISTIOCTL defaults to $ISTIOCTL or /tmp/istio-bin/istioctl (built by
 # /work/shared/tools/istio-bin.sh).
 set -u
@@ -39,7 +40,8 @@ while IFS= read -r f; do
 		[ "$status" = OK ] || fail=1
 		# istioctl's first error line, else its first warning line
 		msg=$( { sed -n '/^Error:/,$p' <<<"$out" | grep -E '^\s*\* '; sed -n '/has warnings/,$p' <<<"$out" | grep -E '^\s*\* '; } | head -1 | tr -s ' \t' ' ')
-		printf '%s\t%s\t#%d\twant=%s got=%s\t%s\n' "$status" "${f#"$dir"/}" "$idx" "$want" "$got" "$msg"
+		nerr=$(sed -n '/^Error:/,$p' <<<"$out" | grep -cE '^\s*\* ')
+		printf '%s\t%s\t#%d\twant=%s got=%s errors=%d\t%s\n' "$status" "${f#"$dir"/}" "$idx" "$want" "$got" "$nerr" "$msg"
 	done
 done < <(find "$dir" -name '*.yaml' | sort)
 exit $fail
