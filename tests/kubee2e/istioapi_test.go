@@ -36,13 +36,11 @@ func requireIstioAPI(t *testing.T, env *kubeenv.Env) {
 		if err != nil || !strings.Contains(stderr, "Warning:") || !strings.Contains(stderr, "spec.tls") {
 			t.Fatalf("want the VirtualService admitted with a warning naming spec.tls: err=%v\n%s", err, stderr)
 		}
-		v := waitStatus(t, env, "virtualservice", ns, "unsupported", time.Minute, func(v statusView) bool {
+		// The condition's reason is its first warning's (here the host has no Service); the message lists all.
+		waitStatus(t, env, "virtualservice", ns, "unsupported", time.Minute, func(v statusView) bool {
 			c := v.accepted()
-			return c != nil && c.Reason == "UnsupportedField"
+			return c != nil && c.Status == "True" && strings.Contains(c.Message, "spec.tls: not supported")
 		})
-		if c := v.accepted(); c.Status != "True" || !strings.Contains(c.Message, "spec.tls") {
-			t.Errorf("status: %+v, want Accepted=True UnsupportedField naming spec.tls", *c)
-		}
 	})
 	for _, kind := range []string{"EnvoyFilter", "WasmPlugin"} {
 		t.Run(kind+" is not supported by weft", func(t *testing.T) {
