@@ -106,6 +106,7 @@ func Check(raw []byte, namespace, name string) []analysis.Message {
 	var out []analysis.Message
 	for _, o := range objs {
 		out = append(out, analysis.ValidateObject(o)...)
+		out = append(out, prunedFields(o)...)
 	}
 	return out
 }

@@ -138,3 +138,39 @@ func TestMalformedRequests(t *testing.T) {
 		}
 	}
 }
+
+// What weft accepts but does not act on is admitted with warnings that
+// name it; kubectl prints them.
+func TestAllowWithWarnings(t *testing.T) {
+	tlsVS := goodVS + "  tls:\n  - match: [{sniHosts: [reviews]}]\n    route: [{destination: {host: reviews}}]\n"
+	envoyFilter := "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: ef}\nspec: {configPatches: [{applyTo: HTTP_FILTER}]}\n"
+	for name, tc := range map[string]struct{ obj, want string }{
+		"unsupported field": {tlsVS, "[WFT0112] VirtualService shop/reviews: spec.tls: not supported by weft for sidecars"},
+		"unsupported kind":  {envoyFilter, "[WFT0115] EnvoyFilter shop/ef: EnvoyFilter is not supported by weft"},
+	} {
+		resp := review(t, admissionv1.Create, tc.obj, "shop")
+		if !resp.Allowed || len(resp.Warnings) != 1 || !strings.HasPrefix(resp.Warnings[0], tc.want) {
+			t.Errorf("%s: allowed=%v warnings %q, want one starting %q", name, resp.Allowed, resp.Warnings, tc.want)
+		}
+	}
+	if resp := review(t, admissionv1.Create, goodVS, "shop"); len(resp.Warnings) != 0 {
+		t.Errorf("a fully supported VirtualService got warnings %q", resp.Warnings)
+	}
+}
+
+// With kubectl apply --validate=false the API server drops fields Istio's
+// schema lacks before weft sees the object; the last-applied configuration
+// still has them, and the webhook says so instead of staying silent.
+func TestWarnsAboutFieldsTheAPIServerDropped(t *testing.T) {
+	typo := strings.Replace(goodVS, "route:", "rute: x\n    route:", 1)
+	applied, err := yaml.YAMLToJSON([]byte(typo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := strings.Replace(goodVS, "{name: reviews}", "{name: reviews, annotations: {kubectl.kubernetes.io/last-applied-configuration: '"+string(applied)+"'}}", 1)
+	resp := review(t, admissionv1.Create, obj, "shop")
+	want := "[WFT0001] VirtualService shop/reviews: spec.http[0].rute: unknown field: the API server dropped it"
+	if !resp.Allowed || len(resp.Warnings) != 1 || !strings.HasPrefix(resp.Warnings[0], want) {
+		t.Errorf("allowed=%v warnings %q, want one starting %q", resp.Allowed, resp.Warnings, want)
+	}
+}
