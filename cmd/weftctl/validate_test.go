@@ -47,7 +47,7 @@ func TestValidateExitCodes(t *testing.T) {
 		t.Errorf("samples: exit %d, output %q", code, out)
 	}
 	out, code := run(t, badVS, "validate", "-f", "-")
-	want := "Error [WFT0002] <stdin>:1 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
+	want := "Error [IST0106] <stdin>:1 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
 	if code != 1 || out != want {
 		t.Errorf("bad VirtualService: exit %d, output\n%s\nwant\n%s", code, out, want)
 	}
@@ -71,7 +71,7 @@ func TestValidateStructuredOutput(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(out), &recs); err != nil || code != 1 || len(recs) != 1 {
 			t.Fatalf("-o %s: exit %d, %v, output %s", format, code, err, out)
 		}
-		if recs[0]["field"] != "spec.http[0].route[1].weight" || recs[0]["code"] != "WFT0002" || recs[0]["severity"] != "Error" {
+		if recs[0]["field"] != "spec.http[0].route[1].weight" || recs[0]["code"] != "IST0106" || recs[0]["severity"] != "Error" {
 			t.Errorf("-o %s: record %v", format, recs[0])
 		}
 	}
