@@ -88,7 +88,7 @@ var Codes = []CodeInfo{
 	{CodeMTLSConflict, Error, "MTLSConflict", "a PeerAuthentication requires STRICT mTLS while a DestinationRule disables TLS to the same workloads"},
 	{CodeUnsupportedField, Info, "UnsupportedField", "a field weft does not act on yet; the rest of the resource is used"},
 	{CodeVSHostNotFound, Error, "VirtualServiceHostNotFound", "a VirtualService's spec.hosts names a host no Service or ServiceEntry defines, so it routes nothing"},
-	{CodeConflictingPeerAuthn, Error, "ConflictingPeerAuthentications", "several namespace-wide PeerAuthentications in one namespace (or the root namespace); only the oldest is used"},
+	{CodeConflictingPeerAuthn, Error, "ConflictingPeerAuthentications", "several namespace-wide PeerAuthentications in one namespace; only the oldest is used"},
 }
 
 // retiredCodes maps each retired code to the codes that now report what it
