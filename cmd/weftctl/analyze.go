@@ -16,6 +16,7 @@ type analyzeOptions struct {
 	cluster          clusterOptions
 	suppress         []string
 	failureThreshold string
+	outputThreshold  string
 	listAnalyzers    bool
 }
 
@@ -25,7 +26,8 @@ func newAnalyzeCommand() *cobra.Command {
 		Use:   "analyze [-f FILE|DIR|- ...] [--kubeconfig FILE] [--context NAME] [-n NS | -A]",
 		Short: "Find cross-resource problems (unknown hosts, missing subsets, conflicts, mTLS mismatches, ...)",
 		Long: "analyze reports everything validate does plus cross-resource problems, each with a stable code\n" +
-			"(see --list-analyzers) and a severity. It exits 1 when a message reaches --failure-threshold.\n" +
+			"and a severity (see --list-analyzers): Istio's IST code where weft checks what an istioctl analyzer\n" +
+			"checks, a WFT code for weft's own checks. It exits 1 when a message reaches --failure-threshold.\n" +
 			"With -f only, it analyzes the files offline. Without -f, or with any cluster flag, it lists every\n" +
 			"kind weft reads from the cluster (files given with -f replace the cluster's copies) and reports on\n" +
 			"the current namespace, -n NS, or -A all of them.",
@@ -34,9 +36,10 @@ func newAnalyzeCommand() *cobra.Command {
 	}
 	o.addFlags(cmd)
 	o.cluster.addFlags(cmd)
-	cmd.Flags().StringArrayVarP(&o.suppress, "suppress", "S", nil, `suppress CODE=RESOURCE, e.g. -S 'WFT0105=VirtualService default/*'; repeatable`)
+	cmd.Flags().StringArrayVarP(&o.suppress, "suppress", "S", nil, `suppress CODE=RESOURCE, e.g. -S 'IST0130=VirtualService default/*'; repeatable; a retired WFT code stands for the codes that replaced it`)
 	cmd.Flags().StringVar(&o.failureThreshold, "failure-threshold", "Error", "lowest severity that makes analyze exit 1: Info, Warning or Error")
-	cmd.Flags().BoolVar(&o.listAnalyzers, "list-analyzers", false, "list every code with its severity and description, then exit")
+	cmd.Flags().StringVar(&o.outputThreshold, "output-threshold", "Info", "lowest severity to print: Info, Warning or Error (the exit status still counts every message)")
+	cmd.Flags().BoolVarP(&o.listAnalyzers, "list-analyzers", "L", false, "list every code with its severity and description, then exit")
 	return cmd
 }
 
@@ -48,7 +51,11 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	opts, err := o.analysisOptions()
+	shown, err := analysis.ParseSeverity(o.outputThreshold)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	opts, err := o.analysisOptions(cmd)
 	if err != nil {
 		return err
 	}
@@ -57,10 +64,21 @@ func runAnalyze(cmd *cobra.Command, o *analyzeOptions) error {
 		return err
 	}
 	analysis.Sort(msgs)
-	if err := analysis.Write(cmd.OutOrStdout(), msgs, o.output); err != nil {
+	if err := analysis.Write(cmd.OutOrStdout(), atLeast(msgs, shown), o.output); err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	return verdict(cmd, msgs, threshold, o.output)
+}
+
+// atLeast keeps the messages at or above min, for --output-threshold.
+func atLeast(msgs []analysis.Message, min analysis.Severity) []analysis.Message {
+	out := msgs[:0:0]
+	for _, m := range msgs {
+		if m.Severity >= min {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // messages analyzes the files offline, or the cluster with the files on top.
@@ -79,14 +97,19 @@ func (o *analyzeOptions) messages(cmd *cobra.Command, opts analysis.Options) ([]
 	return o.cluster.analyzeCluster(cmd.Context(), ins, opts)
 }
 
-func (o *analyzeOptions) analysisOptions() (analysis.Options, error) {
+// analysisOptions parses -S; a retired code stands for its replacements,
+// and an unknown code is a warning (it matches nothing), as in istioctl.
+func (o *analyzeOptions) analysisOptions(cmd *cobra.Command) (analysis.Options, error) {
 	var opts analysis.Options
 	for _, s := range o.suppress {
-		sup, err := analysis.ParseSuppression(s)
+		sups, known, err := analysis.ParseSuppressions(s)
 		if err != nil {
 			return opts, &exitError{code: 2, err: err}
 		}
-		opts.Suppress = append(opts.Suppress, sup)
+		if !known {
+			fmt.Fprintf(cmd.ErrOrStderr(), "Warning: -S %q: unknown code %s, it suppresses nothing (see --list-analyzers)\n", s, sups[0].Code)
+		}
+		opts.Suppress = append(opts.Suppress, sups...)
 	}
 	return opts, nil
 }
@@ -96,7 +119,7 @@ func verdict(cmd *cobra.Command, msgs []analysis.Message, threshold analysis.Sev
 	if len(msgs) > 0 && analysis.MaxSeverity(msgs) >= threshold {
 		return &exitError{code: 1, err: fmt.Errorf("%d message(s), at or above %s", len(msgs), threshold)}
 	}
-	if len(msgs) == 0 && output == "text" {
+	if len(msgs) == 0 && (output == "text" || output == "log") {
 		fmt.Fprintln(cmd.ErrOrStderr(), "No problems found.")
 	}
 	return nil

@@ -47,7 +47,7 @@ func TestValidateExitCodes(t *testing.T) {
 		t.Errorf("samples: exit %d, output %q", code, out)
 	}
 	out, code := run(t, badVS, "validate", "-f", "-")
-	want := "Error [WFT0002] <stdin>:9:38 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
+	want := "Error [IST0106] <stdin>:9:38 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
 	if code != 1 || out != want {
 		t.Errorf("bad VirtualService: exit %d, output\n%s\nwant\n%s", code, out, want)
 	}
@@ -71,7 +71,7 @@ func TestValidateStructuredOutput(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(out), &recs); err != nil || code != 1 || len(recs) != 1 {
 			t.Fatalf("-o %s: exit %d, %v, output %s", format, code, err, out)
 		}
-		if recs[0]["field"] != "spec.http[0].route[1].weight" || recs[0]["code"] != "WFT0002" || recs[0]["severity"] != "Error" {
+		if recs[0]["field"] != "spec.http[0].route[1].weight" || recs[0]["code"] != "IST0106" || recs[0]["severity"] != "Error" {
 			t.Errorf("-o %s: record %v", format, recs[0])
 		}
 	}
@@ -86,18 +86,40 @@ func TestAnalyzeFlags(t *testing.T) {
 	if out, code := run(t, "", "analyze", "-f", dir+"clean.yaml"); code != 0 || out != "" {
 		t.Errorf("clean: exit %d, output %q", code, out)
 	}
-	// WFT0105 is a Warning: below the default threshold, at --failure-threshold Warning.
+	// IST0130 is a Warning: below the default threshold, at --failure-threshold Warning.
 	args := []string{"analyze", "-f", dir + "clean.yaml", "-f", dir + "unreachable-rule.yaml"}
-	if out, code := run(t, "", args...); code != 0 || !strings.Contains(out, "Warning [WFT0105]") {
+	if out, code := run(t, "", args...); code != 0 || !strings.Contains(out, "Warning [IST0130]") {
 		t.Errorf("warning below threshold: exit %d, output %q", code, out)
 	}
 	if _, code := run(t, "", append(args, "--failure-threshold", "warning")...); code != 1 {
 		t.Errorf("--failure-threshold warning: exit %d, want 1", code)
 	}
-	if out, code := run(t, "", append(args, "--failure-threshold", "info", "-S", "WFT0105=VirtualService shop/payments")...); code != 0 || out != "" {
-		t.Errorf("suppressed: exit %d, output %q", code, out)
+	for _, code := range []string{"IST0130", "WFT0105"} { // WFT0105 is retired: it stands for IST0130
+		if out, exit := run(t, "", append(args, "--failure-threshold", "info", "-S", code+"=VirtualService shop/payments")...); exit != 0 || out != "" {
+			t.Errorf("-S %s: exit %d, output %q", code, exit, out)
+		}
 	}
-	if out, code := run(t, "", "analyze", "--list-analyzers"); code != 0 || !strings.Contains(out, "WFT0107") || strings.Contains(out, "WFT0106") {
+	// --output-threshold hides messages but, as in istioctl, not from the exit status.
+	if out, code := run(t, "", append(args, "--output-threshold", "error", "--failure-threshold", "warning")...); code != 1 || out != "" {
+		t.Errorf("--output-threshold error: exit %d, output %q", code, out)
+	}
+	if out, code := run(t, "", append(args, "-o", "log")...); code != 0 || !strings.Contains(out, "Warning [IST0130]") {
+		t.Errorf("-o log: exit %d, output %q", code, out)
+	}
+	if out, code := run(t, "", "analyze", "-L"); code != 0 || !strings.Contains(out, "WFT0107") || !strings.Contains(out, "IST0101") ||
+		strings.Contains(out, "WFT0106") || strings.Contains(out, "WFT0105") {
 		t.Errorf("--list-analyzers: exit %d, output %q", code, out)
+	}
+}
+
+// An -S code weft never had suppresses nothing and says so on stderr.
+func TestAnalyzeUnknownSuppressionCode(t *testing.T) {
+	var out, errOut bytes.Buffer
+	root := rootCommand()
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs([]string{"analyze", "-f", "../../pilot/analysis/testdata/analyze/clean.yaml", "-S", "IST9999=*"})
+	if err := root.Execute(); err != nil || !strings.Contains(errOut.String(), "unknown code IST9999") {
+		t.Errorf("err %v, stderr %q", err, errOut.String())
 	}
 }

@@ -83,37 +83,73 @@ func TestSuppression(t *testing.T) {
 		spec string
 		left int
 	}{
+		{"IST0101=VirtualService shop/ratings", 1},
+		{"IST0101=VirtualService shop/*", 1},
+		{"IST0101", 1},
+		{"ist0101=*", 1},
+		{"IST0101=VirtualService other/*", 2},
+		{"WFT0113=*", 1},
+		{"IST0174=*", 2},
+		{"*=VirtualService shop/ratings", 0},
+		// WFT0101 is retired: it stands for IST0101, IST0174 and WFT0113.
 		{"WFT0101=VirtualService shop/ratings", 0},
 		{"WFT0101=VirtualService shop/*", 0},
 		{"WFT0101", 0},
 		{"wft0101=*", 0},
 		{"WFT0101=VirtualService other/*", 2},
-		{"WFT0102=*", 2},
+		{"WFT0102=*", 1}, // now IST0101, which also covers the missing host
 	} {
-		sup, err := ParseSuppression(tc.spec)
-		if err != nil {
-			t.Fatal(err)
+		sups, known, err := ParseSuppressions(tc.spec)
+		if err != nil || !known {
+			t.Fatalf("%s: known %v, %v", tc.spec, known, err)
 		}
-		if got := Analyze(ins, Options{Suppress: []Suppression{sup}}); len(got) != tc.left {
+		if got := Analyze(ins, Options{Suppress: sups}); len(got) != tc.left {
 			t.Errorf("-S %q left %d messages, want %d: %v", tc.spec, len(got), tc.left, got)
 		}
 	}
 	if _, err := ParseSuppression("=x"); err == nil {
 		t.Error("ParseSuppression(=x) succeeded")
 	}
+	if _, known, err := ParseSuppressions("IST0999=*"); err != nil || known {
+		t.Errorf("IST0999: known %v, %v; want unknown", known, err)
+	}
 }
 
 // A retired code stays out of the list (its number is never reused) and
-// an old -S naming it still parses.
+// an old -S naming it still parses, standing for the codes that replaced it.
 func TestRetiredCodes(t *testing.T) {
-	for _, code := range []string{"WFT0106"} {
-		for _, c := range Codes {
-			if c.Code == code {
-				t.Errorf("retired code %s is listed as %s", code, c.Name)
+	listed := map[string]bool{}
+	for _, c := range Codes {
+		if listed[c.Code] {
+			t.Errorf("%s listed twice", c.Code)
+		}
+		listed[c.Code] = true
+	}
+	for code, repl := range retiredCodes {
+		if listed[code] {
+			t.Errorf("retired code %s is listed", code)
+		}
+		for _, r := range repl {
+			if !listed[r] {
+				t.Errorf("retired %s maps to %s, which is not listed", code, r)
 			}
 		}
-		if _, err := ParseSuppression(code); err != nil {
-			t.Errorf("-S %s: %v", code, err)
+		sups, known, err := ParseSuppressions(code + "=Kind ns/*")
+		if err != nil || !known || len(sups) != max(len(repl), 1) {
+			t.Errorf("-S %s: %d suppressions, known %v, %v", code, len(sups), known, err)
+		}
+	}
+	// Old fixtures' codes, one per analyzer, keep their meaning under -S.
+	for old, fixture := range map[string]string{
+		"WFT0002": "invalid.yaml", "WFT0103": "subset-no-pods.yaml", "WFT0104": "conflicting-vs.yaml",
+		"WFT0105": "unreachable-rule.yaml", "WFT0108": "namespace-not-injected.yaml",
+		"WFT0109": "pod-without-proxy.yaml", "WFT0110": "port-name.yaml", "WFT0111": "unknown-annotation.yaml",
+	} {
+		ins := readInputs(t, "testdata/analyze/clean.yaml", "testdata/analyze/"+fixture)
+		sups, _, _ := ParseSuppressions(old)
+		all := Analyze(ins, Options{})
+		if got := Analyze(ins, Options{Suppress: sups}); len(got) != len(all)-1 {
+			t.Errorf("-S %s on %s left %v", old, fixture, got)
 		}
 	}
 }

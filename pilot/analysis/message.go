@@ -51,7 +51,7 @@ type Message struct {
 	Err      *config.Error
 }
 
-// String renders "Error [WFT0002] file:line:column (document N): Kind ns/name: field: message".
+// String renders "Error [IST0106] file:line:column (document N): Kind ns/name: field: message".
 func (m Message) String() string {
 	return fmt.Sprintf("%s [%s] %s", m.Severity, m.Code, m.Err.Error())
 }

@@ -33,7 +33,7 @@ func Sort(msgs []Message) {
 // Write prints msgs as text (one line each), json or yaml (a list of Records).
 func Write(w io.Writer, msgs []Message, format string) error {
 	switch format {
-	case "", "text":
+	case "", "text", "log": // log: istioctl analyze's name for the text form
 		for _, m := range msgs {
 			if _, err := fmt.Fprintln(w, m.String()); err != nil {
 				return err

@@ -9,7 +9,6 @@ import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"github.com/weftmesh/weft/pilot/config"
-	"github.com/weftmesh/weft/pilot/mesh"
 )
 
 // analyzeHosts reports destinations and DestinationRules naming a host
@@ -32,7 +31,7 @@ func (c *Context) checkHost(key config.Key, field, host, ns string) {
 	if host == "" || strings.HasPrefix(fqdn, "*") || c.hosts[fqdn] != nil {
 		return
 	}
-	c.report(CodeHostNotFound, key, field, "host %s not found: no Service or ServiceEntry defines it", fqdn)
+	c.report(hostCode(key.Kind), key, field, "host %s not found: no Service or ServiceEntry defines it", fqdn)
 }
 
 // forEachDestination visits every destination of vs with its field path;
@@ -58,17 +57,9 @@ func forEachDestination(vs *networkingv1.VirtualService, fn func(string, *networ
 	}
 }
 
-// diagnosticCodes maps translate's reasons onto analyzer codes, so analyze
-// reports exactly what weftd would write into status conditions.
-var diagnosticCodes = map[string]string{
-	mesh.ReasonUnknownHost:      CodeHostNotFound,
-	mesh.ReasonConflict:         CodeConflictingVS,
-	mesh.ReasonUnsupportedField: CodeUnsupportedField,
-}
-
 func analyzeTranslateDiagnostics(c *Context) {
 	for _, d := range c.Mesh.Diagnostics {
-		code, ok := diagnosticCodes[d.Reason]
+		code, ok := diagnosticCode(d.Reason, d.Ref.Kind)
 		if !ok {
 			continue
 		}

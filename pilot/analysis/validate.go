@@ -84,7 +84,7 @@ func ValidateObject(o config.Object) []Message {
 	return append(out, supportMessages(o)...)
 }
 
-// classify gives a validation error its code: most are WFT0002, but a
+// classify gives a validation error its code: most are IST0106, but a
 // problem analyze also names (missing subset) keeps its own code whichever
 // command finds it.
 func classify(e *config.Error) Message {

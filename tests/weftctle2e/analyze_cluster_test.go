@@ -55,8 +55,8 @@ func TestAnalyzeCluster(t *testing.T) {
 	out, code := run(t, "analyze", "--kubeconfig", env.Kubeconfig, "-n", "analyzed")
 	t.Logf("analyze -n analyzed:\n%s", out)
 	for _, want := range []string{
-		"Error [WFT0101] VirtualService analyzed/reviews: spec.http[0].route[0].destination.host: host ratings.analyzed.svc.cluster.local not found",
-		"Warning [WFT0103] DestinationRule analyzed/reviews: spec.subsets[1].labels: subset v2 selects no pod",
+		"Error [IST0101] VirtualService analyzed/reviews: spec.http[0].route[0].destination.host: host ratings.analyzed.svc.cluster.local not found",
+		"Error [IST0173] DestinationRule analyzed/reviews: spec.subsets[1].labels: subset v2 selects no pod",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q", want)

@@ -83,12 +83,12 @@ func TestDenyWithTheCLIMessage(t *testing.T) {
 	if resp.Allowed || resp.Result == nil || resp.Result.Code != 422 {
 		t.Fatalf("bad VirtualService allowed: %+v", resp)
 	}
-	want := "[WFT0002] VirtualService shop/reviews: spec.http[0].route: all 2 destination weights are 0, so no destination would receive traffic: give at least one a weight above 0"
+	want := "[IST0106] VirtualService shop/reviews: spec.http[0].route: all 2 destination weights are 0, so no destination would receive traffic: give at least one a weight above 0"
 	if resp.Result.Message != want {
 		t.Errorf("message %q, want %q", resp.Result.Message, want)
 	}
 	cli := analysis.Validate([]analysis.Input{{Name: "vs.yaml", Data: []byte(strings.Replace(badVS, "{name: reviews}", "{name: reviews, namespace: shop}", 1))}})
-	if len(cli) != 1 || !strings.HasSuffix(cli[0].String(), strings.TrimPrefix(want, "[WFT0002] ")) {
+	if len(cli) != 1 || !strings.HasSuffix(cli[0].String(), strings.TrimPrefix(want, "[IST0106] ")) {
 		t.Errorf("CLI says %v", cli)
 	}
 }
