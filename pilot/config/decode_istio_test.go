@@ -104,3 +104,12 @@ func TestDecodeUnimplementedAndForeignKinds(t *testing.T) {
 		t.Errorf("snapshot holds %d objects (%d EnvoyFilters), %d foreign set aside; want 1, 1, 2", s.Len(), len(s.EnvoyFilters), len(b.Foreign()))
 	}
 }
+
+// Free-form values (Struct) must have the shape the field wants.
+func TestDecodeStructShape(t *testing.T) {
+	in := "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: ef}\nspec:\n  configPatches:\n  - patch:\n      value: [not, an, object]\n"
+	_, errs := Decode("ef.yaml", []byte(in))
+	if len(errs) != 1 || errs[0].Field != "spec.configPatches[0].patch.value" || !strings.Contains(errs[0].Message, "want object") || errs[0].Line != 7 {
+		t.Fatalf("errors %v, want a wrong-type error at spec.configPatches[0].patch.value, line 7", errs)
+	}
+}

@@ -428,15 +428,19 @@ func (d *protoDecoder) structValue(n *yaml.Node, m protoreflect.Message, path st
 	var target proto.Message = &v
 	switch m.Descriptor().FullName() {
 	case "google.protobuf.Struct":
-		if target = v.GetStructValue(); target == nil {
+		s := v.GetStructValue()
+		if s == nil {
 			d.wrongType(n, path, "object")
 			return
 		}
+		target = s
 	case "google.protobuf.ListValue":
-		if target = v.GetListValue(); target == nil {
+		l := v.GetListValue()
+		if l == nil {
 			d.wrongType(n, path, "list")
 			return
 		}
+		target = l
 	}
 	proto.Merge(m.Interface(), target)
 }

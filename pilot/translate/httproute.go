@@ -1,5 +1,7 @@
 package translate
 
+//lint:file-ignore SA1019 Istio still honours its deprecated fields (fault.delay.percent, mirrorPercent, LEAST_CONN, consecutiveErrors, minimumRingSize), and so must weft.
+
 import (
 	"sort"
 	"strings"
