@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -38,8 +37,10 @@ func newValidateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate -f FILE|DIR|- ...",
 		Short: "Check config files against weft's schema and semantic validation",
-		Long: "validate decodes every document strictly (unknown fields, wrong types and unknown kinds are errors)\n" +
-			"and applies the same validation weftd and the admission webhook apply. It exits 0 when clean, 1 on errors.",
+		Long: "validate checks each object on its own, as istioctl validate does: strict decoding (unknown fields,\n" +
+			"wrong types and values are errors at their line and column) and the validation weftd and the admission\n" +
+			"webhook apply. What weft accepts but does not act on is a warning. Text goes to stderr in istioctl's\n" +
+			"shape; it exits 0 when there are no errors, 1 otherwise (usage errors too).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runValidate(cmd, &o) },
 	}
@@ -50,18 +51,29 @@ func newValidateCommand() *cobra.Command {
 func runValidate(cmd *cobra.Command, o *inputOptions) error {
 	ins, err := o.read(cmd)
 	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			ee.code = 1 // istioctl validate exits 1 for usage errors too
+		}
 		return err
 	}
 	msgs := analysis.Validate(ins)
 	analysis.Sort(msgs)
-	if err := analysis.Write(cmd.OutOrStdout(), msgs, o.output); err != nil {
-		return &exitError{code: 2, err: err}
+	if err := writeValidate(cmd, ins, msgs, o.output); err != nil {
+		return &exitError{code: 1, err: err}
 	}
 	if analysis.HasErrors(msgs) {
-		return &exitError{code: 1, err: fmt.Errorf("%d error(s) in %d file(s)", len(msgs), len(ins))}
-	}
-	if o.output == "text" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "%d file(s) valid\n", len(ins))
+		cmd.SilenceErrors = true // the report already ends with "Error: N error(s) occurred"
+		return &exitError{code: 1, err: errors.New("validation failed")}
 	}
 	return nil
+}
+
+// writeValidate: text goes to stderr in istioctl's shape; json and yaml
+// records to stdout, for tools.
+func writeValidate(cmd *cobra.Command, ins []analysis.Input, msgs []analysis.Message, format string) error {
+	if format == "" || format == "text" {
+		return writeValidateReport(cmd.ErrOrStderr(), ins, msgs)
+	}
+	return analysis.Write(cmd.OutOrStdout(), msgs, format)
 }

@@ -13,6 +13,13 @@ import (
 // run executes weftctl with args and stdin, returning stdout and the exit code.
 func run(t *testing.T, stdin string, args ...string) (string, int) {
 	t.Helper()
+	out, _, code := runBoth(t, stdin, args...)
+	return out, code
+}
+
+// runBoth is run, also returning stderr.
+func runBoth(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	root := rootCommand()
 	root.SetOut(&out)
@@ -21,13 +28,13 @@ func run(t *testing.T, stdin string, args ...string) (string, int) {
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
-		return out.String(), 0
+		return out.String(), errOut.String(), 0
 	}
 	var ee *exitError
 	if !errors.As(err, &ee) {
 		t.Fatalf("weftctl %v: %v (no exit code)", args, err)
 	}
-	return out.String(), ee.code
+	return out.String(), errOut.String(), ee.code
 }
 
 // badVS is invalid in Istio too ("weight -10 < 0").
@@ -42,25 +49,34 @@ spec:
     - {destination: {host: ratings}, weight: -10}
 `
 
+// validate prints istioctl validate's shape on stderr and exits as it does:
+// 0 without errors (warnings included), 1 with errors or on usage errors.
 func TestValidateExitCodes(t *testing.T) {
-	if out, code := run(t, "", "validate", "-f", "../../samples/config"); code != 0 || out != "" {
-		t.Errorf("samples: exit %d, output %q", code, out)
+	out, errOut, code := runBoth(t, "", "validate", "-f", "../../samples/config")
+	want := "\"../../samples/config/reviews-routing.yaml\" is valid\n\"../../samples/config/reviews.yaml\" is valid\n"
+	if code != 0 || out != "" || errOut != want {
+		t.Errorf("samples: exit %d, stdout %q, stderr\n%s\nwant\n%s", code, out, errOut, want)
 	}
-	out, code := run(t, badVS, "validate", "-f", "-")
-	want := "Error [IST0106] <stdin>:9:38 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
-	if code != 1 || out != want {
-		t.Errorf("bad VirtualService: exit %d, output\n%s\nwant\n%s", code, out, want)
+	_, errOut, code = runBoth(t, badVS, "validate", "-f", "-")
+	want = "Error: 1 error(s) occurred:\n\t* Error [IST0106] <stdin>:9:38 (document 1): VirtualService shop/reviews: spec.http[0].route[1].weight: weight must not be negative, got -10\n"
+	if code != 1 || errOut != want {
+		t.Errorf("bad VirtualService: exit %d, stderr\n%s\nwant\n%s", code, errOut, want)
 	}
 	// Weights are relative shares, as in Istio: 60+30 is valid.
 	split := strings.NewReplacer("weight: 110", "weight: 60", "weight: -10", "weight: 30").Replace(badVS)
-	if out, code := run(t, split, "validate", "-f", "-"); code != 0 || out != "" {
-		t.Errorf("weights summing to 90: exit %d, output %q", code, out)
+	if _, errOut, code := runBoth(t, split, "validate", "-f", "-"); code != 0 || errOut != "\"<stdin>\" is valid\n" {
+		t.Errorf("weights summing to 90: exit %d, stderr %q", code, errOut)
 	}
-	if _, code := run(t, "", "validate"); code != 2 {
-		t.Errorf("no -f: exit %d, want 2", code)
+	ef := "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: ef, namespace: shop}\nspec: {}\n"
+	_, errOut, code = runBoth(t, ef, "validate", "-f", "-")
+	if code != 0 || !strings.HasPrefix(errOut, "\"<stdin>\" has warnings:\n\t* Warning [WFT0115] <stdin>:1 (document 1): EnvoyFilter shop/ef: EnvoyFilter is not supported by weft") {
+		t.Errorf("EnvoyFilter: exit %d, stderr %q", code, errOut)
 	}
-	if _, code := run(t, "", "validate", "-f", "does-not-exist.yaml"); code != 2 {
-		t.Errorf("missing file: exit %d, want 2", code)
+	if _, code := run(t, "", "validate"); code != 1 {
+		t.Errorf("no -f: exit %d, want 1", code)
+	}
+	if _, code := run(t, "", "validate", "-f", "does-not-exist.yaml"); code != 1 {
+		t.Errorf("missing file: exit %d, want 1", code)
 	}
 }
 

@@ -4,6 +4,7 @@
 package weftctle2e
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -27,11 +28,12 @@ func run(t *testing.T, args ...string) (string, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, weftctl, args...)
-	var stderr []byte
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	lastStderr = stderr.String()
 	if ee, ok := err.(*exec.ExitError); ok {
-		stderr = ee.Stderr
-		t.Logf("weftctl %v: exit %d, stderr: %s", args, ee.ExitCode(), stderr)
+		t.Logf("weftctl %v: exit %d, stderr: %s", args, ee.ExitCode(), lastStderr)
 		return string(out), ee.ExitCode()
 	}
 	if err != nil {
@@ -39,3 +41,6 @@ func run(t *testing.T, args ...string) (string, int) {
 	}
 	return string(out), 0
 }
+
+// lastStderr is what the last run printed on stderr (validate's report).
+var lastStderr string

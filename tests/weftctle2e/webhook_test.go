@@ -97,7 +97,8 @@ func TestValidatingWebhookOnAPIServer(t *testing.T) {
 func cliMessage(t *testing.T, yaml string) string {
 	f := filepath.Join(t.TempDir(), "vs.yaml")
 	must(t, os.WriteFile(f, []byte(yaml), 0o644))
-	out, code := run(t, "validate", "-f", f)
+	_, code := run(t, "validate", "-f", f)
+	out := lastStderr // validate reports on stderr, as istioctl does
 	if code != 1 {
 		t.Fatalf("weftctl validate: exit %d, want 1:\n%s", code, out)
 	}
