@@ -28,23 +28,75 @@ import (
 // another project) decode too, as foreign objects (see Object.Foreign):
 // checked against their schema when client-go has one.
 func Decode(file string, data []byte) ([]Object, []*Error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff")) // editors on Windows add a BOM
-	if isJSON(data) {
-		return decodeJSON(file, data)
-	}
 	var objs []Object
 	var errs []*Error
-	for _, doc := range splitYAML(data) {
-		o, e := decodeYAMLDocument(file, doc)
-		objs, errs = append(objs, o...), append(errs, e...)
+	for _, d := range decodeFile(file, data) {
+		if len(d.errs) == 0 {
+			objs = append(objs, d.obj)
+		}
+		errs = append(errs, d.errs...)
 	}
 	return objs, errs
 }
 
-func decodeJSON(file string, data []byte) ([]Object, []*Error) {
+// DecodeServing decodes a file the way a running server reads config, as
+// istiod does: a field Istio's schema does not have is dropped rather than
+// failing the resource (istioctl validate and weftctl validate, which use
+// Decode, still reject it). Each dropped field is returned in warnings, so
+// it can be said out loud; errs are everything else.
+func DecodeServing(file string, data []byte) (objs []Object, errs, warnings []*Error) {
+	for _, d := range decodeFile(file, data) {
+		switch {
+		case len(d.errs) == 0:
+			objs = append(objs, d.obj)
+		case d.obj.Resource != nil && onlyUnknownFields(d.errs):
+			objs, warnings = append(objs, d.obj), append(warnings, d.errs...)
+		default:
+			errs = append(errs, d.errs...)
+		}
+	}
+	return objs, errs, warnings
+}
+
+// unknownFieldMsg starts the message of every unknown-field error, from
+// either decoder.
+const unknownFieldMsg = "unknown field"
+
+func onlyUnknownFields(errs []*Error) bool {
+	for _, e := range errs {
+		if !strings.HasPrefix(e.Message, unknownFieldMsg) {
+			return false
+		}
+	}
+	return true
+}
+
+// decoded is one resource's outcome: its object (set even when the only
+// problems are unknown fields) and its errors.
+type decoded struct {
+	obj  Object
+	errs []*Error
+}
+
+func decodeFile(file string, data []byte) []decoded {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // editors on Windows add a BOM
+	if isJSON(data) {
+		return decodeJSON(file, data)
+	}
+	var out []decoded
+	for _, doc := range splitYAML(data) {
+		out = append(out, decodeYAMLDocument(file, doc)...)
+	}
+	return out
+}
+
+// failed is the outcome of a document that yielded no object.
+func failed(errs ...*Error) []decoded { return []decoded{{errs: errs}} }
+
+func decodeJSON(file string, data []byte) []decoded {
 	origin := Origin{File: file, Doc: 0, Line: lineAt(data, int64(len(data)-len(trimLeftSpace(data))))}
 	if trimLeftSpace(data)[0] == '[' {
-		return nil, []*Error{{File: file, Line: origin.Line, Message: "a JSON file must hold one object (or a List), not an array"}}
+		return failed(&Error{File: file, Line: origin.Line, Message: "a JSON file must hold one object (or a List), not an array"})
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {
@@ -52,18 +104,18 @@ func decodeJSON(file string, data []byte) ([]Object, []*Error) {
 		if ok, off := kjson.SyntaxErrorOffset(err); ok {
 			e.Line = lineAt(data, off)
 		}
-		return nil, []*Error{e}
+		return failed(e)
 	}
 	// JSON is YAML: one parser gives positions for both. Tabs, which YAML
 	// does not allow as indentation, are plain whitespace in JSON.
 	n, err := parseNode(bytes.ReplaceAll(data, []byte("\t"), []byte(" ")), 1)
 	if err != nil {
-		return nil, []*Error{{File: file, Line: origin.Line, Message: "malformed JSON: " + err.Error()}}
+		return failed(&Error{File: file, Line: origin.Line, Message: "malformed JSON: " + err.Error()})
 	}
 	return decodeDocument(origin, n)
 }
 
-func decodeYAMLDocument(file string, doc document) ([]Object, []*Error) {
+func decodeYAMLDocument(file string, doc document) []decoded {
 	origin := Origin{File: file, Doc: doc.index, Line: doc.line}
 	n, err := parseNode(doc.body, doc.first)
 	if err != nil {
@@ -78,10 +130,10 @@ func decodeYAMLDocument(file string, doc document) ([]Object, []*Error) {
 		if line > 0 {
 			e.Line = doc.first + line - 1
 		}
-		return nil, []*Error{e}
+		return failed(e)
 	}
 	if isNull(n) {
-		return nil, nil // only comments, or an explicit null: nothing to decode
+		return nil // only comments, or an explicit null: nothing to decode
 	}
 	return decodeDocument(origin, n)
 }
@@ -143,28 +195,23 @@ func child(n *yaml.Node, key string) *yaml.Node {
 }
 
 // decodeDocument decodes one document, expanding Lists.
-func decodeDocument(origin Origin, n *yaml.Node) ([]Object, []*Error) {
+func decodeDocument(origin Origin, n *yaml.Node) []decoded {
 	h, err := peekHeader(n)
 	if err != nil {
 		e := NewError(origin, Key{}, "", err.Error())
 		e.Line, e.Column = n.Line, n.Column
-		return nil, []*Error{e}
+		return failed(e)
 	}
 	if !h.IsList {
 		o, e := decodeObject(origin, n, h, "")
-		return wrap(o, e)
+		return []decoded{{o, e}}
 	}
-	var objs []Object
-	var errs []*Error
+	out := make([]decoded, 0, len(h.Items))
 	for i, item := range h.Items {
 		o, e := decodeListItem(origin, item, h, fmt.Sprintf("items[%d]", i))
-		if e != nil {
-			errs = append(errs, e...)
-		} else {
-			objs = append(objs, o)
-		}
+		out = append(out, decoded{o, e})
 	}
-	return objs, errs
+	return out
 }
 
 // decodeListItem decodes one item of a List. Items of a typed list such as
@@ -181,15 +228,9 @@ func decodeListItem(origin Origin, item *yaml.Node, list header, path string) (O
 	return decodeObject(origin, item, h, path+".")
 }
 
-func wrap(o Object, errs []*Error) ([]Object, []*Error) {
-	if errs != nil {
-		return nil, errs
-	}
-	return []Object{o}, nil
-}
-
 // decodeObject strictly decodes one resource. prefix is prepended to field
-// paths ("items[2]." inside a List).
+// paths ("items[2]." inside a List). The object comes back with its errors
+// when they are all unknown fields (see DecodeServing).
 func decodeObject(origin Origin, n *yaml.Node, h header, prefix string) (Object, []*Error) {
 	k, gvErr := lookupKind(h)
 	key := Key{Kind: h.Kind, Namespace: h.Namespace, Name: h.Name}
@@ -206,14 +247,19 @@ func decodeObject(origin Origin, n *yaml.Node, h header, prefix string) (Object,
 		return decodeForeign(origin, n, h, key, prefix)
 	}
 	obj := k.newObject()
-	if fes := decodeInto(n, h, obj); len(fes) > 0 {
-		return Object{}, positionedAll(origin, key, n, fes, prefix)
-	}
+	fes := decodeInto(n, h, obj)
 	if obj.GetName() == "" {
-		return Object{}, []*Error{positioned(origin, key, n, fieldError{field: "metadata.name", msg: "name is required"}, prefix)}
+		fes = append(fes, fieldError{field: "metadata.name", msg: "name is required"})
+	}
+	var errs []*Error
+	if len(fes) > 0 {
+		errs = positionedAll(origin, key, n, fes, prefix)
+	}
+	if !onlyUnknownFields(errs) {
+		return Object{}, errs
 	}
 	normalize(obj, k)
-	return Object{Key: KeyOf(obj), Origin: origin, Resource: obj}, nil
+	return Object{Key: KeyOf(obj), Origin: origin, Resource: obj}, errs
 }
 
 // decodeInto fills obj from n: Kubernetes kinds through their JSON form,

@@ -138,8 +138,12 @@ func (s *Source) readFile(path string) bool {
 	if st.data != nil && bytes.Equal(data, st.data) {
 		return false
 	}
-	objs, errs := config.Decode(path, data)
+	// As istiod reads files: a field Istio's schema lacks is dropped, said out loud.
+	objs, errs, dropped := config.DecodeServing(path, data)
 	s.reportUnused(objs)
+	for _, w := range dropped {
+		s.log.LogAttrs(context.Background(), slog.LevelWarn, "unknown field ignored, as istiod ignores it; weftctl validate rejects it", w.Attrs()...)
+	}
 	st.data, st.errs = data, errs
 	if len(errs) == 0 || !st.good {
 		st.objs, st.good = objs, len(errs) == 0

@@ -219,3 +219,23 @@ func TestUnusedKindsAreReported(t *testing.T) {
 		}
 	}
 }
+
+// A field Istio's schema does not have is dropped with a warning naming
+// it, as istiod drops it, and the rest of the resource is served; a wrong
+// type still keeps the resource out.
+func TestUnknownFieldIsDroppedAsIstiodDoes(t *testing.T) {
+	dir := t.TempDir()
+	typo := strings.Replace(vsDoc("a", "a1"), "http: [{route: [{destination: {host: a1}}]}]",
+		"http: [{route: [{destination: {host: a1}, wieght: 5}]}]", 1)
+	write(t, dir, "a.yaml", typo+"---\n"+strings.Replace(vsDoc("b", "b1"), "hosts: [b1]", "hosts: b1", 1))
+	var logs syncBuffer
+	snap, errs := newSource(t, dir, &logs).Load()
+	assertHosts(t, snap, map[string]string{"a": "a1"})
+	if len(errs) != 1 || errs[0].Name != "b" {
+		t.Errorf("errors %v, want only b's wrong type", errs)
+	}
+	if !strings.Contains(logs.String(), `"msg":"unknown field ignored, as istiod ignores it`) ||
+		!strings.Contains(logs.String(), `"field":"spec.http[0].route[0].wieght"`) {
+		t.Errorf("the dropped field is not logged:\n%s", logs.String())
+	}
+}
