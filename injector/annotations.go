@@ -8,29 +8,34 @@ import (
 	"strconv"
 	"strings"
 
+	"istio.io/api/annotation"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 )
 
-// Istio's annotation and label names, honoured unchanged.
-const (
-	AnnInject        = "sidecar.istio.io/inject" // label (wins) or legacy annotation
-	AnnStatus        = "sidecar.istio.io/status" // set on injection; marks a pod as injected
-	AnnProxyConfig   = "proxy.istio.io/config"
-	AnnHold          = "sidecar.istio.io/holdApplicationUntilProxyStarts"
-	AnnProxyCPU      = "sidecar.istio.io/proxyCPU"
-	AnnProxyMemory   = "sidecar.istio.io/proxyMemory"
-	AnnProxyCPULim   = "sidecar.istio.io/proxyCPULimit"
-	AnnProxyMemLim   = "sidecar.istio.io/proxyMemoryLimit"
-	AnnLogLevel      = "sidecar.istio.io/logLevel"
-	AnnRewriteProbes = "sidecar.istio.io/rewriteAppHTTPProbers"
-	AnnIncludeOutIPs = "traffic.sidecar.istio.io/includeOutboundIPRanges"
-	AnnExcludeOutIPs = "traffic.sidecar.istio.io/excludeOutboundIPRanges"
-	AnnExcludeOutPts = "traffic.sidecar.istio.io/excludeOutboundPorts"
-	AnnIncludeInPts  = "traffic.sidecar.istio.io/includeInboundPorts"
-	AnnExcludeInPts  = "traffic.sidecar.istio.io/excludeInboundPorts"
+// Istio's annotation names, from istio.io/api (the source), honoured unchanged.
+var (
+	AnnInject        = annotation.SidecarInject.Name // label (wins) or legacy annotation
+	AnnStatus        = annotation.SidecarStatus.Name // set on injection; marks a pod as injected
+	AnnProxyConfig   = annotation.ProxyConfig.Name
+	AnnProxyCPU      = annotation.SidecarProxyCPU.Name
+	AnnProxyMemory   = annotation.SidecarProxyMemory.Name
+	AnnProxyCPULim   = annotation.SidecarProxyCPULimit.Name
+	AnnProxyMemLim   = annotation.SidecarProxyMemoryLimit.Name
+	AnnLogLevel      = annotation.SidecarLogLevel.Name
+	AnnRewriteProbes = annotation.SidecarRewriteAppHTTPProbers.Name
+	AnnIncludeOutIPs = annotation.SidecarTrafficIncludeOutboundIPRanges.Name
+	AnnExcludeOutIPs = annotation.SidecarTrafficExcludeOutboundIPRanges.Name
+	AnnExcludeOutPts = annotation.SidecarTrafficExcludeOutboundPorts.Name
+	AnnIncludeInPts  = annotation.SidecarTrafficIncludeInboundPorts.Name
+	AnnExcludeInPts  = annotation.SidecarTrafficExcludeInboundPorts.Name
 )
+
+// AnnHold is not one of istio.io/api's annotations (Istio sets it through
+// proxy.istio.io/config holdApplicationUntilProxyStarts); weft also reads
+// the short form older Istio docs used.
+const AnnHold = "sidecar.istio.io/holdApplicationUntilProxyStarts"
 
 var validLogLevels = map[string]bool{"trace": true, "debug": true, "info": true, "warning": true,
 	"warn": true, "error": true, "critical": true, "off": true}

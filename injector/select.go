@@ -3,16 +3,20 @@ package injector
 import (
 	"strconv"
 
+	"istio.io/api/label"
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Namespace and pod labels that select injection (Istio's).
-const (
-	LabelInjection = "istio-injection" // namespace: enabled | disabled
-	LabelRev       = "istio.io/rev"    // namespace or pod: revision name
-	LabelTLSMode   = "security.istio.io/tlsMode"
-	LabelCanonName = "service.istio.io/canonical-name"
-	LabelCanonRev  = "service.istio.io/canonical-revision"
+// LabelInjection is the namespace label enabling injection (enabled |
+// disabled); istio.io/api documents it in prose only, so it has no constant.
+const LabelInjection = "istio-injection"
+
+// Labels from istio.io/api (the source).
+var (
+	LabelRev       = label.IoIstioRev.Name // namespace or pod: revision name
+	LabelTLSMode   = label.SecurityTlsMode.Name
+	LabelCanonName = label.ServiceCanonicalName.Name
+	LabelCanonRev  = label.ServiceCanonicalRevision.Name
 )
 
 // Selected reports whether this weftd (s.Revision) should inject pod

@@ -1,6 +1,10 @@
 package mesh
 
-import "time"
+import (
+	"time"
+
+	"istio.io/api/label"
+)
 
 // LBKind is the load-balancing algorithm.
 type LBKind string
@@ -81,7 +85,7 @@ type TrafficPolicy struct {
 }
 
 // TLSModeLabel marks a pod whose proxy accepts Istio mutual TLS.
-const TLSModeLabel = "security.istio.io/tlsMode"
+var TLSModeLabel = label.SecurityTlsMode.Name
 
 // MeshTLSCapable reports whether an endpoint runs a proxy that speaks Istio mTLS.
 func (e Endpoint) MeshTLSCapable() bool { return e.Labels[TLSModeLabel] == "istio" }
