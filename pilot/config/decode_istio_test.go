@@ -27,7 +27,7 @@ func TestDecodeIstioSpecErrors(t *testing.T) {
 			{Line: 8, Column: 29, Field: "spec.trafficPolicy.connectionPool.tcp.connectTimeout", Message: `invalid duration "5 seconds"`},
 			{Line: 8, Column: 40, Field: "spec.trafficPolicy.connectionPool.tcp.maxConnectionz", Message: "unknown field"}}},
 		{"a list where an object belongs", drHead + "  subsets:\n  - name: v1\n    labels: [a, b]\n", []Error{
-			{Line: 8, Column: 13, Field: "spec.subsets[0].labels", Message: "wrong type: got list, want object"}}},
+			{Line: 8, Column: 5, Field: "spec.subsets[0].labels", Message: "wrong type: got list, want object"}}},
 		{"number out of range", drHead + "  trafficPolicy:\n    connectionPool: {tcp: {maxConnections: 3000000000}}\n", []Error{
 			{Line: 7, Column: 44, Field: "spec.trafficPolicy.connectionPool.tcp.maxConnections", Message: "out of range for a 32-bit integer"}}},
 		{"unknown top-level field", drHead + "specs: {}\n", []Error{
@@ -111,5 +111,15 @@ func TestDecodeStructShape(t *testing.T) {
 	_, errs := Decode("ef.yaml", []byte(in))
 	if len(errs) != 1 || errs[0].Field != "spec.configPatches[0].patch.value" || !strings.Contains(errs[0].Message, "want object") || errs[0].Line != 7 {
 		t.Fatalf("errors %v, want a wrong-type error at spec.configPatches[0].patch.value, line 7", errs)
+	}
+}
+
+// A value of the wrong shape written as a block below its key is reported
+// on the key's line: that is where the field is.
+func TestDecodeWrongBlockAtKey(t *testing.T) {
+	in := drHead + "  trafficPolicy:\n    connectionPool:\n      - tcp: {}\n"
+	_, errs := Decode("dr.yaml", []byte(in))
+	if len(errs) != 1 || errs[0].Line != 7 || errs[0].Field != "spec.trafficPolicy.connectionPool" {
+		t.Fatalf("errors %v, want spec.trafficPolicy.connectionPool at line 7 (its key)", errs)
 	}
 }

@@ -24,12 +24,15 @@ import (
 type protoDecoder struct {
 	errs  []fieldError
 	nodes int
+	// keys maps a mapping value to its key, so that a value of the wrong
+	// shape written as a block below its key is reported on the key's line.
+	keys map[*yaml.Node]*yaml.Node
 }
 
 // decodeProto decodes n into m, returning every problem found; path is the
 // field path of n (e.g. "spec").
 func decodeProto(n *yaml.Node, m proto.Message, path string) []fieldError {
-	d := &protoDecoder{}
+	d := &protoDecoder{keys: map[*yaml.Node]*yaml.Node{}}
 	d.message(n, m.ProtoReflect(), path)
 	return d.errs
 }
@@ -42,9 +45,13 @@ func (d *protoDecoder) fail(n *yaml.Node, path, format string, args ...any) {
 	d.errs = append(d.errs, fe)
 }
 
-// wrongType reports a value of the wrong YAML/JSON type.
+// wrongType reports a value of the wrong YAML/JSON type, at its key.
 func (d *protoDecoder) wrongType(n *yaml.Node, path, want string) {
-	d.fail(n, path, "wrong type: got %s, want %s", describeNode(n), want)
+	at := n
+	if k := d.keys[n]; k != nil {
+		at = k
+	}
+	d.fail(at, path, "wrong type: got %s, want %s", describeNode(n), want)
 }
 
 func describeNode(n *yaml.Node) string {
@@ -103,6 +110,7 @@ func (d *protoDecoder) member(kv pair, m protoreflect.Message, seen map[protoref
 		return
 	}
 	seen[fd.Number()] = true
+	d.keys[resolve(kv.value)] = kv.key
 	if isNull(kv.value) && !nullIsValue(fd) {
 		return
 	}
@@ -185,6 +193,7 @@ func (d *protoDecoder) mapField(n *yaml.Node, mp protoreflect.Map, fd protorefle
 		if !ok {
 			continue
 		}
+		d.keys[resolve(kv.value)] = kv.key
 		if fd.MapValue().Message() != nil {
 			v := mp.NewValue()
 			d.message(kv.value, v.Message(), p)
