@@ -42,7 +42,7 @@ func validateConsistentHash(p *field.Path, ch *networking.LoadBalancerSettings_C
 	if c := ch.GetHttpCookie(); c != nil {
 		errs = append(errs, validateHashCookie(p.Child("httpCookie"), c)...)
 	}
-	//nolint:staticcheck // minimumRingSize is deprecated but still served; it must not be mixed with its replacement.
+	//lint:ignore SA1019 minimumRingSize is deprecated but still served; it must not be mixed with its replacement.
 	if ch.GetMinimumRingSize() != 0 && ch.GetHashAlgorithm() != nil {
 		errs = append(errs, field.Forbidden(p.Child("minimumRingSize"), "the deprecated minimumRingSize cannot be combined with ringHash or maglev"))
 	}
@@ -238,7 +238,9 @@ type localitySet struct {
 	tree map[string]map[string]map[string]bool // region -> zone -> subzone; "*" = all below
 }
 
-func newLocalitySet() *localitySet { return &localitySet{tree: map[string]map[string]map[string]bool{}} }
+func newLocalitySet() *localitySet {
+	return &localitySet{tree: map[string]map[string]map[string]bool{}}
+}
 
 // add records loc and returns why it is refused, or "".
 func (s *localitySet) add(loc string) string {

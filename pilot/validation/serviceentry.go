@@ -153,10 +153,6 @@ func isTLSProtocol(proto string) bool {
 	return false
 }
 
-func isIPOrUnix(addr string) bool {
-	return strings.HasPrefix(addr, unixPrefix) || isIP(addr)
-}
-
 const unixPrefix = "unix://"
 
 // endpointRules are what the context of a WorkloadEntry spec allows.
