@@ -21,8 +21,8 @@ func TestAcceptSnapshotRollsBackDependents(t *testing.T) {
 	if len(errs) != 0 {
 		t.Fatalf("initial config: %v", errs)
 	}
-	// consistentHash without a hash key decodes but does not validate.
-	candidate := snapshotOf(t, "a.yaml", dr("[{name: v1}, {name: v2}]", "{consistentHash: {}}")+"---\n"+vs("v2")+
+	// A Maglev table size that is not prime decodes but does not validate.
+	candidate := snapshotOf(t, "a.yaml", dr("[{name: v1}, {name: v2}]", "{consistentHash: {useSourceIp: true, maglev: {tableSize: 4}}}")+"---\n"+vs("v2")+
 		"---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings}\nspec: {hosts: [ratings], http: [{route: [{destination: {host: ratings}}]}]}\n")
 	accepted, errs := AcceptSnapshot(prev, candidate)
 	if len(errs) != 2 || errs[0].Kind != "DestinationRule" || errs[1].Field != "spec.http[0].route[0].destination.subset" {

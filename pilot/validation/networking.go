@@ -11,7 +11,7 @@ import (
 
 // ValidateWorkloadEntry checks one WorkloadEntry.
 func ValidateWorkloadEntry(we *networkingv1.WorkloadEntry) field.ErrorList {
-	return validateWorkloadEntrySpec(field.NewPath("spec"), &we.Spec)
+	return validateWorkloadEntrySpec(field.NewPath("spec"), &we.Spec, endpointRules{allowFQDN: true})
 }
 
 // ValidateGateway checks one Gateway: every server needs a port and hosts.

@@ -53,6 +53,8 @@ func validateSpec(r config.Resource) field.ErrorList {
 		return ValidateServiceEntry(r)
 	case *networkingv1.WorkloadEntry:
 		return ValidateWorkloadEntry(r)
+	case *networkingv1.WorkloadGroup:
+		return ValidateWorkloadGroup(r)
 	case *networkingv1.Sidecar:
 		return ValidateSidecar(r)
 	case *networkingv1.Gateway:
@@ -64,7 +66,7 @@ func validateSpec(r config.Resource) field.ErrorList {
 	case *securityv1.RequestAuthentication:
 		return ValidateRequestAuthentication(r)
 	}
-	return nil
+	return validateUnimplementedKind(r)
 }
 
 // ValidateSnapshot checks every resource of s, and the references between

@@ -157,7 +157,7 @@ func TestValidateSnapshot(t *testing.T) {
 		{
 			name: "DestinationRule without host", res: "DestinationRule default/r",
 			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {subsets: [{name: v1}]}\n",
-			field: "spec.host", message: "host must not be empty",
+			field: "spec", message: "host is required",
 		},
 		{
 			name: "duplicate subset name", res: "DestinationRule default/r",
@@ -167,12 +167,12 @@ func TestValidateSnapshot(t *testing.T) {
 		{
 			name: "empty subset name", res: "DestinationRule default/r",
 			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r, subsets: [{name: \"\", labels: {a: b}}]}\n",
-			field: "spec.subsets[0].name", message: "subset name must not be empty",
+			field: "spec.subsets[0]", message: "subset name is required",
 		},
 		{
-			name: "consistentHash without a key", res: "DestinationRule default/r",
-			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r, trafficPolicy: {loadBalancer: {consistentHash: {minimumRingSize: 1024}}}}\n",
-			field: "spec.trafficPolicy.loadBalancer.consistentHash", message: "one of httpHeaderName",
+			name: "maglev table size not prime", res: "DestinationRule default/r",
+			yaml:  "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 65536}}}}}\n",
+			field: "spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize", message: "must be a prime number",
 		},
 		// The decoder takes enum numbers as they are (as jsonpb does); a
 		// number the enum does not define is a validation error.
@@ -206,12 +206,12 @@ func TestValidateSnapshot(t *testing.T) {
 		{
 			name: "ServiceEntry without hosts", res: "ServiceEntry default/ext",
 			yaml:  "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {ports: [{number: 80, name: http}]}\n",
-			field: "spec.hosts", message: "hosts must not be empty",
+			field: "spec", message: "needs at least one host",
 		},
 		{
 			name: "STATIC endpoint that is not an IP", res: "ServiceEntry default/ext",
 			yaml:  "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {hosts: [db.internal], resolution: STATIC, ports: [{number: 5432, name: pg}], endpoints: [{address: 10.0.0.1}, {address: db1.internal}]}\n",
-			field: "spec.endpoints[1].address", message: "STATIC resolution needs an IP address",
+			field: "spec.endpoints[1].address", message: "must be an IP address (or unix:// path) with resolution STATIC",
 		},
 
 		// Security

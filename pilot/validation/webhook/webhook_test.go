@@ -143,7 +143,7 @@ func TestMalformedRequests(t *testing.T) {
 // name it; kubectl prints them.
 func TestAllowWithWarnings(t *testing.T) {
 	tlsVS := goodVS + "  tls:\n  - match: [{sniHosts: [reviews]}]\n    route: [{destination: {host: reviews}}]\n"
-	envoyFilter := "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: ef}\nspec: {configPatches: [{applyTo: HTTP_FILTER}]}\n"
+	envoyFilter := "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: ef}\nspec: {configPatches: [{applyTo: HTTP_FILTER, patch: {operation: REMOVE}}]}\n"
 	for name, tc := range map[string]struct{ obj, want string }{
 		"unsupported field": {tlsVS, "[WFT0112] VirtualService shop/reviews: spec.tls: not supported by weft for sidecars"},
 		"unsupported kind":  {envoyFilter, "[WFT0115] EnvoyFilter shop/ef: EnvoyFilter is not supported by weft"},
