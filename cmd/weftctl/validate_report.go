@@ -31,9 +31,7 @@ func writeValidateReport(w io.Writer, ins []analysis.Input, msgs []analysis.Mess
 			return err
 		}
 	}
-	for _, m := range byFile[""] { // not tied to a file: still reported
-		errs = append(errs, m)
-	}
+	errs = append(errs, byFile[""]...) // not tied to a file: still reported
 	if len(errs) == 0 {
 		return nil
 	}
