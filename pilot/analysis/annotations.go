@@ -96,5 +96,6 @@ func misplaced(a *annotation.Instance, kind string) (string, bool) {
 			kinds = append(kinds, r.String())
 		}
 	}
-	return strings.Join(kinds, ", "), true
+	// An annotation listing no kind at all cannot be misplaced anywhere.
+	return strings.Join(kinds, ", "), len(kinds) > 0
 }
