@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -128,7 +130,9 @@ func verdict(cmd *cobra.Command, msgs []analysis.Message, threshold analysis.Sev
 func listAnalyzers(cmd *cobra.Command) error {
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CODE\tSEVERITY\tNAME\tDESCRIPTION")
-	for _, c := range analysis.Codes {
+	codes := slices.Clone(analysis.Codes)
+	slices.SortFunc(codes, func(a, b analysis.CodeInfo) int { return strings.Compare(a.Code, b.Code) }) // IST before WFT
+	for _, c := range codes {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Code, c.Severity, c.Name, c.Description)
 	}
 	return tw.Flush()

@@ -40,6 +40,8 @@ type analyzer func(*Context)
 var analyzers = []analyzer{
 	analyzeHosts, analyzeTranslateDiagnostics, analyzeSubsetPods, analyzeUnreachable,
 	analyzeMTLS, analyzeInjection, analyzePortNames, analyzeAnnotations,
+	analyzeDeprecated, analyzeServerVerification, analyzeInjectionLabels,
+	analyzeSEAddresses, analyzeSEProtocols, analyzeDestinationPorts,
 }
 
 // Options tune Analyze.

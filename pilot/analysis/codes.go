@@ -63,6 +63,21 @@ const (
 	CodeUnsupportedKind      = "WFT0115"
 )
 
+// Codes of Istio analyzers weft added later (docs/design/analyzer-codes.md
+// gives each one's condition).
+const (
+	CodeDeprecated              = "IST0002"
+	CodeMisplacedAnnotation     = "IST0107"
+	CodeDestPortRequired        = "IST0112"
+	CodeMultipleInjectionLabels = "IST0123"
+	CodeNoCertVerifyDR          = "IST0128"
+	CodeNoCertVerifyPort        = "IST0129"
+	CodeSEAddressesRequired     = "IST0134"
+	CodeDeprecatedAnnotation    = "IST0135"
+	CodeExternalNamePortName    = "IST0150"
+	CodeConflictingSEProtocol   = "IST0177"
+)
+
 // Info describes one code for --list-analyzers and the docs.
 type CodeInfo struct {
 	Code        string
@@ -71,8 +86,8 @@ type CodeInfo struct {
 	Description string
 }
 
-// Codes lists every code weftctl can report, in code order (IST before
-// WFT), once each.
+// Codes lists every code weftctl can report, once each (listings sort them
+// by code).
 var Codes = []CodeInfo{
 	{CodeHostNotFound, Error, "ReferencedResourceNotFound", "a route or mirror names a host no Service or ServiceEntry defines, or a subset no DestinationRule for its host defines"},
 	{CodeNamespaceNotInjected, Info, "NamespaceNotInjected", "a namespace with pods is not labelled for injection (istio-injection=enabled or istio.io/rev)"},
@@ -91,6 +106,16 @@ var Codes = []CodeInfo{
 	{CodeUnsupportedKind, Warning, "UnsupportedKind", "an Istio kind weft does not implement (EnvoyFilter, WasmPlugin, ...): validated, but it changes no proxy's configuration"},
 	{CodeVSHostNotFound, Error, "VirtualServiceHostNotFound", "a VirtualService's spec.hosts names a host no Service or ServiceEntry defines, so it routes nothing"},
 	{CodeConflictingPeerAuthn, Error, "ConflictingPeerAuthentications", "several namespace-wide PeerAuthentications in one namespace; only the oldest is used"},
+	{CodeDeprecated, Warning, "Deprecated", "an Istio resource sets a field or enum value istio.io/api marks deprecated, or one Istio ignores (Sidecar egressProxy)"},
+	{CodeMisplacedAnnotation, Warning, "MisplacedAnnotation", "a known Istio annotation on a kind it does not apply to"},
+	{CodeDestPortRequired, Error, "VirtualServiceDestinationPortSelectorRequired", "a route or mirror destination has no port while its Service or ServiceEntry exposes several"},
+	{CodeMultipleInjectionLabels, Warning, "NamespaceMultipleInjectionLabels", "a namespace has more than one of istio-injection, istio.io/rev, istio.io/dataplane-mode"},
+	{CodeNoCertVerifyDR, Warning, "NoServerCertificateVerificationDestinationLevel", "a DestinationRule's TLS mode is SIMPLE or MUTUAL without caCertificates: the server is not verified"},
+	{CodeNoCertVerifyPort, Warning, "NoServerCertificateVerificationPortLevel", "as IST0128, for one of the DestinationRule's portLevelSettings"},
+	{CodeSEAddressesRequired, Warning, "ServiceEntryAddressesRequired", "a ServiceEntry without addresses has a TCP (or protocol-less) port, which then captures all traffic to that port"},
+	{CodeDeprecatedAnnotation, Info, "DeprecatedAnnotation", "an Istio annotation that is deprecated"},
+	{CodeExternalNamePortName, Warning, "ExternalNameServiceTypeInvalidPortName", "an ExternalName Service port is named tcp or does not say its protocol"},
+	{CodeConflictingSEProtocol, Warning, "ConflictingServiceEntryProtocol", "several ServiceEntries define one host and port with different protocols"},
 }
 
 // retiredCodes maps each retired code to the codes that now report what it

@@ -44,6 +44,9 @@ func forEachDestination(vs *networkingv1.VirtualService, fn func(string, *networ
 		if r.GetMirror() != nil {
 			fn(fmt.Sprintf("spec.http[%d].mirror", i), r.GetMirror())
 		}
+		for j, m := range r.GetMirrors() {
+			fn(fmt.Sprintf("spec.http[%d].mirrors[%d].destination", i, j), m.GetDestination())
+		}
 	}
 	for i, r := range vs.Spec.GetTcp() {
 		for j, d := range r.GetRoute() {

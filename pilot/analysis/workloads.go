@@ -62,19 +62,27 @@ func analyzeSubsetPods(c *Context) {
 }
 
 // analyzePortNames reports Service ports whose protocol weft cannot tell
-// (WFT0110): no appProtocol and no protocol prefix in the name, so they
-// are treated as plain TCP.
+// (IST0118): no appProtocol and no protocol prefix in the name, so they
+// are treated as plain TCP. ExternalName Services get IST0150 instead, as
+// in Istio, which also counts a port named just "tcp" there.
 func analyzePortNames(c *Context) {
 	for _, s := range c.Snap.Services {
 		if systemNamespaces[s.Namespace] || (s.Namespace == "default" && s.Name == "kubernetes") {
 			continue
 		}
 		for i, p := range s.Spec.Ports {
-			if (p.AppProtocol != nil && *p.AppProtocol != "") || hasProtocolPrefix(p.Name) {
-				continue
+			named := (p.AppProtocol != nil && *p.AppProtocol != "") || hasProtocolPrefix(p.Name)
+			field := fmt.Sprintf("spec.ports[%d].name", i)
+			switch {
+			case s.Spec.Type == corev1.ServiceTypeExternalName && (!named || p.Name == "tcp"):
+				// Istio's condition: for an ExternalName Service a plain
+				// "tcp" port is as bad as an unnamed one.
+				c.report(CodeExternalNamePortName, config.KeyOf(s), field,
+					"port %d name %q of an ExternalName Service: the proxy may not forward TCP to it; name it for its protocol (http, https, tls, ...) or set appProtocol", p.Port, p.Name)
+			case !named:
+				c.report(CodePortNameNoProtocol, config.KeyOf(s), field,
+					"port %d name %q does not say its protocol: name it <protocol>[-suffix] (http, http2, https, grpc, grpc-web, tcp, tls, udp, ...) or set appProtocol; treated as TCP", p.Port, p.Name)
 			}
-			c.report(CodePortNameNoProtocol, config.KeyOf(s), fmt.Sprintf("spec.ports[%d].name", i),
-				"port %d name %q does not say its protocol: name it <protocol>[-suffix] (http, http2, https, grpc, grpc-web, tcp, tls, udp, ...) or set appProtocol; treated as TCP", p.Port, p.Name)
 		}
 	}
 }
