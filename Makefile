@@ -40,7 +40,7 @@ kube-binaries:
 kube-binaries-start:
 	hack/kubebin/build.sh --background
 
-## generate: API version copies, deepcopy, CRDs, then install.yaml and the chart's CRDs
+## generate: Istio's CRDs from istio.io/api, protobuf, then install.yaml and the chart's CRDs
 generate:
 	hack/generate.sh
 	hack/genproto.sh
