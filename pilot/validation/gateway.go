@@ -104,9 +104,11 @@ func validateServerTLSForProtocol(p *field.Path, s *networking.Server) field.Err
 }
 
 // redirectOnly reports whether tls only asks HTTP clients to go to HTTPS:
-// mode left at PASSTHROUGH (its zero value) and no certificate files.
+// a passthrough mode (PASSTHROUGH is the zero value) and no certificate
+// files.
 func redirectOnly(tls *networking.ServerTLSSettings) bool {
-	return tls.GetMode() == networking.ServerTLSSettings_PASSTHROUGH &&
+	m := tls.GetMode()
+	return (m == networking.ServerTLSSettings_PASSTHROUGH || m == networking.ServerTLSSettings_AUTO_PASSTHROUGH) &&
 		tls.GetCaCertificates() == "" && tls.GetPrivateKey() == "" && tls.GetServerCertificate() == ""
 }
 
