@@ -33,18 +33,27 @@ func retry(r *networking.HTTPRetry) *mesh.Retry {
 }
 
 func fault(f *networking.HTTPFaultInjection) *mesh.Fault {
-	if f.GetDelay() == nil && f.GetAbort() == nil {
+	d, a := f.GetDelay(), f.GetAbort()
+	// A delay without fixedDelay or an abort without a status says nothing
+	// to inject; Istio accepts and ignores them, and so does weft.
+	if d.GetFixedDelay() == nil {
+		d = nil
+	}
+	if a.GetErrorType() == nil {
+		a = nil
+	}
+	if d == nil && a == nil {
 		return nil
 	}
 	out := &mesh.Fault{}
-	if d := f.GetDelay(); d != nil {
+	if d != nil {
 		out.HasDelay, out.Delay = true, dur(d.GetFixedDelay())
 		out.DelayPercent = percentOr100(d.GetPercentage())
 		if d.GetPercentage() == nil && d.GetPercent() > 0 {
 			out.DelayPercent = float64(d.GetPercent())
 		}
 	}
-	if a := f.GetAbort(); a != nil {
+	if a != nil {
 		out.HasAbort, out.AbortPercent = true, percentOr100(a.GetPercentage())
 		if a.GetGrpcStatus() != "" {
 			code := grpcCode(a.GetGrpcStatus())

@@ -56,33 +56,6 @@ func validateRegex(p *field.Path, re string) field.ErrorList {
 	return nil
 }
 
-// validateStringMatch checks that m sets one of exact, prefix and regex
-// unless allowEmpty (header and query parameter matches, where an empty
-// match means "present"). Setting two is a decode error (they are a oneof).
-func validateStringMatch(p *field.Path, m *networking.StringMatch, allowEmpty bool) field.ErrorList {
-	switch mt := m.GetMatchType().(type) {
-	case nil:
-		if !allowEmpty {
-			return field.ErrorList{field.Required(p, "one of exact, prefix or regex is required")}
-		}
-	case *networking.StringMatch_Regex:
-		return validateRegex(p.Child("regex"), mt.Regex)
-	}
-	return nil
-}
-
-func validateStringMatchMap(p *field.Path, ms map[string]*networking.StringMatch) field.ErrorList {
-	var errs field.ErrorList
-	for _, name := range sortedKeys(ms) {
-		if name == "" {
-			errs = append(errs, field.Required(p, "names must not be empty"))
-			continue
-		}
-		errs = append(errs, validateStringMatch(p.Key(name), ms[name], true)...)
-	}
-	return errs
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

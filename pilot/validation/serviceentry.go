@@ -153,8 +153,6 @@ func isTLSProtocol(proto string) bool {
 	return false
 }
 
-const unixPrefix = "unix://"
-
 // endpointRules are what the context of a WorkloadEntry spec allows.
 type endpointRules struct {
 	allowFQDN    bool            // standalone, or a DNS ServiceEntry's endpoint

@@ -103,8 +103,8 @@ func TestValidateSnapshot(t *testing.T) {
 			field: "spec.http[0].retries.perTryTimeout", message: "must not be negative",
 		},
 		{
-			name: "empty hosts", yaml: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  http: [{route: [{destination: {host: reviews}}]}]\n",
-			field: "spec.hosts", message: "hosts must not be empty",
+			name: "delegate with gateways", yaml: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  gateways: [mesh]\n  http: [{route: [{destination: {host: reviews}}]}]\n",
+			field: "spec.gateways", message: "delegate VirtualService (one without hosts) cannot set gateways",
 		},
 		{
 			name: "empty uri match", yaml: vsYAML("  - match: [{uri: {}}]\n    route: [{destination: {host: reviews}}]\n"),
@@ -120,15 +120,15 @@ func TestValidateSnapshot(t *testing.T) {
 		},
 		{
 			name: "fault percentage over 100", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    fault: {delay: {fixedDelay: 1s, percentage: {value: 150}}}\n"),
-			field: "spec.http[0].fault.delay.percentage.value", message: "between 0 and 100, got 150",
+			field: "spec.http[0].fault.delay.percentage.value", message: "between 0.0001 and 100, got 150",
 		},
 		{
-			name: "abort without status", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    fault: {abort: {percentage: {value: 10}}}\n"),
-			field: "spec.http[0].fault.abort.httpStatus", message: "httpStatus or grpcStatus",
+			name: "abort with a gRPC status number", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    fault: {abort: {grpcStatus: \"14\"}}\n"),
+			field: "spec.http[0].fault.abort.grpcStatus", message: "want a status name",
 		},
 		{
 			name: "redirect with route", yaml: vsYAML("  - route: [{destination: {host: reviews}}]\n    redirect: {uri: /new}\n"),
-			field: "spec.http[0].redirect", message: "redirect cannot be combined with route",
+			field: "spec.http[0].redirect", message: "route cannot be combined with redirect",
 		},
 		{
 			name: "redirect with directResponse", yaml: vsYAML("  - redirect: {uri: /new}\n    directResponse: {status: 503}\n"),
@@ -136,7 +136,7 @@ func TestValidateSnapshot(t *testing.T) {
 		},
 		{
 			name: "no action", yaml: vsYAML("  - match: [{uri: {prefix: /}}]\n"),
-			field: "spec.http[0].route", message: "one of route, redirect, directResponse or delegate is required",
+			field: "spec.http[0]", message: "needs one of route, redirect, directResponse or delegate",
 		},
 		{
 			name: "tcp route weights need not sum to 100", res: "VirtualService default/reviews",
