@@ -38,7 +38,8 @@ func newValidateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate -f FILE|DIR|- ...",
 		Short: "Check config files against weft's schema and semantic validation",
-		Long: "validate decodes every document strictly (unknown fields, wrong types and unknown kinds are errors)\n" +
+		Long: "validate decodes every document strictly (unknown fields and wrong types are errors; an unknown istio.io\n" +
+			"kind or version, or a Kubernetes object weft does not read that fails its schema, is a warning)\n" +
 			"and applies the same validation weftd and the admission webhook apply. It exits 0 when clean, 1 on errors.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runValidate(cmd, &o) },

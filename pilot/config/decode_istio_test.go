@@ -88,11 +88,11 @@ func TestDecodeUnimplementedAndForeignKinds(t *testing.T) {
 	if _, ok := objs[2].Resource.(*unstructured.Unstructured); !ok || !objs[2].Foreign() || objs[2].Key.Kind != "Widget" {
 		t.Errorf("Widget: got %T %v", objs[2].Resource, objs[2].Key)
 	}
-	if errs[0].Field != "spec.replicaz" || errs[0].Line != 20 {
-		t.Errorf("Deployment error = %v, want spec.replicaz at line 20", errs[0])
+	if errs[0].Field != "spec.replicaz" || errs[0].Line != 20 || errs[0].Reason != ReasonForeign {
+		t.Errorf("Deployment error = %v (reason %q), want spec.replicaz at line 20, reason Foreign", errs[0], errs[0].Reason)
 	}
-	if !strings.Contains(errs[1].Message, `unknown kind "AuthorisationPolicy"`) {
-		t.Errorf("istio.io kind error = %v", errs[1])
+	if !strings.Contains(errs[1].Message, `unknown kind "AuthorisationPolicy"`) || errs[1].Reason != ReasonUnknownKind {
+		t.Errorf("istio.io kind error = %v (reason %q)", errs[1], errs[1].Reason)
 	}
 	b := NewBuilder()
 	for _, o := range objs {
