@@ -40,6 +40,7 @@ func Validate(inputs []Input) []Message {
 		for _, o := range objs {
 			if !o.Foreign() {
 				msgs = append(msgs, ValidateObject(o)...)
+				msgs = append(msgs, validateServicePorts(o)...)
 			}
 		}
 	}

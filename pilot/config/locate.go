@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -69,7 +70,9 @@ func locateError(root *yaml.Node, e *Error) (*yaml.Node, string) {
 		}
 		return locateDeepest(root, path)
 	}
-	if item := itemOf(root, e); item != nil {
+	if i, item := itemOf(root, e); item != nil {
+		// Name the item, as decode errors inside a List do.
+		e.Field = fmt.Sprintf("items[%d].%s", i, path)
 		return locateDeepest(item, path)
 	}
 	return locateDeepest(root, path)
@@ -97,21 +100,21 @@ func listItem(root *yaml.Node, i int) *yaml.Node {
 	return items.Content[i]
 }
 
-// itemOf returns the item of a List document that is e's resource, or nil
-// when root is not a List or no item matches. Items may leave out kind
-// and namespace (they default to the list's and "default"), so those are
-// compared only when written.
-func itemOf(root *yaml.Node, e *Error) *yaml.Node {
+// itemOf returns the item of a List document that is e's resource, and
+// its index, or nil when root is not a List or no item matches. Items may
+// leave out kind and namespace (they default to the list's and
+// "default"), so those are compared only when written.
+func itemOf(root *yaml.Node, e *Error) (int, *yaml.Node) {
 	items := resolve(child(root, "items"))
 	if items == nil || items.Kind != yaml.SequenceNode || e.Name == "" {
-		return nil
+		return 0, nil
 	}
-	for _, item := range items.Content {
+	for i, item := range items.Content {
 		meta := child(item, "metadata")
 		kind, ns := scalarText(child(item, "kind")), scalarText(child(meta, "namespace"))
 		if scalarText(child(meta, "name")) == e.Name && (kind == "" || kind == e.Kind) && (ns == "" || ns == e.Namespace) {
-			return item
+			return i, item
 		}
 	}
-	return nil
+	return 0, nil
 }
