@@ -242,10 +242,14 @@ func decodeInto(n *yaml.Node, h header, obj Resource) []fieldError {
 		return fes
 	}
 	if s := child(n, "spec"); s != nil && !isNull(s) {
-		fes = append(fes, decodeProto(s, spec, "spec")...)
+		specErrs := decodeProto(s, spec, "spec")
+		onKey(specErrs, locate(n, "spec"), "spec")
+		fes = append(fes, specErrs...)
 	}
 	if s := child(n, "status"); s != nil && !isNull(s) {
-		fes = append(fes, decodeProto(s, statusOf(obj), "status")...)
+		statusErrs := decodeProto(s, statusOf(obj), "status")
+		onKey(statusErrs, locate(n, "status"), "status")
+		fes = append(fes, statusErrs...)
 	}
 	return fes
 }

@@ -118,6 +118,12 @@ func TestDecodeErrors(t *testing.T) {
 			want: Error{File: "type.yaml", Doc: 0, Line: 11, Column: 15, Kind: "VirtualService", Namespace: "default", Name: "reviews", Field: "spec.http[0].route[1].weight", Message: `wrong type: got "ten", want integer`},
 		},
 		{
+			name: "wrong type of a block mapping is at its key",
+			file: "block.yaml",
+			in:   vsHead + "  http:\n    route: []\n",
+			want: Error{File: "block.yaml", Doc: 0, Line: 7, Column: 3, Kind: "VirtualService", Namespace: "default", Name: "reviews", Field: "spec.http", Message: "wrong type: got object, want list"},
+		},
+		{
 			name: "unserved version",
 			file: "version.yaml",
 			in:   "apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: r, namespace: bookinfo}\n",

@@ -112,7 +112,20 @@ func (d *protoDecoder) member(kv pair, m protoreflect.Message, seen map[protoref
 			return
 		}
 	}
+	before := len(d.errs)
 	d.field(kv.value, m, fd, p)
+	onKey(d.errs[before:], kv.key, p)
+}
+
+// onKey moves errors about the value at path itself (not about what it
+// holds) to the line of its key when the value starts on a later line, as
+// a block list or mapping does: the field is written on the key's line.
+func onKey(errs []fieldError, key *yaml.Node, path string) {
+	for i := range errs {
+		if e := &errs[i]; e.field == path && key != nil && e.line > key.Line {
+			e.line, e.col = key.Line, key.Column
+		}
+	}
 }
 
 func joinPath(path, key string) string {
@@ -185,6 +198,7 @@ func (d *protoDecoder) mapField(n *yaml.Node, mp protoreflect.Map, fd protorefle
 		if !ok {
 			continue
 		}
+		before := len(d.errs)
 		if fd.MapValue().Message() != nil {
 			v := mp.NewValue()
 			d.message(kv.value, v.Message(), p)
@@ -192,6 +206,7 @@ func (d *protoDecoder) mapField(n *yaml.Node, mp protoreflect.Map, fd protorefle
 		} else if v, ok := d.scalar(kv.value, fd.MapValue(), p); ok {
 			mp.Set(key, v)
 		}
+		onKey(d.errs[before:], kv.key, p)
 	}
 }
 
