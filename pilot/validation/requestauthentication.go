@@ -68,29 +68,57 @@ func validateJWKSURI(p *field.Path, uri string) field.ErrorList {
 	return nil
 }
 
-// jwkTypes are the key types (RFC 7518 "kty") a JWKS can hold.
-var jwkTypes = map[string]bool{"RSA": true, "EC": true, "OKP": true, "oct": true}
+// jwkMembers are the key types (RFC 7518 "kty") a JWKS can hold, with the
+// members a public key of each type cannot do without.
+var jwkMembers = map[string][]string{
+	"RSA": {"n", "e"},
+	"EC":  {"crv", "x", "y"},
+	"OKP": {"crv", "x"},
+	"oct": {"k"},
+}
 
-// validateJWKS checks inline keys: a JSON Web Key Set, or a single key,
-// whose keys all have a known type. Envoy refuses anything else and then
-// rejects every token, so it is caught here.
+// validateJWKS checks inline keys: a JSON Web Key Set, or an object that
+// is one key, each key of a known type with its required members. Envoy
+// refuses anything else and then rejects every token, so it is caught here.
 func validateJWKS(p *field.Path, jwks string) field.ErrorList {
 	if jwks == "" {
 		return nil
 	}
-	var set struct {
-		Keys []map[string]any `json:"keys"`
-		Kty  *string          `json:"kty"`
+	var keys []map[string]any
+	err := parseJWKS(jwks, &keys)
+	for i := 0; err == nil && i < len(keys); i++ {
+		err = checkJWK(i, keys[i])
 	}
-	if err := json.Unmarshal([]byte(jwks), &set); err != nil {
-		return field.ErrorList{invalid(p, jwks, "jwks is not a JSON Web Key Set: %v", err)}
+	if err != nil {
+		return field.ErrorList{invalid(p, jwks, "jwks is not a valid JSON Web Key Set: %v", err)}
 	}
-	if set.Kty != nil {
-		set.Keys = append(set.Keys, map[string]any{"kty": *set.Kty})
+	return nil
+}
+
+// parseJWKS reads the keys of a set ({"keys": [...]}) or the sole key.
+func parseJWKS(jwks string, keys *[]map[string]any) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(jwks), &obj); err != nil {
+		return err
 	}
-	for i, k := range set.Keys {
-		if kty, _ := k["kty"].(string); !jwkTypes[kty] {
-			return field.ErrorList{invalid(p, jwks, "jwks key %d has key type %q, want RSA, EC, OKP or oct", i, k["kty"])}
+	if raw, ok := obj["keys"]; ok {
+		return json.Unmarshal(raw, keys)
+	}
+	var key map[string]any
+	err := json.Unmarshal([]byte(jwks), &key)
+	*keys = append(*keys, key)
+	return err
+}
+
+func checkJWK(i int, key map[string]any) error {
+	kty, _ := key["kty"].(string)
+	members, ok := jwkMembers[kty]
+	if !ok {
+		return fmt.Errorf("key %d has key type %q, want RSA, EC, OKP or oct", i, kty)
+	}
+	for _, m := range members {
+		if _, ok := key[m].(string); !ok {
+			return fmt.Errorf("%s key %d has no %q", kty, i, m)
 		}
 	}
 	return nil
