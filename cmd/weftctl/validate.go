@@ -39,7 +39,8 @@ func newValidateCommand() *cobra.Command {
 		Short: "Check config files against weft's schema and semantic validation",
 		Long: "validate checks each object on its own, as istioctl validate does: strict decoding (unknown fields,\n" +
 			"wrong types and values are errors at their line and column) and the validation weftd and the admission\n" +
-			"webhook apply. What weft accepts but does not act on is a warning. Text goes to stderr in istioctl's\n" +
+			"webhook apply. What weft accepts but does not act on is a warning, and so is an unknown istio.io kind or\n" +
+			"version or a Kubernetes object weft does not read that fails its schema. Text goes to stderr in istioctl's\n" +
 			"shape; it exits 0 when there are no errors, 1 otherwise (usage errors too).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runValidate(cmd, &o) },

@@ -55,7 +55,7 @@ func addFiles(b *config.Builder, files []Input) []Message {
 	for _, in := range files {
 		objs, errs := config.Decode(in.Name, in.Data)
 		for _, e := range errs {
-			msgs = append(msgs, Message{Code: CodeSchema, Severity: Error, Err: e})
+			msgs = append(msgs, decodeMessage(e))
 		}
 		for _, obj := range objs {
 			if e := b.Add(obj); e != nil {

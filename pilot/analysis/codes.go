@@ -43,7 +43,7 @@ import (
 //     PortNameIsNotUnderNamingConvention.
 //   - WFT0111 UnknownAnnotation: now IST0108 (same name).
 const (
-	CodeSchema               = "WFT0001" // document does not decode (syntax, unknown field, wrong type, unknown kind)
+	CodeSchema               = "WFT0001" // document does not decode (syntax, unknown field, wrong type)
 	CodeInvalid              = "IST0106" // a field value is invalid (was WFT0002)
 	CodeDuplicate            = "WFT0003" // the same resource defined twice
 	CodeHostNotFound         = "IST0101" // a destination host (was WFT0101)
@@ -61,6 +61,8 @@ const (
 	CodeUnknownAnnotation    = "IST0108" // was WFT0111
 	CodeUnsupportedField     = "WFT0112"
 	CodeUnsupportedKind      = "WFT0115"
+	CodeUnknownIstioKind     = "WFT0116"
+	CodeForeignSchema        = "WFT0117"
 )
 
 // Codes of Istio analyzers weft added later (docs/design/analyzer-codes.md
@@ -99,7 +101,7 @@ var Codes = []CodeInfo{
 	{CodeUnreachableRule, Warning, "VirtualServiceUnreachableRule", "an HTTP rule follows a rule that matches every request, so it never applies"},
 	{CodeSubsetNoPods, Error, "DestinationRuleSubsetNotSelectPods", "a DestinationRule subset's labels match no pod of the service"},
 	{CodeUnknownDRHost, Warning, "UnknownDestinationRuleHost", "a DestinationRule's host is not defined by any Service or ServiceEntry"},
-	{CodeSchema, Error, "SchemaError", "a document is not valid YAML/JSON, has an unknown kind or version, an unknown field or a value of the wrong type"},
+	{CodeSchema, Error, "SchemaError", "a document is not valid YAML/JSON, lacks apiVersion, kind or name, or has an unknown field or a value of the wrong type"},
 	{CodeDuplicate, Error, "DuplicateResource", "the same kind/namespace/name is defined more than once"},
 	{CodeMTLSConflict, Error, "MTLSConflict", "a PeerAuthentication requires STRICT mTLS while a DestinationRule disables TLS to the same workloads"},
 	{CodeUnsupportedField, Warning, "UnsupportedField", "a field weft does not act on for sidecars (docs/support.md); the rest of the resource is used"},
@@ -116,6 +118,8 @@ var Codes = []CodeInfo{
 	{CodeDeprecatedAnnotation, Info, "DeprecatedAnnotation", "an Istio annotation that is deprecated"},
 	{CodeExternalNamePortName, Warning, "ExternalNameServiceTypeInvalidPortName", "an ExternalName Service port is named tcp or does not say its protocol"},
 	{CodeConflictingSEProtocol, Warning, "ConflictingServiceEntryProtocol", "several ServiceEntries define one host and port with different protocols"},
+	{CodeUnknownIstioKind, Warning, "UnknownIstioKind", "an istio.io apiVersion whose kind or version weft does not know (a misspelt kind, a version not served): the document is not read"},
+	{CodeForeignSchema, Warning, "ForeignObjectSchema", "a Kubernetes object weft does not read (Deployment, ConfigMap, another project's CRD) does not match its schema: weft ignores it, the API server would refuse it"},
 }
 
 // retiredCodes maps each retired code to the codes that now report what it

@@ -14,7 +14,7 @@ func Load(inputs []Input) (*config.Snapshot, []Message) {
 	for _, in := range inputs {
 		objs, errs := config.Decode(in.Name, in.Data)
 		for _, e := range errs {
-			msgs = append(msgs, Message{Code: CodeSchema, Severity: Error, Err: e})
+			msgs = append(msgs, decodeMessage(e))
 		}
 		for _, o := range objs {
 			if e := b.Add(o); e != nil {
@@ -35,11 +35,12 @@ func Validate(inputs []Input) []Message {
 	for _, in := range inputs {
 		objs, errs := config.Decode(in.Name, in.Data)
 		for _, e := range errs {
-			msgs = append(msgs, Message{Code: CodeSchema, Severity: Error, Err: e})
+			msgs = append(msgs, decodeMessage(e))
 		}
 		for _, o := range objs {
 			if !o.Foreign() {
 				msgs = append(msgs, ValidateObject(o)...)
+				msgs = append(msgs, validateServicePorts(o)...)
 			}
 		}
 	}

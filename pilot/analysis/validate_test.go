@@ -47,7 +47,7 @@ items:
 		{"second document, after a comment-only one", "# leading comment\n---\n" + okVS + "---\n" + dr,
 			"Error [IST0106] f.yaml:17:15 (document 2): DestinationRule shop/reviews: spec.subsets[0].trafficPolicy.connectionPool.tcp.maxConnections: must not be negative, got -1"},
 		{"List item", list,
-			"Error [IST0106] f.yaml:16:9 (document 1): VirtualService shop/bad: spec.http[0].route[0].weight: weight must not be negative, got -10"},
+			"Error [IST0106] f.yaml:16:9 (document 1): VirtualService shop/bad: items[1].spec.http[0].route[0].weight: weight must not be negative, got -10"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msgs := Validate([]Input{{Name: "f.yaml", Data: []byte(tc.data)}})

@@ -241,10 +241,16 @@ func decodeObject(origin Origin, n *yaml.Node, h header, prefix string) (Object,
 		key.Namespace = DefaultNamespace
 	}
 	if gvErr != nil {
-		return Object{}, []*Error{positioned(origin, key, n, *gvErr, prefix)}
+		e := positioned(origin, key, n, *gvErr, prefix)
+		e.Reason = gvErr.reason
+		return Object{}, []*Error{e}
 	}
 	if k == nil {
-		return decodeForeign(origin, n, h, key, prefix)
+		o, errs := decodeForeign(origin, n, h, key, prefix)
+		for _, e := range errs {
+			e.Reason = ReasonForeign
+		}
+		return o, errs
 	}
 	obj := k.newObject()
 	fes := decodeInto(n, h, obj)
@@ -282,10 +288,14 @@ func decodeInto(n *yaml.Node, h header, obj Resource) []fieldError {
 		return fes
 	}
 	if s := child(n, "spec"); s != nil && !isNull(s) {
-		fes = append(fes, decodeProto(s, spec, "spec")...)
+		specErrs := decodeProto(s, spec, "spec")
+		onKey(specErrs, locate(n, "spec"), "spec")
+		fes = append(fes, specErrs...)
 	}
 	if s := child(n, "status"); s != nil && !isNull(s) {
-		fes = append(fes, decodeProto(s, statusOf(obj), "status")...)
+		statusErrs := decodeProto(s, statusOf(obj), "status")
+		onKey(statusErrs, locate(n, "status"), "status")
+		fes = append(fes, statusErrs...)
 	}
 	return fes
 }
@@ -366,6 +376,7 @@ func normalize(obj Resource, k *kind) {
 type fieldError struct {
 	field, msg string
 	line, col  int
+	reason     string // for Error.Reason
 }
 
 // lookupKind finds the kind a header names. It returns nil and no error
@@ -387,11 +398,11 @@ func lookupKind(h header) (*kind, *fieldError) {
 		if !isIstioGroup(gv.Group) {
 			return nil, nil
 		}
-		return nil, &fieldError{field: "kind", msg: fmt.Sprintf("unknown kind %q in apiVersion %q", h.Kind, h.APIVersion)}
+		return nil, &fieldError{field: "kind", msg: fmt.Sprintf("unknown kind %q in apiVersion %q", h.Kind, h.APIVersion), reason: ReasonUnknownKind}
 	}
 	if !k.serves(gv.Version) {
 		return nil, &fieldError{field: "apiVersion", msg: fmt.Sprintf("%s does not serve %s (served: %s)",
-			h.APIVersion, h.Kind, strings.Join(k.versions, ", "))}
+			h.APIVersion, h.Kind, strings.Join(k.versions, ", ")), reason: ReasonUnknownKind}
 	}
 	return k, nil
 }

@@ -27,7 +27,7 @@ func TestDecodeIstioSpecErrors(t *testing.T) {
 			{Line: 8, Column: 29, Field: "spec.trafficPolicy.connectionPool.tcp.connectTimeout", Message: `invalid duration "5 seconds"`},
 			{Line: 8, Column: 40, Field: "spec.trafficPolicy.connectionPool.tcp.maxConnectionz", Message: "unknown field"}}},
 		{"a list where an object belongs", drHead + "  subsets:\n  - name: v1\n    labels: [a, b]\n", []Error{
-			{Line: 8, Column: 5, Field: "spec.subsets[0].labels", Message: "wrong type: got list, want object"}}},
+			{Line: 8, Column: 13, Field: "spec.subsets[0].labels", Message: "wrong type: got list, want object"}}},
 		{"number out of range", drHead + "  trafficPolicy:\n    connectionPool: {tcp: {maxConnections: 3000000000}}\n", []Error{
 			{Line: 7, Column: 44, Field: "spec.trafficPolicy.connectionPool.tcp.maxConnections", Message: "out of range for a 32-bit integer"}}},
 		{"unknown top-level field", drHead + "specs: {}\n", []Error{
@@ -88,11 +88,11 @@ func TestDecodeUnimplementedAndForeignKinds(t *testing.T) {
 	if _, ok := objs[2].Resource.(*unstructured.Unstructured); !ok || !objs[2].Foreign() || objs[2].Key.Kind != "Widget" {
 		t.Errorf("Widget: got %T %v", objs[2].Resource, objs[2].Key)
 	}
-	if errs[0].Field != "spec.replicaz" || errs[0].Line != 20 {
-		t.Errorf("Deployment error = %v, want spec.replicaz at line 20", errs[0])
+	if errs[0].Field != "spec.replicaz" || errs[0].Line != 20 || errs[0].Reason != ReasonForeign {
+		t.Errorf("Deployment error = %v (reason %q), want spec.replicaz at line 20, reason Foreign", errs[0], errs[0].Reason)
 	}
-	if !strings.Contains(errs[1].Message, `unknown kind "AuthorisationPolicy"`) {
-		t.Errorf("istio.io kind error = %v", errs[1])
+	if !strings.Contains(errs[1].Message, `unknown kind "AuthorisationPolicy"`) || errs[1].Reason != ReasonUnknownKind {
+		t.Errorf("istio.io kind error = %v (reason %q)", errs[1], errs[1].Reason)
 	}
 	b := NewBuilder()
 	for _, o := range objs {

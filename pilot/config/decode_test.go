@@ -103,7 +103,7 @@ func TestDecodeErrors(t *testing.T) {
 			name: "unknown kind",
 			file: "kind.yaml",
 			in:   "apiVersion: networking.istio.io/v1\nkind: VirtualServce\nmetadata:\n  name: reviews\n",
-			want: Error{File: "kind.yaml", Doc: 0, Line: 2, Column: 1, Kind: "VirtualServce", Name: "reviews", Field: "kind", Message: `unknown kind "VirtualServce"`},
+			want: Error{File: "kind.yaml", Doc: 0, Line: 2, Column: 1, Kind: "VirtualServce", Name: "reviews", Field: "kind", Message: `unknown kind "VirtualServce"`, Reason: ReasonUnknownKind},
 		},
 		{
 			name: "unknown field",
@@ -118,10 +118,16 @@ func TestDecodeErrors(t *testing.T) {
 			want: Error{File: "type.yaml", Doc: 0, Line: 11, Column: 15, Kind: "VirtualService", Namespace: "default", Name: "reviews", Field: "spec.http[0].route[1].weight", Message: `wrong type: got "ten", want integer`},
 		},
 		{
+			name: "wrong type of a block mapping is at its key",
+			file: "block.yaml",
+			in:   vsHead + "  http:\n    route: []\n",
+			want: Error{File: "block.yaml", Doc: 0, Line: 7, Column: 3, Kind: "VirtualService", Namespace: "default", Name: "reviews", Field: "spec.http", Message: "wrong type: got object, want list"},
+		},
+		{
 			name: "unserved version",
 			file: "version.yaml",
 			in:   "apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: r, namespace: bookinfo}\n",
-			want: Error{File: "version.yaml", Line: 1, Column: 1, Kind: "VirtualService", Namespace: "bookinfo", Name: "r", Field: "apiVersion", Message: "does not serve VirtualService"},
+			want: Error{File: "version.yaml", Line: 1, Column: 1, Kind: "VirtualService", Namespace: "bookinfo", Name: "r", Field: "apiVersion", Message: "does not serve VirtualService", Reason: ReasonUnknownKind},
 		},
 		{
 			name: "missing name",

@@ -25,6 +25,8 @@ type Error struct {
 	Message string
 	// Reason classifies the error for status conditions: Invalid, or
 	// MissingSubset for a reference to a subset no DestinationRule defines.
+	// Decode errors about objects weft does not read say so (UnknownKind,
+	// Foreign), so front ends can report them below Error.
 	Reason string
 }
 
@@ -32,6 +34,12 @@ type Error struct {
 const (
 	ReasonInvalid       = "Invalid"
 	ReasonMissingSubset = "MissingSubset"
+	// ReasonUnknownKind: an istio.io apiVersion whose kind or version weft
+	// does not know (a misspelt kind, a future version).
+	ReasonUnknownKind = "UnknownKind"
+	// ReasonForeign: a Kubernetes object weft does not read (Deployment,
+	// ConfigMap, another project's CRD) does not match its schema.
+	ReasonForeign = "Foreign"
 )
 
 // NewError builds an Error for a field of the resource key found at origin.

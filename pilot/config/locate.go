@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,9 @@ import (
 // Decode read it: the same documents, numbered the same way). Validation
 // finds problems after decoding and knows only a field path; Locate puts
 // them at the field, as decode errors are. The deepest part of the path
-// that exists is used, so a missing field points at its parent. Errors
+// that exists is used, so a missing field points at its parent, and the
+// error's Field is cut back to that parent: the path then names what is
+// written, as istioctl's users and the corpus mark a missing field. Errors
 // without a Field, or whose document does not parse, are left as they are.
 // Each document is parsed once however many errors point into it.
 func Locate(data []byte, errs ...*Error) {
@@ -31,8 +34,12 @@ func Locate(data []byte, errs ...*Error) {
 			n, _ = parseNode(docs[e.Doc].body, docs[e.Doc].first)
 			parsed[e.Doc] = n
 		}
-		if at := locateError(n, e); at != nil {
+		at, missing := locateError(n, e)
+		if at != nil {
 			e.Line, e.Column = at.Line, at.Column
+		}
+		if parent := strings.TrimSuffix(strings.TrimSuffix(e.Field, missing), "."); missing != "" && parent != "" {
+			e.Field = parent
 		}
 	}
 }
@@ -48,24 +55,27 @@ func documentsOf(data []byte) []document {
 	return splitYAML(data)
 }
 
-// locateError finds e's field in document root. Inside a List, decode
+// locateError finds e's field in document root, and the part of its path
+// that is not written there. Inside a List, decode
 // errors name the item ("items[2].spec.host"); errors found later name
 // only the resource, whose item is found by kind, name and namespace.
-func locateError(root *yaml.Node, e *Error) *yaml.Node {
+func locateError(root *yaml.Node, e *Error) (*yaml.Node, string) {
 	if root == nil {
-		return nil
+		return nil, ""
 	}
 	path := e.Field
 	if i, rest, ok := cutItemIndex(path); ok {
 		if item := listItem(root, i); item != nil {
-			return locate(item, rest)
+			return locateDeepest(item, rest)
 		}
-		return locate(root, path)
+		return locateDeepest(root, path)
 	}
-	if item := itemOf(root, e); item != nil {
-		return locate(item, path)
+	if i, item := itemOf(root, e); item != nil {
+		// Name the item, as decode errors inside a List do.
+		e.Field = fmt.Sprintf("items[%d].%s", i, path)
+		return locateDeepest(item, path)
 	}
-	return locate(root, path)
+	return locateDeepest(root, path)
 }
 
 // cutItemIndex splits "items[N].rest" into N and rest.
@@ -90,21 +100,21 @@ func listItem(root *yaml.Node, i int) *yaml.Node {
 	return items.Content[i]
 }
 
-// itemOf returns the item of a List document that is e's resource, or nil
-// when root is not a List or no item matches. Items may leave out kind
-// and namespace (they default to the list's and "default"), so those are
-// compared only when written.
-func itemOf(root *yaml.Node, e *Error) *yaml.Node {
+// itemOf returns the item of a List document that is e's resource, and
+// its index, or nil when root is not a List or no item matches. Items may
+// leave out kind and namespace (they default to the list's and
+// "default"), so those are compared only when written.
+func itemOf(root *yaml.Node, e *Error) (int, *yaml.Node) {
 	items := resolve(child(root, "items"))
 	if items == nil || items.Kind != yaml.SequenceNode || e.Name == "" {
-		return nil
+		return 0, nil
 	}
-	for _, item := range items.Content {
+	for i, item := range items.Content {
 		meta := child(item, "metadata")
 		kind, ns := scalarText(child(item, "kind")), scalarText(child(meta, "namespace"))
 		if scalarText(child(meta, "name")) == e.Name && (kind == "" || kind == e.Kind) && (ns == "" || ns == e.Namespace) {
-			return item
+			return i, item
 		}
 	}
-	return nil
+	return 0, nil
 }

@@ -68,3 +68,21 @@ func TestLocateSeveral(t *testing.T) {
 		t.Errorf("got %d:%d and %d:%d, want 5:3 and 8:5", a.Line, a.Column, b.Line, b.Column)
 	}
 }
+
+// A missing field is reported on its parent, under the parent's path; a
+// field that is written keeps its path.
+func TestLocateCutsMissingField(t *testing.T) {
+	data := "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\nspec:\n  action: DENY\n  rules:\n  - when:\n    - values: [a]\n"
+	for _, tc := range []struct{ field, want string }{
+		{"spec.rules[0].when[0].key", "spec.rules[0].when[0]"},
+		{"spec.rules[0].when[0].values[0]", "spec.rules[0].when[0].values[0]"},
+		{"spec.provider.name", "spec"},
+		{"items[0].spec.x", "items[0].spec.x"}, // no such item: left as it is
+	} {
+		e := &Error{Field: tc.field}
+		Locate([]byte(data), e)
+		if e.Field != tc.want {
+			t.Errorf("%s: field %q, want %q", tc.field, e.Field, tc.want)
+		}
+	}
+}

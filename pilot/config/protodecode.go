@@ -24,15 +24,12 @@ import (
 type protoDecoder struct {
 	errs  []fieldError
 	nodes int
-	// keys maps a mapping value to its key, so that a value of the wrong
-	// shape written as a block below its key is reported on the key's line.
-	keys map[*yaml.Node]*yaml.Node
 }
 
 // decodeProto decodes n into m, returning every problem found; path is the
 // field path of n (e.g. "spec").
 func decodeProto(n *yaml.Node, m proto.Message, path string) []fieldError {
-	d := &protoDecoder{keys: map[*yaml.Node]*yaml.Node{}}
+	d := &protoDecoder{}
 	d.message(n, m.ProtoReflect(), path)
 	return d.errs
 }
@@ -45,13 +42,9 @@ func (d *protoDecoder) fail(n *yaml.Node, path, format string, args ...any) {
 	d.errs = append(d.errs, fe)
 }
 
-// wrongType reports a value of the wrong YAML/JSON type, at its key.
+// wrongType reports a value of the wrong YAML/JSON type.
 func (d *protoDecoder) wrongType(n *yaml.Node, path, want string) {
-	at := n
-	if k := d.keys[n]; k != nil {
-		at = k
-	}
-	d.fail(at, path, "wrong type: got %s, want %s", describeNode(n), want)
+	d.fail(n, path, "wrong type: got %s, want %s", describeNode(n), want)
 }
 
 func describeNode(n *yaml.Node) string {
@@ -110,7 +103,6 @@ func (d *protoDecoder) member(kv pair, m protoreflect.Message, seen map[protoref
 		return
 	}
 	seen[fd.Number()] = true
-	d.keys[resolve(kv.value)] = kv.key
 	if isNull(kv.value) && !nullIsValue(fd) {
 		return
 	}
@@ -120,7 +112,20 @@ func (d *protoDecoder) member(kv pair, m protoreflect.Message, seen map[protoref
 			return
 		}
 	}
+	before := len(d.errs)
 	d.field(kv.value, m, fd, p)
+	onKey(d.errs[before:], kv.key, p)
+}
+
+// onKey moves errors about the value at path itself (not about what it
+// holds) to the line of its key when the value starts on a later line, as
+// a block list or mapping does: the field is written on the key's line.
+func onKey(errs []fieldError, key *yaml.Node, path string) {
+	for i := range errs {
+		if e := &errs[i]; e.field == path && key != nil && e.line > key.Line {
+			e.line, e.col = key.Line, key.Column
+		}
+	}
 }
 
 func joinPath(path, key string) string {
@@ -193,7 +198,7 @@ func (d *protoDecoder) mapField(n *yaml.Node, mp protoreflect.Map, fd protorefle
 		if !ok {
 			continue
 		}
-		d.keys[resolve(kv.value)] = kv.key
+		before := len(d.errs)
 		if fd.MapValue().Message() != nil {
 			v := mp.NewValue()
 			d.message(kv.value, v.Message(), p)
@@ -201,6 +206,7 @@ func (d *protoDecoder) mapField(n *yaml.Node, mp protoreflect.Map, fd protorefle
 		} else if v, ok := d.scalar(kv.value, fd.MapValue(), p); ok {
 			mp.Set(key, v)
 		}
+		onKey(d.errs[before:], kv.key, p)
 	}
 }
 

@@ -241,21 +241,29 @@ func appendJSONString(b *bytes.Buffer, s string) {
 // mapping entry, so an unknown field is reported where it is written. It
 // returns the deepest node it could reach.
 func locate(root *yaml.Node, path string) *yaml.Node {
+	at, _ := locateDeepest(root, path)
+	return at
+}
+
+// locateDeepest is locate that also returns the part of path it could not
+// follow ("" when the whole path is written in the document).
+func locateDeepest(root *yaml.Node, path string) (*yaml.Node, string) {
 	n, at := resolve(root), root
 	for path != "" {
 		var next, key *yaml.Node
+		var rest string
 		switch {
 		case path[0] == '[':
-			next, key, path = locateIndex(n, path)
+			next, key, rest = locateIndex(n, path)
 		default:
-			next, key, path = locateKey(n, strings.TrimPrefix(path, "."))
+			next, key, rest = locateKey(n, strings.TrimPrefix(path, "."))
 		}
 		if next == nil {
-			return at
+			return at, path
 		}
-		n, at = resolve(next), key
+		n, at, path = resolve(next), key, rest
 	}
-	return at
+	return at, ""
 }
 
 // locateIndex steps into "[i]" (a list item) or "[key]" (a map entry).

@@ -20,7 +20,8 @@ import (
 // kind, including those weft does not act on, gets the checks that hold
 // for all specs (durations, enum values).
 func Validate(r config.Resource) field.ErrorList {
-	errs := append(validateMeta(r), validateSpec(r)...)
+	errs := append(validateMeta(r), validateDryRun(r)...)
+	errs = append(errs, validateSpec(r)...)
 	if spec := config.Spec(r); spec != nil {
 		errs = append(errs, validateProto(field.NewPath("spec"), spec)...)
 	}

@@ -222,8 +222,8 @@ func TestValidateSnapshot(t *testing.T) {
 		},
 		{
 			name: "RequestAuthentication without issuer", res: "RequestAuthentication default/jwt",
-			yaml:  "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt}\nspec: {jwtRules: [{jwksUri: \"https://example.com/jwks\"}]}\n",
-			field: "spec.jwtRules[0].issuer", message: "issuer is required",
+			yaml:  "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: jwt}\nspec: {jwtRules: [{audiences: [orders]}]}\n",
+			field: "spec.jwtRules[0].issuer", message: "issuer or jwksUri is required",
 		},
 	}
 	for _, tt := range tests {

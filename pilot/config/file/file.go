@@ -144,6 +144,7 @@ func (s *Source) readFile(path string) bool {
 	for _, w := range dropped {
 		s.log.LogAttrs(context.Background(), slog.LevelWarn, "unknown field ignored, as istiod ignores it; weftctl validate rejects it", w.Attrs()...)
 	}
+	errs = s.dropForeign(errs)
 	st.data, st.errs = data, errs
 	if len(errs) == 0 || !st.good {
 		st.objs, st.good = objs, len(errs) == 0
@@ -182,6 +183,24 @@ func (s *Source) logErrors() {
 	for _, e := range s.errs {
 		s.log.LogAttrs(context.Background(), slog.LevelError, "config error", e.Attrs()...)
 	}
+}
+
+// dropForeign logs, and leaves out of errs, the problems of Kubernetes
+// objects weft does not read (a Deployment with a typo): they are not
+// weft's to judge, so they must not keep the file's Istio resources from
+// being updated. An unknown istio.io kind stays an error: it is most
+// likely a typo for a kind weft reads, whose last good version should
+// stay in force.
+func (s *Source) dropForeign(errs []*config.Error) []*config.Error {
+	kept := errs[:0:0]
+	for _, e := range errs {
+		if e.Reason != config.ReasonForeign {
+			kept = append(kept, e)
+			continue
+		}
+		s.log.LogAttrs(context.Background(), slog.LevelWarn, "invalid resource of a kind weft does not read; ignored", e.Attrs()...)
+	}
+	return kept
 }
 
 // reportUnused says, once per file change, which objects weft reads but

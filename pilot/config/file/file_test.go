@@ -239,3 +239,27 @@ func TestUnknownFieldIsDroppedAsIstiodDoes(t *testing.T) {
 		t.Errorf("the dropped field is not logged:\n%s", logs.String())
 	}
 }
+
+// A Deployment that does not match its schema is logged, not an error: it
+// is not weft's, and must not keep the VirtualService next to it in the
+// same file from being read.
+func TestBrokenForeignObjectDoesNotBlockItsFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", vsDoc("r", "old"))
+	var logs syncBuffer
+	src := newSource(t, dir, &logs)
+	if _, errs := src.Load(); len(errs) != 0 {
+		t.Fatalf("errors %v, want none", errs)
+	}
+	write(t, dir, "a.yaml", vsDoc("r", "new")+"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replica: 2}\n")
+	snap, errs := src.Load()
+	if got := hosts(snap)["r"]; len(errs) != 0 || got != "new" {
+		t.Errorf("errors %v, host %q; want none and the new host", errs, got)
+	}
+	out := logs.String()
+	for _, want := range []string{`"msg":"invalid resource of a kind weft does not read; ignored"`, `"field":"spec.replica"`, `"level":"WARN"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log should hold %s:\n%s", want, out)
+		}
+	}
+}
