@@ -1,0 +1,252 @@
+package simulate
+
+import (
+	"fmt"
+	"time"
+)
+
+// Direction says which side of the proxy a request comes from.
+type Direction int
+
+const (
+	// Outbound: the application calls out; iptables redirects the
+	// connection to the outbound capture listener, keeping the original
+	// destination.
+	Outbound Direction = iota
+	// Inbound: a peer calls the application; iptables redirects to the
+	// inbound capture listener.
+	Inbound
+)
+
+func (d Direction) String() string {
+	if d == Inbound {
+		return "inbound"
+	}
+	return "outbound"
+}
+
+// Protocol is the application protocol a request speaks.
+type Protocol string
+
+const (
+	HTTP1 Protocol = "http/1.1"
+	HTTP2 Protocol = "h2"
+	GRPC  Protocol = "grpc" // HTTP/2 with content-type application/grpc
+	TCP   Protocol = "tcp"  // opaque bytes
+)
+
+// IsHTTP reports whether p is one of the HTTP protocols.
+func (p Protocol) IsHTTP() bool { return p == HTTP1 || p == HTTP2 || p == GRPC }
+
+// TLS describes the TLS the downstream client speaks, when it does.
+type TLS struct {
+	SNI  string
+	ALPN []string
+	// ClientID is the SPIFFE ID of the client certificate (mTLS); empty
+	// for TLS without a client certificate.
+	ClientID string
+}
+
+// Request is one request (or TCP connection) as the proxy sees it.
+type Request struct {
+	Direction Direction
+	// Target is the name a proxyless gRPC client dials (reviews.default:9080,
+	// without xds:///): it selects an API listener by name. Empty for Envoy.
+	Target   string
+	DestIP   string
+	DestPort uint32
+	SourceIP string
+	Protocol Protocol
+	TLS      *TLS // nil: plaintext
+	// HTTP only. Authority is the Host / :authority header; Path includes
+	// the query string. Header names are lower case.
+	Authority string
+	Method    string
+	Path      string
+	Headers   map[string]string
+}
+
+// Result is what the proxy does with a request, stage by stage.
+type Result struct {
+	Listener    string
+	FilterChain string
+	// NetworkFilter is the filter that handles the connection: the HTTP
+	// connection manager or the TCP proxy.
+	NetworkFilter string
+
+	RouteConfig string
+	VirtualHost string
+	// Route is the matched route's name, or "#N" (its 0-based index) when
+	// it has none.
+	Route string
+	// Action is what the route (or TCP proxy) does.
+	Action Action
+	// Filters are the HTTP filters the request passes, with their decision.
+	Filters []FilterDecision
+	// Upstreams are the clusters the request may go to, one per weighted
+	// cluster, with what carries it there.
+	Upstreams []Upstream
+
+	// Failure is set when the proxy answers or closes instead of
+	// forwarding; later stages are then empty.
+	Failure *Failure
+	// Trace is one line per stage, for people.
+	Trace []Step
+}
+
+// Step is one stage's decision, for the human-readable trace.
+type Step struct {
+	Stage  string // listener, filter-chain, route-config, virtual-host, route, action, filter, cluster, endpoints
+	Detail string
+}
+
+// Action is what a route or TCP proxy does with the request.
+type Action struct {
+	// Clusters are the destinations with their weights; Probability is the
+	// share of requests each receives (weight / total weight).
+	Clusters       []WeightedCluster
+	Redirect       *Redirect
+	DirectResponse *DirectResponse
+	Timeout        *time.Duration // nil: Envoy's default (15s for routes)
+	Retry          *Retry
+	Fault          *Fault
+	Mirrors        []Mirror
+	// RequestHeaders are the header changes applied to the request on its
+	// way upstream (route, virtual host and route config levels, in
+	// Envoy's order); ResponseHeaders on the way back.
+	RequestHeaders  HeaderChanges
+	ResponseHeaders HeaderChanges
+	// Rewrite is the path and authority after prefix/regex/host rewrites,
+	// when a rewrite applies.
+	RewritePath      string
+	RewriteAuthority string
+}
+
+// WeightedCluster is one destination of a route.
+type WeightedCluster struct {
+	Name        string
+	Weight      uint32
+	Probability float64
+}
+
+// Redirect is a 3xx answer.
+type Redirect struct {
+	Code     int
+	Location string
+}
+
+// DirectResponse is an answer from the proxy itself.
+type DirectResponse struct {
+	Status int
+	Body   string
+}
+
+// Retry is the effective retry policy.
+type Retry struct {
+	Attempts      uint32
+	PerTryTimeout *time.Duration
+	RetryOn       []string
+}
+
+// Fault is the fault the route injects, with the probability it applies.
+type Fault struct {
+	Delay            *time.Duration
+	DelayProbability float64
+	AbortStatus      int // HTTP status, or 0 with AbortGRPCStatus
+	AbortGRPCStatus  int
+	AbortProbability float64
+}
+
+// Mirror is a shadow copy of the request.
+type Mirror struct {
+	Cluster     string
+	Probability float64
+}
+
+// HeaderChanges are the header edits at one point.
+type HeaderChanges struct {
+	Set    map[string]string // overwrite
+	Append map[string]string // add, keeping existing values
+	Remove []string
+}
+
+// FilterDecision is what one HTTP filter does with the request.
+type FilterDecision struct {
+	Filter   string // e.g. envoy.filters.http.rbac
+	Decision string // e.g. "allow", "deny (policy ns-deny)", "pass"
+}
+
+// Upstream is one cluster the request may go to.
+type Upstream struct {
+	Cluster string
+	Type    string // EDS, STRICT_DNS, LOGICAL_DNS, STATIC, ORIGINAL_DST
+	LB      string // ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV
+	// TransportSocket is how the proxy talks to the endpoints: plaintext,
+	// istio-mtls (Istio's ISTIO_MUTUAL: the workload certificate, SANs of
+	// the destination's identities) or tls (SIMPLE/MUTUAL with user
+	// certificates). Per endpoint when transport_socket_matches choose.
+	TransportSocket string
+	SNI             string
+	SANs            []string
+	// CircuitBreakers are the thresholds (max connections, pending and
+	// requests, retries) at default priority; nil when unset.
+	CircuitBreakers *CircuitBreakers
+	Endpoints       []Endpoint
+}
+
+// CircuitBreakers are a cluster's default-priority thresholds.
+type CircuitBreakers struct {
+	MaxConnections, MaxPendingRequests, MaxRequests, MaxRetries uint32
+}
+
+// Endpoint is one upstream host.
+type Endpoint struct {
+	Address  string // ip:port, or a socket path
+	Weight   uint32
+	Locality string // region/zone/subzone
+	Priority uint32
+	Healthy  bool
+	// TransportSocket overrides Upstream.TransportSocket for this endpoint
+	// (transport_socket_matches on endpoint metadata, e.g. tlsMode=istio).
+	TransportSocket string
+}
+
+// Failure is an answer or close instead of forwarding.
+type Failure struct {
+	// Status is the HTTP status Envoy answers with; 0 when it closes or
+	// resets the connection instead.
+	Status int
+	// Flag is Envoy's response flag in access logs: NR (no route), NC (no
+	// cluster), UH (no healthy upstream), NFCF (no filter chain found),
+	// UAEX/RBAC (denied)...
+	Flag   string
+	Reason string
+}
+
+// CannotSimulateError says a piece of config is outside what the
+// simulator models: it reports the field rather than guess.
+type CannotSimulateError struct {
+	Field string // e.g. listener virtualInbound filter_chains[2].filter_chain_match.source_prefix_ranges
+}
+
+func (e *CannotSimulateError) Error() string { return "cannot simulate: " + e.Field }
+
+func cannot(format string, args ...any) error {
+	return &CannotSimulateError{Field: fmt.Sprintf(format, args...)}
+}
+
+func (r *Result) step(stage, format string, args ...any) {
+	r.Trace = append(r.Trace, Step{Stage: stage, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (r *Result) fail(status int, flag, format string, args ...any) {
+	r.Failure = &Failure{Status: status, Flag: flag, Reason: fmt.Sprintf(format, args...)}
+	r.step("failure", "%s", r.Failure)
+}
+
+func (f *Failure) String() string {
+	if f.Status == 0 {
+		return fmt.Sprintf("connection closed (%s): %s", f.Flag, f.Reason)
+	}
+	return fmt.Sprintf("%d %s: %s", f.Status, f.Flag, f.Reason)
+}
