@@ -40,193 +40,196 @@ func (p Protocol) IsHTTP() bool { return p == HTTP1 || p == HTTP2 || p == GRPC }
 
 // TLS describes the TLS the downstream client speaks, when it does.
 type TLS struct {
-	SNI  string
-	ALPN []string
+	SNI  string   `json:"sni,omitempty"`
+	ALPN []string `json:"alpn,omitempty"`
 	// ClientID is the SPIFFE ID of the client certificate (mTLS); empty
 	// for TLS without a client certificate.
-	ClientID string
+	ClientID string `json:"clientID,omitempty"`
 }
 
 // Request is one request (or TCP connection) as the proxy sees it.
 type Request struct {
-	Direction Direction
+	Direction Direction `json:"direction,omitempty"`
 	// Target is the name a proxyless gRPC client dials (reviews.default:9080,
 	// without xds:///): it selects an API listener by name. Empty for Envoy.
-	Target   string
-	DestIP   string
-	DestPort uint32
-	SourceIP string
-	Protocol Protocol
-	TLS      *TLS // nil: plaintext
+	Target   string   `json:"target,omitempty"`
+	DestIP   string   `json:"destIP,omitempty"`
+	DestPort uint32   `json:"destPort,omitempty"`
+	SourceIP string   `json:"sourceIP,omitempty"`
+	Protocol Protocol `json:"protocol,omitempty"`
+	TLS      *TLS     `json:"tls,omitempty"` // nil: plaintext
 	// HTTP only. Authority is the Host / :authority header; Path includes
 	// the query string. Header names are lower case.
-	Authority string
-	Method    string
-	Path      string
-	Headers   map[string]string
+	Authority string            `json:"authority,omitempty"`
+	Method    string            `json:"method,omitempty"`
+	Path      string            `json:"path,omitempty"`
+	Headers   map[string]string `json:"headers,omitempty"`
 }
 
 // Result is what the proxy does with a request, stage by stage.
 type Result struct {
-	Listener    string
-	FilterChain string
+	Listener    string `json:"listener,omitempty"`
+	FilterChain string `json:"filterChain,omitempty"`
 	// NetworkFilter is the filter that handles the connection: the HTTP
 	// connection manager or the TCP proxy.
-	NetworkFilter string
+	NetworkFilter string `json:"networkFilter,omitempty"`
 
-	RouteConfig string
-	VirtualHost string
+	RouteConfig string `json:"routeConfig,omitempty"`
+	VirtualHost string `json:"virtualHost,omitempty"`
 	// Route is the matched route's name, or "#N" (its 0-based index) when
 	// it has none.
-	Route string
+	Route string `json:"route,omitempty"`
 	// Action is what the route (or TCP proxy) does.
-	Action Action
+	Action Action `json:"action,omitempty"`
 	// Filters are the HTTP filters the request passes, with their decision.
-	Filters []FilterDecision
+	Filters []FilterDecision `json:"filters,omitempty"`
 	// Upstreams are the clusters the request may go to, one per weighted
 	// cluster, with what carries it there.
-	Upstreams []Upstream
+	Upstreams []Upstream `json:"upstreams,omitempty"`
 
 	// Failure is set when the proxy answers or closes instead of
 	// forwarding; later stages are then empty.
-	Failure *Failure
+	Failure *Failure `json:"failure,omitempty"`
 	// Trace is one line per stage, for people.
-	Trace []Step
+	Trace []Step `json:"trace,omitempty"`
 }
 
 // Step is one stage's decision, for the human-readable trace.
 type Step struct {
-	Stage  string // listener, filter-chain, route-config, virtual-host, route, action, filter, cluster, endpoints
-	Detail string
+	Stage  string `json:"stage,omitempty"` // listener, filter-chain, route-config, virtual-host, route, action, filter, cluster, endpoints
+	Detail string `json:"detail,omitempty"`
 }
 
 // Action is what a route or TCP proxy does with the request.
 type Action struct {
 	// Clusters are the destinations with their weights; Probability is the
 	// share of requests each receives (weight / total weight).
-	Clusters       []WeightedCluster
-	Redirect       *Redirect
-	DirectResponse *DirectResponse
-	Timeout        *time.Duration // nil: Envoy's default (15s for routes)
-	Retry          *Retry
-	Fault          *Fault
-	Mirrors        []Mirror
+	Clusters       []WeightedCluster `json:"clusters,omitempty"`
+	Redirect       *Redirect         `json:"redirect,omitempty"`
+	DirectResponse *DirectResponse   `json:"directResponse,omitempty"`
+	Timeout        *time.Duration    `json:"timeout,omitempty"` // nil: Envoy's default (15s for routes)
+	Retry          *Retry            `json:"retry,omitempty"`
+	Fault          *Fault            `json:"fault,omitempty"`
+	Mirrors        []Mirror          `json:"mirrors,omitempty"`
 	// RequestHeaders are the header changes applied to the request on its
 	// way upstream (route, virtual host and route config levels, in
 	// Envoy's order); ResponseHeaders on the way back.
-	RequestHeaders  HeaderChanges
-	ResponseHeaders HeaderChanges
+	RequestHeaders  HeaderChanges `json:"requestHeaders,omitempty"`
+	ResponseHeaders HeaderChanges `json:"responseHeaders,omitempty"`
 	// Rewrite is the path and authority after prefix/regex/host rewrites,
 	// when a rewrite applies.
-	RewritePath      string
-	RewriteAuthority string
+	RewritePath      string `json:"rewritePath,omitempty"`
+	RewriteAuthority string `json:"rewriteAuthority,omitempty"`
 }
 
 // WeightedCluster is one destination of a route.
 type WeightedCluster struct {
-	Name        string
-	Weight      uint32
-	Probability float64
+	Name        string  `json:"name,omitempty"`
+	Weight      uint32  `json:"weight,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
 }
 
 // Redirect is a 3xx answer.
 type Redirect struct {
-	Code     int
-	Location string
+	Code     int    `json:"code,omitempty"`
+	Location string `json:"location,omitempty"`
 }
 
 // DirectResponse is an answer from the proxy itself.
 type DirectResponse struct {
-	Status int
-	Body   string
+	Status int    `json:"status,omitempty"`
+	Body   string `json:"body,omitempty"`
 }
 
 // Retry is the effective retry policy.
 type Retry struct {
-	Attempts      uint32
-	PerTryTimeout *time.Duration
-	RetryOn       []string
+	Attempts      uint32         `json:"attempts,omitempty"`
+	PerTryTimeout *time.Duration `json:"perTryTimeout,omitempty"`
+	RetryOn       []string       `json:"retryOn,omitempty"`
 }
 
 // Fault is the fault the route injects, with the probability it applies.
 type Fault struct {
-	Delay            *time.Duration
-	DelayProbability float64
-	AbortStatus      int // HTTP status, or 0 with AbortGRPCStatus
-	AbortGRPCStatus  int
-	AbortProbability float64
+	Delay            *time.Duration `json:"delay,omitempty"`
+	DelayProbability float64        `json:"delayProbability,omitempty"`
+	AbortStatus      int            `json:"abortStatus,omitempty"` // HTTP status, or 0 with AbortGRPCStatus
+	AbortGRPCStatus  int            `json:"abortGRPCStatus,omitempty"`
+	AbortProbability float64        `json:"abortProbability,omitempty"`
 }
 
 // Mirror is a shadow copy of the request.
 type Mirror struct {
-	Cluster     string
-	Probability float64
+	Cluster     string  `json:"cluster,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
 }
 
 // HeaderChanges are the header edits at one point.
 type HeaderChanges struct {
-	Set    map[string]string // overwrite
-	Append map[string]string // add, keeping existing values
-	Remove []string
+	Set    map[string]string `json:"set,omitempty"`    // overwrite
+	Append map[string]string `json:"append,omitempty"` // add, keeping existing values
+	Remove []string          `json:"remove,omitempty"`
 }
 
 // FilterDecision is what one HTTP filter does with the request.
 type FilterDecision struct {
-	Filter   string // e.g. envoy.filters.http.rbac
-	Decision string // e.g. "allow", "deny (policy ns-deny)", "pass"
+	Filter   string `json:"filter,omitempty"`   // e.g. envoy.filters.http.rbac
+	Decision string `json:"decision,omitempty"` // e.g. "allow", "deny (policy ns-deny)", "pass"
 }
 
 // Upstream is one cluster the request may go to.
 type Upstream struct {
-	Cluster string
-	Type    string // EDS, STRICT_DNS, LOGICAL_DNS, STATIC, ORIGINAL_DST
-	LB      string // ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV
+	Cluster string `json:"cluster,omitempty"`
+	Type    string `json:"type,omitempty"` // EDS, STRICT_DNS, LOGICAL_DNS, STATIC, ORIGINAL_DST
+	LB      string `json:"lb,omitempty"`   // ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV
 	// TransportSocket is how the proxy talks to the endpoints: plaintext,
 	// istio-mtls (Istio's ISTIO_MUTUAL: the workload certificate, SANs of
 	// the destination's identities) or tls (SIMPLE/MUTUAL with user
 	// certificates). Per endpoint when transport_socket_matches choose.
-	TransportSocket string
-	SNI             string
-	SANs            []string
+	TransportSocket string   `json:"transportSocket,omitempty"`
+	SNI             string   `json:"sni,omitempty"`
+	SANs            []string `json:"sans,omitempty"`
 	// CircuitBreakers are the thresholds (max connections, pending and
 	// requests, retries) at default priority; nil when unset.
-	CircuitBreakers *CircuitBreakers
-	Endpoints       []Endpoint
+	CircuitBreakers *CircuitBreakers `json:"circuitBreakers,omitempty"`
+	Endpoints       []Endpoint       `json:"endpoints,omitempty"`
 }
 
 // CircuitBreakers are a cluster's default-priority thresholds.
 type CircuitBreakers struct {
-	MaxConnections, MaxPendingRequests, MaxRequests, MaxRetries uint32
+	MaxConnections     uint32 `json:"maxConnections,omitempty"`
+	MaxPendingRequests uint32 `json:"maxPendingRequests,omitempty"`
+	MaxRequests        uint32 `json:"maxRequests,omitempty"`
+	MaxRetries         uint32 `json:"maxRetries,omitempty"`
 }
 
 // Endpoint is one upstream host.
 type Endpoint struct {
-	Address  string // ip:port, or a socket path
-	Weight   uint32
-	Locality string // region/zone/subzone
-	Priority uint32
-	Healthy  bool
+	Address  string `json:"address,omitempty"` // ip:port, or a socket path
+	Weight   uint32 `json:"weight,omitempty"`
+	Locality string `json:"locality,omitempty"` // region/zone/subzone
+	Priority uint32 `json:"priority,omitempty"`
+	Healthy  bool   `json:"healthy,omitempty"`
 	// TransportSocket overrides Upstream.TransportSocket for this endpoint
 	// (transport_socket_matches on endpoint metadata, e.g. tlsMode=istio).
-	TransportSocket string
+	TransportSocket string `json:"transportSocket,omitempty"`
 }
 
 // Failure is an answer or close instead of forwarding.
 type Failure struct {
 	// Status is the HTTP status Envoy answers with; 0 when it closes or
 	// resets the connection instead.
-	Status int
+	Status int `json:"status,omitempty"`
 	// Flag is Envoy's response flag in access logs: NR (no route), NC (no
 	// cluster), UH (no healthy upstream), NFCF (no filter chain found),
 	// UAEX/RBAC (denied)...
-	Flag   string
-	Reason string
+	Flag   string `json:"flag,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // CannotSimulateError says a piece of config is outside what the
 // simulator models: it reports the field rather than guess.
 type CannotSimulateError struct {
-	Field string // e.g. listener virtualInbound filter_chains[2].filter_chain_match.source_prefix_ranges
+	Field string `json:"field,omitempty"` // e.g. listener virtualInbound filter_chains[2].filter_chain_match.source_prefix_ranges
 }
 
 func (e *CannotSimulateError) Error() string { return "cannot simulate: " + e.Field }

@@ -1,0 +1,189 @@
+package simulate
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// RequestSpec is a request as a person writes it on the command line:
+// `GET http://reviews.default:9080/reviews/1 -H 'end-user: jason'`,
+// `--inbound --port 9080 --from spiffe://cluster.local/ns/a/sa/b`,
+// `--tcp 10.0.0.5:3306`.
+type RequestSpec struct {
+	Method   string
+	URL      string   // http://, https:// (TLS with SNI) or a bare path for inbound
+	Headers  []string // "name: value"
+	Inbound  bool
+	Port     uint32 // inbound: the port called
+	From     string // the client's SPIFFE ID: the connection is Istio mTLS
+	TCP      string // ip:port of a raw TCP connection
+	IP       string // destination IP, when the URL's host is a name
+	Protocol string // http1 (default), h2 or grpc
+	SourceIP string
+	// Target makes the request a proxyless gRPC client's: the listener it
+	// asks for is the URL's host:port.
+	Target bool
+}
+
+// Request turns the spec into a Request, or says what is wrong with it.
+func (s RequestSpec) Request() (Request, error) {
+	if s.TCP != "" {
+		return s.tcpRequest()
+	}
+	r := Request{SourceIP: s.SourceIP, Method: strings.ToUpper(s.Method), Headers: map[string]string{}}
+	if r.Method == "" {
+		r.Method = "GET"
+	}
+	if err := s.protocol(&r); err != nil {
+		return r, err
+	}
+	if err := s.target(&r); err != nil {
+		return r, err
+	}
+	if err := parseHeaders(s.Headers, r.Headers); err != nil {
+		return r, err
+	}
+	s.identity(&r)
+	return r, nil
+}
+
+func (s RequestSpec) tcpRequest() (Request, error) {
+	host, port, err := splitHostPort(s.TCP)
+	if err != nil || net.ParseIP(host) == nil {
+		return Request{}, fmt.Errorf("--tcp %q: want IP:PORT", s.TCP)
+	}
+	r := Request{Protocol: TCP, DestIP: host, DestPort: port, SourceIP: s.SourceIP}
+	if s.Inbound {
+		r.Direction = Inbound
+	}
+	s.identity(&r)
+	return r, nil
+}
+
+func (s RequestSpec) protocol(r *Request) error {
+	switch strings.ToLower(s.Protocol) {
+	case "", "http1", "http/1.1", "http":
+		r.Protocol = HTTP1
+	case "h2", "http2", "http/2":
+		r.Protocol = HTTP2
+	case "grpc":
+		r.Protocol = GRPC
+		r.Method = "POST"
+	default:
+		return fmt.Errorf("protocol %q: want http1, h2 or grpc", s.Protocol)
+	}
+	return nil
+}
+
+// target fills destination, authority and path from the URL (outbound) or
+// the port and path (inbound).
+func (s RequestSpec) target(r *Request) error {
+	if s.Inbound {
+		return s.inboundTarget(r)
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("request URL %q: want http://HOST[:PORT]/PATH or https://...", s.URL)
+	}
+	host, port, err := hostPort(u)
+	if err != nil {
+		return err
+	}
+	r.Authority, r.Path, r.DestPort = u.Host, requestPath(u), port
+	if u.Scheme == "https" {
+		r.TLS = &TLS{SNI: host}
+	}
+	return s.destination(r, host)
+}
+
+func (s RequestSpec) destination(r *Request, host string) error {
+	switch {
+	case s.Target:
+		r.Target = net.JoinHostPort(host, strconv.Itoa(int(r.DestPort)))
+	case s.IP != "":
+		if net.ParseIP(s.IP) == nil {
+			return fmt.Errorf("--ip %q is not an IP address", s.IP)
+		}
+		r.DestIP = s.IP
+	case net.ParseIP(host) != nil:
+		r.DestIP = host
+	}
+	return nil
+}
+
+func (s RequestSpec) inboundTarget(r *Request) error {
+	if s.Port == 0 {
+		return fmt.Errorf("--inbound needs --port (the port the workload serves)")
+	}
+	r.Direction, r.DestPort, r.DestIP = Inbound, s.Port, s.IP
+	r.Path, r.Authority = "/", "localhost:"+strconv.Itoa(int(s.Port))
+	if s.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return fmt.Errorf("request URL %q: %v", s.URL, err)
+	}
+	if u.Host != "" {
+		r.Authority = u.Host
+	}
+	r.Path = requestPath(u)
+	return nil
+}
+
+func (s RequestSpec) identity(r *Request) {
+	if s.From != "" {
+		r.TLS = &TLS{ClientID: s.From, ALPN: []string{"istio"}}
+	}
+}
+
+func hostPort(u *url.URL) (string, uint32, error) {
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return "", 0, fmt.Errorf("request URL %q: port %q is not a port number", u.String(), port)
+	}
+	return host, uint32(n), nil
+}
+
+func requestPath(u *url.URL) string {
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p
+}
+
+func splitHostPort(s string) (string, uint32, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return "", 0, fmt.Errorf("port %q", port)
+	}
+	return host, uint32(n), nil
+}
+
+// parseHeaders reads "name: value" lines into lower-case names.
+func parseHeaders(lines []string, into map[string]string) error {
+	for _, h := range lines {
+		name, value, ok := strings.Cut(h, ":")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return fmt.Errorf("header %q: want 'name: value'", h)
+		}
+		into[name] = strings.TrimSpace(value)
+	}
+	return nil
+}
