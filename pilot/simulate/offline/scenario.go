@@ -1,0 +1,222 @@
+package offline
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/weftmesh/weft/pilot/simulate"
+)
+
+// Scenario is a file of simulated requests and what must happen to them,
+// kept beside a golden input: the behaviour the golden bytes stand for.
+type Scenario struct {
+	// Proxy is the node id every case runs on unless the case names one.
+	Proxy     string            `json:"proxy"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	Proxyless bool              `json:"proxyless,omitempty"`
+	Cases     []Case            `json:"cases"`
+}
+
+// Case is one request and its expected outcome.
+type Case struct {
+	Name      string            `json:"name"`
+	Proxy     string            `json:"proxy,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	Proxyless *bool             `json:"proxyless,omitempty"`
+	// Request is "[METHOD] URL"; the other fields are weftctl simulate's flags.
+	Request  string   `json:"request,omitempty"`
+	Headers  []string `json:"headers,omitempty"`
+	Inbound  bool     `json:"inbound,omitempty"`
+	Port     uint32   `json:"port,omitempty"`
+	From     string   `json:"from,omitempty"`
+	TCP      string   `json:"tcp,omitempty"`
+	IP       string   `json:"ip,omitempty"`
+	Protocol string   `json:"protocol,omitempty"`
+	Want     Want     `json:"want"`
+}
+
+// Want lists what must hold; fields left out are not checked.
+type Want struct {
+	Listener        string             `json:"listener,omitempty"`
+	FilterChain     string             `json:"filterChain,omitempty"`
+	VirtualHost     string             `json:"virtualHost,omitempty"`
+	Route           string             `json:"route,omitempty"`
+	Clusters        map[string]float64 `json:"clusters,omitempty"` // cluster → probability
+	Failure         *simulate.Failure  `json:"failure,omitempty"`  // status and flag compared
+	Redirect        *simulate.Redirect `json:"redirect,omitempty"`
+	DirectStatus    int                `json:"directStatus,omitempty"`
+	TransportSocket string             `json:"transportSocket,omitempty"` // of the first upstream's first endpoint
+	Endpoints       []string           `json:"endpoints,omitempty"`       // addresses of the first upstream
+	Timeout         string             `json:"timeout,omitempty"`         // Go duration
+	RetryAttempts   *uint32            `json:"retryAttempts,omitempty"`
+	FaultAbort      int                `json:"faultAbort,omitempty"`
+	FaultDelay      string             `json:"faultDelay,omitempty"`
+	Mirrors         []string           `json:"mirrors,omitempty"`
+	RewritePath     string             `json:"rewritePath,omitempty"`
+	RequestHeaders  map[string]string  `json:"requestHeaders,omitempty"` // set or appended
+	CannotSimulate  string             `json:"cannotSimulate,omitempty"` // substring of the field named
+}
+
+// LoadScenario reads a scenario file.
+func LoadScenario(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Scenario
+	if err := yaml.UnmarshalStrict(data, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &s, nil
+}
+
+// Spec is the case's request as weftctl simulate would read it.
+func (c Case) Spec(proxyless bool) simulate.RequestSpec {
+	s := simulate.RequestSpec{Headers: c.Headers, Inbound: c.Inbound, Port: c.Port, From: c.From,
+		TCP: c.TCP, IP: c.IP, Protocol: c.Protocol, Target: proxyless}
+	words := strings.Fields(c.Request)
+	switch len(words) {
+	case 1:
+		s.URL = words[0]
+	case 2:
+		s.Method, s.URL = words[0], words[1]
+	}
+	return s
+}
+
+// Check compares a result (or the error Simulate returned) with the want,
+// returning every difference.
+func (w Want) Check(r *simulate.Result, err error) []string {
+	if w.CannotSimulate != "" || err != nil {
+		if err == nil || !strings.Contains(err.Error(), w.CannotSimulate) || w.CannotSimulate == "" {
+			return []string{fmt.Sprintf("error %v, want cannot simulate %q", err, w.CannotSimulate)}
+		}
+		return nil
+	}
+	var diffs []string
+	diff := func(what string, got, want any) {
+		diffs = append(diffs, fmt.Sprintf("%s: got %v, want %v", what, got, want))
+	}
+	w.checkStages(r, diff)
+	w.checkAction(r, diff)
+	w.checkUpstream(r, diff)
+	return diffs
+}
+
+func (w Want) checkStages(r *simulate.Result, diff func(string, any, any)) {
+	for _, s := range []struct{ what, got, want string }{
+		{"listener", r.Listener, w.Listener}, {"filter chain", r.FilterChain, w.FilterChain},
+		{"virtual host", r.VirtualHost, w.VirtualHost}, {"route", r.Route, w.Route},
+	} {
+		if s.want != "" && s.got != s.want {
+			diff(s.what, s.got, s.want)
+		}
+	}
+	switch {
+	case w.Failure == nil && r.Failure != nil:
+		diff("failure", r.Failure, "none")
+	case w.Failure != nil && (r.Failure == nil || r.Failure.Status != w.Failure.Status || r.Failure.Flag != w.Failure.Flag):
+		diff("failure", r.Failure, fmt.Sprintf("%d %s", w.Failure.Status, w.Failure.Flag))
+	}
+}
+
+func (w Want) checkAction(r *simulate.Result, diff func(string, any, any)) {
+	a := r.Action
+	if w.Clusters != nil && !sameSplit(a.Clusters, w.Clusters) {
+		diff("clusters", a.Clusters, w.Clusters)
+	}
+	if w.Redirect != nil && (a.Redirect == nil || *a.Redirect != *w.Redirect) {
+		diff("redirect", a.Redirect, w.Redirect)
+	}
+	if w.DirectStatus != 0 && (a.DirectResponse == nil || a.DirectResponse.Status != w.DirectStatus) {
+		diff("direct response", a.DirectResponse, w.DirectStatus)
+	}
+	if w.Timeout != "" && (a.Timeout == nil || a.Timeout.String() != w.Timeout) {
+		diff("timeout", a.Timeout, w.Timeout)
+	}
+	if w.RetryAttempts != nil && (a.Retry == nil || a.Retry.Attempts != *w.RetryAttempts) {
+		diff("retry attempts", a.Retry, *w.RetryAttempts)
+	}
+	w.checkFault(a, diff)
+	if w.Mirrors != nil && !slices.Equal(mirrorClusters(a.Mirrors), w.Mirrors) {
+		diff("mirrors", mirrorClusters(a.Mirrors), w.Mirrors)
+	}
+	if w.RewritePath != "" && a.RewritePath != w.RewritePath {
+		diff("rewritten path", a.RewritePath, w.RewritePath)
+	}
+	for k, v := range w.RequestHeaders {
+		if a.RequestHeaders.Set[k] != v && a.RequestHeaders.Append[k] != v {
+			diff("request header "+k, a.RequestHeaders, v)
+		}
+	}
+}
+
+func (w Want) checkFault(a simulate.Action, diff func(string, any, any)) {
+	if w.FaultAbort != 0 && (a.Fault == nil || a.Fault.AbortStatus != w.FaultAbort) {
+		diff("fault abort", a.Fault, w.FaultAbort)
+	}
+	if w.FaultDelay != "" && (a.Fault == nil || a.Fault.Delay == nil || a.Fault.Delay.String() != w.FaultDelay) {
+		diff("fault delay", a.Fault, w.FaultDelay)
+	}
+}
+
+func (w Want) checkUpstream(r *simulate.Result, diff func(string, any, any)) {
+	if w.TransportSocket == "" && w.Endpoints == nil {
+		return
+	}
+	if len(r.Upstreams) == 0 {
+		diff("upstreams", nil, "at least one")
+		return
+	}
+	u := r.Upstreams[0]
+	if w.TransportSocket != "" && transportOf(u) != w.TransportSocket {
+		diff("transport socket", transportOf(u), w.TransportSocket)
+	}
+	if w.Endpoints != nil {
+		var got []string
+		for _, e := range u.Endpoints {
+			got = append(got, e.Address)
+		}
+		slices.Sort(got)
+		want := slices.Clone(w.Endpoints)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			diff("endpoints", got, want)
+		}
+	}
+}
+
+// transportOf is the transport socket of the first endpoint (matches may
+// choose per endpoint), else the cluster's.
+func transportOf(u simulate.Upstream) string {
+	if len(u.Endpoints) > 0 && u.Endpoints[0].TransportSocket != "" {
+		return u.Endpoints[0].TransportSocket
+	}
+	return u.TransportSocket
+}
+
+func sameSplit(got []simulate.WeightedCluster, want map[string]float64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for _, c := range got {
+		p, ok := want[c.Name]
+		if !ok || math.Abs(p-c.Probability) > 1e-9 {
+			return false
+		}
+	}
+	return true
+}
+
+func mirrorClusters(ms []simulate.Mirror) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Cluster)
+	}
+	return out
+}
