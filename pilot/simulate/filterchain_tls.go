@@ -10,6 +10,9 @@ const (
 	downstreamTLSMessage  = "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
 	rawBufferMessage      = "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"
 	handshakeFailedReason = "TLS handshake failed on filter chain %s: %s"
+	// noFlag is how Envoy logs a connection with no response flag: it has
+	// none for a failed downstream handshake.
+	noFlag = "-"
 )
 
 // apiListenerChain wraps an API listener's HTTP connection manager in a
@@ -55,11 +58,11 @@ func handshake(ctx *tlsv3.DownstreamTlsContext, name string, req *Request, res *
 	}
 	switch {
 	case req.TLS == nil:
-		res.fail(0, "", handshakeFailedReason, name, "the client speaks plaintext")
+		res.fail(0, noFlag, handshakeFailedReason, name, "the client speaks plaintext")
 	case ctx.GetRequireClientCertificate().GetValue() && req.TLS.ClientID == "":
-		res.fail(0, "", handshakeFailedReason, name, "a client certificate is required and the client sent none")
+		res.fail(0, noFlag, handshakeFailedReason, name, "a client certificate is required and the client sent none")
 	default:
-		res.step("tls", "filter chain %s terminates TLS (client %s)", name, nameOr(req.TLS.ClientID, "without certificate"))
+		res.step("filter-chain", "%s terminates TLS (client %s)", name, nameOr(req.TLS.ClientID, "without certificate"))
 	}
 	return nil
 }

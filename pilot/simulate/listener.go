@@ -63,7 +63,7 @@ func (c *Config) captureListener(req *Request, res *Result) (*listenerv3.Listene
 	}
 	switch len(found) {
 	case 0:
-		res.fail(0, "", "no listener bound on port %d: connection refused", port)
+		res.fail(0, noFlag, "no listener bound on port %d: connection refused", port)
 		return nil, nil
 	case 1:
 		return found[0], nil
