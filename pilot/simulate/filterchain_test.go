@@ -250,7 +250,7 @@ func TestFilterChainCannot(t *testing.T) {
 		"identical matches": twins, "filter_chain_matcher": matcher,
 	} {
 		_, err := selectFilterChain(l, lisIn(80), &Result{})
-		t.Run(name, func(t *testing.T) { wantCannot(t, err) })
+		t.Run(name, func(t *testing.T) { lisWantCannot(t, err) })
 	}
 }
 

@@ -40,7 +40,7 @@ func lisOutbound(ip string, port uint32) *Request {
 	return &Request{Direction: Outbound, DestIP: ip, DestPort: port, SourceIP: "10.244.0.10", Protocol: TCP}
 }
 
-func wantCannot(t *testing.T, err error) {
+func lisWantCannot(t *testing.T, err error) {
 	t.Helper()
 	var cs *CannotSimulateError
 	if !errors.As(err, &cs) {
@@ -131,7 +131,7 @@ func TestMatchListenerCannot(t *testing.T) {
 			req.DestIP = "reviews"
 		}
 		_, err := c.matchListener(req, &Result{})
-		t.Run(name, func(t *testing.T) { wantCannot(t, err) })
+		t.Run(name, func(t *testing.T) { lisWantCannot(t, err) })
 	}
 }
 
@@ -151,7 +151,7 @@ func TestMatchListenerProxyless(t *testing.T) {
 		t.Fatalf("missing listener: %v, %v, %v; want UNAVAILABLE", l, err, res.Failure)
 	}
 	_, err = c.matchListener(&Request{Target: "ratings:9080"}, &Result{})
-	wantCannot(t, err)
+	lisWantCannot(t, err)
 }
 
 // Envoy: API listeners have no filter chains; the HCM runs in-process,
@@ -168,5 +168,5 @@ func TestSelectFilterChainAPIListener(t *testing.T) {
 	}
 	l.ApiListener.ApiListener = build.MustAny(&corev3.Address{})
 	_, err = selectFilterChain(l, &Request{}, &Result{})
-	wantCannot(t, err)
+	lisWantCannot(t, err)
 }

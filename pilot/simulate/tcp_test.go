@@ -99,6 +99,6 @@ func TestTCPProxyCannot(t *testing.T) {
 	}
 	for name, f := range cases {
 		err := NewConfig().tcpProxy(f, lisIn(80), &Result{})
-		t.Run(name, func(t *testing.T) { wantCannot(t, err) })
+		t.Run(name, func(t *testing.T) { lisWantCannot(t, err) })
 	}
 }
