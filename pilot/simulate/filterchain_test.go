@@ -56,7 +56,7 @@ func lisTLS(sni string, alpn ...string) func(*Request) {
 	}
 }
 
-type chainCase struct {
+type lisChainCase struct {
 	name   string
 	l      *listenerv3.Listener
 	port   uint32
@@ -64,7 +64,7 @@ type chainCase struct {
 	want   string // chain name; "NFCF" for no chain
 }
 
-func runChainCases(t *testing.T, cases []chainCase) {
+func lisRunChainCases(t *testing.T, cases []lisChainCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestFilterChainDestination(t *testing.T) {
 		lisChain("port9090-other", &listenerv3.FilterChainMatch{DestinationPort: lisPort(9090), PrefixRanges: lisCIDR("10.244.0.11", 32)}),
 	)
 	otherIP := func(r *Request) { r.DestIP = "10.245.0.1" }
-	runChainCases(t, []chainCase{
+	lisRunChainCases(t, []lisChainCase{
 		{"port beats IP", l, 9080, nil, "port9080"},
 		{"wrong port excluded: IP chain", l, 7000, nil, "ip16"},
 		{"longest prefix wins", l, 9090, nil, "port9090-ip32"},
@@ -123,7 +123,7 @@ func TestFilterChainServerNames(t *testing.T) {
 		lisChain("wild-com", &listenerv3.FilterChainMatch{ServerNames: []string{"*.com", "other.org"}}),
 		lisChain("none", &listenerv3.FilterChainMatch{}),
 	)
-	runChainCases(t, []chainCase{
+	lisRunChainCases(t, []lisChainCase{
 		{"exact beats wildcard", l, 443, lisTLS("www.example.com"), "exact"},
 		{"longest wildcard wins", l, 443, lisTLS("api.example.com"), "wild-example"},
 		{"wildcard covers deeper names", l, 443, lisTLS("a.b.example.com"), "wild-example"},
@@ -151,7 +151,7 @@ func TestFilterChainTransport(t *testing.T) {
 	}
 	l := lisInbound(lisInspected, chains...)
 	blind := lisInbound([]*listenerv3.ListenerFilter{lisOrigDst}, chains...)
-	runChainCases(t, []chainCase{
+	lisRunChainCases(t, []lisChainCase{
 		{"TLS", l, 9080, lisTLS(""), "tls"},
 		{"plaintext", l, 9080, nil, "raw"},
 		{"set criterion beats empty", l, 9090, lisTLS(""), "tls-9090"},
@@ -174,7 +174,7 @@ func TestFilterChainALPN(t *testing.T) {
 	l := lisInbound(lisInspected, chains...)
 	sniffed := lisInbound([]*listenerv3.ListenerFilter{lisOrigDst, lisTLSInsp, lisHTTPInsp}, chains...)
 	proto := func(p Protocol) func(*Request) { return func(r *Request) { r.Protocol = p } }
-	runChainCases(t, []chainCase{
+	lisRunChainCases(t, []lisChainCase{
 		{"client order decides", l, 443, lisTLS("", "http/1.1", "h2"), "http1"},
 		{"first listed protocol", l, 443, lisTLS("", "h2", "http/1.1"), "h2"},
 		{"unlisted protocol: empty criterion", l, 443, lisTLS("", "istio"), "any"},
@@ -198,7 +198,7 @@ func TestFilterChainSource(t *testing.T) {
 		lisChain("local", &listenerv3.FilterChainMatch{SourceType: listenerv3.FilterChainMatch_SAME_IP_OR_LOOPBACK}),
 	)
 	from := func(ip string) func(*Request) { return func(r *Request) { r.SourceIP = ip } }
-	runChainCases(t, []chainCase{
+	lisRunChainCases(t, []lisChainCase{
 		{"loopback is local", l, 80, from("127.0.0.6"), "local"},
 		{"own IP is local", l, 80, from("10.244.0.10"), "local"},
 		{"external with source prefix", l, 80, nil, "ext-10.244.1"},
@@ -213,7 +213,7 @@ func TestFilterChainSource(t *testing.T) {
 func TestFilterChainDefault(t *testing.T) {
 	l := lisInbound(lisInspected, lisChain("tls-9080", &listenerv3.FilterChainMatch{DestinationPort: lisPort(9080), TransportProtocol: "tls"}))
 	l.DefaultFilterChain = lisChain("", nil)
-	runChainCases(t, []chainCase{
+	lisRunChainCases(t, []lisChainCase{
 		{"default chain", l, 9080, nil, "default_filter_chain"},
 		{"NFCF", lisInbound(lisInspected, l.FilterChains...), 9080, nil, "NFCF"},
 	})
@@ -227,7 +227,7 @@ func TestFilterChainOriginalDst(t *testing.T) {
 		lisChain("port9080", &listenerv3.FilterChainMatch{DestinationPort: lisPort(9080)}),
 		lisChain("catchall", nil),
 	}
-	runChainCases(t, []chainCase{
+	lisRunChainCases(t, []lisChainCase{
 		{"restored", lisInbound(lisInspected, chains...), 9080, nil, "port9080"},
 		{"not restored", lisInbound([]*listenerv3.ListenerFilter{lisTLSInsp}, chains...), 9080, nil, "catchall"},
 	})
