@@ -9,9 +9,9 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// conn is what filter chain matching sees of a connection: addresses
+// connInfo is what filter chain matching sees of a connection: addresses
 // from the networking stack, the rest from listener filters.
-type conn struct {
+type connInfo struct {
 	// local is the connection's local address: the original destination
 	// once restored, else the capture listener's own port (IP unknown).
 	local      netip.AddrPort
@@ -31,7 +31,7 @@ func selectFilterChain(l *listenerv3.Listener, req *Request, res *Result) (*list
 	if l.GetFilterChainMatcher() != nil {
 		return nil, cannot("listener %s filter_chain_matcher", l.GetName())
 	}
-	ci, err := inspect(l, req)
+	ci, err := inspectConn(l, req)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func selectFilterChain(l *listenerv3.Listener, req *Request, res *Result) (*list
 	return fc, downstreamTLS(fc, name, req, res)
 }
 
-func (ci *conn) String() string {
+func (ci *connInfo) String() string {
 	dest := ci.local.String()
 	if !ci.local.Addr().IsValid() {
 		dest = fmt.Sprintf("port %d", ci.local.Port())
@@ -68,7 +68,7 @@ func (ci *conn) String() string {
 // chains matching most specifically go on; a chain whose criterion is
 // empty goes on only when no chain matches it specifically). It falls
 // back to default_filter_chain when none is left.
-func matchChain(l *listenerv3.Listener, ci *conn) (*listenerv3.FilterChain, string, error) {
+func matchChain(l *listenerv3.Listener, ci *connInfo) (*listenerv3.FilterChain, string, error) {
 	chains := l.GetFilterChains()
 	cands, err := modelledChains(l)
 	for _, crit := range criteria {
@@ -86,17 +86,17 @@ func matchChain(l *listenerv3.Listener, ci *conn) (*listenerv3.FilterChain, stri
 		return nil, "", cannot("listener %s filter_chains[%d] and [%d] match alike (Envoy rejects such a listener)", l.GetName(), cands[0], cands[1])
 	}
 	if d := l.GetDefaultFilterChain(); d != nil {
-		return d, nameOr(d.GetName(), "default_filter_chain"), nil
+		return d, chainNameOr(d.GetName(), "default_filter_chain"), nil
 	}
 	return nil, "", nil
 }
 
 // chainName is the chain's name, or "#N" (its index) when it has none.
 func chainName(fc *listenerv3.FilterChain, i int) string {
-	return nameOr(fc.GetName(), fmt.Sprintf("#%d", i))
+	return chainNameOr(fc.GetName(), fmt.Sprintf("#%d", i))
 }
 
-func nameOr(name, fallback string) string {
+func chainNameOr(name, fallback string) string {
 	if name == "" {
 		return fallback
 	}
@@ -105,7 +105,7 @@ func nameOr(name, fallback string) string {
 
 // prune keeps the candidates scoring highest on crit, none when every
 // candidate fails it.
-func prune(l *listenerv3.Listener, cands []int, crit criterion, ci *conn) ([]int, error) {
+func prune(l *listenerv3.Listener, cands []int, crit criterion, ci *connInfo) ([]int, error) {
 	best, kept := -1, []int(nil)
 	for _, i := range cands {
 		s, err := crit.score(l.GetFilterChains()[i].GetFilterChainMatch(), ci)

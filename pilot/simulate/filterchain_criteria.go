@@ -15,7 +15,7 @@ import (
 // empty (match-anything) value, higher is more specific.
 type criterion struct {
 	field string
-	score func(m *listenerv3.FilterChainMatch, ci *conn) (int, error)
+	score func(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error)
 }
 
 // criteria in the order Envoy applies them (Envoy: FilterChainMatch —
@@ -24,7 +24,7 @@ type criterion struct {
 // source port).
 var criteria = []criterion{
 	{"destination_port", destinationPort},
-	{"prefix_ranges", func(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
+	{"prefix_ranges", func(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error) {
 		return longestPrefix(m.GetPrefixRanges(), ci.local.Addr())
 	}},
 	{"server_names", serverNames},
@@ -32,26 +32,26 @@ var criteria = []criterion{
 	{"application_protocols", applicationProtocols},
 	// No listener filter weft could emit rewrites the source (PROXY
 	// protocol is not modelled), so the direct source is the source.
-	{"direct_source_prefix_ranges", func(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
+	{"direct_source_prefix_ranges", func(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error) {
 		return longestPrefix(m.GetDirectSourcePrefixRanges(), ci.source)
 	}},
 	{"source_type", sourceType},
-	{"source_prefix_ranges", func(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
+	{"source_prefix_ranges", func(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error) {
 		return longestPrefix(m.GetSourcePrefixRanges(), ci.source)
 	}},
 	{"source_ports", sourcePorts},
 }
 
-func destinationPort(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
-	return exact(m.GetDestinationPort() != nil, m.GetDestinationPort().GetValue() == uint32(ci.local.Port())), nil
+func destinationPort(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error) {
+	return singleValue(m.GetDestinationPort() != nil, m.GetDestinationPort().GetValue() == uint32(ci.local.Port())), nil
 }
 
-func transportProtocol(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
-	return exact(m.GetTransportProtocol() != "", m.GetTransportProtocol() == ci.transport), nil
+func transportProtocol(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error) {
+	return singleValue(m.GetTransportProtocol() != "", m.GetTransportProtocol() == ci.transport), nil
 }
 
-// exact scores a criterion that is either unset or one value.
-func exact(set, equal bool) int {
+// singleValue scores a criterion that is either unset or one value.
+func singleValue(set, equal bool) int {
 	switch {
 	case !set:
 		return 0
@@ -89,7 +89,7 @@ func longestPrefix(ranges []*corev3.CidrRange, ip netip.Addr) (int, error) {
 // serverNames: an exact name beats every wildcard, a longer wildcard
 // suffix beats a shorter one (Envoy: for www.example.com, first
 // www.example.com, then *.example.com, then *.com, then no server_names).
-func serverNames(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
+func serverNames(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error) {
 	if len(m.GetServerNames()) == 0 {
 		return 0, nil
 	}
@@ -118,7 +118,7 @@ func serverNameFit(pattern, name string) int {
 // applicationProtocols: Envoy takes the connection's protocols in its
 // order and picks the first one any chain lists, so a protocol earlier
 // in the client's list scores higher.
-func applicationProtocols(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
+func applicationProtocols(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error) {
 	if len(m.GetApplicationProtocols()) == 0 {
 		return 0, nil
 	}
@@ -134,7 +134,7 @@ func applicationProtocols(m *listenerv3.FilterChainMatch, ci *conn) (int, error)
 
 // sourceType: LOCAL is a peer on loopback or on the connection's own
 // local IP; EXTERNAL everything else.
-func sourceType(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
+func sourceType(m *listenerv3.FilterChainMatch, ci *connInfo) (int, error) {
 	t := m.GetSourceType()
 	if t == listenerv3.FilterChainMatch_ANY {
 		return 0, nil
@@ -143,11 +143,11 @@ func sourceType(m *listenerv3.FilterChainMatch, ci *conn) (int, error) {
 		return 0, errUnknownAddress
 	}
 	local := ci.source.IsLoopback() || ci.source == ci.local.Addr()
-	return exact(true, local == (t == listenerv3.FilterChainMatch_SAME_IP_OR_LOOPBACK)), nil
+	return singleValue(true, local == (t == listenerv3.FilterChainMatch_SAME_IP_OR_LOOPBACK)), nil
 }
 
 // sourcePorts: the client's port is ephemeral; a request cannot say it.
-func sourcePorts(m *listenerv3.FilterChainMatch, _ *conn) (int, error) {
+func sourcePorts(m *listenerv3.FilterChainMatch, _ *connInfo) (int, error) {
 	if len(m.GetSourcePorts()) == 0 {
 		return 0, nil
 	}

@@ -14,11 +14,11 @@ const (
 	httpInspectorFilter = "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector"
 )
 
-// inspect runs the listener filters over the request and returns what
+// inspectConn runs the listener filters over the request and returns what
 // filter chain matching sees.
-func inspect(l *listenerv3.Listener, req *Request) (*conn, error) {
+func inspectConn(l *listenerv3.Listener, req *Request) (*connInfo, error) {
 	source, _ := netip.ParseAddr(req.SourceIP)
-	ci := &conn{source: source.Unmap()}
+	ci := &connInfo{source: source.Unmap()}
 	restored := l.GetUseOriginalDst().GetValue()
 	for i, f := range l.GetListenerFilters() {
 		typ, err := listenerFilterType(l, i, f)
@@ -52,7 +52,7 @@ func listenerFilterType(l *listenerv3.Listener, i int, f *listenerv3.ListenerFil
 // reads the ClientHello: transport "tls", SNI and ALPN. http_inspector
 // only looks at plaintext, where it reports the HTTP version as ALPN
 // ("h2c" for HTTP/2 with prior knowledge, as gRPC speaks it).
-func inspectWith(typ string, req *Request, ci *conn) {
+func inspectWith(typ string, req *Request, ci *connInfo) {
 	switch {
 	case typ == tlsInspectorFilter && req.TLS != nil:
 		ci.transport, ci.serverName, ci.alpn = "tls", req.TLS.SNI, req.TLS.ALPN

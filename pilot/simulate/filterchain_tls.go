@@ -37,7 +37,7 @@ func downstreamTLS(fc *listenerv3.FilterChain, name string, req *Request, res *R
 	ts := fc.GetTransportSocket()
 	typ := string(ts.GetTypedConfig().MessageName())
 	if ts == nil || typ == rawBufferMessage {
-		if req.TLS != nil && hasFilter(fc, filterHCM) {
+		if req.TLS != nil && chainHasFilter(fc, filterHCM) {
 			res.fail(400, "DPE", "filter chain %s does not terminate TLS; the HTTP codec cannot parse a ClientHello", name)
 		}
 		return nil
@@ -49,10 +49,10 @@ func downstreamTLS(fc *listenerv3.FilterChain, name string, req *Request, res *R
 	if err := ts.GetTypedConfig().UnmarshalTo(ctx); err != nil {
 		return cannot("filter chain %s transport_socket: %v", name, err)
 	}
-	return handshake(ctx, name, req, res)
+	return downstreamHandshake(ctx, name, req, res)
 }
 
-func handshake(ctx *tlsv3.DownstreamTlsContext, name string, req *Request, res *Result) error {
+func downstreamHandshake(ctx *tlsv3.DownstreamTlsContext, name string, req *Request, res *Result) error {
 	if sanMatchers(ctx) {
 		return cannot("filter chain %s transport_socket: client certificate SAN matchers", name)
 	}
@@ -62,7 +62,7 @@ func handshake(ctx *tlsv3.DownstreamTlsContext, name string, req *Request, res *
 	case ctx.GetRequireClientCertificate().GetValue() && req.TLS.ClientID == "":
 		res.fail(0, noFlag, handshakeFailedReason, name, "a client certificate is required and the client sent none")
 	default:
-		res.step("filter-chain", "%s terminates TLS (client %s)", name, nameOr(req.TLS.ClientID, "without certificate"))
+		res.step("filter-chain", "%s terminates TLS (client %s)", name, chainNameOr(req.TLS.ClientID, "without certificate"))
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ func sanMatchers(ctx *tlsv3.DownstreamTlsContext) bool {
 		len(common.GetCombinedValidationContext().GetDefaultValidationContext().GetMatchTypedSubjectAltNames()) > 0
 }
 
-func hasFilter(fc *listenerv3.FilterChain, name string) bool {
+func chainHasFilter(fc *listenerv3.FilterChain, name string) bool {
 	for _, f := range fc.GetFilters() {
 		if f.GetName() == name {
 			return true

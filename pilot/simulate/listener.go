@@ -33,7 +33,7 @@ func (c *Config) matchListener(req *Request, res *Result) (*listenerv3.Listener,
 }
 
 func listenerTrace(capture, l *listenerv3.Listener, req *Request) string {
-	dest := req.DestIP + ":" + portString(req.DestPort)
+	dest := req.DestIP + ":" + portText(req.DestPort)
 	if l == capture {
 		return capture.GetName() + " captured " + dest
 	}
@@ -96,7 +96,7 @@ func socketAddress(l *listenerv3.Listener) (netip.AddrPort, bool) {
 // wildcard address of the destination's family and its port; with
 // neither, the capturing listener keeps the connection.
 func (c *Config) handOff(capture *listenerv3.Listener, req *Request) (*listenerv3.Listener, error) {
-	dest, err := destination(req)
+	dest, err := originalDestination(req)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (c *Config) handOff(capture *listenerv3.Listener, req *Request) (*listenerv
 	return capture, nil
 }
 
-func destination(req *Request) (netip.AddrPort, error) {
+func originalDestination(req *Request) (netip.AddrPort, error) {
 	ip, err := netip.ParseAddr(req.DestIP)
 	if err != nil || req.DestPort > 65535 {
 		return netip.AddrPort{}, cannot("request destination %q:%d is not an IP address and port", req.DestIP, req.DestPort)
@@ -163,4 +163,4 @@ func (c *Config) apiListener(req *Request, res *Result) (*listenerv3.Listener, e
 	return nil, nil
 }
 
-func portString(p uint32) string { return strconv.FormatUint(uint64(p), 10) }
+func portText(p uint32) string { return strconv.FormatUint(uint64(p), 10) }
