@@ -75,7 +75,7 @@ func matchChain(l *listenerv3.Listener, ci *connInfo) (*listenerv3.FilterChain, 
 		if err != nil || len(cands) == 0 {
 			break
 		}
-		cands, err = prune(l, cands, crit, ci)
+		cands, err = pruneChains(l, cands, crit, ci)
 	}
 	switch {
 	case err != nil:
@@ -103,9 +103,9 @@ func chainNameOr(name, fallback string) string {
 	return name
 }
 
-// prune keeps the candidates scoring highest on crit, none when every
+// pruneChains keeps the candidates scoring highest on crit, none when every
 // candidate fails it.
-func prune(l *listenerv3.Listener, cands []int, crit criterion, ci *connInfo) ([]int, error) {
+func pruneChains(l *listenerv3.Listener, cands []int, crit criterion, ci *connInfo) ([]int, error) {
 	best, kept := -1, []int(nil)
 	for _, i := range cands {
 		s, err := crit.score(l.GetFilterChains()[i].GetFilterChainMatch(), ci)

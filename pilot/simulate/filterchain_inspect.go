@@ -69,7 +69,7 @@ func inspectWith(typ string, req *Request, ci *connInfo) {
 // filter restores it. A connection handed over to another listener was
 // restored by the capturing one.
 func localAddress(l *listenerv3.Listener, req *Request, restored bool) netip.AddrPort {
-	ap, ok := socketAddress(l)
+	ap, ok := listenerAddress(l)
 	if ok && !restored && ap.Port() == uint16(capturePort(req.Direction)) {
 		return netip.AddrPortFrom(netip.Addr{}, ap.Port())
 	}

@@ -272,8 +272,8 @@ func TestFilterChainDownstreamTLS(t *testing.T) {
 		failed bool
 	}{
 		{"mTLS client", mtls, lisTLS(""), 0, "", false},
-		{"plaintext client", mtls, nil, 0, noFlag, true},
-		{"TLS without a client certificate", mtls, noCert, 0, noFlag, true},
+		{"plaintext client", mtls, nil, 0, flagNone, true},
+		{"TLS without a client certificate", mtls, noCert, 0, flagNone, true},
 		{"TLS to a plaintext HTTP chain", http, lisTLS(""), 400, "DPE", true},
 		{"TLS through a plaintext TCP chain", lisChain("tcp", nil), lisTLS(""), 0, "", false},
 	}

@@ -6,13 +6,13 @@ import (
 )
 
 const (
-	hcmMessage            = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+	apiListenerHCM            = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
 	downstreamTLSMessage  = "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
 	rawBufferMessage      = "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"
 	handshakeFailedReason = "TLS handshake failed on filter chain %s: %s"
-	// noFlag is how Envoy logs a connection with no response flag: it has
+	// flagNone is how Envoy logs a connection with no response flag: it has
 	// none for a failed downstream handshake.
-	noFlag = "-"
+	flagNone = "-"
 )
 
 // apiListenerChain wraps an API listener's HTTP connection manager in a
@@ -20,7 +20,7 @@ const (
 // and the driver then reaches the HCM as it does for Envoy.
 func apiListenerChain(l *listenerv3.Listener, res *Result) (*listenerv3.FilterChain, error) {
 	hcm := l.GetApiListener().GetApiListener()
-	if string(hcm.MessageName()) != hcmMessage {
+	if string(hcm.MessageName()) != apiListenerHCM {
 		return nil, cannot("listener %s api_listener %s", l.GetName(), hcm.MessageName())
 	}
 	res.step("filter-chain", "none: API listener %s runs its HTTP connection manager in the client", l.GetName())
@@ -58,9 +58,9 @@ func downstreamHandshake(ctx *tlsv3.DownstreamTlsContext, name string, req *Requ
 	}
 	switch {
 	case req.TLS == nil:
-		res.fail(0, noFlag, handshakeFailedReason, name, "the client speaks plaintext")
+		res.fail(0, flagNone, handshakeFailedReason, name, "the client speaks plaintext")
 	case ctx.GetRequireClientCertificate().GetValue() && req.TLS.ClientID == "":
-		res.fail(0, noFlag, handshakeFailedReason, name, "a client certificate is required and the client sent none")
+		res.fail(0, flagNone, handshakeFailedReason, name, "a client certificate is required and the client sent none")
 	default:
 		res.step("filter-chain", "%s terminates TLS (client %s)", name, chainNameOr(req.TLS.ClientID, "without certificate"))
 	}

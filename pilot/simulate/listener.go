@@ -56,14 +56,14 @@ func (c *Config) captureListener(req *Request, res *Result) (*listenerv3.Listene
 	port := capturePort(req.Direction)
 	var found []*listenerv3.Listener
 	for _, l := range c.Listeners {
-		ap, ok := socketAddress(l)
+		ap, ok := listenerAddress(l)
 		if ok && ap.Port() == uint16(port) && bindsToPort(l) {
 			found = append(found, l)
 		}
 	}
 	switch len(found) {
 	case 0:
-		res.fail(0, noFlag, "no listener bound on port %d: connection refused", port)
+		res.fail(0, flagNone, "no listener bound on port %d: connection refused", port)
 		return nil, nil
 	case 1:
 		return found[0], nil
@@ -77,9 +77,9 @@ func bindsToPort(l *listenerv3.Listener) bool {
 	return l.GetBindToPort() == nil || l.GetBindToPort().GetValue()
 }
 
-// socketAddress is a listener's IP:port; false for pipes, internal
+// listenerAddress is a listener's IP:port; false for pipes, internal
 // listeners and API listeners, which no iptables rule reaches.
-func socketAddress(l *listenerv3.Listener) (netip.AddrPort, bool) {
+func listenerAddress(l *listenerv3.Listener) (netip.AddrPort, bool) {
 	sa := l.GetAddress().GetSocketAddress()
 	if sa == nil {
 		return netip.AddrPort{}, false
@@ -100,7 +100,7 @@ func (c *Config) handOff(capture *listenerv3.Listener, req *Request) (*listenerv
 	if err != nil {
 		return nil, err
 	}
-	wildcard := netip.AddrPortFrom(unspecified(dest.Addr()), dest.Port())
+	wildcard := netip.AddrPortFrom(unspecifiedLike(dest.Addr()), dest.Port())
 	for _, want := range []netip.AddrPort{dest, wildcard} {
 		l, err := c.listenerAt(want)
 		if l != nil || err != nil {
@@ -118,7 +118,7 @@ func originalDestination(req *Request) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(ip.Unmap(), uint16(req.DestPort)), nil
 }
 
-func unspecified(ip netip.Addr) netip.Addr {
+func unspecifiedLike(ip netip.Addr) netip.Addr {
 	if ip.Is4() {
 		return netip.IPv4Unspecified()
 	}
@@ -136,7 +136,7 @@ func (c *Config) listenerAt(ap netip.AddrPort) (*listenerv3.Listener, error) {
 		if l.GetAddress().GetSocketAddress().GetIpv4Compat() {
 			return nil, cannot("listener %s address.socket_address.ipv4_compat", l.GetName())
 		}
-		if got, ok := socketAddress(l); ok && got == ap {
+		if got, ok := listenerAddress(l); ok && got == ap {
 			return l, nil
 		}
 	}

@@ -29,7 +29,7 @@ func (c *Config) tcpProxy(f *listenerv3.Filter, req *Request, res *Result) error
 	}
 	res.Action.Clusters = clusters
 	res.Action.Retry = connectRetry(tp)
-	res.step("action", "tcp_proxy to %s; idle timeout %s", clusterShares(clusters), tcpIdleTimeout(tp))
+	res.step("action", "tcp_proxy to %s; idle timeout %s", tcpClusterShares(clusters), tcpIdleTimeout(tp))
 	return nil
 }
 
@@ -101,7 +101,7 @@ func tcpIdleTimeout(tp *tcpv3.TcpProxy) string {
 	return tp.GetIdleTimeout().AsDuration().String()
 }
 
-func clusterShares(cs []WeightedCluster) string {
+func tcpClusterShares(cs []WeightedCluster) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = fmt.Sprintf("%s (%.4g%%)", c.Name, 100*c.Probability)
