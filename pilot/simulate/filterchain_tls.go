@@ -6,7 +6,7 @@ import (
 )
 
 const (
-	apiListenerHCM            = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+	apiListenerHCM        = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
 	downstreamTLSMessage  = "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
 	rawBufferMessage      = "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"
 	handshakeFailedReason = "TLS handshake failed on filter chain %s: %s"
