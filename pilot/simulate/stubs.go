@@ -19,10 +19,6 @@ func (c *Config) tcpProxy(f *listenerv3.Filter, req *Request, res *Result) error
 	return cannot("tcp_proxy (not written yet)")
 }
 
-func (c *Config) httpConnectionManager(f *listenerv3.Filter, req *Request, res *Result) error {
-	return cannot("http_connection_manager (not written yet)")
-}
-
 func (c *Config) upstream(cluster string, req *Request, res *Result) error {
 	return cannot("cluster %s (not written yet)", cluster)
 }
