@@ -14,7 +14,7 @@ import (
 
 func actionOf(t *testing.T, r *routev3.Route, req Request) *Result {
 	t.Helper()
-	return mustSimulateHTTP(t, table(vhost("vh", []string{"*"}, r)), req)
+	return mustSimulateHTTP(t, routeTable(vhost("vh", []string{"*"}, r)), req)
 }
 
 func forward(m *routev3.RouteMatch, a *routev3.RouteAction) *routev3.Route {
@@ -36,14 +36,14 @@ func TestActionWeightedClusters(t *testing.T) {
 	a := weighted(90, 10)
 	//lint:ignore SA1019 the test checks Envoy ignores the deprecated total_weight
 	a.GetWeightedClusters().TotalWeight = wrapperspb.UInt32(1000)
-	res := actionOf(t, forward(prefix("/"), a), httpGet("h", "/"))
+	res := actionOf(t, forward(prefixMatch("/"), a), httpGet("h", "/"))
 	want := []WeightedCluster{{"a", 90, 0.9}, {"b", 10, 0.1}}
 	if len(res.Action.Clusters) != 2 || res.Action.Clusters[0] != want[0] || res.Action.Clusters[1] != want[1] {
 		t.Errorf("clusters %+v, want %+v", res.Action.Clusters, want)
 	}
 	a = weighted(90, 10)
 	a.GetWeightedClusters().RandomValueSpecifier = &routev3.WeightedCluster_HeaderName{HeaderName: "x-pick"}
-	res = actionOf(t, forward(prefix("/"), a), withHeaders(httpGet("h", "/"), "x-pick", "195"))
+	res = actionOf(t, forward(prefixMatch("/"), a), withHeaders(httpGet("h", "/"), "x-pick", "195"))
 	if len(res.Action.Clusters) != 1 || res.Action.Clusters[0].Name != "b" || res.Action.Clusters[0].Probability != 1 {
 		t.Errorf("header_name 195 %% 100 = 95: clusters %+v, want b only", res.Action.Clusters)
 	}
@@ -53,7 +53,7 @@ func TestActionWeightedClusters(t *testing.T) {
 // reported, not guessed.
 func TestActionClusterHeaderCannotSimulate(t *testing.T) {
 	a := &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_ClusterHeader{ClusterHeader: "x-cluster"}}
-	_, err := simulateHTTP(t, table(vhost("vh", []string{"*"}, forward(prefix("/"), a))), httpGet("h", "/"))
+	_, err := simulateHTTP(t, routeTable(vhost("vh", []string{"*"}, forward(prefixMatch("/"), a))), httpGet("h", "/"))
 	if !isCannot(err) {
 		t.Errorf("err %v, want CannotSimulateError", err)
 	}
@@ -63,7 +63,7 @@ func TestActionClusterHeaderCannotSimulate(t *testing.T) {
 // retry_policy wins whole over the virtual host's, and num_retries
 // defaults to 1; mirror policies mirror their runtime_fraction's share.
 func TestActionTimeoutRetryMirror(t *testing.T) {
-	res := actionOf(t, toCluster("r", prefix("/"), "c"), httpGet("h", "/"))
+	res := actionOf(t, toCluster("r", prefixMatch("/"), "c"), httpGet("h", "/"))
 	if res.Action.Timeout == nil || *res.Action.Timeout != 15*time.Second {
 		t.Errorf("default timeout %v, want 15s", res.Action.Timeout)
 	}
@@ -76,9 +76,9 @@ func TestActionTimeoutRetryMirror(t *testing.T) {
 			{Cluster: "all"},
 		},
 	}
-	vh := vhost("vh", []string{"*"}, forward(prefix("/"), a))
+	vh := vhost("vh", []string{"*"}, forward(prefixMatch("/"), a))
 	vh.RetryPolicy = &routev3.RetryPolicy{RetryOn: "gateway-error", NumRetries: wrapperspb.UInt32(7)}
-	res = mustSimulateHTTP(t, table(vh), httpGet("h", "/"))
+	res = mustSimulateHTTP(t, routeTable(vh), httpGet("h", "/"))
 	if *res.Action.Timeout != 0 {
 		t.Errorf("timeout %v, want 0 (disabled)", *res.Action.Timeout)
 	}
@@ -90,7 +90,7 @@ func TestActionTimeoutRetryMirror(t *testing.T) {
 		t.Errorf("mirrors %+v", m)
 	}
 	a.RetryPolicy = nil
-	res = mustSimulateHTTP(t, table(vh), httpGet("h", "/"))
+	res = mustSimulateHTTP(t, routeTable(vh), httpGet("h", "/"))
 	if res.Action.Retry.Attempts != 7 {
 		t.Errorf("retry %+v, want the virtual host's 7 attempts", res.Action.Retry)
 	}
@@ -102,7 +102,7 @@ func TestActionTimeoutRetryMirror(t *testing.T) {
 func TestActionRewrites(t *testing.T) {
 	a := &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: "c"}, PrefixRewrite: "/v2/",
 		HostRewriteSpecifier: &routev3.RouteAction_HostRewriteLiteral{HostRewriteLiteral: "internal"}}
-	res := actionOf(t, forward(prefix("/api/"), a), httpGet("h", "/api/users?id=1"))
+	res := actionOf(t, forward(prefixMatch("/api/"), a), httpGet("h", "/api/users?id=1"))
 	if res.Action.RewritePath != "/v2/users?id=1" || res.Action.RewriteAuthority != "internal" {
 		t.Errorf("rewrite %q %q", res.Action.RewritePath, res.Action.RewriteAuthority)
 	}
@@ -141,9 +141,9 @@ func TestActionRedirectLocation(t *testing.T) {
 			"a.com", "/a/x?q=1", 301, "http://a.com/b/x"},
 	}
 	for _, tc := range cases {
-		r := &routev3.Route{Name: "r", Match: prefix("/a/"), Action: &routev3.Route_Redirect{Redirect: tc.r}}
+		r := &routev3.Route{Name: "r", Match: prefixMatch("/a/"), Action: &routev3.Route_Redirect{Redirect: tc.r}}
 		if tc.name != "prefix rewrite, strip query" {
-			r.Match = prefix("/")
+			r.Match = prefixMatch("/")
 		}
 		res := actionOf(t, r, httpGet(tc.host, tc.url))
 		if got := res.Action.Redirect; got == nil || got.Code != tc.code || got.Location != tc.location {
@@ -154,7 +154,7 @@ func TestActionRedirectLocation(t *testing.T) {
 
 // DirectResponseAction: the proxy answers with the status and inline body.
 func TestActionDirectResponse(t *testing.T) {
-	r := &routev3.Route{Match: prefix("/health"), Action: &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{
+	r := &routev3.Route{Match: prefixMatch("/health"), Action: &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{
 		Status: 200, Body: &corev3.DataSource{Specifier: &corev3.DataSource_InlineString{InlineString: "ok"}}}}}
 	res := actionOf(t, r, httpGet("h", "/health"))
 	if d := res.Action.DirectResponse; d == nil || *d != (DirectResponse{200, "ok"}) || len(res.Action.Clusters) != 0 {
@@ -171,12 +171,12 @@ func setHeader(k, v string) *corev3.HeaderValueOption {
 // wins; most_specific_header_mutations_wins reverses that. Within a level
 // removal comes before addition; the default append action appends.
 func TestActionHeaderOrder(t *testing.T) {
-	r := toCluster("r", prefix("/"), "c")
+	r := toCluster("r", prefixMatch("/"), "c")
 	r.RequestHeadersToAdd = []*corev3.HeaderValueOption{setHeader("x-level", "route"), {Header: &corev3.HeaderValue{Key: "x-add", Value: "1"}}}
 	vh := vhost("vh", []string{"*"}, r)
 	vh.RequestHeadersToAdd = []*corev3.HeaderValueOption{setHeader("x-level", "vhost"), {Header: &corev3.HeaderValue{Key: "x-add", Value: "2"}}}
 	vh.RequestHeadersToRemove = []string{"x-internal"}
-	rc := table(vh)
+	rc := routeTable(vh)
 	rc.RequestHeadersToAdd = []*corev3.HeaderValueOption{setHeader("x-level", "config")}
 	res := mustSimulateHTTP(t, rc, httpGet("h", "/"))
 	h := res.Action.RequestHeaders

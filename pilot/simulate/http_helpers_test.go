@@ -12,7 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 )
 
-func mustAny(t testing.TB, m proto.Message) *anypb.Any {
+func packAny(t testing.TB, m proto.Message) *anypb.Any {
 	t.Helper()
 	a, err := anypb.New(m)
 	if err != nil {
@@ -22,19 +22,19 @@ func mustAny(t testing.TB, m proto.Message) *anypb.Any {
 }
 
 func httpFilterOf(t testing.TB, name string, cfg proto.Message) *hcmv3.HttpFilter {
-	return &hcmv3.HttpFilter{Name: name, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(t, cfg)}}
+	return &hcmv3.HttpFilter{Name: name, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: packAny(t, cfg)}}
 }
 
-func router(t testing.TB) *hcmv3.HttpFilter {
+func routerFilter(t testing.TB) *hcmv3.HttpFilter {
 	return httpFilterOf(t, "envoy.filters.http.router", &routerv3.Router{})
 }
 
 // hcmWith wraps an HCM as a listener filter; no filters means router only.
 func hcmWith(t testing.TB, h *hcmv3.HttpConnectionManager) *listenerv3.Filter {
 	if len(h.HttpFilters) == 0 {
-		h.HttpFilters = []*hcmv3.HttpFilter{router(t)}
+		h.HttpFilters = []*hcmv3.HttpFilter{routerFilter(t)}
 	}
-	return &listenerv3.Filter{Name: filterHCM, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(t, h)}}
+	return &listenerv3.Filter{Name: filterHCM, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: packAny(t, h)}}
 }
 
 func inline(rc *routev3.RouteConfiguration) *hcmv3.HttpConnectionManager {
@@ -73,11 +73,11 @@ func toCluster(name string, m *routev3.RouteMatch, cluster string) *routev3.Rout
 	}}}
 }
 
-func prefix(p string) *routev3.RouteMatch {
+func prefixMatch(p string) *routev3.RouteMatch {
 	return &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: p}}
 }
 
-func table(vhs ...*routev3.VirtualHost) *routev3.RouteConfiguration {
+func routeTable(vhs ...*routev3.VirtualHost) *routev3.RouteConfiguration {
 	return &routev3.RouteConfiguration{Name: "rc", VirtualHosts: vhs}
 }
 

@@ -15,7 +15,7 @@ import (
 // returns the route taken ("" on 404).
 func routeFor(t *testing.T, req Request, routes ...*routev3.Route) string {
 	t.Helper()
-	res := mustSimulateHTTP(t, table(vhost("vh", []string{"*"}, routes...)), req)
+	res := mustSimulateHTTP(t, routeTable(vhost("vh", []string{"*"}, routes...)), req)
 	return res.Route
 }
 
@@ -33,7 +33,7 @@ func withHeaders(req Request, kv ...string) Request {
 func TestRouteFirstMatch(t *testing.T) {
 	routes := []*routev3.Route{
 		toCluster("", &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: "/a"}}, "exact"),
-		toCluster("catch-all", prefix("/"), "all"),
+		toCluster("catch-all", prefixMatch("/"), "all"),
 		toCluster("never", &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: "/b"}}, "b"),
 	}
 	for path, want := range map[string]string{"/a": "#0", "/a?x=1": "#0", "/b": "catch-all", "/a/b": "catch-all"} {
@@ -45,7 +45,7 @@ func TestRouteFirstMatch(t *testing.T) {
 
 // No route matches: 404 NR.
 func TestRouteNoneIs404NR(t *testing.T) {
-	res := mustSimulateHTTP(t, table(vhost("vh", []string{"*"}, toCluster("r", prefix("/api"), "c"))), httpGet("h", "/web"))
+	res := mustSimulateHTTP(t, routeTable(vhost("vh", []string{"*"}, toCluster("r", prefixMatch("/api"), "c"))), httpGet("h", "/web"))
 	wantFailure(t, res, 404, "NR")
 }
 
@@ -54,15 +54,15 @@ func TestRouteNoneIs404NR(t *testing.T) {
 // match the whole path (RE2); path_separated_prefix needs a "/" (or the
 // end) after the prefix.
 func TestRoutePathSpecifiers(t *testing.T) {
-	insensitive := prefix("/API")
+	insensitive := prefixMatch("/API")
 	insensitive.CaseSensitive = wrapperspb.Bool(false)
 	cases := []struct {
 		match *routev3.RouteMatch
 		path  string
 		want  bool
 	}{
-		{prefix("/api"), "/api/v1?q=/x", true},
-		{prefix("/api"), "/API", false},
+		{prefixMatch("/api"), "/api/v1?q=/x", true},
+		{prefixMatch("/api"), "/API", false},
 		{insensitive, "/api/x", true},
 		{&routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: "/x"}}, "/x?y", true},
 		{&routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: "/x"}}, "/x/", false},
@@ -133,7 +133,7 @@ func TestRouteHeaderMatchers(t *testing.T) {
 		{"range not a number", rng, []string{"x-n", "-1x"}, false},
 	}
 	for _, tc := range cases {
-		m := prefix("/")
+		m := prefixMatch("/")
 		m.Headers = []*routev3.HeaderMatcher{tc.m}
 		got := routeFor(t, withHeaders(httpGet("h", "/"), tc.headers...), toCluster("r", m, "c")) == "r"
 		if got != tc.want {
@@ -145,7 +145,7 @@ func TestRouteHeaderMatchers(t *testing.T) {
 // QueryParameterMatcher: the parameter must be present; string_match
 // applies to its (decoded) value, present_match to its presence.
 func TestRouteQueryParameters(t *testing.T) {
-	m := prefix("/")
+	m := prefixMatch("/")
 	m.QueryParameters = []*routev3.QueryParameterMatcher{
 		{Name: "debug", QueryParameterMatchSpecifier: &routev3.QueryParameterMatcher_StringMatch{StringMatch: exactString("a b")}},
 		{Name: "flag", QueryParameterMatchSpecifier: &routev3.QueryParameterMatcher_PresentMatch{PresentMatch: true}},
@@ -168,14 +168,14 @@ func TestRouteQueryParameters(t *testing.T) {
 // the share is stated in the trace.
 func TestRouteRuntimeFraction(t *testing.T) {
 	frac := func(n uint32) *routev3.Route {
-		m := prefix("/")
+		m := prefixMatch("/")
 		m.RuntimeFraction = &corev3.RuntimeFractionalPercent{DefaultValue: &typev3.FractionalPercent{Numerator: n, Denominator: typev3.FractionalPercent_HUNDRED}}
 		return toCluster("canary", m, "c")
 	}
-	if got := routeFor(t, httpGet("h", "/"), frac(0), toCluster("stable", prefix("/"), "s")); got != "stable" {
+	if got := routeFor(t, httpGet("h", "/"), frac(0), toCluster("stable", prefixMatch("/"), "s")); got != "stable" {
 		t.Errorf("0%%: route %q, want stable", got)
 	}
-	res := mustSimulateHTTP(t, table(vhost("vh", []string{"*"}, frac(25), toCluster("stable", prefix("/"), "s"))), httpGet("h", "/"))
+	res := mustSimulateHTTP(t, routeTable(vhost("vh", []string{"*"}, frac(25), toCluster("stable", prefixMatch("/"), "s"))), httpGet("h", "/"))
 	if res.Route != "canary" || !traceMentions(res, "25%") {
 		t.Errorf("25%%: route %q, trace %v", res.Route, res.Trace)
 	}
@@ -193,7 +193,7 @@ func traceMentions(res *Result, s string) bool {
 // RouteMatch.grpc holds only for gRPC requests; tls_context.presented only
 // when the client presented a certificate.
 func TestRouteGRPCAndTLSContext(t *testing.T) {
-	g := prefix("/")
+	g := prefixMatch("/")
 	g.Grpc = &routev3.RouteMatch_GrpcRouteMatchOptions{}
 	req := httpGet("h", "/pkg.Svc/M")
 	if routeFor(t, req, toCluster("grpc", g, "c")) != "" {
@@ -203,7 +203,7 @@ func TestRouteGRPCAndTLSContext(t *testing.T) {
 	if routeFor(t, req, toCluster("grpc", g, "c")) != "grpc" {
 		t.Error("grpc match failed for a gRPC request")
 	}
-	tm := prefix("/")
+	tm := prefixMatch("/")
 	tm.TlsContext = &routev3.RouteMatch_TlsContextMatchOptions{Presented: wrapperspb.Bool(true)}
 	req.TLS = &TLS{ClientID: "spiffe://cluster.local/ns/default/sa/a"}
 	if routeFor(t, req, toCluster("mtls", tm, "c")) != "mtls" {
@@ -217,9 +217,9 @@ func TestRouteGRPCAndTLSContext(t *testing.T) {
 
 // Config the simulator does not model is reported, not guessed.
 func TestRouteCannotSimulate(t *testing.T) {
-	m := prefix("/")
+	m := prefixMatch("/")
 	m.DynamicMetadata = []*matcherv3.MetadataMatcher{{Filter: "f"}}
-	_, err := simulateHTTP(t, table(vhost("vh", []string{"*"}, toCluster("r", m, "c"))), httpGet("h", "/"))
+	_, err := simulateHTTP(t, routeTable(vhost("vh", []string{"*"}, toCluster("r", m, "c"))), httpGet("h", "/"))
 	if !isCannot(err) {
 		t.Errorf("dynamic_metadata: err %v, want CannotSimulateError", err)
 	}

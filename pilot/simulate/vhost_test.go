@@ -13,9 +13,9 @@ import (
 // port, when sent, is part of what is matched.
 func TestVirtualHostDomainPrecedence(t *testing.T) {
 	all := func(name string, domains ...string) *routev3.VirtualHost {
-		return vhost(name, domains, toCluster("", prefix("/"), name))
+		return vhost(name, domains, toCluster("", prefixMatch("/"), name))
 	}
-	rc := table(
+	rc := routeTable(
 		all("any", "*"),
 		all("prefix-short", "www.*"),
 		all("prefix-long", "www.foo.*"),
@@ -47,7 +47,7 @@ func TestVirtualHostDomainPrecedence(t *testing.T) {
 
 // No virtual host matches: Envoy answers 404 with flag NR.
 func TestVirtualHostNoneIs404NR(t *testing.T) {
-	res := mustSimulateHTTP(t, table(vhost("a", []string{"a.com"}, toCluster("", prefix("/"), "c"))), httpGet("b.com", "/"))
+	res := mustSimulateHTTP(t, routeTable(vhost("a", []string{"a.com"}, toCluster("", prefixMatch("/"), "c"))), httpGet("b.com", "/"))
 	wantFailure(t, res, 404, "NR")
 	if res.Route != "" || len(res.Action.Clusters) != 0 {
 		t.Errorf("later stages ran: %+v", res)
@@ -58,7 +58,7 @@ func TestVirtualHostNoneIs404NR(t *testing.T) {
 // strip_matching_host_port only the listener's; RouteConfiguration's
 // ignore_port_in_host_matching ignores it for virtual host selection only.
 func TestVirtualHostPortStripping(t *testing.T) {
-	rc := table(vhost("foo", []string{"*.foo.com"}, toCluster("", prefix("/"), "c")), vhost("any", []string{"*"}, toCluster("", prefix("/"), "c")))
+	rc := routeTable(vhost("foo", []string{"*.foo.com"}, toCluster("", prefixMatch("/"), "c")), vhost("any", []string{"*"}, toCluster("", prefixMatch("/"), "c")))
 	cases := []struct {
 		name string
 		hcm  func(*hcmv3.HttpConnectionManager)
