@@ -51,7 +51,7 @@ func (s RequestSpec) Request() (Request, error) {
 }
 
 func (s RequestSpec) tcpRequest() (Request, error) {
-	host, port, err := splitHostPort(s.TCP)
+	host, port, err := splitAddrPort(s.TCP)
 	if err != nil || net.ParseIP(host) == nil {
 		return Request{}, fmt.Errorf("--tcp %q: want IP:PORT", s.TCP)
 	}
@@ -163,7 +163,7 @@ func requestPath(u *url.URL) string {
 	return p
 }
 
-func splitHostPort(s string) (string, uint32, error) {
+func splitAddrPort(s string) (string, uint32, error) {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
 		return "", 0, err

@@ -1,21 +1,11 @@
 package simulate
 
-import (
-	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
-)
-
 // Stubs for the stages being written in parallel; each file that
 // implements a stage deletes its stub here.
-
-func (c *Config) httpConnectionManager(f *listenerv3.Filter, req *Request, res *Result) error {
-	return cannot("http_connection_manager (not written yet)")
-}
 
 func (c *Config) upstream(cluster string, req *Request, res *Result) error {
 	return cannot("cluster %s (not written yet)", cluster)
 }
 
 // FromConfigDump stub: replaced by source.go (branch simup).
-func FromConfigDump(data []byte) (*Config, error) {
-	return nil, cannot("config dumps (not written yet)")
-}
+func FromConfigDump(data []byte) (*Config, error) { return nil, cannot("config dumps (not written yet)") }
