@@ -53,6 +53,13 @@ func setPath(rm *routev3.RouteMatch, uri mesh.StringMatch) {
 // HeaderMatcher converts a header condition; pseudo-headers such as :method
 // are ordinary names to Envoy.
 func HeaderMatcher(h mesh.HeaderMatch) *routev3.HeaderMatcher {
+	if h.Invert && h.Match.Kind == mesh.MatchRegex && h.Match.Value == ".*" {
+		// withoutHeaders {name: {}}: "header absent". Envoy never matches an
+		// inverted string matcher on a missing header, only an inverted
+		// present_match, as Istio emits it.
+		return &routev3.HeaderMatcher{Name: strings.ToLower(h.Name),
+			HeaderMatchSpecifier: &routev3.HeaderMatcher_PresentMatch{PresentMatch: true}, InvertMatch: true}
+	}
 	return &routev3.HeaderMatcher{
 		Name:                 strings.ToLower(h.Name),
 		HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: StringMatcher(h.Match)},
