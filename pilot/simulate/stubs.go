@@ -22,7 +22,3 @@ func (c *Config) tcpProxy(f *listenerv3.Filter, req *Request, res *Result) error
 func (c *Config) httpConnectionManager(f *listenerv3.Filter, req *Request, res *Result) error {
 	return cannot("http_connection_manager (not written yet)")
 }
-
-func (c *Config) upstream(cluster string, req *Request, res *Result) error {
-	return cannot("cluster %s (not written yet)", cluster)
-}
