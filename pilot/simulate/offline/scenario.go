@@ -139,7 +139,7 @@ func (w Want) checkAction(r *simulate.Result, diff func(string, any, any)) {
 	if w.Timeout != "" && (a.Timeout == nil || a.Timeout.String() != w.Timeout) {
 		diff("timeout", a.Timeout, w.Timeout)
 	}
-	if w.RetryAttempts != nil && (a.Retry == nil || a.Retry.Attempts != *w.RetryAttempts) {
+	if w.RetryAttempts != nil && retryAttempts(a.Retry) != *w.RetryAttempts {
 		diff("retry attempts", a.Retry, *w.RetryAttempts)
 	}
 	w.checkFault(a, diff)
@@ -154,6 +154,15 @@ func (w Want) checkAction(r *simulate.Result, diff func(string, any, any)) {
 			diff("request header "+k, a.RequestHeaders, v)
 		}
 	}
+}
+
+// retryAttempts: no retry policy on the route or its virtual host is no
+// retries in Envoy.
+func retryAttempts(r *simulate.Retry) uint32 {
+	if r == nil {
+		return 0
+	}
+	return r.Attempts
 }
 
 func (w Want) checkFault(a simulate.Action, diff func(string, any, any)) {
