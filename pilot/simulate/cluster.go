@@ -55,6 +55,13 @@ func unsupportedCommonLB(c *clusterv3.Cluster_CommonLbConfig) bool {
 	return !proto.Equal(rest, &clusterv3.Cluster_CommonLbConfig{})
 }
 
+// DefaultCircuitBreakers are the thresholds Envoy applies to a cluster that
+// sets none.
+func DefaultCircuitBreakers() CircuitBreakers {
+	return CircuitBreakers{MaxConnections: defaultMaxConnections, MaxPendingRequests: defaultMaxPendingRequests,
+		MaxRequests: defaultMaxRequests, MaxRetries: defaultMaxRetries}
+}
+
 // circuitBreakers are the DEFAULT-priority thresholds, with Envoy's
 // defaults for fields left unset; nil when the cluster has none.
 func circuitBreakers(cl *clusterv3.Cluster) *CircuitBreakers {

@@ -52,14 +52,18 @@ type Want struct {
 	DirectStatus    int                `json:"directStatus,omitempty"`
 	TransportSocket string             `json:"transportSocket,omitempty"` // of the first upstream's first endpoint
 	Endpoints       []string           `json:"endpoints,omitempty"`       // addresses of the first upstream
-	Timeout         string             `json:"timeout,omitempty"`         // Go duration
-	RetryAttempts   *uint32            `json:"retryAttempts,omitempty"`
-	FaultAbort      int                `json:"faultAbort,omitempty"`
-	FaultDelay      string             `json:"faultDelay,omitempty"`
-	Mirrors         []string           `json:"mirrors,omitempty"`
-	RewritePath     string             `json:"rewritePath,omitempty"`
-	RequestHeaders  map[string]string  `json:"requestHeaders,omitempty"` // set or appended
-	CannotSimulate  string             `json:"cannotSimulate,omitempty"` // substring of the field named
+	LB              string             `json:"lb,omitempty"`              // the first upstream's load balancer
+	// CircuitBreakers are the first upstream's thresholds (Envoy's defaults
+	// when the cluster sets none).
+	CircuitBreakers *simulate.CircuitBreakers `json:"circuitBreakers,omitempty"`
+	Timeout         string                    `json:"timeout,omitempty"` // Go duration
+	RetryAttempts   *uint32                   `json:"retryAttempts,omitempty"`
+	FaultAbort      int                       `json:"faultAbort,omitempty"`
+	FaultDelay      string                    `json:"faultDelay,omitempty"`
+	Mirrors         []string                  `json:"mirrors,omitempty"`
+	RewritePath     string                    `json:"rewritePath,omitempty"`
+	RequestHeaders  map[string]string         `json:"requestHeaders,omitempty"` // set or appended
+	CannotSimulate  string                    `json:"cannotSimulate,omitempty"` // substring of the field named
 }
 
 // LoadScenario reads a scenario file.
@@ -175,7 +179,7 @@ func (w Want) checkFault(a simulate.Action, diff func(string, any, any)) {
 }
 
 func (w Want) checkUpstream(r *simulate.Result, diff func(string, any, any)) {
-	if w.TransportSocket == "" && w.Endpoints == nil {
+	if w.TransportSocket == "" && w.Endpoints == nil && w.LB == "" && w.CircuitBreakers == nil {
 		return
 	}
 	if len(r.Upstreams) == 0 {
@@ -185,6 +189,18 @@ func (w Want) checkUpstream(r *simulate.Result, diff func(string, any, any)) {
 	u := r.Upstreams[0]
 	if w.TransportSocket != "" && transportOf(u) != w.TransportSocket {
 		diff("transport socket", transportOf(u), w.TransportSocket)
+	}
+	if w.LB != "" && u.LB != w.LB {
+		diff("load balancer", u.LB, w.LB)
+	}
+	if w.CircuitBreakers != nil {
+		got := simulate.DefaultCircuitBreakers()
+		if u.CircuitBreakers != nil {
+			got = *u.CircuitBreakers
+		}
+		if got != *w.CircuitBreakers {
+			diff("circuit breakers", got, *w.CircuitBreakers)
+		}
 	}
 	if w.Endpoints != nil {
 		var got []string
