@@ -53,7 +53,7 @@ func downstreamTLS(fc *listenerv3.FilterChain, name string, req *Request, res *R
 }
 
 func downstreamHandshake(ctx *tlsv3.DownstreamTlsContext, name string, req *Request, res *Result) error {
-	if sanMatchers(ctx) {
+	if hasClientSANMatchers(ctx) {
 		return cannot("filter chain %s transport_socket: client certificate SAN matchers", name)
 	}
 	switch {
@@ -67,8 +67,8 @@ func downstreamHandshake(ctx *tlsv3.DownstreamTlsContext, name string, req *Requ
 	return nil
 }
 
-// sanMatchers: client identities the context accepts; not modelled.
-func sanMatchers(ctx *tlsv3.DownstreamTlsContext) bool {
+// hasClientSANMatchers: client identities the context accepts; not modelled.
+func hasClientSANMatchers(ctx *tlsv3.DownstreamTlsContext) bool {
 	common := ctx.GetCommonTlsContext()
 	return len(common.GetValidationContext().GetMatchTypedSubjectAltNames()) > 0 ||
 		len(common.GetCombinedValidationContext().GetDefaultValidationContext().GetMatchTypedSubjectAltNames()) > 0
