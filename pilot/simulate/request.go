@@ -86,7 +86,7 @@ func (s RequestSpec) target(r *Request) error {
 	}
 	u, err := url.Parse(s.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("request URL %q: want http://HOST[:PORT]/PATH or https://...", s.URL)
+		return fmt.Errorf("request URL %q: want http://HOST[:PORT]/PATH (or https)", s.URL)
 	}
 	host, port, err := hostPort(u)
 	if err != nil {
