@@ -99,6 +99,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseCSR -fuzztime $(FUZZTIME) ./ca/
 	$(GO) test -run '^$$' -fuzz FuzzParseCertsPEM -fuzztime $(FUZZTIME) ./ca/
 	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME) ./pilot/analysis/
+	$(GO) test -run '^$$' -fuzz FuzzRequestSpec -fuzztime $(FUZZTIME) ./pilot/simulate/
+	$(GO) test -run '^$$' -fuzz FuzzFromConfigDump -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./pilot/simulate/
 
 clean:
 	rm -rf $(BIN)

@@ -29,6 +29,7 @@ type simulateOptions struct {
 	proxyless  bool
 	spec       simulate.RequestSpec
 	sample     int
+	nodeID     string // the proxy simulated, once known
 }
 
 func newSimulateCommand() *cobra.Command {
@@ -76,9 +77,12 @@ func runSimulate(cmd *cobra.Command, o *simulateOptions, args []string) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	cfg, err := o.config(cmd, req)
+	cfg, addrs, err := o.config(cmd, req)
 	if err != nil {
 		return err
+	}
+	if note := req.ResolveDestination(simulate.NodeIP(o.nodeID), addrs); note != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "note:", note)
 	}
 	res, err := simulate.Simulate(cfg, req)
 	if err != nil {
@@ -102,15 +106,18 @@ func (o *simulateOptions) request(args []string) (simulate.Request, error) {
 	return o.spec.Request()
 }
 
-// config loads the proxy's configuration from the one source given.
-func (o *simulateOptions) config(cmd *cobra.Command, req simulate.Request) (*simulate.Config, error) {
+// config loads the proxy's configuration from the one source given, with
+// the service addresses it knows (offline only: dumps carry none).
+func (o *simulateOptions) config(cmd *cobra.Command, req simulate.Request) (*simulate.Config, map[string]string, error) {
 	switch {
 	case o.sources() != 1:
-		return nil, &exitError{code: 2, err: errors.New("pass exactly one of --pod, --config-dump or -f with --proxy")}
+		return nil, nil, &exitError{code: 2, err: errors.New("pass exactly one of --pod, --config-dump or -f with --proxy")}
 	case o.configDump != "":
-		return o.fromDumpFile()
+		cfg, err := o.fromDumpFile()
+		return cfg, nil, err
 	case o.pod != "":
-		return o.fromPod(cmd)
+		cfg, err := o.fromPod(cmd)
+		return cfg, nil, err
 	}
 	return o.fromYAML(cmd, req)
 }
@@ -147,6 +154,7 @@ func (o *simulateOptions) fromPod(cmd *cobra.Command) (*simulate.Config, error) 
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
+	o.nodeID = id
 	var raw json.RawMessage
 	if err := o.debug.getJSON(cmd.Context(), "/debug/config_dump", url.Values{"proxy": {id}}, &raw); err != nil {
 		return nil, err
@@ -159,30 +167,32 @@ func (o *simulateOptions) fromPod(cmd *cobra.Command) (*simulate.Config, error) 
 }
 
 // fromYAML translates the files in process, as weftd would for the proxy.
-func (o *simulateOptions) fromYAML(cmd *cobra.Command, req simulate.Request) (*simulate.Config, error) {
+func (o *simulateOptions) fromYAML(cmd *cobra.Command, req simulate.Request) (*simulate.Config, map[string]string, error) {
 	if o.proxy == "" {
-		return nil, &exitError{code: 2, err: errors.New("-f needs --proxy NODE_ID")}
+		return nil, nil, &exitError{code: 2, err: errors.New("-f needs --proxy NODE_ID")}
 	}
+	o.nodeID = o.proxy
 	ins, err := analysis.ReadInputs(o.files, cmd.InOrStdin())
 	if err != nil {
-		return nil, &exitError{code: 2, err: err}
+		return nil, nil, &exitError{code: 2, err: err}
 	}
 	labels, err := parseLabels(o.labels)
 	if err != nil {
-		return nil, &exitError{code: 2, err: err}
+		return nil, nil, &exitError{code: 2, err: err}
 	}
 	opts := offline.Options{NodeID: o.proxy, Labels: labels, Proxyless: o.proxyless}
 	if req.Target != "" {
 		opts.Targets = []string{req.Target}
 	}
-	cfg, errs, err := offline.Build(toOffline(ins), opts)
+	inputs := toOffline(ins)
+	cfg, errs, err := offline.Build(inputs, opts)
 	for _, e := range errs {
 		fmt.Fprintf(cmd.ErrOrStderr(), "left out (as weftd would): %s\n", e)
 	}
 	if err != nil {
-		return nil, &exitError{code: 2, err: err}
+		return nil, nil, &exitError{code: 2, err: err}
 	}
-	return cfg, nil
+	return cfg, offline.Addresses(inputs), nil
 }
 
 func toOffline(ins []analysis.Input) []offline.Input {

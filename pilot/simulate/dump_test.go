@@ -3,6 +3,7 @@ package simulate
 import (
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 
@@ -45,18 +46,18 @@ func envoyDump(t testing.TB, res xds.Resources) []byte {
 	ls, rs, cs, es := &adminv3.ListenersConfigDump{}, &adminv3.RoutesConfigDump{}, &adminv3.ClustersConfigDump{}, &adminv3.EndpointsConfigDump{}
 	for _, r := range res.List(resource.ListenerType) {
 		ls.DynamicListeners = append(ls.DynamicListeners, &adminv3.ListenersConfigDump_DynamicListener{
-			Name: nameOf(r), ActiveState: &adminv3.ListenersConfigDump_DynamicListenerState{Listener: mustAny(t, r)}})
+			Name: nameOf(r), ActiveState: &adminv3.ListenersConfigDump_DynamicListenerState{Listener: dumpAny(t, r)}})
 	}
 	for _, r := range res.List(resource.RouteType) {
-		rs.DynamicRouteConfigs = append(rs.DynamicRouteConfigs, &adminv3.RoutesConfigDump_DynamicRouteConfig{RouteConfig: mustAny(t, r)})
+		rs.DynamicRouteConfigs = append(rs.DynamicRouteConfigs, &adminv3.RoutesConfigDump_DynamicRouteConfig{RouteConfig: dumpAny(t, r)})
 	}
 	for _, r := range res.List(resource.ClusterType) {
-		cs.DynamicActiveClusters = append(cs.DynamicActiveClusters, &adminv3.ClustersConfigDump_DynamicCluster{Cluster: mustAny(t, r)})
+		cs.DynamicActiveClusters = append(cs.DynamicActiveClusters, &adminv3.ClustersConfigDump_DynamicCluster{Cluster: dumpAny(t, r)})
 	}
 	for _, r := range res.List(resource.EndpointType) {
-		es.DynamicEndpointConfigs = append(es.DynamicEndpointConfigs, &adminv3.EndpointsConfigDump_DynamicEndpointConfig{EndpointConfig: mustAny(t, r)})
+		es.DynamicEndpointConfigs = append(es.DynamicEndpointConfigs, &adminv3.EndpointsConfigDump_DynamicEndpointConfig{EndpointConfig: dumpAny(t, r)})
 	}
-	d := &adminv3.ConfigDump{Configs: []*anypb.Any{mustAny(t, &adminv3.BootstrapConfigDump{}), mustAny(t, ls), mustAny(t, cs), mustAny(t, rs), mustAny(t, es)}}
+	d := &adminv3.ConfigDump{Configs: []*anypb.Any{dumpAny(t, &adminv3.BootstrapConfigDump{}), dumpAny(t, ls), dumpAny(t, cs), dumpAny(t, rs), dumpAny(t, es)}}
 	b, err := protojson.Marshal(d)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +69,7 @@ func nameOf(r types.Resource) string {
 	return r.ProtoReflect().Get(r.ProtoReflect().Descriptor().Fields().ByName("name")).String()
 }
 
-func mustAny(t testing.TB, m proto.Message) *anypb.Any {
+func dumpAny(t testing.TB, m proto.Message) *anypb.Any {
 	t.Helper()
 	a, err := anypb.New(m)
 	if err != nil {
@@ -174,8 +175,23 @@ func TestFromConfigDumpIgnoresBootstrap(t *testing.T) {
 	}
 }
 
+// smallest keeps the n smallest resources of each type: seeds of a few
+// kilobytes, since the fuzzer minimizes every new input it finds and a
+// whole proxy's dump takes it minutes.
+func smallest(res xds.Resources, n int) xds.Resources {
+	out := xds.Resources{}
+	for typ := range res {
+		list := res.List(typ)
+		sort.SliceStable(list, func(i, j int) bool { return proto.Size(list[i]) < proto.Size(list[j]) })
+		for _, r := range list[:min(n, len(list))] {
+			out.Add(typ, r)
+		}
+	}
+	return out
+}
+
 func FuzzFromConfigDump(f *testing.F) {
-	res := weftResources(f, "mtls.in.yaml")
+	res := smallest(weftResources(f, "mtls.in.yaml"), 2)
 	f.Add(envoyDump(f, res))
 	f.Add(weftDump(f, res))
 	f.Add([]byte(`{"configs": [` + clustersDump + `]}`))

@@ -86,7 +86,7 @@ func (s RequestSpec) target(r *Request) error {
 	}
 	u, err := url.Parse(s.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("request URL %q: want http://HOST[:PORT]/PATH or https://...", s.URL)
+		return fmt.Errorf("request URL %q: want http://HOST[:PORT]/PATH (or https)", s.URL)
 	}
 	host, port, err := hostPort(u)
 	if err != nil {
@@ -186,4 +186,44 @@ func parseHeaders(lines []string, into map[string]string) error {
 		into[name] = strings.TrimSpace(value)
 	}
 	return nil
+}
+
+// UnknownIP is the destination assumed when a request names its host and
+// no address is known for it: an address (reserved, never assigned) that
+// no listener binds, so the connection goes where Envoy sends traffic for
+// an IP it has no listener of its own for — for HTTP ports, the
+// 0.0.0.0:PORT listener.
+const UnknownIP = "240.0.0.1"
+
+// ResolveDestination gives a request whose destination IP is unknown one:
+// the proxy's own IP for inbound requests, the host's address from addrs
+// (host name → IP, as cluster DNS would answer) for outbound ones, else
+// UnknownIP. It returns a note for the trace when it had to assume.
+func (r *Request) ResolveDestination(proxyIP string, addrs map[string]string) string {
+	if r.DestIP != "" || r.Target != "" {
+		return ""
+	}
+	if r.Direction == Inbound && proxyIP != "" {
+		r.DestIP = proxyIP
+		return ""
+	}
+	host := r.Authority
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if ip := addrs[host]; ip != "" {
+		r.DestIP = ip
+		return ""
+	}
+	r.DestIP = UnknownIP
+	return fmt.Sprintf("the address of %q is unknown: assumed %s, which no listener binds (pass --ip to choose)", host, UnknownIP)
+}
+
+// NodeIP is the IP in an Istio-style node id (sidecar~IP~POD.NS~DOMAIN).
+func NodeIP(nodeID string) string {
+	parts := strings.Split(nodeID, "~")
+	if len(parts) == 4 && net.ParseIP(parts[1]) != nil {
+		return parts[1]
+	}
+	return ""
 }

@@ -17,8 +17,15 @@ import (
 // only a present_match (true when inverted, false otherwise): inverting
 // any other matcher does not make a missing header match, unless
 // treat_missing_header_as_empty makes its value "".
+//
+// A proxyless gRPC client (grpc-go) differs on present_match: a header
+// whose value is empty is absent (internal/xds/matcher HeaderPresentMatcher:
+// present := ok && len(value) > 0), where Envoy counts it present.
 func headerMatches(h *routev3.HeaderMatcher, req *Request) (bool, error) {
 	value, ok := req.header(h.GetName())
+	if _, isPresent := h.GetHeaderMatchSpecifier().(*routev3.HeaderMatcher_PresentMatch); isPresent && req.Target != "" && value == "" {
+		ok = false
+	}
 	if !ok && !h.GetTreatMissingHeaderAsEmpty() {
 		present, isPresent := h.GetHeaderMatchSpecifier().(*routev3.HeaderMatcher_PresentMatch)
 		return isPresent && present.PresentMatch == h.GetInvertMatch(), nil

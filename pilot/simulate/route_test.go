@@ -142,6 +142,31 @@ func TestRouteHeaderMatchers(t *testing.T) {
 	}
 }
 
+// grpc-go counts a header with an empty value as absent for present_match
+// (Envoy counts it present, TestRouteHeaderMatchers "present"); the e2e
+// agreement test caught the difference with real grpc-go clients.
+func TestRoutePresentMatchEmptyValueProxyless(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		invert bool
+		value  string
+		want   bool
+	}{
+		{"empty is absent", false, "", false},
+		{"empty is absent, inverted", true, "", true},
+		{"a value is present", false, "v", true},
+		{"a value is present, inverted", true, "v", false},
+	} {
+		m := prefixMatch("/")
+		m.Headers = []*routev3.HeaderMatcher{{Name: "x-p", HeaderMatchSpecifier: &routev3.HeaderMatcher_PresentMatch{PresentMatch: true}, InvertMatch: tc.invert}}
+		req := withHeaders(httpGet("h", "/"), "x-p", tc.value)
+		req.Target = "h:80"
+		if got := routeFor(t, req, toCluster("r", m, "c")) == "r"; got != tc.want {
+			t.Errorf("%s: matched %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 // QueryParameterMatcher: the parameter must be present; string_match
 // applies to its (decoded) value, present_match to its presence.
 func TestRouteQueryParameters(t *testing.T) {

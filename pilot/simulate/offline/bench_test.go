@@ -24,7 +24,7 @@ func BenchmarkSimulate1000(b *testing.B) {
 	}
 	res, _ := envoy.Generate(m, p)
 	cfg := simulate.FromResources(res)
-	req, err := simulate.RequestSpec{URL: "http://svc-999.ns-9.svc.cluster.local:9080/pkg.Svc/Method", Protocol: "grpc"}.Request()
+	req, err := simulate.RequestSpec{URL: "http://svc-999.ns-9.svc.cluster.local:9080/pkg.Svc/Method", Protocol: "grpc", IP: "10.96.3.231"}.Request()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -99,3 +99,22 @@ func proxy(o Options) (*xds.Proxy, error) {
 	}
 	return p, nil
 }
+
+// Addresses maps every service host name the inputs define (FQDN, and
+// name.namespace / name.namespace.svc as cluster DNS answers them) to its
+// cluster IP, for requests that name their destination.
+func Addresses(inputs []Input) map[string]string {
+	snap, _ := snapshot(inputs)
+	out := map[string]string{}
+	for _, svc := range snap.Services {
+		ip := svc.Spec.ClusterIP
+		if ip == "" || ip == "None" {
+			continue
+		}
+		base := svc.Name + "." + svc.Namespace
+		for _, h := range []string{base, base + ".svc", base + ".svc.cluster.local"} {
+			out[h] = ip
+		}
+	}
+	return out
+}
