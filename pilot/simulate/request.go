@@ -46,6 +46,11 @@ func (s RequestSpec) Request() (Request, error) {
 	if err := parseHeaders(s.Headers, r.Headers); err != nil {
 		return r, err
 	}
+	if host, ok := r.Headers["host"]; ok {
+		// As with curl -H 'Host: x': the header, not the URL, names the virtual host.
+		r.Authority = host
+		delete(r.Headers, "host")
+	}
 	s.identity(&r)
 	return r, nil
 }

@@ -21,6 +21,8 @@ func TestRequestSpec(t *testing.T) {
 		{"inbound mTLS", RequestSpec{Inbound: true, Port: 9080, From: "spiffe://cluster.local/ns/a/sa/b", URL: "/ratings"},
 			Request{Direction: Inbound, Protocol: HTTP1, Method: "GET", Authority: "localhost:9080", Path: "/ratings", DestPort: 9080,
 				TLS: &TLS{ClientID: "spiffe://cluster.local/ns/a/sa/b", ALPN: []string{"istio"}}, Headers: map[string]string{}}},
+		{"a Host header names the virtual host, as with curl", RequestSpec{URL: "http://10.0.0.7:8080/", Headers: []string{"Host: shop.example.com"}},
+			Request{Protocol: HTTP1, Method: "GET", Authority: "shop.example.com", Path: "/", DestIP: "10.0.0.7", DestPort: 8080, Headers: map[string]string{}}},
 		{"raw TCP", RequestSpec{TCP: "10.0.0.5:3306"}, Request{Protocol: TCP, DestIP: "10.0.0.5", DestPort: 3306}},
 		{"proxyless target", RequestSpec{URL: "http://reviews.default.svc.cluster.local:9080/", Protocol: "grpc", Target: true},
 			Request{Protocol: GRPC, Method: "POST", Target: "reviews.default.svc.cluster.local:9080", Authority: "reviews.default.svc.cluster.local:9080", Path: "/", DestPort: 9080, Headers: map[string]string{}}},

@@ -62,6 +62,7 @@ type Want struct {
 	FaultDelay      string                    `json:"faultDelay,omitempty"`
 	Mirrors         []string                  `json:"mirrors,omitempty"`
 	RewritePath     string                    `json:"rewritePath,omitempty"`
+	RewriteHost     string                    `json:"rewriteAuthority,omitempty"`
 	RequestHeaders  map[string]string         `json:"requestHeaders,omitempty"` // set or appended
 	CannotSimulate  string                    `json:"cannotSimulate,omitempty"` // substring of the field named
 }
@@ -152,6 +153,9 @@ func (w Want) checkAction(r *simulate.Result, diff func(string, any, any)) {
 	}
 	if w.RewritePath != "" && a.RewritePath != w.RewritePath {
 		diff("rewritten path", a.RewritePath, w.RewritePath)
+	}
+	if w.RewriteHost != "" && a.RewriteAuthority != w.RewriteHost {
+		diff("rewritten authority", a.RewriteAuthority, w.RewriteHost)
 	}
 	for k, v := range w.RequestHeaders {
 		if a.RequestHeaders.Set[k] != v && a.RequestHeaders.Append[k] != v {
