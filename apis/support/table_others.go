@@ -70,7 +70,7 @@ var sidecarRows = []row{
 // peerauthentication.go, pilot/mesh/mtls.go, pilot/xds/envoy/listeners.go,
 // pilot/xds/grpcgen/listeners.go).
 var peerAuthenticationRows = []row{
-	{key: "", entry: mesh(yes, part, "inbound mTLS mode by mesh, namespace, workload and port; proxyless: PERMISSIVE is served as plaintext")},
+	{key: "", entry: mesh(yes, part, "inbound mTLS mode by mesh, namespace, workload and port, ports no Service declares included; automatic mTLS clients send plaintext where the server disables mTLS; proxyless: PERMISSIVE is served as plaintext")},
 	{key: "selector", entry: both()},
 	{key: "selector.matchLabels{}", entry: both()},
 	{key: "mtls", entry: both()},

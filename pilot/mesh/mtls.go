@@ -1,5 +1,7 @@
 package mesh
 
+import "slices"
+
 // MTLSMode is a PeerAuthentication mode.
 type MTLSMode string
 
@@ -59,4 +61,30 @@ func (pa PeerAuthn) workloadPolicy(namespace string, labels map[string]string) *
 // Any reports whether any PeerAuthentication exists.
 func (pa PeerAuthn) Any() bool {
 	return pa.Mesh != nil || len(pa.Namespace) > 0 || len(pa.Workload) > 0
+}
+
+// AcceptsMeshTLS reports whether automatic mTLS should use Istio mTLS to
+// ep: the endpoint runs a mesh proxy and its own effective policy on the
+// port does not DISABLE mTLS, for then its inbound chain is plaintext and
+// an mTLS client would fail (Istio's EDS drops tlsMode for such endpoints).
+func (pa PeerAuthn) AcceptsMeshTLS(ep Endpoint) bool {
+	return ep.MeshTLSCapable() && pa.Mode(ep.Namespace, ep.Labels, ep.Port) != MTLSDisable
+}
+
+// PortLevel lists the ports the workload's own policy sets a mode for, in
+// ascending order; inbound passthrough needs chains for those no Service
+// declares, since their mode may differ from the workload's.
+func (pa PeerAuthn) PortLevel(namespace string, labels map[string]string) []uint32 {
+	w := pa.workloadPolicy(namespace, labels)
+	if w == nil {
+		return nil
+	}
+	out := make([]uint32, 0, len(w.Ports))
+	for port, m := range w.Ports {
+		if m != MTLSUnset {
+			out = append(out, port)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -43,7 +43,8 @@ func lisWeftSidecar(t *testing.T, input string) *Config {
 // virtualOutbound to the per-port listener, unknown destinations stay
 // on the passthrough chain; inbound stays on virtualInbound and its
 // chains split by port (original_dst) and mTLS mode (STRICT on 9080,
-// DISABLE on 9090).
+// DISABLE on 9090); ports no Service declares follow the workload's
+// STRICT too.
 func TestWeftSidecarConnection(t *testing.T) {
 	c := lisWeftSidecar(t, "mtls.in.yaml")
 	inbound := func(port uint32, tls bool) *Request {
@@ -64,7 +65,8 @@ func TestWeftSidecarConnection(t *testing.T) {
 		{"inbound mTLS to 9080", inbound(9080, true), "virtualInbound", "inbound|9080||", false},
 		{"inbound plaintext to STRICT 9080", inbound(9080, false), "virtualInbound", "inbound|9080||", true},
 		{"inbound plaintext to DISABLE 9090", inbound(9090, false), "virtualInbound", "inbound|9090||", false},
-		{"inbound to an undeclared port", inbound(8000, false), "virtualInbound", "virtualInbound-catchall-tcp", false},
+		{"inbound plaintext to an undeclared port under STRICT", inbound(8000, false), "virtualInbound", "", true},
+		{"inbound mTLS to an undeclared port under STRICT", inbound(8000, true), "virtualInbound", "virtualInbound-catchall-tcp-mtls", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -156,7 +156,7 @@ func TestServerSANs(t *testing.T) {
 // weight carry over, and mesh pods are marked for TLS socket matching.
 func TestLoadAssignment(t *testing.T) {
 	plain := mesh.Endpoint{Address: "10.0.0.2", Port: 8080, Weight: 3}
-	cla := LoadAssignment("c", []mesh.Endpoint{meshPod("10.0.0.1", "a"), meshPod("10.0.0.1", "a"), plain})
+	cla := LoadAssignment("c", []mesh.Endpoint{meshPod("10.0.0.1", "a"), meshPod("10.0.0.1", "a"), plain}, mesh.PeerAuthn{})
 	if len(cla.Endpoints) != 1 || cla.Endpoints[0].GetLoadBalancingWeight().GetValue() != 1 {
 		t.Fatalf("want one locality of weight 1, got %v", cla.Endpoints)
 	}
@@ -170,8 +170,37 @@ func TestLoadAssignment(t *testing.T) {
 	if eps[1].HealthStatus != corev3.HealthStatus_UNHEALTHY || eps[1].Metadata != nil || eps[1].GetLoadBalancingWeight().GetValue() != 3 {
 		t.Errorf("plain endpoint %v", eps[1])
 	}
-	if empty := LoadAssignment("c", nil); len(empty.Endpoints) != 0 || empty.ClusterName != "c" {
+	if empty := LoadAssignment("c", nil, mesh.PeerAuthn{}); len(empty.Endpoints) != 0 || empty.ClusterName != "c" {
 		t.Errorf("empty assignment %v", empty)
+	}
+}
+
+// A mesh pod whose own PeerAuthentication disables mTLS on the endpoint's
+// port (namespace-wide here, or port level) serves plaintext there, so
+// automatic mTLS must not pick TLS for it: Istio's EDS drops its tlsMode.
+func TestLoadAssignmentHonoursServerDisable(t *testing.T) {
+	labels := map[string]string{mesh.TLSModeLabel: "istio", "app": "db"}
+	pa := mesh.PeerAuthn{
+		Mesh:      &mesh.PeerPolicy{Mode: mesh.MTLSStrict},
+		Namespace: map[string]*mesh.PeerPolicy{"legacy": {Mode: mesh.MTLSDisable}},
+		Workload: map[string][]*mesh.PeerPolicy{"shop": {{
+			Selector: map[string]string{"app": "db"},
+			Ports:    map[uint32]mesh.MTLSMode{9102: mesh.MTLSDisable},
+		}}},
+	}
+	for _, tt := range []struct {
+		name string
+		ep   mesh.Endpoint
+		mtls bool
+	}{
+		{"mesh STRICT", mesh.Endpoint{Address: "10.0.0.1", Port: 8080, Namespace: "shop", Labels: labels}, true},
+		{"port-level DISABLE", mesh.Endpoint{Address: "10.0.0.1", Port: 9102, Namespace: "shop", Labels: labels}, false},
+		{"namespace DISABLE", mesh.Endpoint{Address: "10.0.0.2", Port: 8080, Namespace: "legacy", Labels: labels}, false},
+	} {
+		lb := LoadAssignment("c", []mesh.Endpoint{tt.ep}, pa).Endpoints[0].LbEndpoints[0]
+		if got := lb.Metadata != nil; got != tt.mtls {
+			t.Errorf("%s: tlsMode metadata = %v, want %v", tt.name, got, tt.mtls)
+		}
 	}
 }
 

@@ -61,7 +61,7 @@ func setDiscovery(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *De
 		return false
 	case c.Service.Resolution == mesh.ResolutionDNS:
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
-		out.LoadAssignment = LoadAssignment(out.Name, c.Endpoints())
+		out.LoadAssignment = LoadAssignment(out.Name, c.Endpoints(), peerAuthnOf(opts))
 	default:
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_ORIGINAL_DST}
 		out.LbPolicy = clusterv3.Cluster_CLUSTER_PROVIDED
@@ -179,8 +179,9 @@ func outlier(od *mesh.OutlierDetection) *clusterv3.OutlierDetection {
 }
 
 // LoadAssignment lists endpoints in one weighted locality; grpc-go ignores
-// localities whose weight is unset, so it is always 1.
-func LoadAssignment(cluster string, eps []mesh.Endpoint) *endpointv3.ClusterLoadAssignment {
+// localities whose weight is unset, so it is always 1. pa decides which
+// endpoints automatic mTLS may use mTLS to.
+func LoadAssignment(cluster string, eps []mesh.Endpoint, pa mesh.PeerAuthn) *endpointv3.ClusterLoadAssignment {
 	cla := &endpointv3.ClusterLoadAssignment{ClusterName: cluster}
 	if len(eps) == 0 {
 		return cla
@@ -194,13 +195,15 @@ func LoadAssignment(cluster string, eps []mesh.Endpoint) *endpointv3.ClusterLoad
 			continue // duplicate addresses make grpc-go reject the whole assignment
 		}
 		seen[key] = true
-		loc.LbEndpoints = append(loc.LbEndpoints, lbEndpoint(ep, addr))
+		loc.LbEndpoints = append(loc.LbEndpoints, lbEndpoint(ep, addr, pa.AcceptsMeshTLS(ep)))
 	}
 	cla.Endpoints = []*endpointv3.LocalityLbEndpoints{loc}
 	return cla
 }
 
-func lbEndpoint(ep mesh.Endpoint, addr *corev3.Address) *endpointv3.LbEndpoint {
+// lbEndpoint marks endpoints that accept mesh mTLS with tlsMode=istio, the
+// metadata the cluster's transport socket matches pick mTLS by.
+func lbEndpoint(ep mesh.Endpoint, addr *corev3.Address, meshTLS bool) *endpointv3.LbEndpoint {
 	status := corev3.HealthStatus_HEALTHY
 	if !ep.Healthy {
 		status = corev3.HealthStatus_UNHEALTHY
@@ -210,7 +213,7 @@ func lbEndpoint(ep mesh.Endpoint, addr *corev3.Address) *endpointv3.LbEndpoint {
 		HealthStatus:        status,
 		LoadBalancingWeight: wrapperspb.UInt32(max(ep.Weight, 1)),
 	}
-	if ep.MeshTLSCapable() {
+	if meshTLS {
 		lb.Metadata = tlsModeMetadata
 	}
 	return lb

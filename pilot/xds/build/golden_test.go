@@ -113,7 +113,7 @@ func renderEndpoints(t *testing.T, buf *bytes.Buffer, m *mesh.Mesh) {
 		if c.Service.Resolution == mesh.ResolutionPassthrough {
 			continue
 		}
-		writeResource(t, buf, build.LoadAssignment(c.Key.String(), c.Endpoints()))
+		writeResource(t, buf, build.LoadAssignment(c.Key.String(), c.Endpoints(), m.PeerAuthn))
 	}
 }
 

@@ -18,7 +18,9 @@ var tlsModeMetadata = &corev3.Metadata{FilterMetadata: map[string]*structpb.Stru
 }}
 
 // setUpstreamTLS applies the cluster's TLS mode. Automatic mTLS uses TLS to
-// endpoints with a mesh proxy: Envoy decides per endpoint; grpc-go cannot,
+// endpoints with a mesh proxy whose PeerAuthentication does not disable mTLS
+// on that port (tlsMode metadata, see lbEndpoint): Envoy decides per
+// endpoint; grpc-go cannot,
 // so a proxyless client uses TLS only when every endpoint has a proxy and
 // requires mTLS (STRICT), the one case where plaintext surely fails.
 func setUpstreamTLS(out *clusterv3.Cluster, c *mesh.Cluster, opts Options) {
@@ -55,4 +57,13 @@ func allStrictMeshEndpoints(c *mesh.Cluster, m *mesh.Mesh) bool {
 func rawBuffer() *corev3.TransportSocket {
 	return &corev3.TransportSocket{Name: "envoy.transport_sockets.raw_buffer",
 		ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(&rawv3.RawBuffer{})}}
+}
+
+// peerAuthnOf is the mesh's PeerAuthentication, or none when building
+// without a mesh (unit tests), where automatic mTLS follows labels alone.
+func peerAuthnOf(opts Options) mesh.PeerAuthn {
+	if opts.Mesh == nil {
+		return mesh.PeerAuthn{}
+	}
+	return opts.Mesh.PeerAuthn
 }

@@ -58,7 +58,7 @@ func inboundCluster(in xds.Instance) *clusterv3.Cluster {
 		Name:                 name,
 		ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STATIC},
 		ConnectTimeout:       durationpb.New(defaultConnectTimeout),
-		LoadAssignment:       build.LoadAssignment(name, eps),
+		LoadAssignment:       build.LoadAssignment(name, eps, mesh.PeerAuthn{}),
 	}
 }
 

@@ -14,7 +14,7 @@ func Endpoints(m *mesh.Mesh) []*endpointv3.ClusterLoadAssignment {
 		if c.Service.Resolution != mesh.ResolutionEDS {
 			continue
 		}
-		out = append(out, build.LoadAssignment(c.Key.String(), c.Endpoints()))
+		out = append(out, build.LoadAssignment(c.Key.String(), c.Endpoints(), m.PeerAuthn))
 	}
 	return out
 }

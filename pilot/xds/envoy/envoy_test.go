@@ -1,6 +1,7 @@
 package envoy
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,7 +117,8 @@ func TestDuplicateDomainsDropped(t *testing.T) {
 }
 
 // Inbound chains follow the PeerAuthentication mode of the port: in the
-// fixture ledger is STRICT (namespace) except 9102, DISABLE at port level.
+// fixture ledger is STRICT (namespace) except 9102, DISABLE at port level;
+// ports no Service declares get the workload's STRICT.
 func TestInboundChainsByMTLSMode(t *testing.T) {
 	m := featureIR(t, "tls-peerauthentication")
 	p := sidecar("finance", "10.244.18.1", map[string]string{"app": "ledger", mesh.TLSModeLabel: "istio"})
@@ -133,7 +135,7 @@ func TestInboundChainsByMTLSMode(t *testing.T) {
 	for _, fc := range inbound.FilterChains {
 		got[fc.Name] = fc.TransportSocket != nil
 	}
-	want := map[string]bool{"inbound|9443||": true, "inbound|9102||": false, "virtualInbound-catchall-tcp": false}
+	want := map[string]bool{"inbound|9443||": true, "inbound|9102||": false, "virtualInbound-catchall-tcp-mtls": true}
 	if len(got) != len(want) {
 		t.Errorf("filter chains %v, want %v", got, want)
 	}
@@ -227,6 +229,39 @@ func TestSidecarScope(t *testing.T) {
 		}
 		if !strings.Contains(names(res, resource.ClusterType), "front.shop.svc.cluster.local") {
 			t.Errorf("%v: lost its own namespace's service", tt.labels)
+		}
+	}
+}
+
+// Passthrough chains follow the workload's mode for ports no Service
+// declares, as istiod's: one set for any port, plus one per port-level
+// setting on an undeclared port.
+func TestInboundPassthroughByMTLSMode(t *testing.T) {
+	for _, tt := range []struct {
+		mode mesh.MTLSMode
+		want map[string]string // chain name -> transport protocol, "+tls" when it terminates mTLS
+	}{
+		{mesh.MTLSStrict, map[string]string{"virtualInbound-catchall-tcp-mtls": "tls+tls", "virtualInbound-catchall-tcp-9200": ""}},
+		{mesh.MTLSPermissive, map[string]string{"virtualInbound-catchall-tcp-mtls": "tls+tls", "virtualInbound-catchall-tcp-tls": "tls",
+			"virtualInbound-catchall-tcp": "raw_buffer", "virtualInbound-catchall-tcp-9200": ""}},
+		{mesh.MTLSDisable, map[string]string{"virtualInbound-catchall-tcp": "", "virtualInbound-catchall-tcp-9200": ""}},
+	} {
+		m := featureIR(t, "tls-peerauthentication")
+		m.PeerAuthn.Namespace["finance"] = &mesh.PeerPolicy{Mode: tt.mode}
+		m.PeerAuthn.Workload["finance"][0].Ports[9200] = mesh.MTLSDisable
+		p := sidecar("finance", "10.244.18.1", map[string]string{"app": "ledger", mesh.TLSModeLabel: "istio"})
+		got := map[string]string{}
+		for _, fc := range virtualInbound(m, p).FilterChains {
+			if !strings.HasPrefix(fc.Name, CatchAllChain) {
+				continue
+			}
+			got[fc.Name] = fc.GetFilterChainMatch().GetTransportProtocol()
+			if fc.TransportSocket != nil {
+				got[fc.Name] += "+tls"
+			}
+		}
+		if !maps.Equal(got, tt.want) {
+			t.Errorf("%s: passthrough chains %v, want %v", tt.mode, got, tt.want)
 		}
 	}
 }

@@ -143,14 +143,65 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 		}},
 		TrafficDirection: corev3.TrafficDirection_INBOUND,
 	}
+	declared := map[uint32]bool{}
 	for _, in := range inboundPorts(m, p) {
+		declared[in.TargetPort] = true
 		l.FilterChains = append(l.FilterChains, inboundChains(in, m.PeerAuthn.Mode(p.Namespace, p.Labels, in.TargetPort))...)
 	}
-	l.FilterChains = append(l.FilterChains, &listenerv3.FilterChain{
-		Name:    "virtualInbound-catchall-tcp",
-		Filters: []*listenerv3.Filter{tcpProxy("InboundPassthroughCluster", InboundPassthroughCluster)},
-	})
+	l.FilterChains = append(l.FilterChains, passthroughChains(m, p, declared)...)
 	return l
+}
+
+// CatchAllChain names the passthrough chains for ports no Service declares.
+const CatchAllChain = "virtualInbound-catchall-tcp"
+
+// istioMTLSALPNs are the ALPN values Istio's sidecars (and weft's) offer on
+// mesh mTLS; a PERMISSIVE passthrough terminates only TLS that offers one.
+var istioMTLSALPNs = []string{"istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2"}
+
+// passthroughChains serve ports no Service declares, under the workload's
+// mode as istiod's passthrough chains do, so STRICT covers every port. A
+// port the workload's policy sets its own mode for gets chains of its own.
+func passthroughChains(m *mesh.Mesh, p *xds.Proxy, declared map[uint32]bool) []*listenerv3.FilterChain {
+	out := catchAllChains(0, m.PeerAuthn.Mode(p.Namespace, p.Labels, 0))
+	for _, port := range m.PeerAuthn.PortLevel(p.Namespace, p.Labels) {
+		if !declared[port] {
+			out = append(out, catchAllChains(port, m.PeerAuthn.Mode(p.Namespace, p.Labels, port))...)
+		}
+	}
+	return out
+}
+
+// catchAllChains forward to the original destination. STRICT accepts only
+// mTLS (plaintext matches no chain and is closed); PERMISSIVE terminates
+// TLS offering an Istio ALPN and passes other TLS and plaintext through
+// untouched; DISABLE passes everything through. Port 0 means any port.
+func catchAllChains(port uint32, mode mesh.MTLSMode) []*listenerv3.FilterChain {
+	mtls := catchAllChain(port, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"})
+	mtls.TransportSocket = build.DownstreamTLS(build.Options{})
+	switch mode {
+	case mesh.MTLSStrict:
+		return []*listenerv3.FilterChain{mtls}
+	case mesh.MTLSPermissive:
+		mtls.FilterChainMatch.ApplicationProtocols = istioMTLSALPNs
+		return []*listenerv3.FilterChain{mtls,
+			catchAllChain(port, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
+			catchAllChain(port, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
+	}
+	return []*listenerv3.FilterChain{catchAllChain(port, "", &listenerv3.FilterChainMatch{})}
+}
+
+func catchAllChain(port uint32, suffix string, match *listenerv3.FilterChainMatch) *listenerv3.FilterChain {
+	name := CatchAllChain
+	if port != 0 {
+		match.DestinationPort = wrapperspb.UInt32(port)
+		name += "-" + portString(port)
+	}
+	return &listenerv3.FilterChain{
+		Name:             name + suffix,
+		FilterChainMatch: match,
+		Filters:          []*listenerv3.Filter{tcpProxy("InboundPassthroughCluster", InboundPassthroughCluster)},
+	}
 }
 
 // inboundChains serves one application port per its mTLS mode: STRICT

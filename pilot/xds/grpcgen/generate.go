@@ -97,7 +97,7 @@ func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, names map[string]bool, deg *
 		}
 		if cl := build.Cluster(c, opts, deg); cl != nil {
 			cds = append(cds, cl)
-			eds = append(eds, build.LoadAssignment(cl.Name, c.Endpoints()))
+			eds = append(eds, build.LoadAssignment(cl.Name, c.Endpoints(), m.PeerAuthn))
 		}
 	}
 	return cds, eds
