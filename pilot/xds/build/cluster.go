@@ -38,9 +38,9 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 	setConnectionPool(out, c.Policy.ConnectionPool, opts)
 	if od := c.Policy.OutlierDetection; od != nil {
 		out.OutlierDetection = outlier(od)
-		if !opts.Proxyless {
-			setPanicThreshold(out, od)
-		}
+	}
+	if !opts.Proxyless {
+		setPanicThreshold(out, c.Policy.OutlierDetection)
 	}
 	if !opts.Proxyless && c.Port.Protocol.IsHTTP2() {
 		setHTTP2(out, c.Policy.ConnectionPool)

@@ -21,14 +21,12 @@ const unlimited = math.MaxUint32
 // gets where the DestinationRule leaves a limit unset. Envoy's own
 // defaults (1024 connections, pending and requests, 3 retries) would trip
 // far earlier than Istio users expect: the 4th concurrent retry would fail.
-// track_remaining is on, as in Istio, so the remaining-capacity gauges exist.
 func UnlimitedThresholds() *clusterv3.CircuitBreakers_Thresholds {
 	return &clusterv3.CircuitBreakers_Thresholds{
 		MaxConnections:     wrapperspb.UInt32(unlimited),
 		MaxPendingRequests: wrapperspb.UInt32(unlimited),
 		MaxRequests:        wrapperspb.UInt32(unlimited),
 		MaxRetries:         wrapperspb.UInt32(unlimited),
-		TrackRemaining:     true,
 	}
 }
 
@@ -58,16 +56,20 @@ func sidecarThresholds(cp *mesh.ConnectionPool) *clusterv3.CircuitBreakers_Thres
 	return t
 }
 
-// setPanicThreshold: with outlier detection, Istio sets Envoy's healthy
-// panic threshold to minHealthPercent (0 when unset), so ejected hosts stay
-// ejected instead of Envoy spreading load over all hosts once half are out.
-// Without outlier detection Envoy's 50% default stands, as in Istio.
+// setPanicThreshold turns Envoy's panic mode off (threshold 0, Envoy's is
+// 50%) as istiod does on every sidecar cluster it balances: EDS carries
+// unready endpoints too, and in panic mode Envoy would send to them once
+// half the hosts are unready. With outlier detection the threshold is
+// minHealthPercent, 0 when unset, so ejected hosts stay ejected.
 func setPanicThreshold(out *clusterv3.Cluster, od *mesh.OutlierDetection) {
-	if od == nil || out.LbPolicy == clusterv3.Cluster_CLUSTER_PROVIDED {
+	if out.LbPolicy == clusterv3.Cluster_CLUSTER_PROVIDED {
 		return
 	}
-	out.CommonLbConfig = &clusterv3.Cluster_CommonLbConfig{
-		HealthyPanicThreshold: &typev3.Percent{Value: float64(od.MinHealthPercent)}}
+	pct := uint32(0)
+	if od != nil {
+		pct = od.MinHealthPercent
+	}
+	out.CommonLbConfig = &clusterv3.Cluster_CommonLbConfig{HealthyPanicThreshold: &typev3.Percent{Value: float64(pct)}}
 }
 
 // NoTimeout is Envoy's "disabled" for route and stream timeouts.

@@ -17,10 +17,10 @@ import (
 // connection reaches the pod IP instead of being captured again.
 const InboundPassthroughBindIP = "127.0.0.6"
 
-// neverCleanup is the longest duration protobuf allows; an inbound
-// ORIGINAL_DST cluster only ever has the pod's own ports as hosts, so
-// there is nothing to clean up.
-const neverCleanup = 315576000000 // seconds
+// neverCleanup is about the longest time.Duration, in seconds (the value
+// istiod sends): an inbound ORIGINAL_DST cluster only ever has the pod's
+// own ports as hosts, so there is nothing to clean up.
+const neverCleanup = 9223372035
 
 // sidecarHCMFilter is an HTTP connection manager with the defaults every
 // Istio sidecar has: no stream idle timeout (Envoy's is 5 minutes, which
@@ -80,6 +80,7 @@ func inboundCluster(name string) *clusterv3.Cluster {
 		CleanupInterval:      &durationpb.Duration{Seconds: neverCleanup},
 		CircuitBreakers:      build.UnlimitedCircuitBreakers(),
 		UpstreamBindConfig:   passthroughBind(),
+		CommonLbConfig:       &clusterv3.Cluster_CommonLbConfig{},
 	}
 }
 
