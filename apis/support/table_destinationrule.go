@@ -45,7 +45,7 @@ func loadBalancerRows(p string) []row {
 	hashNote := "proxyless: grpc-go hashes on headers only; this key is approximated by the gRPC channel id"
 	return []row{
 		{key: p, entry: both()},
-		{key: p + ".simple", entry: mesh(part, part, "PASSTHROUGH is ignored (round robin); proxyless: RANDOM is served as ROUND_ROBIN")},
+		{key: p + ".simple", entry: mesh(part, part, "PASSTHROUGH is ignored (round robin); unset is LEAST_REQUEST on sidecars, as Istio; proxyless: RANDOM is served as ROUND_ROBIN, unset is ROUND_ROBIN")},
 		{key: p + ".consistentHash", entry: mesh(yes, part, "proxyless: MAGLEV is served as RING_HASH; only header hashing is exact")},
 		{key: p + ".consistentHash.httpHeaderName", entry: both()},
 		{key: p + ".consistentHash.httpCookie", entry: mesh(yes, part, hashNote)},
@@ -104,7 +104,7 @@ func outlierRows(p string) []row {
 		{key: p + ".interval", entry: both()},
 		{key: p + ".baseEjectionTime", entry: both()},
 		{key: p + ".maxEjectionPercent", entry: both()},
-		{key: p + ".minHealthPercent", entry: none("read but not sent: no panic threshold is set on the cluster")},
+		{key: p + ".minHealthPercent", entry: mesh(yes, no, "sidecars: the cluster's panic threshold (0 when unset disables panic mode); proxyless: grpc-go has no panic threshold")},
 		{key: p + ".outlierDetectionHttpErrorCodes[]", entry: none("ignored")},
 		{key: p + ".failurePercentageThreshold", entry: none("ignored")},
 	}

@@ -38,7 +38,7 @@ func routeAction(a *routev3.RouteAction, m *routed, req *Request, res *Result) e
 	if err := setClusters(a, req, res); err != nil {
 		return err
 	}
-	res.Action.Timeout = routeTimeout(a)
+	res.Action.Timeout = grpcTimeout(a, req, routeTimeout(a))
 	res.Action.Retry = retryPolicy(a, m.vh)
 	if err := setMirrors(a, m, res); err != nil {
 		return err

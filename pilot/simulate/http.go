@@ -26,9 +26,16 @@ func (c *Config) httpConnectionManager(f *listenerv3.Filter, req *Request, res *
 	if err != nil || res.Failure != nil {
 		return err
 	}
-	// Routing, filters and the upstream all see the manager's host edits.
+	// Routing, filters and the upstream all see the manager's host and
+	// path edits.
 	edited := *req
 	edited.Authority = hcmHost(hcm, req)
+	if hcm.GetNormalizePath().GetValue() {
+		edited.Path = normalizePath(req.Path)
+		if edited.Path != req.Path {
+			res.step("normalize-path", "%s normalised to %s", req.Path, edited.Path)
+		}
+	}
 	req = &edited
 	m, err := routeRequest(rc, req, res)
 	if err != nil || res.Failure != nil {
@@ -70,11 +77,10 @@ func (c *Config) rdsRouteConfig(name string, res *Result) *routev3.RouteConfigur
 }
 
 // checkPathHandling refuses the path normalisations the simulator does
-// not model: they change the path routes match against.
+// not model (normalize_path it does): they change the path routes match
+// against.
 func checkPathHandling(hcm *hcmv3.HttpConnectionManager) error {
 	switch {
-	case hcm.GetNormalizePath().GetValue():
-		return cannot("http_connection_manager normalize_path")
 	case hcm.GetMergeSlashes():
 		return cannot("http_connection_manager merge_slashes")
 	case hcm.GetPathWithEscapedSlashesAction() > hcmv3.HttpConnectionManager_KEEP_UNCHANGED:

@@ -40,7 +40,8 @@ func policyFor(tp *networking.TrafficPolicy, port uint32) mesh.TrafficPolicy {
 }
 
 // loadBalancer converts the lb_policy oneof; UNSPECIFIED (or neither
-// simple nor consistentHash) leaves Envoy's default.
+// simple nor consistentHash) leaves the generator's default (LEAST_REQUEST
+// for sidecars, as Istio).
 func loadBalancer(lb *networking.LoadBalancerSettings) *mesh.LoadBalancer {
 	if lb == nil {
 		return nil

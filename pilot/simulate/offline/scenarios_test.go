@@ -74,6 +74,9 @@ func runCase(t *testing.T, s *Scenario, c Case, inputs []Input) {
 		t.Errorf("%s: %v", c.Name, err)
 		return
 	}
+	// As weftctl simulate does: inbound requests go to the proxy's own IP,
+	// which ORIGINAL_DST inbound clusters connect to.
+	req.ResolveDestination(simulate.NodeIP(opts.NodeID), Addresses(inputs))
 	res, err := simulate.Simulate(cfg, req)
 	for _, d := range c.Want.Check(res, err) {
 		t.Errorf("%s: %s", c.Name, d)

@@ -68,7 +68,9 @@ func TestClusterLoadBalancer(t *testing.T) {
 		want      clusterv3.Cluster_LbPolicy
 		degraded  bool
 	}{
-		{nil, false, clusterv3.Cluster_ROUND_ROBIN, false},
+		{nil, false, clusterv3.Cluster_LEAST_REQUEST, false}, // Istio's sidecar default
+		{nil, true, clusterv3.Cluster_ROUND_ROBIN, false},    // grpc-go's, as Istio's proxyless generator
+		{&mesh.LoadBalancer{Kind: mesh.LBRoundRobin}, false, clusterv3.Cluster_ROUND_ROBIN, false},
 		{&mesh.LoadBalancer{Kind: mesh.LBLeastRequest}, true, clusterv3.Cluster_LEAST_REQUEST, false},
 		{&mesh.LoadBalancer{Kind: mesh.LBRandom}, false, clusterv3.Cluster_RANDOM, false},
 		{&mesh.LoadBalancer{Kind: mesh.LBRandom}, true, clusterv3.Cluster_ROUND_ROBIN, true},

@@ -39,6 +39,9 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 	if od := c.Policy.OutlierDetection; od != nil {
 		out.OutlierDetection = outlier(od)
 	}
+	if !opts.Proxyless {
+		setPanicThreshold(out, c.Policy.OutlierDetection)
+	}
 	if !opts.Proxyless && c.Port.Protocol.IsHTTP2() {
 		setHTTP2(out, c.Policy.ConnectionPool)
 	}
@@ -69,8 +72,17 @@ func setDiscovery(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *De
 	return true
 }
 
+// setLoadBalancer applies the DestinationRule's load balancer. Without one
+// an Envoy sidecar uses LEAST_REQUEST, Istio's default; proxyless clients
+// keep grpc-go's ROUND_ROBIN, as Istio's proxyless generator leaves it.
 func setLoadBalancer(out *clusterv3.Cluster, lb *mesh.LoadBalancer, opts Options, deg *Degradations) {
-	if out.LbPolicy == clusterv3.Cluster_CLUSTER_PROVIDED || lb == nil {
+	if out.LbPolicy == clusterv3.Cluster_CLUSTER_PROVIDED {
+		return
+	}
+	if lb == nil {
+		if !opts.Proxyless {
+			out.LbPolicy = clusterv3.Cluster_LEAST_REQUEST
+		}
 		return
 	}
 	switch lb.Kind {
@@ -98,9 +110,30 @@ func setLoadBalancer(out *clusterv3.Cluster, lb *mesh.LoadBalancer, opts Options
 	}
 }
 
-// setConnectionPool maps Istio's connection pool onto circuit breakers;
-// grpc-go reads only max_requests, the rest it ignores without error.
+// setConnectionPool maps Istio's connection pool onto circuit breakers.
+// Envoy sidecars always get thresholds, unlimited where the pool leaves a
+// limit unset (Istio's default); grpc-go reads only max_requests, so
+// proxyless clusters carry that alone and only when set.
 func setConnectionPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool, opts Options) {
+	if opts.Proxyless {
+		setProxylessPool(out, cp)
+		return
+	}
+	out.CircuitBreakers = &clusterv3.CircuitBreakers{Thresholds: []*clusterv3.CircuitBreakers_Thresholds{sidecarThresholds(cp)}}
+	if cp == nil {
+		return
+	}
+	if cp.ConnectTimeout > 0 {
+		out.ConnectTimeout = durationpb.New(cp.ConnectTimeout)
+	}
+	if cp.IdleTimeout > 0 || cp.MaxRequestsPerConnection > 0 {
+		out.TypedExtensionProtocolOptions = map[string]*anypb.Any{
+			"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": mustAny(httpOptions(cp, false)),
+		}
+	}
+}
+
+func setProxylessPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool) {
 	if cp == nil {
 		return
 	}
@@ -111,17 +144,7 @@ func setConnectionPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool, opts Opt
 	if cp.MaxRequests > 0 {
 		t.MaxRequests = wrapperspb.UInt32(cp.MaxRequests)
 	}
-	if !opts.Proxyless {
-		t.MaxConnections = optU32(cp.MaxConnections)
-		t.MaxPendingRequests = optU32(cp.MaxPendingRequests)
-		t.MaxRetries = optU32(cp.MaxRetries)
-	}
 	out.CircuitBreakers = &clusterv3.CircuitBreakers{Thresholds: []*clusterv3.CircuitBreakers_Thresholds{t}}
-	if !opts.Proxyless && (cp.IdleTimeout > 0 || cp.MaxRequestsPerConnection > 0) {
-		out.TypedExtensionProtocolOptions = map[string]*anypb.Any{
-			"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": mustAny(httpOptions(cp, false)),
-		}
-	}
 }
 
 func optU32(v uint32) *wrapperspb.UInt32Value {

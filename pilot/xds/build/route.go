@@ -81,7 +81,10 @@ func RouteAction(r *mesh.HTTPRoute, m *mesh.Mesh, opts Options, deg *Degradation
 		a.MaxStreamDuration = &routev3.RouteAction_MaxStreamDuration{MaxStreamDuration: durationpb.New(r.Timeout)}
 	} else if !opts.Proxyless {
 		// Istio's sidecar default: no route timeout.
-		a.Timeout = durationpb.New(0)
+		a.Timeout = NoTimeout()
+	}
+	if !opts.Proxyless {
+		setGRPCTimeout(a, r.Timeout)
 	}
 	if p := RetryPolicy(r.Retry, opts, deg); p != nil {
 		a.RetryPolicy = p

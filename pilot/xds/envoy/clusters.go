@@ -2,7 +2,6 @@ package envoy
 
 import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
-	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/weftmesh/weft/pilot/mesh"
@@ -27,7 +26,7 @@ func Clusters(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*clusterv3.
 		}
 	}
 	for _, in := range inboundPorts(m, p) {
-		out = append(out, inboundCluster(in))
+		out = append(out, inboundCluster(InboundClusterName(in.TargetPort)))
 	}
 	return append(out, blackHole(), originalDst(PassthroughCluster), originalDst(InboundPassthroughCluster))
 }
@@ -50,18 +49,6 @@ func inboundPorts(m *mesh.Mesh, p *xds.Proxy) []xds.Instance {
 	return out
 }
 
-// inboundCluster forwards to the application on loopback, as Istio does.
-func inboundCluster(in xds.Instance) *clusterv3.Cluster {
-	name := InboundClusterName(in.TargetPort)
-	eps := []mesh.Endpoint{{Address: "127.0.0.1", Port: in.TargetPort, Healthy: true}}
-	return &clusterv3.Cluster{
-		Name:                 name,
-		ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STATIC},
-		ConnectTimeout:       durationpb.New(defaultConnectTimeout),
-		LoadAssignment:       build.LoadAssignment(name, eps, mesh.PeerAuthn{}),
-	}
-}
-
 func blackHole() *clusterv3.Cluster {
 	return &clusterv3.Cluster{
 		Name:                 BlackHoleCluster,
@@ -76,11 +63,12 @@ func originalDst(name string) *clusterv3.Cluster {
 		ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_ORIGINAL_DST},
 		LbPolicy:             clusterv3.Cluster_CLUSTER_PROVIDED,
 		ConnectTimeout:       durationpb.New(defaultConnectTimeout),
+		// Istio's passthrough clusters are unlimited too: Envoy's defaults
+		// would cap traffic to destinations outside the mesh.
+		CircuitBreakers: build.UnlimitedCircuitBreakers(),
 	}
 	if name == InboundPassthroughCluster {
-		// Istio binds inbound passthrough to 127.0.0.6 so iptables can tell it apart.
-		c.UpstreamBindConfig = &corev3.BindConfig{SourceAddress: &corev3.SocketAddress{
-			Address: "127.0.0.6", PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: 0}}}
+		c.UpstreamBindConfig = passthroughBind()
 	}
 	return c
 }

@@ -78,7 +78,7 @@ func httpOutbound(port uint32) *listenerv3.Listener {
 		Address:    build.SocketAddress("0.0.0.0", port),
 		BindToPort: wrapperspb.Bool(false),
 		FilterChains: []*listenerv3.FilterChain{{
-			Filters: []*listenerv3.Filter{build.HCMFilter(build.HCMOptions{StatPrefix: "outbound_" + name, RDS: portString(port)})},
+			Filters: []*listenerv3.Filter{sidecarHCMFilter(build.HCMOptions{StatPrefix: "outbound_" + name, RDS: portString(port)})},
 		}},
 		TrafficDirection: corev3.TrafficDirection_OUTBOUND,
 	}
@@ -235,14 +235,15 @@ func inboundChain(in xds.Instance, transport string) *listenerv3.FilterChain {
 		fc.Filters = []*listenerv3.Filter{tcpProxy(cluster, cluster)}
 		return fc
 	}
-	fc.Filters = []*listenerv3.Filter{build.HCMFilter(build.HCMOptions{
+	fc.Filters = []*listenerv3.Filter{sidecarHCMFilter(build.HCMOptions{
 		StatPrefix: cluster,
-		Inline:     inboundRoutes(cluster, in.TargetPort),
+		Inline:     inboundRoutes(cluster, in),
 	})}
 	return fc
 }
 
-func inboundRoutes(cluster string, port uint32) *routev3.RouteConfiguration {
+func inboundRoutes(cluster string, in xds.Instance) *routev3.RouteConfiguration {
+	port := in.TargetPort
 	return &routev3.RouteConfiguration{
 		Name: cluster,
 		VirtualHosts: []*routev3.VirtualHost{{
@@ -251,7 +252,7 @@ func inboundRoutes(cluster string, port uint32) *routev3.RouteConfiguration {
 			Routes: []*routev3.Route{{
 				Name:   "default",
 				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}}},
+				Action: &routev3.Route_Route{Route: inboundRouteAction(cluster, in.Port.Protocol == mesh.ProtocolGRPC)},
 			}},
 		}},
 	}

@@ -66,7 +66,7 @@ func allowAny() *routev3.VirtualHost {
 		Routes: []*routev3.Route{{
 			Name:   "allow_any",
 			Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-			Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: PassthroughCluster}}},
+			Action: &routev3.Route_Route{Route: passthroughRouteAction()},
 		}},
 	}
 }
