@@ -131,10 +131,10 @@ func retryRows(p string) []row {
 		{key: p, entry: mesh(yes, part, "proxyless: only gRPC status conditions are retried, without a per-try timeout")},
 		{key: p + ".attempts", entry: both()},
 		{key: p + ".perTryTimeout", entry: mesh(yes, no, "proxyless: grpc-go has no per-try timeout")},
-		{key: p + ".retryOn", entry: mesh(yes, part, "proxyless: conditions other than cancelled, deadline-exceeded, internal, resource-exhausted and unavailable are dropped")},
-		{key: p + ".retryRemoteLocalities", entry: none("ignored")},
-		{key: p + ".retryIgnorePreviousHosts", entry: mesh(part, no, "sidecars always prefer a host not tried before (the default); false is ignored")},
-		{key: p + ".backoff", entry: none("ignored: the proxy's default backoff applies")},
+		{key: p + ".retryOn", entry: mesh(yes, part, "HTTP status codes become Envoy's retriable_status_codes; proxyless: conditions other than cancelled, deadline-exceeded, internal, resource-exhausted and unavailable, and status codes, are dropped")},
+		{key: p + ".retryRemoteLocalities", entry: mesh(yes, no, "proxyless: grpc-go has no retry priorities")},
+		{key: p + ".retryIgnorePreviousHosts", entry: mesh(yes, no, "proxyless: grpc-go has no retry host predicates")},
+		{key: p + ".backoff", entry: mesh(yes, yes, "the base interval; the maximum is 10× it, as in istiod")},
 	}
 }
 

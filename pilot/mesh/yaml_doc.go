@@ -189,9 +189,13 @@ type headerOpsDoc struct {
 }
 
 type retryDoc struct {
-	Attempts      uint32   `json:"attempts"`
-	PerTryTimeout string   `json:"perTryTimeout,omitempty"`
-	RetryOn       []string `json:"retryOn,omitempty"`
+	Attempts           uint32   `json:"attempts"`
+	PerTryTimeout      string   `json:"perTryTimeout,omitempty"`
+	RetryOn            []string `json:"retryOn,omitempty"`
+	StatusCodes        []uint32 `json:"statusCodes,omitempty"`
+	Backoff            string   `json:"backoff,omitempty"`
+	RemoteLocalities   bool     `json:"remoteLocalities,omitempty"`
+	AllowPreviousHosts bool     `json:"allowPreviousHosts,omitempty"`
 }
 
 // faultDoc makes HasDelay/HasAbort the presence of their sections.

@@ -3,6 +3,8 @@ package translate
 //lint:file-ignore SA1019 Istio still honours its deprecated fields (fault.delay.percent, mirrorPercent, LEAST_CONN, consecutiveErrors, minimumRingSize), and so must weft.
 
 import (
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,17 +22,40 @@ func retry(r *networking.HTTPRetry) *mesh.Retry {
 	if r == nil {
 		return nil
 	}
-	out := &mesh.Retry{Attempts: uint32(max(r.GetAttempts(), 0)), PerTryTimeout: dur(r.GetPerTryTimeout())}
-	for _, c := range strings.Split(r.GetRetryOn(), ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			out.RetryOn = append(out.RetryOn, c)
-		}
+	out := &mesh.Retry{Attempts: uint32(max(r.GetAttempts(), 0)), PerTryTimeout: dur(r.GetPerTryTimeout()),
+		Backoff: dur(r.GetBackoff()), RemoteLocalities: r.GetRetryRemoteLocalities().GetValue()}
+	if ip := r.GetRetryIgnorePreviousHosts(); ip != nil && !ip.GetValue() {
+		out.AllowPreviousHosts = true
 	}
+	out.RetryOn, out.StatusCodes = retryOn(r.GetRetryOn())
 	if len(out.RetryOn) == 0 {
 		out.RetryOn = mesh.DefaultRetryOn
 	}
 	return out
 }
+
+// retryOn splits Istio's retryOn into Envoy's condition names and status
+// codes: Envoy takes codes only in retriable_status_codes, and only acts on
+// them under the retriable-status-codes condition, which istiod adds when
+// the user listed codes without it.
+func retryOn(s string) ([]string, []uint32) {
+	var conds []string
+	var codes []uint32
+	for _, c := range strings.Split(s, ",") {
+		c = strings.TrimSpace(c)
+		if n, err := strconv.Atoi(c); err == nil && http.StatusText(n) != "" {
+			codes = append(codes, uint32(n))
+		} else if c != "" {
+			conds = append(conds, c)
+		}
+	}
+	if len(codes) > 0 && !slices.Contains(conds, retriableStatusCodes) {
+		conds = append(conds, retriableStatusCodes)
+	}
+	return conds, codes
+}
+
+const retriableStatusCodes = "retriable-status-codes"
 
 func fault(f *networking.HTTPFaultInjection) *mesh.Fault {
 	d, a := f.GetDelay(), f.GetAbort()

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -58,13 +59,19 @@ type Want struct {
 	CircuitBreakers *simulate.CircuitBreakers `json:"circuitBreakers,omitempty"`
 	Timeout         string                    `json:"timeout,omitempty"` // Go duration
 	RetryAttempts   *uint32                   `json:"retryAttempts,omitempty"`
-	FaultAbort      int                       `json:"faultAbort,omitempty"`
-	FaultDelay      string                    `json:"faultDelay,omitempty"`
-	Mirrors         []string                  `json:"mirrors,omitempty"`
-	RewritePath     string                    `json:"rewritePath,omitempty"`
-	RewriteHost     string                    `json:"rewriteAuthority,omitempty"`
-	RequestHeaders  map[string]string         `json:"requestHeaders,omitempty"` // set or appended
-	CannotSimulate  string                    `json:"cannotSimulate,omitempty"` // substring of the field named
+	// RetriedOn and NotRetriedOn are upstream HTTP statuses the route's
+	// retry policy does and does not retry.
+	RetriedOn      []int             `json:"retriedOn,omitempty"`
+	NotRetriedOn   []int             `json:"notRetriedOn,omitempty"`
+	RetryBackoff   string            `json:"retryBackoff,omitempty"`  // base interval, Go duration
+	RetryPriority  string            `json:"retryPriority,omitempty"` // retry priority extension name
+	FaultAbort     int               `json:"faultAbort,omitempty"`
+	FaultDelay     string            `json:"faultDelay,omitempty"`
+	Mirrors        []string          `json:"mirrors,omitempty"`
+	RewritePath    string            `json:"rewritePath,omitempty"`
+	RewriteHost    string            `json:"rewriteAuthority,omitempty"`
+	RequestHeaders map[string]string `json:"requestHeaders,omitempty"` // set or appended
+	CannotSimulate string            `json:"cannotSimulate,omitempty"` // substring of the field named
 }
 
 // LoadScenario reads a scenario file.
@@ -144,9 +151,7 @@ func (w Want) checkAction(r *simulate.Result, diff func(string, any, any)) {
 	if w.Timeout != "" && (a.Timeout == nil || a.Timeout.String() != w.Timeout) {
 		diff("timeout", a.Timeout, w.Timeout)
 	}
-	if w.RetryAttempts != nil && retryAttempts(a.Retry) != *w.RetryAttempts {
-		diff("retry attempts", a.Retry, *w.RetryAttempts)
-	}
+	w.checkRetry(a.Retry, diff)
 	w.checkFault(a, diff)
 	if w.Mirrors != nil && !slices.Equal(mirrorClusters(a.Mirrors), w.Mirrors) {
 		diff("mirrors", mirrorClusters(a.Mirrors), w.Mirrors)
@@ -171,6 +176,28 @@ func retryAttempts(r *simulate.Retry) uint32 {
 		return 0
 	}
 	return r.Attempts
+}
+
+func (w Want) checkRetry(r *simulate.Retry, diff func(string, any, any)) {
+	if w.RetryAttempts != nil && retryAttempts(r) != *w.RetryAttempts {
+		diff("retry attempts", r, *w.RetryAttempts)
+	}
+	for _, s := range w.RetriedOn {
+		if !r.RetriesStatus(s) {
+			diff("retried on "+strconv.Itoa(s), r, true)
+		}
+	}
+	for _, s := range w.NotRetriedOn {
+		if r.RetriesStatus(s) {
+			diff("retried on "+strconv.Itoa(s), r, false)
+		}
+	}
+	if w.RetryBackoff != "" && r.BackoffBase().String() != w.RetryBackoff {
+		diff("retry backoff", r.BackoffBase().String(), w.RetryBackoff)
+	}
+	if w.RetryPriority != "" && (r == nil || r.Priority != w.RetryPriority) {
+		diff("retry priority", r, w.RetryPriority)
+	}
 }
 
 func (w Want) checkFault(a simulate.Action, diff func(string, any, any)) {
