@@ -176,7 +176,7 @@ func corsRows(p string) []row {
 	return concat(
 		[]row{
 			{key: p, entry: e},
-			{key: p + ".allowOrigin[]", entry: none("ignored: use allowOrigins")},
+			{key: p + ".allowOrigin[]", entry: mesh(yes, no, "exact origins, used only when allowOrigins is empty (as istiod); "+noCors)},
 			{key: p + ".allowOrigins[]", entry: e},
 		},
 		stringMatchRows(p+".allowOrigins[]", e)[1:],

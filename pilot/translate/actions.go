@@ -131,6 +131,13 @@ func cors(c *networking.CorsPolicy) *mesh.Cors {
 			out.AllowOrigins = append(out.AllowOrigins, *sm)
 		}
 	}
+	// The deprecated allowOrigin lists exact origins; as in istiod it
+	// counts only when allowOrigins is empty.
+	if len(c.GetAllowOrigins()) == 0 {
+		for _, o := range c.GetAllowOrigin() {
+			out.AllowOrigins = append(out.AllowOrigins, mesh.StringMatch{Kind: mesh.MatchExact, Value: o})
+		}
+	}
 	return out
 }
 
