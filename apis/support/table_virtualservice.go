@@ -145,13 +145,13 @@ func faultRows(p string) []row {
 		{key: p + ".delay.percent", entry: both()},
 		{key: p + ".delay.fixedDelay", entry: both()},
 		{key: p + ".delay.exponentialDelay", entry: none("ignored")},
-		{key: p + ".delay.percentage", entry: both()},
+		{key: p + ".delay.percentage", entry: mesh(yes, yes, "unset: no request is delayed (falls back to percent), as Istio documents")},
 		{key: p + ".delay.percentage.value", entry: both()},
 		{key: p + ".abort", entry: both()},
 		{key: p + ".abort.httpStatus", entry: both()},
 		{key: p + ".abort.grpcStatus", entry: both()},
-		{key: p + ".abort.http2Error", entry: none("ignored: the abort has no status")},
-		{key: p + ".abort.percentage", entry: both()},
+		{key: p + ".abort.http2Error", entry: none("refused by validation, as in Istio (not supported by Envoy's fault filter)")},
+		{key: p + ".abort.percentage", entry: mesh(yes, yes, "unset: no request is aborted, as Istio documents")},
 		{key: p + ".abort.percentage.value", entry: both()},
 	}
 }

@@ -59,12 +59,13 @@ const retriableStatusCodes = "retriable-status-codes"
 
 func fault(f *networking.HTTPFaultInjection) *mesh.Fault {
 	d, a := f.GetDelay(), f.GetAbort()
-	// A delay without fixedDelay or an abort without a status says nothing
-	// to inject; Istio accepts and ignores them, and so does weft.
+	// A delay without fixedDelay or an abort without an HTTP or gRPC status
+	// says nothing Envoy can inject; Istio accepts and ignores them (an
+	// http2Error abort included: validation refuses it, istiod drops it).
 	if d.GetFixedDelay() == nil {
 		d = nil
 	}
-	if a.GetErrorType() == nil {
+	if a.GetHttpStatus() == 0 && a.GetGrpcStatus() == "" {
 		a = nil
 	}
 	if d == nil && a == nil {
@@ -72,14 +73,19 @@ func fault(f *networking.HTTPFaultInjection) *mesh.Fault {
 	}
 	out := &mesh.Fault{}
 	if d != nil {
+		// Istio's reference: "If left unspecified, no request will be
+		// delayed"; istiod falls back to the deprecated integer percent, 0
+		// when unset, so the delay is configured but never injected.
 		out.HasDelay, out.Delay = true, dur(d.GetFixedDelay())
-		out.DelayPercent = percentOr100(d.GetPercentage())
-		if d.GetPercentage() == nil && d.GetPercent() > 0 {
-			out.DelayPercent = float64(d.GetPercent())
+		out.DelayPercent = float64(d.GetPercent())
+		if d.GetPercentage() != nil {
+			out.DelayPercent = d.GetPercentage().GetValue()
 		}
 	}
 	if a != nil {
-		out.HasAbort, out.AbortPercent = true, percentOr100(a.GetPercentage())
+		// Likewise "If not specified, no request will be aborted": istiod
+		// leaves the percentage out and Envoy reads that as 0%.
+		out.HasAbort, out.AbortPercent = true, a.GetPercentage().GetValue()
 		if a.GetGrpcStatus() != "" {
 			code := grpcCode(a.GetGrpcStatus())
 			out.AbortGRPC = &code
