@@ -479,7 +479,7 @@ func scopesToDoc(sc *Scopes) *scopesDoc {
 	d := &scopesDoc{RootNamespace: sc.RootNamespace}
 	for ns, list := range sc.ByNamespace {
 		for _, s := range list {
-			sd := &scopeDoc{Kind: s.Ref.Kind, Namespace: s.Ref.Namespace, Name: s.Ref.Name, Selector: s.Selector}
+			sd := &scopeDoc{Kind: s.Ref.Kind, Namespace: s.Ref.Namespace, Name: s.Ref.Name, Selector: s.Selector, RegistryOnly: s.RegistryOnly}
 			for _, h := range s.Hosts {
 				sd.Hosts = append(sd.Hosts, h.Namespace+"/"+h.Host)
 			}
@@ -499,7 +499,7 @@ func scopesFromDoc(d *scopesDoc) *Scopes {
 	sc := &Scopes{RootNamespace: d.RootNamespace, ByNamespace: map[string][]*Scope{}}
 	for ns, list := range d.ByNamespace {
 		for _, sd := range list {
-			s := &Scope{Ref: Ref{Kind: sd.Kind, Namespace: sd.Namespace, Name: sd.Name}, Selector: sd.Selector}
+			s := &Scope{Ref: Ref{Kind: sd.Kind, Namespace: sd.Namespace, Name: sd.Name}, Selector: sd.Selector, RegistryOnly: sd.RegistryOnly}
 			for _, h := range sd.Hosts {
 				hns, host, _ := strings.Cut(h, "/")
 				s.Hosts = append(s.Hosts, HostPattern{Namespace: hns, Host: host})

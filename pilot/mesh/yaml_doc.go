@@ -271,6 +271,8 @@ type scopeDoc struct {
 	Name      string            `json:"name"`
 	Selector  map[string]string `json:"selector,omitempty"`
 	Hosts     []string          `json:"hosts,omitempty"`
+	// RegistryOnly is outboundTrafficPolicy REGISTRY_ONLY.
+	RegistryOnly bool `json:"registryOnly,omitempty"`
 }
 
 type diagnosticDoc struct {
