@@ -131,10 +131,10 @@ func retryRows(p string) []row {
 		{key: p, entry: mesh(yes, part, "proxyless: only gRPC status conditions are retried, without a per-try timeout")},
 		{key: p + ".attempts", entry: both()},
 		{key: p + ".perTryTimeout", entry: mesh(yes, no, "proxyless: grpc-go has no per-try timeout")},
-		{key: p + ".retryOn", entry: mesh(yes, part, "proxyless: conditions other than cancelled, deadline-exceeded, internal, resource-exhausted and unavailable are dropped")},
-		{key: p + ".retryRemoteLocalities", entry: none("ignored")},
-		{key: p + ".retryIgnorePreviousHosts", entry: mesh(part, no, "sidecars always prefer a host not tried before (the default); false is ignored")},
-		{key: p + ".backoff", entry: none("ignored: the proxy's default backoff applies")},
+		{key: p + ".retryOn", entry: mesh(yes, part, "HTTP status codes become Envoy's retriable_status_codes; proxyless: conditions other than cancelled, deadline-exceeded, internal, resource-exhausted and unavailable, and status codes, are dropped")},
+		{key: p + ".retryRemoteLocalities", entry: mesh(yes, no, "proxyless: grpc-go has no retry priorities")},
+		{key: p + ".retryIgnorePreviousHosts", entry: mesh(yes, no, "proxyless: grpc-go has no retry host predicates")},
+		{key: p + ".backoff", entry: mesh(yes, yes, "the base interval; the maximum is 10× it, as in istiod")},
 	}
 }
 
@@ -145,13 +145,13 @@ func faultRows(p string) []row {
 		{key: p + ".delay.percent", entry: both()},
 		{key: p + ".delay.fixedDelay", entry: both()},
 		{key: p + ".delay.exponentialDelay", entry: none("ignored")},
-		{key: p + ".delay.percentage", entry: both()},
+		{key: p + ".delay.percentage", entry: mesh(yes, yes, "unset: no request is delayed (falls back to percent), as Istio documents")},
 		{key: p + ".delay.percentage.value", entry: both()},
 		{key: p + ".abort", entry: both()},
 		{key: p + ".abort.httpStatus", entry: both()},
 		{key: p + ".abort.grpcStatus", entry: both()},
-		{key: p + ".abort.http2Error", entry: none("ignored: the abort has no status")},
-		{key: p + ".abort.percentage", entry: both()},
+		{key: p + ".abort.http2Error", entry: none("refused by validation, as in Istio (not supported by Envoy's fault filter)")},
+		{key: p + ".abort.percentage", entry: mesh(yes, yes, "unset: no request is aborted, as Istio documents")},
 		{key: p + ".abort.percentage.value", entry: both()},
 	}
 }
@@ -176,7 +176,7 @@ func corsRows(p string) []row {
 	return concat(
 		[]row{
 			{key: p, entry: e},
-			{key: p + ".allowOrigin[]", entry: none("ignored: use allowOrigins")},
+			{key: p + ".allowOrigin[]", entry: mesh(yes, no, "exact origins, used only when allowOrigins is empty (as istiod); "+noCors)},
 			{key: p + ".allowOrigins[]", entry: e},
 		},
 		stringMatchRows(p+".allowOrigins[]", e)[1:],

@@ -113,7 +113,17 @@ func (h HeaderOps) Empty() bool {
 type Retry struct {
 	Attempts      uint32
 	PerTryTimeout time.Duration
-	RetryOn       []string
+	// RetryOn holds Envoy's condition names; the HTTP status codes a user
+	// listed in retryOn are in StatusCodes instead, as Envoy wants them.
+	RetryOn     []string
+	StatusCodes []uint32
+	// Backoff is the base interval between retries; 0 keeps Envoy's 25ms.
+	Backoff time.Duration
+	// RemoteLocalities retries in localities other than those tried.
+	RemoteLocalities bool
+	// AllowPreviousHosts is retryIgnorePreviousHosts: false, which lets a
+	// retry land on a host that already failed.
+	AllowPreviousHosts bool
 }
 
 // Fault injects delays and aborts; percentages are 0–100.

@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -11,21 +12,39 @@ type Scope struct {
 	Ref      Ref
 	Selector map[string]string // nil: the whole namespace
 	Hosts    []HostPattern
+	// RegistryOnly is outboundTrafficPolicy REGISTRY_ONLY: destinations
+	// outside the scope are refused instead of passed through.
+	RegistryOnly bool
+	// boundTo is the proxy namespace a root-namespace Sidecar's "." hosts
+	// were bound to; empty for the Sidecar as written (and in the IR).
+	boundTo string
 }
 
 // HostPattern is one "namespace/dnsName" egress host of a Sidecar.
 type HostPattern struct {
-	Namespace string // "*" any, "~" none, else a namespace ("." is resolved)
+	// Namespace is "*" any, "~" none, else a namespace. "." stays only in a
+	// root-namespace Sidecar, where it means each proxy's own namespace.
+	Namespace string
 	Host      string // "*", "*.suffix" or an exact host
 }
 
+// OwnNamespace is the HostPattern namespace of the proxy's own namespace.
+const OwnNamespace = "."
+
 // Key identifies the scope in shared-config keys.
 func (s *Scope) Key() string {
-	if s == nil {
+	switch {
+	case s == nil:
 		return ""
+	case s.boundTo != "":
+		return s.Ref.String() + "@" + s.boundTo
 	}
 	return s.Ref.String()
 }
+
+// BlocksUnknown reports whether destinations outside the registry are
+// refused (REGISTRY_ONLY); without a Sidecar they pass through (ALLOW_ANY).
+func (s *Scope) BlocksUnknown() bool { return s != nil && s.RegistryOnly }
 
 // Sees reports whether svc is visible under the scope; nil sees everything.
 func (s *Scope) Sees(svc *Service) bool {
@@ -62,14 +81,48 @@ type Scopes struct {
 
 	mu     sync.Mutex
 	scoped map[*Scope]*Mesh
+	bound  map[boundKey]*Scope
 }
 
 // ScopeFor returns the Sidecar scope of a workload, or nil when none applies.
 func (m *Mesh) ScopeFor(namespace string, labels map[string]string) *Scope {
-	if s := m.Scopes.find(namespace, labels); s != nil {
+	s := m.Scopes.find(namespace, labels)
+	if s == nil {
+		s = m.Scopes.find(m.Scopes.RootNamespace, nil)
+	}
+	return m.Scopes.bind(s, namespace)
+}
+
+// bind resolves "." in s to namespace, as istiod builds a root-namespace
+// Sidecar's scope once per namespace it serves. Bound scopes are cached so
+// each namespace keeps one *Scope, which Scoped's cache is keyed by.
+func (sc *Scopes) bind(s *Scope, namespace string) *Scope {
+	if s == nil || !slices.ContainsFunc(s.Hosts, func(h HostPattern) bool { return h.Namespace == OwnNamespace }) {
 		return s
 	}
-	return m.Scopes.find(m.Scopes.RootNamespace, nil)
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	k := boundKey{s, namespace}
+	if b, ok := sc.bound[k]; ok {
+		return b
+	}
+	b := &Scope{Ref: s.Ref, Selector: s.Selector, RegistryOnly: s.RegistryOnly, boundTo: namespace}
+	for _, h := range s.Hosts {
+		if h.Namespace == OwnNamespace {
+			h.Namespace = namespace
+		}
+		b.Hosts = append(b.Hosts, h)
+	}
+	if sc.bound == nil {
+		sc.bound = map[boundKey]*Scope{}
+	}
+	sc.bound[k] = b
+	return b
+}
+
+type boundKey struct {
+	s         *Scope
+	namespace string
 }
 
 func (sc *Scopes) find(namespace string, labels map[string]string) *Scope {

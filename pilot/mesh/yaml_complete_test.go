@@ -33,7 +33,7 @@ func fullMesh() *Mesh {
 		DirectResponse: &DirectResponse{Status: 503, Body: "b"},
 		Rewrite:        &Rewrite{Prefix: "/", Authority: "a", RegexMatch: "m", RegexReplace: "r"},
 		Timeout:        time.Second,
-		Retry:          &Retry{Attempts: 2, PerTryTimeout: time.Millisecond, RetryOn: []string{"5xx"}},
+		Retry:          &Retry{Attempts: 2, PerTryTimeout: time.Millisecond, RetryOn: []string{"5xx"}, StatusCodes: []uint32{503}, Backoff: time.Second, RemoteLocalities: true, AllowPreviousHosts: true},
 		Fault: &Fault{Delay: time.Second, DelayPercent: 1.5, HasDelay: true, AbortHTTP: 503, AbortGRPC: u(14),
 			AbortPercent: 2.5, HasAbort: true},
 		Mirrors: []Mirror{{Cluster: key, Percent: 10}},
@@ -64,7 +64,8 @@ func fullMesh() *Mesh {
 		PeerAuthn:   PeerAuthn{Mesh: policy, Namespace: map[string]*PeerPolicy{"shop": policy}, Workload: map[string][]*PeerPolicy{"shop": {policy}}},
 		TrustDomain: "td",
 		Scopes: &Scopes{RootNamespace: "istio-system", ByNamespace: map[string][]*Scope{"shop": {{
-			Ref: Ref{Kind: "Sidecar", Namespace: "shop", Name: "s"}, Selector: labels, Hosts: []HostPattern{{Namespace: "shop", Host: "*"}}}}}},
+			Ref: Ref{Kind: "Sidecar", Namespace: "shop", Name: "s"}, Selector: labels, Hosts: []HostPattern{{Namespace: "shop", Host: "*"}},
+			RegistryOnly: true}}}},
 	}
 	m.Index()
 	return m

@@ -207,7 +207,8 @@ func httpRouteToDoc(r *HTTPRoute) httpRouteDoc {
 		d.Rewrite = (*rewriteDoc)(r.Rewrite)
 	}
 	if rt := r.Retry; rt != nil {
-		d.Retry = &retryDoc{Attempts: rt.Attempts, PerTryTimeout: durString(rt.PerTryTimeout), RetryOn: rt.RetryOn}
+		d.Retry = &retryDoc{Attempts: rt.Attempts, PerTryTimeout: durString(rt.PerTryTimeout), RetryOn: rt.RetryOn,
+			StatusCodes: rt.StatusCodes, Backoff: durString(rt.Backoff), RemoteLocalities: rt.RemoteLocalities, AllowPreviousHosts: rt.AllowPreviousHosts}
 	}
 	if f := r.Fault; f != nil {
 		d.Fault = &faultDoc{}
@@ -237,8 +238,11 @@ func httpRouteFromDoc(d *httpRouteDoc) (*HTTPRoute, error) {
 	}
 	r.Redirect, r.DirectResponse, r.Rewrite = (*Redirect)(d.Redirect), (*DirectResponse)(d.DirectResponse), (*Rewrite)(d.Rewrite)
 	if rd := d.Retry; rd != nil {
-		r.Retry = &Retry{Attempts: rd.Attempts, RetryOn: rd.RetryOn}
+		r.Retry = &Retry{Attempts: rd.Attempts, RetryOn: rd.RetryOn, StatusCodes: rd.StatusCodes,
+			RemoteLocalities: rd.RemoteLocalities, AllowPreviousHosts: rd.AllowPreviousHosts}
 		r.Retry.PerTryTimeout, err = parseDur(rd.PerTryTimeout, "retry.perTryTimeout")
+		errs = append(errs, err)
+		r.Retry.Backoff, err = parseDur(rd.Backoff, "retry.backoff")
 		errs = append(errs, err)
 	}
 	if fd := d.Fault; fd != nil {
@@ -475,7 +479,7 @@ func scopesToDoc(sc *Scopes) *scopesDoc {
 	d := &scopesDoc{RootNamespace: sc.RootNamespace}
 	for ns, list := range sc.ByNamespace {
 		for _, s := range list {
-			sd := &scopeDoc{Kind: s.Ref.Kind, Namespace: s.Ref.Namespace, Name: s.Ref.Name, Selector: s.Selector}
+			sd := &scopeDoc{Kind: s.Ref.Kind, Namespace: s.Ref.Namespace, Name: s.Ref.Name, Selector: s.Selector, RegistryOnly: s.RegistryOnly}
 			for _, h := range s.Hosts {
 				sd.Hosts = append(sd.Hosts, h.Namespace+"/"+h.Host)
 			}
@@ -495,7 +499,7 @@ func scopesFromDoc(d *scopesDoc) *Scopes {
 	sc := &Scopes{RootNamespace: d.RootNamespace, ByNamespace: map[string][]*Scope{}}
 	for ns, list := range d.ByNamespace {
 		for _, sd := range list {
-			s := &Scope{Ref: Ref{Kind: sd.Kind, Namespace: sd.Namespace, Name: sd.Name}, Selector: sd.Selector}
+			s := &Scope{Ref: Ref{Kind: sd.Kind, Namespace: sd.Namespace, Name: sd.Name}, Selector: sd.Selector, RegistryOnly: sd.RegistryOnly}
 			for _, h := range sd.Hosts {
 				hns, host, _ := strings.Cut(h, "/")
 				s.Hosts = append(s.Hosts, HostPattern{Namespace: hns, Host: host})

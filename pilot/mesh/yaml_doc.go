@@ -189,9 +189,13 @@ type headerOpsDoc struct {
 }
 
 type retryDoc struct {
-	Attempts      uint32   `json:"attempts"`
-	PerTryTimeout string   `json:"perTryTimeout,omitempty"`
-	RetryOn       []string `json:"retryOn,omitempty"`
+	Attempts           uint32   `json:"attempts"`
+	PerTryTimeout      string   `json:"perTryTimeout,omitempty"`
+	RetryOn            []string `json:"retryOn,omitempty"`
+	StatusCodes        []uint32 `json:"statusCodes,omitempty"`
+	Backoff            string   `json:"backoff,omitempty"`
+	RemoteLocalities   bool     `json:"remoteLocalities,omitempty"`
+	AllowPreviousHosts bool     `json:"allowPreviousHosts,omitempty"`
 }
 
 // faultDoc makes HasDelay/HasAbort the presence of their sections.
@@ -267,6 +271,8 @@ type scopeDoc struct {
 	Name      string            `json:"name"`
 	Selector  map[string]string `json:"selector,omitempty"`
 	Hosts     []string          `json:"hosts,omitempty"`
+	// RegistryOnly is outboundTrafficPolicy REGISTRY_ONLY.
+	RegistryOnly bool `json:"registryOnly,omitempty"`
 }
 
 type diagnosticDoc struct {

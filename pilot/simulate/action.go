@@ -55,27 +55,6 @@ func routeTimeout(a *routev3.RouteAction) *time.Duration {
 	return &d
 }
 
-// retryPolicy: the route's policy wins whole over the virtual host's (the
-// two are not merged). num_retries defaults to 1.
-func retryPolicy(a *routev3.RouteAction, vh *routev3.VirtualHost) *Retry {
-	p := a.GetRetryPolicy()
-	if p == nil {
-		p = vh.GetRetryPolicy()
-	}
-	if p == nil {
-		return nil
-	}
-	r := &Retry{Attempts: 1, RetryOn: splitList(p.GetRetryOn())}
-	if p.GetNumRetries() != nil {
-		r.Attempts = p.GetNumRetries().GetValue()
-	}
-	if p.GetPerTryTimeout() != nil {
-		d := p.GetPerTryTimeout().AsDuration()
-		r.PerTryTimeout = &d
-	}
-	return r
-}
-
 // setMirrors: the most specific non-empty list of mirror policies (route,
 // else virtual host) applies; each mirrors its runtime_fraction's default
 // share, all requests when unset.

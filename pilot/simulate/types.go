@@ -146,6 +146,12 @@ type Retry struct {
 	Attempts      uint32         `json:"attempts,omitempty"`
 	PerTryTimeout *time.Duration `json:"perTryTimeout,omitempty"`
 	RetryOn       []string       `json:"retryOn,omitempty"`
+	// StatusCodes are retriable_status_codes, acted on under the
+	// retriable-status-codes condition.
+	StatusCodes    []uint32       `json:"statusCodes,omitempty"`
+	Backoff        *time.Duration `json:"backoff,omitempty"` // base interval; nil: Envoy's 25ms
+	Priority       string         `json:"priority,omitempty"`
+	HostPredicates []string       `json:"hostPredicates,omitempty"`
 }
 
 // Fault is the fault the route injects, with the probability it applies.

@@ -3,6 +3,8 @@ package translate
 //lint:file-ignore SA1019 Istio still honours its deprecated fields (fault.delay.percent, mirrorPercent, LEAST_CONN, consecutiveErrors, minimumRingSize), and so must weft.
 
 import (
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,26 +22,50 @@ func retry(r *networking.HTTPRetry) *mesh.Retry {
 	if r == nil {
 		return nil
 	}
-	out := &mesh.Retry{Attempts: uint32(max(r.GetAttempts(), 0)), PerTryTimeout: dur(r.GetPerTryTimeout())}
-	for _, c := range strings.Split(r.GetRetryOn(), ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			out.RetryOn = append(out.RetryOn, c)
-		}
+	out := &mesh.Retry{Attempts: uint32(max(r.GetAttempts(), 0)), PerTryTimeout: dur(r.GetPerTryTimeout()),
+		Backoff: dur(r.GetBackoff()), RemoteLocalities: r.GetRetryRemoteLocalities().GetValue()}
+	if ip := r.GetRetryIgnorePreviousHosts(); ip != nil && !ip.GetValue() {
+		out.AllowPreviousHosts = true
 	}
+	out.RetryOn, out.StatusCodes = retryOn(r.GetRetryOn())
 	if len(out.RetryOn) == 0 {
 		out.RetryOn = mesh.DefaultRetryOn
 	}
 	return out
 }
 
+// retryOn splits Istio's retryOn into Envoy's condition names and status
+// codes: Envoy takes codes only in retriable_status_codes, and only acts on
+// them under the retriable-status-codes condition, which istiod adds when
+// the user listed codes without it.
+func retryOn(s string) ([]string, []uint32) {
+	var conds []string
+	var codes []uint32
+	for _, c := range strings.Split(s, ",") {
+		c = strings.TrimSpace(c)
+		if n, err := strconv.Atoi(c); err == nil && http.StatusText(n) != "" {
+			codes = append(codes, uint32(n))
+		} else if c != "" {
+			conds = append(conds, c)
+		}
+	}
+	if len(codes) > 0 && !slices.Contains(conds, retriableStatusCodes) {
+		conds = append(conds, retriableStatusCodes)
+	}
+	return conds, codes
+}
+
+const retriableStatusCodes = "retriable-status-codes"
+
 func fault(f *networking.HTTPFaultInjection) *mesh.Fault {
 	d, a := f.GetDelay(), f.GetAbort()
-	// A delay without fixedDelay or an abort without a status says nothing
-	// to inject; Istio accepts and ignores them, and so does weft.
+	// A delay without fixedDelay or an abort without an HTTP or gRPC status
+	// says nothing Envoy can inject; Istio accepts and ignores them (an
+	// http2Error abort included: validation refuses it, istiod drops it).
 	if d.GetFixedDelay() == nil {
 		d = nil
 	}
-	if a.GetErrorType() == nil {
+	if a.GetHttpStatus() == 0 && a.GetGrpcStatus() == "" {
 		a = nil
 	}
 	if d == nil && a == nil {
@@ -47,14 +73,19 @@ func fault(f *networking.HTTPFaultInjection) *mesh.Fault {
 	}
 	out := &mesh.Fault{}
 	if d != nil {
+		// Istio's reference: "If left unspecified, no request will be
+		// delayed"; istiod falls back to the deprecated integer percent, 0
+		// when unset, so the delay is configured but never injected.
 		out.HasDelay, out.Delay = true, dur(d.GetFixedDelay())
-		out.DelayPercent = percentOr100(d.GetPercentage())
-		if d.GetPercentage() == nil && d.GetPercent() > 0 {
-			out.DelayPercent = float64(d.GetPercent())
+		out.DelayPercent = float64(d.GetPercent())
+		if d.GetPercentage() != nil {
+			out.DelayPercent = d.GetPercentage().GetValue()
 		}
 	}
 	if a != nil {
-		out.HasAbort, out.AbortPercent = true, percentOr100(a.GetPercentage())
+		// Likewise "If not specified, no request will be aborted": istiod
+		// leaves the percentage out and Envoy reads that as 0%.
+		out.HasAbort, out.AbortPercent = true, a.GetPercentage().GetValue()
 		if a.GetGrpcStatus() != "" {
 			code := grpcCode(a.GetGrpcStatus())
 			out.AbortGRPC = &code
@@ -104,6 +135,13 @@ func cors(c *networking.CorsPolicy) *mesh.Cors {
 	for _, o := range c.GetAllowOrigins() {
 		if sm := stringMatch(o); sm != nil {
 			out.AllowOrigins = append(out.AllowOrigins, *sm)
+		}
+	}
+	// The deprecated allowOrigin lists exact origins; as in istiod it
+	// counts only when allowOrigins is empty.
+	if len(c.GetAllowOrigins()) == 0 {
+		for _, o := range c.GetAllowOrigin() {
+			out.AllowOrigins = append(out.AllowOrigins, mesh.StringMatch{Kind: mesh.MatchExact, Value: o})
 		}
 	}
 	return out

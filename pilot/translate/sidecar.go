@@ -35,10 +35,17 @@ func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 	if sel := sc.Spec.GetWorkloadSelector().GetLabels(); len(sel) > 0 {
 		s.Selector = sel
 	}
-	if len(sc.Spec.GetEgress()) == 0 {
-		return nil // without egress a Sidecar does not narrow what workloads see
+	// REGISTRY_ONLY is the enum's zero value: only a set policy can mean it.
+	if tp := sc.Spec.GetOutboundTrafficPolicy(); tp != nil {
+		s.RegistryOnly = tp.GetMode() == networking.OutboundTrafficPolicy_REGISTRY_ONLY
 	}
-	for i, eg := range sc.Spec.GetEgress() {
+	egress := sc.Spec.GetEgress()
+	if len(egress) == 0 {
+		// istiod still selects the Sidecar (it shadows the root default) and
+		// imports every namespace's services: "*/*".
+		egress = []*networking.IstioEgressListener{{Hosts: []string{"*/*"}}}
+	}
+	for i, eg := range egress {
 		if eg.GetPort() != nil {
 			t.unsupported(ref, fieldIndex("spec.egress", i)+".port", "not supported yet: the hosts apply to every port")
 		}
@@ -49,14 +56,16 @@ func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 	return s
 }
 
-// hostPattern reads "namespace/dnsName"; "." is the Sidecar's namespace.
+// hostPattern reads "namespace/dnsName"; "." is the Sidecar's namespace,
+// except in the root namespace: there the Sidecar is every namespace's
+// default and "." means the proxy's own namespace (bound per proxy).
 // Validation has rejected entries without a namespace part.
 func hostPattern(h, namespace string) mesh.HostPattern {
 	ns, host, ok := strings.Cut(h, "/")
 	if !ok {
 		ns, host = "*", h
 	}
-	if ns == "." {
+	if ns == mesh.OwnNamespace && namespace != RootNamespace {
 		ns = namespace
 	}
 	return mesh.HostPattern{Namespace: ns, Host: host}
@@ -66,8 +75,8 @@ func (t *translator) sidecarUnsupported(ref mesh.Ref, spec *networking.Sidecar) 
 	if len(spec.GetIngress()) > 0 {
 		t.unsupported(ref, "spec.ingress", "not supported yet: inbound listeners follow the workload's service ports")
 	}
-	if spec.GetOutboundTrafficPolicy() != nil {
-		t.unsupported(ref, "spec.outboundTrafficPolicy", "not supported yet: unknown destinations are passed through (ALLOW_ANY)")
+	if spec.GetOutboundTrafficPolicy().GetEgressProxy() != nil {
+		t.unsupported(ref, "spec.outboundTrafficPolicy.egressProxy", "not supported yet: unknown destinations are passed through to their original address")
 	}
 	if spec.GetInboundConnectionPool() != nil {
 		t.unsupported(ref, "spec.inboundConnectionPool", "not supported yet: ignored")

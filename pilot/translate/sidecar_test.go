@@ -44,7 +44,7 @@ func TestSidecarScopeResolution(t *testing.T) {
 	}{
 		{"ns-0", map[string]string{"app": "x"}, "Sidecar ns-0/default", []string{"svc-0", "svc-3"}},
 		{"ns-0", map[string]string{"track": "canary"}, "Sidecar ns-0/canary", []string{"svc-1"}},
-		{"ns-1", nil, "Sidecar istio-system/default", []string{"svc-2", "svc-5"}}, // no egress: root default
+		{"ns-1", nil, "Sidecar ns-1/no-egress", []string{"svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"}}, // no egress: istiod imports */*, the root default does not apply
 		{"ns-2", nil, "Sidecar istio-system/default", []string{"svc-2", "svc-5"}},
 	}
 	for _, tt := range tests {
@@ -80,12 +80,66 @@ func TestSidecarUnsupportedFields(t *testing.T) {
 	snap := pipeline.Synthetic(pipeline.SyntheticOptions{Services: 1, PodsPerService: 2})
 	sc := sidecar("ns-0", "default", 0, nil, "./*")
 	sc.Spec.Egress[0].Port = &networking.SidecarPort{Number: 9080, Protocol: "GRPC", Name: "grpc"}
-	sc.Spec.OutboundTrafficPolicy = &networking.OutboundTrafficPolicy{Mode: networking.OutboundTrafficPolicy_REGISTRY_ONLY}
+	sc.Spec.OutboundTrafficPolicy = &networking.OutboundTrafficPolicy{Mode: networking.OutboundTrafficPolicy_ALLOW_ANY,
+		EgressProxy: &networking.Destination{Host: "egress.example.com"}}
 	snap.Sidecars = []*networkingv1.Sidecar{sc}
 	m := Translate(snap, "test")
-	for _, want := range []string{"Sidecar ns-0/default: spec.egress[0].port", "Sidecar ns-0/default: spec.outboundTrafficPolicy"} {
+	for _, want := range []string{"Sidecar ns-0/default: spec.egress[0].port", "Sidecar ns-0/default: spec.outboundTrafficPolicy.egressProxy"} {
 		if !hasDiagnostic(m, want) {
 			t.Errorf("no diagnostic for %s in %+v", want, m.Diagnostics)
 		}
+	}
+}
+
+// A Sidecar without egress still applies (istiod imports */*), and only an
+// explicit REGISTRY_ONLY blocks unknown destinations: the mode's zero
+// value must not.
+func TestSidecarOutboundTrafficPolicy(t *testing.T) {
+	for _, tt := range []struct {
+		policy *networking.OutboundTrafficPolicy
+		blocks bool
+		scoped bool
+	}{
+		{nil, false, true},
+		{&networking.OutboundTrafficPolicy{Mode: networking.OutboundTrafficPolicy_ALLOW_ANY}, false, true},
+		{&networking.OutboundTrafficPolicy{Mode: networking.OutboundTrafficPolicy_REGISTRY_ONLY}, true, true},
+	} {
+		snap := pipeline.Synthetic(pipeline.SyntheticOptions{Services: 2, PodsPerService: 1, Namespaces: 2})
+		sc := sidecar("ns-0", "default", 0, nil)
+		sc.Spec.OutboundTrafficPolicy = tt.policy
+		snap.Sidecars = []*networkingv1.Sidecar{sc}
+		m := Translate(snap, "test")
+		s := m.ScopeFor("ns-0", nil)
+		if s.BlocksUnknown() != tt.blocks || (s != nil) != tt.scoped {
+			t.Errorf("%v: scope %v blocks %v, want scoped %v blocks %v", tt.policy, s, s.BlocksUnknown(), tt.scoped, tt.blocks)
+		}
+		if s != nil && len(m.Scoped(s).Services) != len(m.Services) {
+			t.Errorf("%v: a Sidecar without egress must see every service", tt.policy)
+		}
+	}
+}
+
+// A root-namespace Sidecar's "./*" is each proxy's own namespace, bound
+// once per namespace so scoped meshes are still shared.
+func TestRootSidecarOwnNamespace(t *testing.T) {
+	snap := pipeline.Synthetic(pipeline.SyntheticOptions{Services: 4, PodsPerService: 1, Namespaces: 2})
+	snap.Sidecars = []*networkingv1.Sidecar{sidecar("istio-system", "default", 0, nil, "./*")}
+	m := Translate(snap, "test")
+	for _, ns := range []string{"ns-0", "ns-1"} {
+		s := m.ScopeFor(ns, nil)
+		if s != m.ScopeFor(ns, nil) {
+			t.Errorf("%s: scope bound twice", ns)
+		}
+		for _, svc := range m.Scoped(s).Services {
+			if svc.Namespace != ns {
+				t.Errorf("%s sees %s of %s", ns, svc.Hostname, svc.Namespace)
+			}
+		}
+		if len(m.Scoped(s).Services) == 0 {
+			t.Errorf("%s sees nothing of its own namespace", ns)
+		}
+	}
+	if m.ScopeFor("ns-0", nil).Key() == m.ScopeFor("ns-1", nil).Key() {
+		t.Error("namespaces bound to one root Sidecar share a config key")
 	}
 }

@@ -38,7 +38,7 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 		"DestinationRule trafficPolicy.tls.mode", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
 		"DestinationRule trafficPolicy.loadBalancer.localityLbSetting", "DestinationRule subsets[].trafficPolicy.tls.mode",
 		"DestinationRule workloadSelector",
-		"Sidecar ingress[]", "Sidecar egress[].port", "Sidecar outboundTrafficPolicy", "Sidecar inboundConnectionPool",
+		"Sidecar ingress[]", "Sidecar egress[].port", "Sidecar outboundTrafficPolicy.egressProxy", "Sidecar inboundConnectionPool",
 		"PeerAuthentication portLevelMtls{}",
 	} {
 		if !slices.Contains(keys, want) {

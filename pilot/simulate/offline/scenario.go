@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -58,13 +59,23 @@ type Want struct {
 	CircuitBreakers *simulate.CircuitBreakers `json:"circuitBreakers,omitempty"`
 	Timeout         string                    `json:"timeout,omitempty"` // Go duration
 	RetryAttempts   *uint32                   `json:"retryAttempts,omitempty"`
-	FaultAbort      int                       `json:"faultAbort,omitempty"`
-	FaultDelay      string                    `json:"faultDelay,omitempty"`
-	Mirrors         []string                  `json:"mirrors,omitempty"`
-	RewritePath     string                    `json:"rewritePath,omitempty"`
-	RewriteHost     string                    `json:"rewriteAuthority,omitempty"`
-	RequestHeaders  map[string]string         `json:"requestHeaders,omitempty"` // set or appended
-	CannotSimulate  string                    `json:"cannotSimulate,omitempty"` // substring of the field named
+	// RetriedOn and NotRetriedOn are upstream HTTP statuses the route's
+	// retry policy does and does not retry.
+	RetriedOn     []int  `json:"retriedOn,omitempty"`
+	NotRetriedOn  []int  `json:"notRetriedOn,omitempty"`
+	RetryBackoff  string `json:"retryBackoff,omitempty"`  // base interval, Go duration
+	RetryPriority string `json:"retryPriority,omitempty"` // retry priority extension name
+	FaultAbort    int    `json:"faultAbort,omitempty"`
+	FaultDelay    string `json:"faultDelay,omitempty"`
+	// FaultDelayPercent and FaultAbortPercent are the share (0–100) of
+	// requests the route's fault hits; 0 is a fault that never fires.
+	FaultDelayPercent *float64          `json:"faultDelayPercent,omitempty"`
+	FaultAbortPercent *float64          `json:"faultAbortPercent,omitempty"`
+	Mirrors           []string          `json:"mirrors,omitempty"`
+	RewritePath       string            `json:"rewritePath,omitempty"`
+	RewriteHost       string            `json:"rewriteAuthority,omitempty"`
+	RequestHeaders    map[string]string `json:"requestHeaders,omitempty"` // set or appended
+	CannotSimulate    string            `json:"cannotSimulate,omitempty"` // substring of the field named
 }
 
 // LoadScenario reads a scenario file.
@@ -144,9 +155,7 @@ func (w Want) checkAction(r *simulate.Result, diff func(string, any, any)) {
 	if w.Timeout != "" && (a.Timeout == nil || a.Timeout.String() != w.Timeout) {
 		diff("timeout", a.Timeout, w.Timeout)
 	}
-	if w.RetryAttempts != nil && retryAttempts(a.Retry) != *w.RetryAttempts {
-		diff("retry attempts", a.Retry, *w.RetryAttempts)
-	}
+	w.checkRetry(a.Retry, diff)
 	w.checkFault(a, diff)
 	if w.Mirrors != nil && !slices.Equal(mirrorClusters(a.Mirrors), w.Mirrors) {
 		diff("mirrors", mirrorClusters(a.Mirrors), w.Mirrors)
@@ -173,6 +182,28 @@ func retryAttempts(r *simulate.Retry) uint32 {
 	return r.Attempts
 }
 
+func (w Want) checkRetry(r *simulate.Retry, diff func(string, any, any)) {
+	if w.RetryAttempts != nil && retryAttempts(r) != *w.RetryAttempts {
+		diff("retry attempts", r, *w.RetryAttempts)
+	}
+	for _, s := range w.RetriedOn {
+		if !r.RetriesStatus(s) {
+			diff("retried on "+strconv.Itoa(s), r, true)
+		}
+	}
+	for _, s := range w.NotRetriedOn {
+		if r.RetriesStatus(s) {
+			diff("retried on "+strconv.Itoa(s), r, false)
+		}
+	}
+	if w.RetryBackoff != "" && r.BackoffBase().String() != w.RetryBackoff {
+		diff("retry backoff", r.BackoffBase().String(), w.RetryBackoff)
+	}
+	if w.RetryPriority != "" && (r == nil || r.Priority != w.RetryPriority) {
+		diff("retry priority", r, w.RetryPriority)
+	}
+}
+
 func (w Want) checkFault(a simulate.Action, diff func(string, any, any)) {
 	if w.FaultAbort != 0 && (a.Fault == nil || a.Fault.AbortStatus != w.FaultAbort) {
 		diff("fault abort", a.Fault, w.FaultAbort)
@@ -180,6 +211,26 @@ func (w Want) checkFault(a simulate.Action, diff func(string, any, any)) {
 	if w.FaultDelay != "" && (a.Fault == nil || a.Fault.Delay == nil || a.Fault.Delay.String() != w.FaultDelay) {
 		diff("fault delay", a.Fault, w.FaultDelay)
 	}
+	if w.FaultDelayPercent != nil && faultShare(a.Fault, true) != *w.FaultDelayPercent {
+		diff("fault delay percent", faultShare(a.Fault, true), *w.FaultDelayPercent)
+	}
+	if w.FaultAbortPercent != nil && faultShare(a.Fault, false) != *w.FaultAbortPercent {
+		diff("fault abort percent", faultShare(a.Fault, false), *w.FaultAbortPercent)
+	}
+}
+
+// faultShare is the percentage of requests the delay (or abort) hits; no
+// fault hits none.
+func faultShare(f *simulate.Fault, delay bool) float64 {
+	switch {
+	case f == nil:
+		return 0
+	case delay && f.Delay != nil:
+		return math.Round(f.DelayProbability*1e6) / 1e4
+	case !delay && (f.AbortStatus != 0 || f.AbortGRPCStatus != 0):
+		return math.Round(f.AbortProbability*1e6) / 1e4
+	}
+	return 0
 }
 
 func (w Want) checkUpstream(r *simulate.Result, diff func(string, any, any)) {

@@ -10,6 +10,7 @@ import (
 	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	previoushosts "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
+	previouspriorities "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/priority/previous_priorities/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -53,15 +54,36 @@ func RetryPolicy(r *mesh.Retry, opts Options, deg *Degradations) *routev3.RetryP
 	if r.PerTryTimeout > 0 {
 		p.PerTryTimeout = durationpb.New(r.PerTryTimeout)
 	}
+	if r.Backoff > 0 {
+		// istiod sets only the base; Envoy and grpc-go cap the interval at 10× it.
+		p.RetryBackOff = &routev3.RetryPolicy_RetryBackOff{BaseInterval: durationpb.New(r.Backoff)}
+	}
 	if !opts.Proxyless {
-		// As Istio does: prefer a different host on each retry.
+		sidecarRetryExtras(p, r)
+	}
+	return p
+}
+
+// sidecarRetryExtras sets what only Envoy honours: status codes and the
+// host and priority choices for each retry, as istiod emits them.
+func sidecarRetryExtras(p *routev3.RetryPolicy, r *mesh.Retry) {
+	p.RetriableStatusCodes = r.StatusCodes
+	if !r.AllowPreviousHosts {
+		// Prefer a different host on each retry, Istio's default.
 		p.RetryHostPredicate = []*routev3.RetryPolicy_RetryHostPredicate{{
 			Name:       "envoy.retry_host_predicates.previous_hosts",
 			ConfigType: &routev3.RetryPolicy_RetryHostPredicate_TypedConfig{TypedConfig: mustAny(&previoushosts.PreviousHostsPredicate{})},
 		}}
-		p.HostSelectionRetryMaxAttempts = 5
 	}
-	return p
+	p.HostSelectionRetryMaxAttempts = 5
+	if r.RemoteLocalities {
+		// Lower the priority of localities already tried, so a retry moves on
+		// to another locality; istiod recomputes every 2 attempts.
+		p.RetryPriority = &routev3.RetryPolicy_RetryPriority{
+			Name:       "envoy.retry_priorities.previous_priorities",
+			ConfigType: &routev3.RetryPolicy_RetryPriority_TypedConfig{TypedConfig: mustAny(&previouspriorities.PreviousPrioritiesConfig{UpdateFrequency: 2})},
+		}
+	}
 }
 
 func filterRetryOn(on []string, deg *Degradations) []string {

@@ -265,3 +265,28 @@ func TestInboundPassthroughByMTLSMode(t *testing.T) {
 		}
 	}
 }
+
+// Under REGISTRY_ONLY (unsupported-fields: the shop Sidecar) unknown
+// destinations reach BlackHoleCluster and unknown HTTP hosts get 502, as
+// istiod builds it; without the Sidecar they pass through.
+func TestRegistryOnly(t *testing.T) {
+	m := featureIR(t, "unsupported-fields")
+	for _, tt := range []struct {
+		ns, cluster, vhost string
+	}{{"shop", BlackHoleCluster, "block_all"}, {"other", PassthroughCluster, "allow_any"}} {
+		p := sidecar(tt.ns, "10.244.99.9", nil)
+		if got := tcpClusters(t, Listeners(m, p)[0]); got != tt.cluster {
+			t.Errorf("%s: virtualOutbound catch-all goes to %s, want %s", tt.ns, got, tt.cluster)
+		}
+		var deg build.Degradations
+		for _, rc := range RouteConfigs(m, p, &deg) {
+			last := rc.GetVirtualHosts()[len(rc.GetVirtualHosts())-1]
+			if last.GetName() != tt.vhost {
+				t.Errorf("%s: route %s ends with %s, want %s", tt.ns, rc.GetName(), last.GetName(), tt.vhost)
+			}
+			if tt.vhost == "block_all" && last.GetRoutes()[0].GetDirectResponse().GetStatus() != 502 {
+				t.Errorf("%s: block_all answers %v, want 502", tt.ns, last.GetRoutes()[0].GetAction())
+			}
+		}
+	}
+}

@@ -26,7 +26,7 @@ const (
 // Listeners returns virtualOutbound, virtualInbound and one outbound
 // listener per HTTP port (0.0.0.0_PORT) or TCP service address (IP_PORT).
 func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
-	out := []*listenerv3.Listener{virtualOutbound(), virtualInbound(m, p)}
+	out := []*listenerv3.Listener{virtualOutbound(unknownCluster(m, p)), virtualInbound(m, p)}
 	httpPorts := map[uint32]bool{}
 	for _, vh := range m.VirtualHosts {
 		if vh.Port.Protocol.IsHTTP() {
@@ -55,16 +55,26 @@ func sortedPorts(set map[uint32]bool) []uint32 {
 
 func portString(p uint32) string { return strconv.FormatUint(uint64(p), 10) }
 
+// unknownCluster is where a connection to no known service goes: its
+// original destination under ALLOW_ANY, nowhere under REGISTRY_ONLY.
+func unknownCluster(m *mesh.Mesh, p *xds.Proxy) string {
+	if m.ScopeFor(p.Namespace, p.Labels).BlocksUnknown() {
+		return BlackHoleCluster
+	}
+	return PassthroughCluster
+}
+
 // virtualOutbound receives all captured outbound traffic and hands each
-// connection to the listener of its original destination.
-func virtualOutbound() *listenerv3.Listener {
+// connection to the listener of its original destination; the rest goes
+// to the unknown-destination cluster.
+func virtualOutbound(unknown string) *listenerv3.Listener {
 	return &listenerv3.Listener{
 		Name:           "virtualOutbound",
 		Address:        build.SocketAddress("0.0.0.0", OutboundCapturePort),
 		UseOriginalDst: wrapperspb.Bool(true),
 		FilterChains: []*listenerv3.FilterChain{{
 			Name:    "virtualOutbound-catchall-tcp",
-			Filters: []*listenerv3.Filter{tcpProxy("PassthroughCluster", PassthroughCluster)},
+			Filters: []*listenerv3.Filter{tcpProxy(unknown, unknown)},
 		}},
 	}
 }

@@ -53,8 +53,30 @@ func routeConfig(m *mesh.Mesh, p *xds.Proxy, port uint32, vhs []*mesh.VirtualHos
 			Routes:  build.VirtualHostRoutes(xds.RoutesFor(vh, p), vh, m, opts, deg),
 		})
 	}
-	rc.VirtualHosts = append(rc.VirtualHosts, allowAny())
+	rc.VirtualHosts = append(rc.VirtualHosts, catchAll(unknownCluster(m, p)))
 	return rc
+}
+
+// catchAll answers hosts no service claims: allowAny under ALLOW_ANY,
+// blockAll under REGISTRY_ONLY, as istiod builds them.
+func catchAll(unknown string) *routev3.VirtualHost {
+	if unknown == BlackHoleCluster {
+		return blockAll()
+	}
+	return allowAny()
+}
+
+// blockAll refuses unknown hosts with 502, Istio's REGISTRY_ONLY answer.
+func blockAll() *routev3.VirtualHost {
+	return &routev3.VirtualHost{
+		Name:    "block_all",
+		Domains: []string{"*"},
+		Routes: []*routev3.Route{{
+			Name:   "block_all",
+			Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+			Action: &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{Status: 502}},
+		}},
+	}
 }
 
 // allowAny sends unknown hosts to their original destination, Istio's
