@@ -63,6 +63,10 @@ func checkWritableHeader(p *field.Path, name string) *field.Error {
 		return invalid(p, name, "the Host header cannot be changed here; use rewrite.authority")
 	case strings.HasPrefix(name, ":"):
 		return invalid(p, name, "pseudo-header %q cannot be changed", name)
+	case !headerNameRE.MatchString(name):
+		// Envoy refuses such a name when it loads the route, which takes
+		// every route of the port down with it.
+		return invalid(p, name, "%q is not a valid HTTP header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
 	}
 	return nil
 }
@@ -95,6 +99,15 @@ func validateAuthorityOnce(p *field.Path, r *networking.HTTPRoute) field.ErrorLi
 
 // headerValueRE refuses control characters other than tab in a value.
 var headerValueRE = regexp.MustCompile("^[^\u0000-\u0008\u000A-\u001F\u007F]*$")
+
+// validateNoControl refuses control characters (other than tab) in a
+// string Envoy puts into a header or the path: Envoy refuses the route.
+func validateNoControl(p *field.Path, v string) field.ErrorList {
+	if !headerValueRE.MatchString(v) {
+		return field.ErrorList{invalid(p, v, "must not contain control characters such as CR, LF or NUL")}
+	}
+	return nil
+}
 
 // validateHeaderValue checks a value Envoy will accept: no control
 // characters, and "%" only as "%%" or around a %COMMAND% or
