@@ -63,10 +63,11 @@ func checkWritableHeader(p *field.Path, name string) *field.Error {
 		return invalid(p, name, "the Host header cannot be changed here; use rewrite.authority")
 	case strings.HasPrefix(name, ":"):
 		return invalid(p, name, "pseudo-header %q cannot be changed", name)
-	case !headerNameRE.MatchString(name):
-		// Envoy refuses such a name when it loads the route, which takes
-		// every route of the port down with it.
-		return invalid(p, name, "%q is not a valid HTTP header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+	case !headerValueRE.MatchString(name):
+		// Envoy refuses the route (and with it every route of the port).
+		// Other non-token characters (a space, "@") Istio accepts here, so
+		// weft does too (tests/corpus lenient-header-names).
+		return invalid(p, name, "%q is not a valid HTTP header name: it must not contain control characters such as CR, LF or NUL", name)
 	}
 	return nil
 }
