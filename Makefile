@@ -101,6 +101,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime $(FUZZTIME) ./pilot/analysis/
 	$(GO) test -run '^$$' -fuzz FuzzRequestSpec -fuzztime $(FUZZTIME) ./pilot/simulate/
 	$(GO) test -run '^$$' -fuzz FuzzFromConfigDump -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./pilot/simulate/
+	$(GO) test -run '^$$' -fuzz FuzzAcceptedConfigIsValidEnvoy -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -timeout 0 ./pilot/pipeline/
 
 clean:
 	rm -rf $(BIN)

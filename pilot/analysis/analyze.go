@@ -8,6 +8,7 @@ import (
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
+	"github.com/weftmesh/weft/pilot/xds/guard"
 )
 
 // Context is what analyzers read: the snapshot and weft's own translation of
@@ -20,7 +21,9 @@ type Context struct {
 }
 
 func newContext(s *config.Snapshot) *Context {
-	c := &Context{Snap: s, Mesh: translate.Translate(s, "analyze"), hosts: map[string]*mesh.Service{}}
+	m := translate.Translate(s, "analyze")
+	guard.Apply(m) // as weftd does, so analyze names the resources it leaves out
+	c := &Context{Snap: s, Mesh: m, hosts: map[string]*mesh.Service{}}
 	for _, svc := range c.Mesh.Services {
 		c.hosts[svc.Hostname] = svc
 	}

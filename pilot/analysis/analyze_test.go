@@ -71,7 +71,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 		})
 	}
 	for _, c := range Codes {
-		if !seen[c.Code] {
+		if !seen[c.Code] && !noFixture[c.Code] {
 			t.Errorf("no fixture exercises %s (%s)", c.Code, c.Name)
 		}
 	}

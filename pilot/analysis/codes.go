@@ -63,6 +63,7 @@ const (
 	CodeUnsupportedKind      = "WFT0115"
 	CodeUnknownIstioKind     = "WFT0116"
 	CodeForeignSchema        = "WFT0117"
+	CodeInvalidEnvoyConfig   = "WFT0118"
 )
 
 // Codes of Istio analyzers weft added later (docs/design/analyzer-codes.md
@@ -119,6 +120,7 @@ var Codes = []CodeInfo{
 	{CodeExternalNamePortName, Warning, "ExternalNameServiceTypeInvalidPortName", "an ExternalName Service port is named tcp or does not say its protocol"},
 	{CodeConflictingSEProtocol, Warning, "ConflictingServiceEntryProtocol", "several ServiceEntries define one host and port with different protocols"},
 	{CodeUnknownIstioKind, Warning, "UnknownIstioKind", "an istio.io apiVersion whose kind or version weft does not know (a misspelt kind, a version not served): the document is not read"},
+	{CodeInvalidEnvoyConfig, Error, "InvalidEnvoyConfig", "a resource would produce configuration Envoy or grpc-go refuses: weftd leaves the whole resource out (Accepted=False), every other resource is served"},
 	{CodeForeignSchema, Warning, "ForeignObjectSchema", "a Kubernetes object weft does not read (Deployment, ConfigMap, another project's CRD) does not match its schema: weft ignores it, the API server would refuse it"},
 }
 
@@ -208,6 +210,8 @@ func diagnosticCode(reason, kind string) (string, bool) {
 		return CodeConflictingVS, true
 	case mesh.ReasonUnsupportedField:
 		return CodeUnsupportedField, true
+	case mesh.ReasonInvalidEnvoyConfig:
+		return CodeInvalidEnvoyConfig, true
 	}
 	return "", false
 }

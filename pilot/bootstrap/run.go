@@ -21,6 +21,7 @@ import (
 	"github.com/weftmesh/weft/pilot/debug"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
+	"github.com/weftmesh/weft/pilot/xds/guard"
 	"github.com/weftmesh/weft/pilot/xds/server"
 )
 
@@ -71,7 +72,8 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	tasks := []func(context.Context) error{func(ctx context.Context) error { return runPipeline(ctx, o, xdsServer) }}
+	rejected := newRejectedGauge(reg)
+	tasks := []func(context.Context) error{func(ctx context.Context) error { return runPipeline(ctx, o, xdsServer, rejected) }}
 	if lis := listeners["xds"]; lis != nil {
 		g := grpc.NewServer(xdsServerOptions()...)
 		xdsServer.Register(g)
@@ -150,7 +152,7 @@ func ignoreCanceled(err error) error {
 }
 
 // runPipeline translates each debounced snapshot and hands the mesh over.
-func runPipeline(ctx context.Context, o Options, xdsServer *server.Server) error {
+func runPipeline(ctx context.Context, o Options, xdsServer *server.Server, rejected *prometheus.GaugeVec) error {
 	changes := make(chan *config.Snapshot, 1)
 	version := 0
 	logged := map[mesh.Diagnostic]bool{}
@@ -158,7 +160,9 @@ func runPipeline(ctx context.Context, o Options, xdsServer *server.Server) error
 		version++
 		start := time.Now()
 		m := translate.Translate(s, strconv.Itoa(version))
+		guard.Apply(m) // before any proxy sees it: a resource Envoy refuses is left out, not sent
 		logged = logNewDiagnostics(o.Logger, m.Diagnostics, logged)
+		setRejected(rejected, m.Diagnostics)
 		xdsServer.Update(m)
 		reportStatus(o, m)
 		o.Logger.Info("pushed config", "version", version, "services", len(m.Services), "took", time.Since(start))
@@ -193,7 +197,11 @@ func logNewDiagnostics(log *slog.Logger, diags []mesh.Diagnostic, before map[mes
 	now := make(map[mesh.Diagnostic]bool, len(diags))
 	for _, d := range diags {
 		now[d] = true
-		if !before[d] {
+		switch {
+		case before[d]:
+		case d.Rejected():
+			log.Error("config rejected: resource left out for every proxy", "resource", d.Ref.String(), "field", d.Field, "reason", d.Reason, "message", d.Message)
+		default:
 			log.Warn("config warning", "resource", d.Ref.String(), "field", d.Field, "reason", d.Reason, "message", d.Message)
 		}
 	}
@@ -225,4 +233,24 @@ func serveHTTP(ctx context.Context, lis net.Listener, h http.Handler) error {
 		return fmt.Errorf("http server on %s: %w", lis.Addr(), err)
 	}
 	return ctx.Err()
+}
+
+// newRejectedGauge is weft_config_rejected_resources: how many resources
+// of each kind the current config leaves out because they would produce
+// configuration Envoy refuses (alert on > 0).
+func newRejectedGauge(reg prometheus.Registerer) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "weft_config_rejected_resources",
+		Help: "Resources of the current config left out for every proxy because they would produce configuration Envoy refuses, by kind."}, []string{"kind"})
+	reg.MustRegister(g)
+	return g
+}
+
+// setRejected replaces the gauge's values with the current config's, so a
+// fixed resource's kind drops back to 0 rather than keeping its count.
+func setRejected(g *prometheus.GaugeVec, diags []mesh.Diagnostic) {
+	g.Reset()
+	g.WithLabelValues("VirtualService").Set(0)
+	for _, ref := range guard.Rejected(diags) {
+		g.WithLabelValues(ref.Kind).Inc()
+	}
 }

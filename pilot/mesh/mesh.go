@@ -23,6 +23,9 @@ const (
 	ReasonUnsupportedField = "UnsupportedField"
 	ReasonUnknownHost      = "UnknownHost"
 	ReasonConflict         = "Conflict"
+	// ReasonInvalidEnvoyConfig: the resource would produce configuration
+	// Envoy refuses, so it is left out entirely (see package xds/guard).
+	ReasonInvalidEnvoyConfig = "InvalidEnvoyConfig"
 )
 
 // Diagnostic is a problem found while translating, attributed to a resource.
@@ -33,6 +36,10 @@ type Diagnostic struct {
 	Reason  string
 	Message string
 }
+
+// Rejected reports whether the diagnostic leaves its whole resource out
+// (Accepted=False) rather than warning about a part of it.
+func (d Diagnostic) Rejected() bool { return d.Reason == ReasonInvalidEnvoyConfig }
 
 // Mesh is the whole translated mesh, shared read-only by all proxies.
 type Mesh struct {

@@ -63,6 +63,11 @@ func checkWritableHeader(p *field.Path, name string) *field.Error {
 		return invalid(p, name, "the Host header cannot be changed here; use rewrite.authority")
 	case strings.HasPrefix(name, ":"):
 		return invalid(p, name, "pseudo-header %q cannot be changed", name)
+	case !headerValueRE.MatchString(name):
+		// Envoy refuses the route (and with it every route of the port).
+		// Other non-token characters (a space, "@") Istio accepts here, so
+		// weft does too (tests/corpus lenient-header-names).
+		return invalid(p, name, "%q is not a valid HTTP header name: it must not contain control characters such as CR, LF or NUL", name)
 	}
 	return nil
 }
@@ -95,6 +100,15 @@ func validateAuthorityOnce(p *field.Path, r *networking.HTTPRoute) field.ErrorLi
 
 // headerValueRE refuses control characters other than tab in a value.
 var headerValueRE = regexp.MustCompile("^[^\u0000-\u0008\u000A-\u001F\u007F]*$")
+
+// validateNoControl refuses control characters (other than tab) in a
+// string Envoy puts into a header or the path: Envoy refuses the route.
+func validateNoControl(p *field.Path, v string) field.ErrorList {
+	if !headerValueRE.MatchString(v) {
+		return field.ErrorList{invalid(p, v, "must not contain control characters such as CR, LF or NUL")}
+	}
+	return nil
+}
 
 // validateHeaderValue checks a value Envoy will accept: no control
 // characters, and "%" only as "%%" or around a %COMMAND% or

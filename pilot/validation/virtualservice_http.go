@@ -193,6 +193,9 @@ func validateRedirect(p *field.Path, r *networking.HTTPRedirect, matches []*netw
 		errs = append(errs, invalid(p.Child("redirectCode"), c, "redirect code must be 3xx, got %d", c))
 	}
 	errs = append(errs, oneOf(p.Child("scheme"), r.GetScheme(), "http", "https")...)
+	errs = append(errs, validateNoControl(p.Child("uri"), r.GetUri())...)
+	errs = append(errs, validateNoControl(p.Child("prefixRewrite"), r.GetPrefixRewrite())...)
+	errs = append(errs, validateNoControl(p.Child("authority"), r.GetAuthority())...)
 	return append(errs, validateOptionalPort(p.Child("port"), r.GetPort())...)
 }
 
@@ -231,6 +234,13 @@ func validateRewrite(p *field.Path, r *networking.HTTPRewrite) field.ErrorList {
 	if r == nil {
 		return nil
 	}
+	errs := append(validateNoControl(p.Child("uri"), r.GetUri()), validateNoControl(p.Child("authority"), r.GetAuthority())...)
+	errs = append(errs, validateNoControl(p.Child("uriRegexRewrite", "rewrite"), r.GetUriRegexRewrite().GetRewrite())...)
+	return append(errs, validateRewriteForm(p, r)...)
+}
+
+// validateRewriteForm checks the rewrite says what to rewrite, one way.
+func validateRewriteForm(p *field.Path, r *networking.HTTPRewrite) field.ErrorList {
 	rr, rp := r.GetUriRegexRewrite(), p.Child("uriRegexRewrite")
 	switch {
 	case r.GetUri() != "" && rr != nil:

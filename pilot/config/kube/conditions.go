@@ -48,6 +48,11 @@ func DesiredConditions(objs []config.Resource, errs []*config.Error, diags []mes
 	warnReason := map[config.Key]string{}
 	for _, d := range diags {
 		k := config.Key{Kind: d.Ref.Kind, Namespace: d.Ref.Namespace, Name: d.Ref.Name}
+		if d.Rejected() { // left out entirely: Accepted=False, like a validation error
+			errsBy[k] = append(errsBy[k], fieldMessage(d.Field, d.Message))
+			errReason[k] = d.Reason
+			continue
+		}
 		warnsBy[k] = append(warnsBy[k], fieldMessage(d.Field, d.Message))
 		if warnReason[k] == "" {
 			warnReason[k] = d.Reason

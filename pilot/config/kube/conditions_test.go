@@ -17,13 +17,15 @@ func TestDesiredConditions(t *testing.T) {
 		return &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Generation: 3}}
 	}
 	ef := &networkingv1alpha3.EnvoyFilter{ObjectMeta: metav1.ObjectMeta{Name: "ef", Namespace: "ns", Generation: 3}}
-	objs := []config.Resource{vs("good"), vs("missing-subset"), vs("invalid"), vs("warned"), ef}
+	objs := []config.Resource{vs("good"), vs("missing-subset"), vs("invalid"), vs("warned"), vs("rejected"), ef}
 	key := func(name string) config.Key { return config.Key{Kind: "VirtualService", Namespace: "ns", Name: name} }
 	errs := []*config.Error{
 		{Kind: "VirtualService", Namespace: "ns", Name: "missing-subset", Field: "spec.http[0].route[0].destination.subset", Message: "no v3", Reason: config.ReasonMissingSubset},
 		{Kind: "VirtualService", Namespace: "ns", Name: "invalid", Field: "spec.http[0].timeout", Message: "bad duration", Reason: config.ReasonInvalid},
 	}
-	diags := []mesh.Diagnostic{{Ref: mesh.Ref{Kind: "VirtualService", Namespace: "ns", Name: "warned"}, Field: "spec.tls", Reason: mesh.ReasonUnsupportedField, Message: "not supported yet"}}
+	diags := []mesh.Diagnostic{{Ref: mesh.Ref{Kind: "VirtualService", Namespace: "ns", Name: "warned"}, Field: "spec.tls", Reason: mesh.ReasonUnsupportedField, Message: "not supported yet"},
+		// Left out for every proxy (package guard): not accepted, whatever validation said.
+		{Ref: mesh.Ref{Kind: "VirtualService", Namespace: "ns", Name: "rejected"}, Field: "spec.http[0]", Reason: mesh.ReasonInvalidEnvoyConfig, Message: "Envoy refuses"}}
 	got := DesiredConditions(objs, errs, diags)
 	want := map[string]struct {
 		status metav1.ConditionStatus
@@ -33,6 +35,7 @@ func TestDesiredConditions(t *testing.T) {
 		"missing-subset": {metav1.ConditionFalse, config.ReasonMissingSubset},
 		"invalid":        {metav1.ConditionFalse, config.ReasonInvalid},
 		"warned":         {metav1.ConditionTrue, mesh.ReasonUnsupportedField},
+		"rejected":       {metav1.ConditionFalse, mesh.ReasonInvalidEnvoyConfig},
 	}
 	for name, w := range want {
 		c := got[key(name)]

@@ -12,8 +12,11 @@ type metrics struct {
 	nacks           *prometheus.CounterVec
 	generateSeconds prometheus.Histogram
 	generateErrors  prometheus.Counter
-	meshReady       prometheus.Gauge
-	queueWait       prometheus.Histogram
+	// rejected counts generated resources left out for failing validation,
+	// once each per introduction (not per proxy), by type.
+	rejected  *prometheus.CounterVec
+	meshReady prometheus.Gauge
+	queueWait prometheus.Histogram
 	// identityRejections counts streams refused because the node's claims
 	// contradict its certificate, or another identity holds the node id.
 	identityRejections *prometheus.CounterVec
@@ -26,15 +29,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		nacks:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_nacks_total", Help: "xDS responses rejected by proxies, by type."}, []string{"type"}),
 		generateSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "weft_xds_generate_seconds", Help: "Time to generate one proxy's configuration.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
-		generateErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "weft_xds_generate_errors_total", Help: "Generated configurations that failed validation."}),
-		meshReady:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "weft_mesh_ready", Help: "1 once a mesh configuration is being served."}),
+		generateErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "weft_xds_generate_errors_total", Help: "Proxy configurations pushed with resources left out for failing validation."}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_rejected_resources_total",
+			Help: "Generated resources left out of proxies' configuration for failing validation, by type."}, []string{"type"}),
+		meshReady: prometheus.NewGauge(prometheus.GaugeOpts{Name: "weft_mesh_ready", Help: "1 once a mesh configuration is being served."}),
 		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "weft_xds_push_queue_seconds", Help: "Time a proxy waited in the push queue.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
 		identityRejections: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_identity_rejections_total",
 			Help: "xDS streams refused because the node's claims do not match its client certificate, by reason."}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.meshReady, m.queueWait, m.identityRejections)
+		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.rejected, m.meshReady, m.queueWait, m.identityRejections)
 	}
 	return m
 }

@@ -105,11 +105,7 @@ func (s *Server) push(ps *proxyState) {
 	m = s.current.Load()
 	start := time.Now()
 	parts := s.parts.For(m).Resolve(s.specs(ps, m))
-	if err := partsError(parts); err != nil {
-		s.log.Error("generated invalid xDS; keeping previous config", "proxy", ps.Proxy().ID, "err", err)
-		s.metrics.generateErrors.Inc()
-		return
-	}
+	s.reportRejections(ps, m, parts)
 	s.logDegradations(ps, partsDegradations(parts))
 	res, final := share.Resources(parts), true
 	if step, prev := ps.warmingStep(res, time.Now()); step != nil {

@@ -38,8 +38,10 @@ type Server struct {
 	metrics *metrics
 	current atomic.Pointer[mesh.Mesh]
 	parts   share.Store
-	queue   *pushQueue
-	ctx     context.Context
+	// rejected dedupes the log lines of resources left out (rejections.go).
+	rejected rejections
+	queue    *pushQueue
+	ctx      context.Context
 	// trustDomains accepted in client certificates (Options.TrustDomains).
 	trustDomains []string
 

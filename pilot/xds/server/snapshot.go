@@ -1,8 +1,6 @@
 package server
 
 import (
-	"errors"
-
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
@@ -23,14 +21,6 @@ func newSnapshot(parts []*share.Part) snapshot {
 		s[p.TypeURL] = p
 	}
 	return s
-}
-
-func partsError(parts []*share.Part) error {
-	var errs []error
-	for _, p := range parts {
-		errs = append(errs, p.Err)
-	}
-	return errors.Join(errs...)
 }
 
 func partsDegradations(parts []*share.Part) build.Degradations {

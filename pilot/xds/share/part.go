@@ -39,8 +39,10 @@ type Part struct {
 	Resources    map[string]types.Resource
 	Version      string
 	Degradations build.Degradations
-	// Err is set when a resource failed validation; the part must not be sent.
-	Err error
+	// Rejected are the resources left out because they failed validation:
+	// the rest of the part is still sent, so one bad resource (a generator
+	// bug guard.Apply did not catch) cannot stop every change for the view.
+	Rejected []Rejection
 
 	// Encoded once for every proxy's responses: Anys by name and in name
 	// order, and the delta form carrying each resource's content hash.
@@ -50,7 +52,14 @@ type Part struct {
 	delta map[string]*discovery.Resource
 }
 
-// NewPart validates, marshals and hashes resources once.
+// Rejection is one generated resource left out of a part, and why.
+type Rejection struct {
+	TypeURL, Name string
+	Err           error
+}
+
+// NewPart validates, marshals and hashes resources once; resources that
+// fail validation are left out and listed in Rejected.
 func NewPart(typeURL string, resources []types.Resource, deg build.Degradations) *Part {
 	p := &Part{TypeURL: typeURL, Degradations: deg, Resources: make(map[string]types.Resource, len(resources)),
 		anys: make(map[string]*anypb.Any, len(resources)), delta: make(map[string]*discovery.Resource, len(resources))}
@@ -62,17 +71,16 @@ func NewPart(typeURL string, resources []types.Resource, deg build.Degradations)
 	for _, name := range names {
 		b, err := p.add(name, p.Resources[name])
 		if err != nil {
-			p.Err = err
-			return p
+			p.Rejected = append(p.Rejected, Rejection{TypeURL: typeURL, Name: name, Err: err})
+			delete(p.Resources, name)
+			continue
 		}
 		typeHash.Write([]byte(name))
 		typeHash.Write(b)
+		p.names = append(p.names, name)
+		p.all = append(p.all, p.anys[name])
 	}
 	p.Version = strconv.FormatUint(typeHash.Sum64(), 36)
-	p.names = names
-	for _, n := range names {
-		p.all = append(p.all, p.anys[n])
-	}
 	return p
 }
 

@@ -23,8 +23,8 @@ func cluster(name string, timeoutSeconds int) *clusterv3.Cluster {
 func TestPartEncodesEachResourceOnce(t *testing.T) {
 	c := cluster("outbound|9080||a.default.svc.cluster.local", 5)
 	p := NewPart(resource.ClusterType, []types.Resource{c, cluster("b", 1)}, nil)
-	if p.Err != nil {
-		t.Fatal(p.Err)
+	if len(p.Rejected) != 0 {
+		t.Fatal(p.Rejected)
 	}
 	a, ok := p.Any(c.Name)
 	if !ok || a.GetTypeUrl() != resource.ClusterType {
@@ -61,15 +61,23 @@ func TestPartVersionsFollowContent(t *testing.T) {
 	}
 }
 
-// An invalid resource makes the part unusable, naming the resource.
-func TestPartRejectsInvalidResource(t *testing.T) {
+// An invalid resource is left out, named, and the rest of the part is
+// served: one bad resource never blocks the others.
+func TestPartLeavesOutInvalidResource(t *testing.T) {
 	bad := &clusterv3.Cluster{Name: "bad", ConnectTimeout: durationpb.New(-1)}
 	p := NewPart(resource.ClusterType, []types.Resource{cluster("ok", 1), bad}, nil)
-	if p.Err == nil {
-		t.Fatal("negative connect timeout accepted")
+	if len(p.Rejected) != 1 || p.Rejected[0].Name != "bad" || !strings.Contains(p.Rejected[0].Err.Error(), `"bad"`) {
+		t.Fatalf("rejected %v, want only bad, named", p.Rejected)
 	}
-	if got := p.Err.Error(); !strings.Contains(got, `"bad"`) {
-		t.Fatalf("error %q does not name the resource", got)
+	if names := p.Names(); len(names) != 1 || names[0] != "ok" || len(p.All()) != 1 || len(p.Resources) != 1 {
+		t.Fatalf("served %v, want only ok", names)
+	}
+	if _, ok := p.Any("bad"); ok {
+		t.Fatal("the rejected resource is still encoded")
+	}
+	good := NewPart(resource.ClusterType, []types.Resource{cluster("ok", 1)}, nil)
+	if p.Version != good.Version {
+		t.Fatal("the version depends on the rejected resource")
 	}
 }
 

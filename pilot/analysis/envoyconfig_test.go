@@ -1,0 +1,52 @@
+package analysis
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/weftmesh/weft/pilot/config"
+)
+
+// noFixture are codes no analyze fixture can reach: WFT0118 reports what
+// validation failed to refuse, and validation refuses every such input
+// known (FuzzAcceptedConfigIsValidEnvoy), so its test bypasses validation.
+var noFixture = map[string]bool{CodeInvalidEnvoyConfig: true}
+
+// A VirtualService whose route Envoy would refuse is named by analyze,
+// as weftd leaves it out; the VirtualService next to it is not.
+func TestAnalyzeReportsInvalidEnvoyConfig(t *testing.T) {
+	const docs = `apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec: {clusterIP: 10.96.0.9, ports: [{name: http, port: 9080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bad, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - headers: {request: {set: {x-a: "a\nb"}}}
+    route: [{destination: {host: reviews}}]
+`
+	objs, errs := config.Decode("in.yaml", []byte(docs))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	b := config.NewBuilder()
+	for _, o := range objs {
+		if err := b.Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newContext(b.Finish()) // not validated: as if validation had let it through
+	analyzeTranslateDiagnostics(c)
+	if len(c.out) != 1 {
+		t.Fatalf("got %d messages, want 1: %v", len(c.out), c.out)
+	}
+	m := c.out[0]
+	if m.Code != CodeInvalidEnvoyConfig || m.Severity != Error || m.Resource() != "VirtualService default/bad" ||
+		m.Err.Field != "spec.http[0]" || !strings.Contains(m.Err.Message, "HeaderValue.Value") {
+		t.Fatalf("got %s at %s: %s", m.Code, m.Err.Field, m.Err.Message)
+	}
+}
