@@ -15,8 +15,9 @@ import (
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/weftmesh/weft/pilot/xds/guard"
 )
 
 // Snapshot is what the stand-in holds at one moment, by name. The messages
@@ -114,7 +115,7 @@ func decodeResource(typeURL string, a *anypb.Any) (string, proto.Message, error)
 	if name == "" {
 		return "", nil, fmt.Errorf("%s without a name", typeURL)
 	}
-	if err := validateDeep(m); err != nil {
+	if err := guard.ValidateDeep(m); err != nil {
 		return name, nil, fmt.Errorf("%s %q: %w", typeURL, name, err)
 	}
 	if err := needsOtherSource(m); err != nil {
@@ -131,55 +132,6 @@ func resourceName(m proto.Message) string {
 		return n.GetName()
 	}
 	return ""
-}
-
-// validateDeep runs the generated validation rules on m and on the
-// contents of every Any in it: ValidateAll stops at Any fields.
-func validateDeep(m proto.Message) error {
-	if v, ok := m.(interface{ ValidateAll() error }); ok {
-		if err := v.ValidateAll(); err != nil {
-			return err
-		}
-	}
-	return walkAnys(m.ProtoReflect(), func(a *anypb.Any) error {
-		inner, err := a.UnmarshalNew()
-		if err != nil {
-			return fmt.Errorf("typed config %s: %w", a.GetTypeUrl(), err)
-		}
-		if err := validateDeep(inner); err != nil {
-			return fmt.Errorf("%s: %w", a.GetTypeUrl(), err)
-		}
-		return nil
-	})
-}
-
-// walkAnys calls f on every Any reachable from m, skipping opaque filter
-// metadata, which Envoy does not decode either.
-func walkAnys(m protoreflect.Message, f func(*anypb.Any) error) error {
-	if a, ok := m.Interface().(*anypb.Any); ok {
-		return f(a)
-	}
-	var err error
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Name() == "typed_filter_metadata" {
-			return true
-		}
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			for i := 0; i < v.List().Len() && err == nil; i++ {
-				err = walkAnys(v.List().Get(i).Message(), f)
-			}
-		case fd.IsMap() && fd.MapValue().Message() != nil:
-			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-				err = walkAnys(mv.Message(), f)
-				return err == nil
-			})
-		case fd.Message() != nil && !fd.IsMap():
-			err = walkAnys(v.Message(), f)
-		}
-		return err == nil
-	})
-	return err
 }
 
 // needsOtherSource rejects a cluster or listener that takes endpoints or
