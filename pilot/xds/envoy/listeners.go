@@ -24,9 +24,11 @@ const (
 )
 
 // Listeners returns virtualOutbound, virtualInbound and one outbound
-// listener per HTTP port (0.0.0.0_PORT) or TCP service address (IP_PORT).
+// listener per HTTP port (0.0.0.0_PORT), per port of TLS services without
+// an address (0.0.0.0_PORT, by SNI) or per TCP service address (IP_PORT).
 func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
-	out := []*listenerv3.Listener{virtualOutbound(unknownCluster(m, p)), virtualInbound(m, p)}
+	unknown := unknownCluster(m, p)
+	out := []*listenerv3.Listener{virtualOutbound(unknown), virtualInbound(m, p)}
 	httpPorts := map[uint32]bool{}
 	for _, vh := range m.VirtualHosts {
 		if vh.Port.Protocol.IsHTTP() {
@@ -36,12 +38,24 @@ func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	for _, port := range sortedPorts(httpPorts) {
 		out = append(out, httpOutbound(port))
 	}
+	sni := sniPorts(m, httpPorts)
+	for _, port := range sortedPorts(portSet(sni)) {
+		out = append(out, sniOutbound(port, sni[port], unknown))
+	}
 	for _, vh := range m.VirtualHosts {
 		if !vh.Port.Protocol.IsHTTP() {
 			out = append(out, tcpOutbound(vh, p)...)
 		}
 	}
 	return out
+}
+
+func portSet[V any](m map[uint32]V) map[uint32]bool {
+	set := make(map[uint32]bool, len(m))
+	for k := range m {
+		set[k] = true
+	}
+	return set
 }
 
 func sortedPorts(set map[uint32]bool) []uint32 {
