@@ -71,12 +71,16 @@ func loadBalancerRows(p string) []row {
 func connectionPoolRows(p string) []row {
 	onlyMaxRequests := "proxyless: grpc-go reads only http2MaxRequests (max_requests)"
 	grpcIgnores := "proxyless: not sent, grpc-go has no such limit"
+	keepalive := "sidecars: SO_KEEPALIVE on upstream connections; proxyless: not sent, grpc-go ignores it"
 	return []row{
 		{key: p, entry: mesh(yes, part, onlyMaxRequests)},
 		{key: p + ".tcp", entry: mesh(yes, no, "proxyless: no tcp setting reaches grpc-go")},
 		{key: p + ".tcp.maxConnections", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".tcp.connectTimeout", entry: mesh(yes, no, "proxyless: grpc-go ignores the cluster connect timeout")},
-		{key: p + ".tcp.tcpKeepalive", entry: none("ignored"), subtree: true},
+		{key: p + ".tcp.tcpKeepalive", entry: mesh(yes, no, keepalive)},
+		{key: p + ".tcp.tcpKeepalive.probes", entry: mesh(yes, no, keepalive)},
+		{key: p + ".tcp.tcpKeepalive.time", entry: mesh(yes, no, keepalive+"; whole seconds")},
+		{key: p + ".tcp.tcpKeepalive.interval", entry: mesh(yes, no, keepalive+"; whole seconds")},
 		{key: p + ".tcp.maxConnectionDuration", entry: none("ignored")},
 		{key: p + ".tcp.idleTimeout", entry: none("ignored: only http.idleTimeout is applied")},
 		{key: p + ".http", entry: mesh(yes, part, onlyMaxRequests)},
@@ -85,8 +89,8 @@ func connectionPoolRows(p string) []row {
 		{key: p + ".http.maxRequestsPerConnection", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".http.maxRetries", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".http.idleTimeout", entry: mesh(yes, no, grpcIgnores)},
-		{key: p + ".http.h2UpgradePolicy", entry: none("ignored: the upstream protocol follows the port's protocol")},
-		{key: p + ".http.useClientProtocol", entry: none("ignored: the upstream protocol follows the port's protocol")},
+		{key: p + ".http.h2UpgradePolicy", entry: mesh(yes, no, "sidecars: UPGRADE makes the cluster speak HTTP/2 on any port, as istiod; proxyless: not sent, gRPC is always HTTP/2")},
+		{key: p + ".http.useClientProtocol", entry: none("ignored, except that it cancels h2UpgradePolicy UPGRADE as in istiod: the upstream protocol otherwise follows the port's protocol")},
 		{key: p + ".http.maxConcurrentStreams", entry: none("ignored")},
 		{key: p + ".http.http2KeepAlive", entry: none("ignored"), subtree: true},
 	}
@@ -98,7 +102,7 @@ func outlierRows(p string) []row {
 		{key: p, entry: mesh(yes, part, consecutive)},
 		{key: p + ".consecutiveErrors", entry: mesh(yes, no, "deprecated alias of consecutive5xxErrors; "+consecutive)},
 		{key: p + ".splitExternalLocalOriginErrors", entry: mesh(yes, no, consecutive)},
-		{key: p + ".consecutiveLocalOriginFailures", entry: none("ignored")},
+		{key: p + ".consecutiveLocalOriginFailures", entry: mesh(yes, no, "applied only with splitExternalLocalOriginErrors, as istiod; "+consecutive)},
 		{key: p + ".consecutiveGatewayErrors", entry: mesh(yes, no, consecutive)},
 		{key: p + ".consecutive5xxErrors", entry: mesh(yes, no, consecutive)},
 		{key: p + ".interval", entry: both()},

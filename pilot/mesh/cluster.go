@@ -44,6 +44,18 @@ type ConnectionPool struct {
 	MaxRequestsPerConnection uint32
 	MaxRetries               uint32
 	IdleTimeout              time.Duration
+	// H2Upgrade: h2UpgradePolicy UPGRADE without useClientProtocol, which
+	// makes the cluster speak HTTP/2 whatever the port's protocol.
+	H2Upgrade    bool
+	TCPKeepalive *TCPKeepalive
+}
+
+// TCPKeepalive sets SO_KEEPALIVE on upstream connections; zero fields
+// keep the operating system's values.
+type TCPKeepalive struct {
+	Probes   uint32
+	Time     time.Duration
+	Interval time.Duration
 }
 
 // OutlierDetection ejects failing endpoints.
@@ -55,6 +67,9 @@ type OutlierDetection struct {
 	MaxEjectionPercent    uint32
 	MinHealthPercent      uint32
 	SplitExternalLocalErr bool
+	// ConsecutiveLocalOrigin ejects after that many local-origin failures
+	// (connect errors, resets); only with SplitExternalLocalErr, as Istio.
+	ConsecutiveLocalOrigin uint32
 }
 
 // TLSMode is a DestinationRule's client TLS mode as weft acts on it.

@@ -97,12 +97,14 @@ func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
 	if cp := p.ConnectionPool; cp != nil {
 		d.ConnectionPool = &poolDoc{MaxConnections: cp.MaxConnections, ConnectTimeout: durString(cp.ConnectTimeout),
 			MaxPendingRequests: cp.MaxPendingRequests, MaxRequests: cp.MaxRequests, MaxRequestsPerConnection: cp.MaxRequestsPerConnection,
-			MaxRetries: cp.MaxRetries, IdleTimeout: durString(cp.IdleTimeout)}
+			MaxRetries: cp.MaxRetries, IdleTimeout: durString(cp.IdleTimeout), H2Upgrade: cp.H2Upgrade,
+			TCPKeepalive: keepaliveToDoc(cp.TCPKeepalive)}
 	}
 	if od := p.OutlierDetection; od != nil {
 		d.OutlierDetection = &outlierDoc{Consecutive5xx: od.Consecutive5xx, ConsecutiveGateway: od.ConsecutiveGateway,
 			Interval: durString(od.Interval), BaseEjectionTime: durString(od.BaseEjectionTime), MaxEjectionPercent: od.MaxEjectionPercent,
-			MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr}
+			MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
+			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
 	}
 	if t := p.TLS; t != nil {
 		mode, err := nameOf(tlsModeNames, t.Mode, "TLS mode")
@@ -112,6 +114,13 @@ func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
 		d.TLS = &tlsDoc{Mode: mode, SANs: t.SANs}
 	}
 	return d, nil
+}
+
+func keepaliveToDoc(k *TCPKeepalive) *keepaliveDoc {
+	if k == nil {
+		return nil
+	}
+	return &keepaliveDoc{Probes: k.Probes, Time: durString(k.Time), Interval: durString(k.Interval)}
 }
 
 func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
@@ -136,12 +145,17 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 	if cp := d.ConnectionPool; cp != nil {
 		p.ConnectionPool = &ConnectionPool{MaxConnections: cp.MaxConnections, ConnectTimeout: pd(cp.ConnectTimeout, "connectTimeout"),
 			MaxPendingRequests: cp.MaxPendingRequests, MaxRequests: cp.MaxRequests, MaxRequestsPerConnection: cp.MaxRequestsPerConnection,
-			MaxRetries: cp.MaxRetries, IdleTimeout: pd(cp.IdleTimeout, "idleTimeout")}
+			MaxRetries: cp.MaxRetries, IdleTimeout: pd(cp.IdleTimeout, "idleTimeout"), H2Upgrade: cp.H2Upgrade}
+		if k := cp.TCPKeepalive; k != nil {
+			p.ConnectionPool.TCPKeepalive = &TCPKeepalive{Probes: k.Probes, Time: pd(k.Time, "tcpKeepalive.time"),
+				Interval: pd(k.Interval, "tcpKeepalive.interval")}
+		}
 	}
 	if od := d.OutlierDetection; od != nil {
 		p.OutlierDetection = &OutlierDetection{Consecutive5xx: od.Consecutive5xx, ConsecutiveGateway: od.ConsecutiveGateway,
 			Interval: pd(od.Interval, "interval"), BaseEjectionTime: pd(od.BaseEjectionTime, "baseEjectionTime"),
-			MaxEjectionPercent: od.MaxEjectionPercent, MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr}
+			MaxEjectionPercent: od.MaxEjectionPercent, MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
+			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
 	}
 	if t := d.TLS; t != nil {
 		mode, err := valueOf(tlsModeNames, t.Mode, "TLS mode")

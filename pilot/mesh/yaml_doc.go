@@ -82,23 +82,32 @@ type hashDoc struct {
 }
 
 type poolDoc struct {
-	MaxConnections           uint32 `json:"maxConnections,omitempty"`
-	ConnectTimeout           string `json:"connectTimeout,omitempty"`
-	MaxPendingRequests       uint32 `json:"maxPendingRequests,omitempty"`
-	MaxRequests              uint32 `json:"maxRequests,omitempty"`
-	MaxRequestsPerConnection uint32 `json:"maxRequestsPerConnection,omitempty"`
-	MaxRetries               uint32 `json:"maxRetries,omitempty"`
-	IdleTimeout              string `json:"idleTimeout,omitempty"`
+	MaxConnections           uint32        `json:"maxConnections,omitempty"`
+	ConnectTimeout           string        `json:"connectTimeout,omitempty"`
+	MaxPendingRequests       uint32        `json:"maxPendingRequests,omitempty"`
+	MaxRequests              uint32        `json:"maxRequests,omitempty"`
+	MaxRequestsPerConnection uint32        `json:"maxRequestsPerConnection,omitempty"`
+	MaxRetries               uint32        `json:"maxRetries,omitempty"`
+	IdleTimeout              string        `json:"idleTimeout,omitempty"`
+	H2Upgrade                bool          `json:"h2Upgrade,omitempty"`
+	TCPKeepalive             *keepaliveDoc `json:"tcpKeepalive,omitempty"`
+}
+
+type keepaliveDoc struct {
+	Probes   uint32 `json:"probes,omitempty"`
+	Time     string `json:"time,omitempty"`
+	Interval string `json:"interval,omitempty"`
 }
 
 type outlierDoc struct {
-	Consecutive5xx        *uint32 `json:"consecutive5xx,omitempty"`
-	ConsecutiveGateway    *uint32 `json:"consecutiveGateway,omitempty"`
-	Interval              string  `json:"interval,omitempty"`
-	BaseEjectionTime      string  `json:"baseEjectionTime,omitempty"`
-	MaxEjectionPercent    uint32  `json:"maxEjectionPercent,omitempty"`
-	MinHealthPercent      uint32  `json:"minHealthPercent,omitempty"`
-	SplitExternalLocalErr bool    `json:"splitExternalLocalErr,omitempty"`
+	Consecutive5xx         *uint32 `json:"consecutive5xx,omitempty"`
+	ConsecutiveGateway     *uint32 `json:"consecutiveGateway,omitempty"`
+	Interval               string  `json:"interval,omitempty"`
+	BaseEjectionTime       string  `json:"baseEjectionTime,omitempty"`
+	MaxEjectionPercent     uint32  `json:"maxEjectionPercent,omitempty"`
+	MinHealthPercent       uint32  `json:"minHealthPercent,omitempty"`
+	SplitExternalLocalErr  bool    `json:"splitExternalLocalErr,omitempty"`
+	ConsecutiveLocalOrigin uint32  `json:"consecutiveLocalOrigin,omitempty"`
 }
 
 type tlsDoc struct {

@@ -40,6 +40,7 @@ func routeAction(a *routev3.RouteAction, m *routed, req *Request, res *Result) e
 	}
 	res.Action.Timeout = grpcTimeout(a, req, routeTimeout(a))
 	res.Action.Retry = retryPolicy(a, m.vh)
+	res.Action.HashOn = hashKeys(a)
 	if err := setMirrors(a, m, res); err != nil {
 		return err
 	}

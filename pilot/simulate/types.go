@@ -120,6 +120,9 @@ type Action struct {
 	// when a rewrite applies.
 	RewritePath      string `json:"rewritePath,omitempty"`
 	RewriteAuthority string `json:"rewriteAuthority,omitempty"`
+	// HashOn is what consistent hashing keys on (see hashKeys); empty
+	// when the route sets no hash policy.
+	HashOn []string `json:"hashOn,omitempty"`
 }
 
 // WeightedCluster is one destination of a route.

@@ -65,14 +65,29 @@ func clustersFor(svc *mesh.Service, port mesh.Port, dr *mergedRule) []*mesh.Clus
 	if dr == nil {
 		return []*mesh.Cluster{{Key: key, Service: svc, Port: port}}
 	}
-	out := []*mesh.Cluster{{Key: key, Service: svc, Port: port, Policy: policyFor(dr.policy, port.Number)}}
+	base, _ := policyFor(dr.policy, port.Number)
+	out := []*mesh.Cluster{{Key: key, Service: svc, Port: port, Policy: base}}
 	for _, s := range dr.subsets {
 		k := key
 		k.Subset = s.GetName()
-		policy := overlay(policyFor(dr.policy, port.Number), policyFor(s.GetTrafficPolicy(), port.Number))
-		out = append(out, &mesh.Cluster{Key: k, Service: svc, Port: port, SubsetLabels: s.GetLabels(), Policy: policy})
+		out = append(out, &mesh.Cluster{Key: k, Service: svc, Port: port, SubsetLabels: s.GetLabels(),
+			Policy: subsetPolicy(base, s.GetTrafficPolicy(), port.Number)})
 	}
 	return out
+}
+
+// subsetPolicy merges a subset's policy over the rule's for one port, as
+// istiod: each section the subset sets replaces the rule's, and a subset
+// portLevelSettings entry for the port replaces every section, set or not.
+func subsetPolicy(base mesh.TrafficPolicy, tp *networking.TrafficPolicy, port uint32) mesh.TrafficPolicy {
+	if tp == nil {
+		return base
+	}
+	sub, hasPortLevel := policyFor(tp, port)
+	if hasPortLevel {
+		return sub
+	}
+	return overlay(base, sub)
 }
 
 // overlay lets each section a subset sets replace the rule-level one.

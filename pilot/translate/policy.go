@@ -13,30 +13,30 @@ import (
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
-// policyFor converts a traffic policy for one port: a matching
-// portLevelSettings entry replaces each section it sets.
-func policyFor(tp *networking.TrafficPolicy, port uint32) mesh.TrafficPolicy {
-	if tp == nil {
-		return mesh.TrafficPolicy{}
-	}
-	out := mesh.TrafficPolicy{
-		LoadBalancer:     loadBalancer(tp.GetLoadBalancer()),
-		ConnectionPool:   connectionPool(tp.GetConnectionPool()),
-		OutlierDetection: outlierDetection(tp.GetOutlierDetection()),
-		TLS:              clusterTLS(tp.GetTls()),
-	}
+// policyFor converts a traffic policy for one port. The first
+// portLevelSettings entry for the port replaces the whole policy: per
+// Istio's docs, sections it omits take their defaults rather than the
+// rule-level ones. hasPortLevel reports such an entry.
+func policyFor(tp *networking.TrafficPolicy, port uint32) (p mesh.TrafficPolicy, hasPortLevel bool) {
 	for _, pl := range tp.GetPortLevelSettings() {
-		if pl.GetPort() == nil || pl.GetPort().GetNumber() != port {
-			continue
+		if pl.GetPort() != nil && pl.GetPort().GetNumber() == port {
+			return sections(pl.GetLoadBalancer(), pl.GetConnectionPool(), pl.GetOutlierDetection(), pl.GetTls()), true
 		}
-		out = overlay(out, mesh.TrafficPolicy{
-			LoadBalancer:     loadBalancer(pl.GetLoadBalancer()),
-			ConnectionPool:   connectionPool(pl.GetConnectionPool()),
-			OutlierDetection: outlierDetection(pl.GetOutlierDetection()),
-			TLS:              clusterTLS(pl.GetTls()),
-		})
 	}
-	return out
+	if tp == nil {
+		return mesh.TrafficPolicy{}, false
+	}
+	return sections(tp.GetLoadBalancer(), tp.GetConnectionPool(), tp.GetOutlierDetection(), tp.GetTls()), false
+}
+
+func sections(lb *networking.LoadBalancerSettings, cp *networking.ConnectionPoolSettings,
+	od *networking.OutlierDetection, tls *networking.ClientTLSSettings) mesh.TrafficPolicy {
+	return mesh.TrafficPolicy{
+		LoadBalancer:     loadBalancer(lb),
+		ConnectionPool:   connectionPool(cp),
+		OutlierDetection: outlierDetection(od),
+		TLS:              clusterTLS(tls),
+	}
 }
 
 // loadBalancer converts the lb_policy oneof; UNSPECIFIED (or neither
@@ -89,6 +89,7 @@ func connectionPool(cp *networking.ConnectionPoolSettings) *mesh.ConnectionPool 
 	if t := cp.GetTcp(); t != nil {
 		out.MaxConnections = nonNeg(t.GetMaxConnections())
 		out.ConnectTimeout = dur(t.GetConnectTimeout())
+		out.TCPKeepalive = tcpKeepalive(t.GetTcpKeepalive())
 	}
 	if h := cp.GetHttp(); h != nil {
 		out.MaxPendingRequests = nonNeg(h.GetHttp1MaxPendingRequests())
@@ -96,8 +97,17 @@ func connectionPool(cp *networking.ConnectionPoolSettings) *mesh.ConnectionPool 
 		out.MaxRequestsPerConnection = nonNeg(h.GetMaxRequestsPerConnection())
 		out.MaxRetries = nonNeg(h.GetMaxRetries())
 		out.IdleTimeout = dur(h.GetIdleTimeout())
+		// istiod never upgrades a cluster that uses the client's protocol.
+		out.H2Upgrade = h.GetH2UpgradePolicy() == networking.ConnectionPoolSettings_HTTPSettings_UPGRADE && !h.GetUseClientProtocol()
 	}
 	return out
+}
+
+func tcpKeepalive(k *networking.ConnectionPoolSettings_TCPSettings_TcpKeepalive) *mesh.TCPKeepalive {
+	if k == nil {
+		return nil
+	}
+	return &mesh.TCPKeepalive{Probes: k.GetProbes(), Time: dur(k.GetTime()), Interval: dur(k.GetInterval())}
 }
 
 func outlierDetection(od *networking.OutlierDetection) *mesh.OutlierDetection {
@@ -112,6 +122,9 @@ func outlierDetection(od *networking.OutlierDetection) *mesh.OutlierDetection {
 		MaxEjectionPercent:    nonNeg(od.GetMaxEjectionPercent()),
 		MinHealthPercent:      nonNeg(od.GetMinHealthPercent()),
 		SplitExternalLocalErr: od.GetSplitExternalLocalOriginErrors(),
+	}
+	if out.SplitExternalLocalErr {
+		out.ConsecutiveLocalOrigin = od.GetConsecutiveLocalOriginFailures().GetValue()
 	}
 	if out.Consecutive5xx == nil && od.GetConsecutiveErrors() > 0 {
 		n := uint32(od.GetConsecutiveErrors()) // deprecated alias Istio still honours

@@ -75,6 +75,7 @@ type Want struct {
 	RewritePath       string            `json:"rewritePath,omitempty"`
 	RewriteHost       string            `json:"rewriteAuthority,omitempty"`
 	RequestHeaders    map[string]string `json:"requestHeaders,omitempty"` // set or appended
+	HashOn            []string          `json:"hashOn,omitempty"`         // the route's hash keys (simulate.Action.HashOn)
 	CannotSimulate    string            `json:"cannotSimulate,omitempty"` // substring of the field named
 }
 
@@ -157,6 +158,9 @@ func (w Want) checkAction(r *simulate.Result, diff func(string, any, any)) {
 	}
 	w.checkRetry(a.Retry, diff)
 	w.checkFault(a, diff)
+	if w.HashOn != nil && !slices.Equal(a.HashOn, w.HashOn) {
+		diff("hash on", a.HashOn, w.HashOn)
+	}
 	if w.Mirrors != nil && !slices.Equal(mirrorClusters(a.Mirrors), w.Mirrors) {
 		diff("mirrors", mirrorClusters(a.Mirrors), w.Mirrors)
 	}

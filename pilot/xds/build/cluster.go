@@ -42,11 +42,18 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 	if !opts.Proxyless {
 		setPanicThreshold(out, c.Policy.OutlierDetection)
 	}
-	if !opts.Proxyless && c.Port.Protocol.IsHTTP2() {
+	if !opts.Proxyless && speaksHTTP2(c) {
 		setHTTP2(out, c.Policy.ConnectionPool)
 	}
 	setUpstreamTLS(out, c, opts)
 	return out
+}
+
+// speaksHTTP2: an HTTP/2 or gRPC port, or a DestinationRule that asks
+// for h2UpgradePolicy UPGRADE, which istiod honours on any port.
+func speaksHTTP2(c *mesh.Cluster) bool {
+	cp := c.Policy.ConnectionPool
+	return c.Port.Protocol.IsHTTP2() || cp != nil && cp.H2Upgrade
 }
 
 // setDiscovery picks EDS, DNS or original-destination discovery; proxyless
@@ -126,11 +133,28 @@ func setConnectionPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool, opts Opt
 	if cp.ConnectTimeout > 0 {
 		out.ConnectTimeout = durationpb.New(cp.ConnectTimeout)
 	}
+	setTCPKeepalive(out, cp.TCPKeepalive)
 	if cp.IdleTimeout > 0 || cp.MaxRequestsPerConnection > 0 {
 		out.TypedExtensionProtocolOptions = map[string]*anypb.Any{
 			"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": mustAny(httpOptions(cp, false)),
 		}
 	}
+}
+
+// setTCPKeepalive turns SO_KEEPALIVE on, overriding the system's probes,
+// idle time and interval (whole seconds) where the rule sets them.
+func setTCPKeepalive(out *clusterv3.Cluster, k *mesh.TCPKeepalive) {
+	if k == nil {
+		return
+	}
+	ka := &corev3.TcpKeepalive{KeepaliveProbes: optU32(k.Probes)}
+	if k.Time > 0 {
+		ka.KeepaliveTime = wrapperspb.UInt32(uint32(k.Time / time.Second))
+	}
+	if k.Interval > 0 {
+		ka.KeepaliveInterval = wrapperspb.UInt32(uint32(k.Interval / time.Second))
+	}
+	out.UpstreamConnectionOptions = &clusterv3.UpstreamConnectionOptions{TcpKeepalive: ka}
 }
 
 func setProxylessPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool) {
@@ -197,6 +221,10 @@ func outlier(od *mesh.OutlierDetection) *clusterv3.OutlierDetection {
 	}
 	if od.BaseEjectionTime > 0 {
 		out.BaseEjectionTime = durationpb.New(od.BaseEjectionTime)
+	}
+	if od.SplitExternalLocalErr && od.ConsecutiveLocalOrigin > 0 {
+		out.ConsecutiveLocalOriginFailure = wrapperspb.UInt32(od.ConsecutiveLocalOrigin)
+		out.EnforcingConsecutiveLocalOriginFailure = wrapperspb.UInt32(100)
 	}
 	return out
 }

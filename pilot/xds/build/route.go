@@ -191,9 +191,11 @@ func DirectResponseAction(d *mesh.DirectResponse) *routev3.DirectResponseAction 
 }
 
 // DefaultRoute sends everything to a service port's default cluster: the
-// behaviour of a service no VirtualService routes.
-func DefaultRoute(vh *mesh.VirtualHost, opts Options) *routev3.Route {
-	return Route(defaultRule(vh), &mesh.Match{}, nil, opts, &Degradations{}, "default")
+// behaviour of a service no VirtualService routes. m supplies the default
+// cluster's consistent hash, which istiod also sets on this route: without
+// it a DestinationRule's consistentHash would have no key to hash on.
+func DefaultRoute(vh *mesh.VirtualHost, m *mesh.Mesh, opts Options, deg *Degradations) *routev3.Route {
+	return Route(defaultRule(vh), &mesh.Match{}, m, opts, deg, "default")
 }
 
 func defaultRule(vh *mesh.VirtualHost) *mesh.HTTPRoute {
@@ -205,7 +207,7 @@ func defaultRule(vh *mesh.VirtualHost) *mesh.HTTPRoute {
 // to the default route when no VirtualService covers the host.
 func VirtualHostRoutes(rules []*mesh.HTTPRoute, vh *mesh.VirtualHost, m *mesh.Mesh, opts Options, deg *Degradations) []*routev3.Route {
 	if usesDefaultRoute(vh) {
-		return []*routev3.Route{DefaultRoute(vh, opts)}
+		return []*routev3.Route{DefaultRoute(vh, m, opts, deg)}
 	}
 	return Routes(rules, m, opts, deg)
 }
