@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/golden"
 )
 
 // noFixture are codes no analyze fixture can reach: WFT0118 reports what
@@ -29,17 +29,7 @@ spec:
   - headers: {request: {set: {x-a: "a\nb"}}}
     route: [{destination: {host: reviews}}]
 `
-	objs, errs := config.Decode("in.yaml", []byte(docs))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	b := config.NewBuilder()
-	for _, o := range objs {
-		if err := b.Add(o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c := newContext(b.Finish()) // not validated: as if validation had let it through
+	c := newContext(golden.SnapshotOf(t, "in.yaml", []byte(docs))) // not validated: as if validation had let it through
 	analyzeTranslateDiagnostics(c)
 	if len(c.out) != 1 {
 		t.Fatalf("got %d messages, want 1: %v", len(c.out), c.out)

@@ -15,7 +15,15 @@ func Snapshot(t testing.TB, path string) *config.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, errs := config.Decode(path, data)
+	return SnapshotOf(t, path, data)
+}
+
+// SnapshotOf is Snapshot for YAML held in the test itself; like Snapshot it
+// does not validate, so a test can hand later stages what validation would
+// refuse.
+func SnapshotOf(t testing.TB, name string, data []byte) *config.Snapshot {
+	t.Helper()
+	objs, errs := config.Decode(name, data)
 	for _, e := range errs {
 		t.Fatalf("decode: %v", e)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
-	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/golden"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds/guard"
@@ -52,17 +52,7 @@ spec:
 
 func unvalidatedMesh(t *testing.T, docs string) *mesh.Mesh {
 	t.Helper()
-	objs, errs := config.Decode("in.yaml", []byte(docs))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	b := config.NewBuilder()
-	for _, o := range objs {
-		if err := b.Add(o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return translate.Translate(b.Finish(), "1")
+	return translate.Translate(golden.SnapshotOf(t, "in.yaml", []byte(docs)), "1")
 }
 
 // One VirtualService producing an invalid route is left out for every
