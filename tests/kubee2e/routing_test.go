@@ -22,8 +22,11 @@ func TestKubectlApplyRouting(t *testing.T) {
 	apply(t, env, deploymentYAML(ns, "v1", 1)+"---\n"+deploymentYAML(ns, "v2", 1))
 	a := newApp(t, env, ns, w.XDSAddr, "10.244.1.")
 	v1, v2 := a.run(ctx, "v1", 1), a.run(ctx, "v2", 1)
-	apply(t, env, destinationRuleYAML(ns, "v1", "v2")+"---\n"+splitYAML(ns, "reviews", map[string]int{"v1": 90, "v2": 10}))
 	c := a.client(ctx, w.XDSAddr)
+	// Both pods in rotation before any policy: a client still connecting to
+	// its second pod sends it a small share that would pass for 90/10.
+	roundRobin(ctx, t, c, v1[0], v2[0])
+	apply(t, env, destinationRuleYAML(ns, "v1", "v2")+"---\n"+splitYAML(ns, "reviews", map[string]int{"v1": 90, "v2": 10}))
 
 	t.Run("90/10", func(t *testing.T) {
 		// Until the VirtualService arrives the client round-robins (50%).
@@ -104,8 +107,9 @@ func TestAPIServerRestart(t *testing.T) {
 	apply(t, env, deploymentYAML(ns, "v1", 1)+"---\n"+deploymentYAML(ns, "v2", 1))
 	a := newApp(t, env, ns, w.XDSAddr, "10.244.3.")
 	v1, v2 := a.run(ctx, "v1", 1), a.run(ctx, "v2", 1)
-	apply(t, env, destinationRuleYAML(ns, "v1", "v2")+"---\n"+splitYAML(ns, "reviews", map[string]int{"v1": 100}))
 	c := a.client(ctx, w.XDSAddr)
+	roundRobin(ctx, t, c, v1[0], v2[0])
+	apply(t, env, destinationRuleYAML(ns, "v1", "v2")+"---\n"+splitYAML(ns, "reviews", map[string]int{"v1": 100}))
 	_, err := grpcapp.WaitFor(ctx, c, grpcapp.AllOn(v1[0]))
 	must(t, err)
 
@@ -139,4 +143,12 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// roundRobin waits until the client reaches every pod, so a later share or
+// all-on-one-pod condition can only come from applied policy.
+func roundRobin(ctx context.Context, t *testing.T, c *grpcapp.Client, pods ...string) {
+	t.Helper()
+	_, err := grpcapp.WaitFor(ctx, c, grpcapp.And(grpcapp.AllSucceed(), grpcapp.SeesAll(pods...)))
+	must(t, err)
 }
