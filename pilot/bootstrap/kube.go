@@ -56,7 +56,7 @@ func kubeMode(c Config, opts *Options) error {
 // Secret of weftd's namespace.
 func kubeCA(cfg *rest.Config, c Config) func(context.Context) (*ca.Server, error) {
 	return func(ctx context.Context) (*ca.Server, error) {
-		client, err := kubernetes.NewForConfig(cfg)
+		client, err := kubernetes.NewForConfig(ca.TokenReviewConfig(cfg))
 		if err != nil {
 			return nil, fmt.Errorf("ca: kubernetes client: %w", err)
 		}
