@@ -69,7 +69,8 @@ func (s *Server) onDeltaRequest(st *deltaStream, req *discovery.DeltaDiscoveryRe
 	}
 	nack := req.GetErrorDetail() != nil
 	if nonce := req.GetResponseNonce(); nonce != "" {
-		s.recordAck(ps, typeURL, ps.sentVersion(typeURL), req.GetErrorDetail().GetMessage(), true)
+		s.recordAck(ps, ackInfo{typeURL: typeURL, version: ps.sentVersion(typeURL), nonce: nonce,
+			nackMsg: req.GetErrorDetail().GetMessage(), isReply: true})
 		if nack {
 			ts.rejected = ps.sentVersion(typeURL)
 		}

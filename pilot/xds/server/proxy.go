@@ -33,6 +33,7 @@ type proxyState struct {
 	types       map[string]*typeStatus
 	nacks       int
 	lastNack    *Nack
+	nackNonces  map[string]string // by type: the nonce last NACKed, logged once
 	degraded    map[string]bool
 	resources   xds.Resources // as last sent
 

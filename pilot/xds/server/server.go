@@ -40,6 +40,7 @@ type Server struct {
 	parts   share.Store
 	// rejected dedupes the log lines of resources left out (rejections.go).
 	rejected rejections
+	nacks    *nackLog
 	queue    *pushQueue
 	ctx      context.Context
 	// trustDomains accepted in client certificates (Options.TrustDomains).
@@ -59,6 +60,7 @@ func New(ctx context.Context, opts Options) *Server {
 		metrics: newMetrics(opts.Registry),
 		proxies: map[string]*proxyState{},
 		queue:   newPushQueue(),
+		nacks:   newNackLog(),
 		ctx:     ctx,
 	}
 	s.trustDomains = opts.TrustDomains

@@ -64,11 +64,15 @@ type fixture struct {
 	conn *grpc.ClientConn
 }
 
-func start(t *testing.T) *fixture {
+func start(t *testing.T) *fixture { return startWith(t, Options{}) }
+
+// startWith is start with options (a Logger); the registry is the fixture's.
+func startWith(t *testing.T, opts Options) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	reg := prometheus.NewRegistry()
-	srv := New(ctx, Options{Registry: reg})
+	opts.Registry = reg
+	srv := New(ctx, opts)
 	srv.Update(testMesh(t))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -92,7 +92,8 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 	if nonce != "" {
 		ts.settle(!nack)
 	}
-	s.recordAck(ps, typeURL, req.GetVersionInfo(), req.GetErrorDetail().GetMessage(), nonce != "")
+	s.recordAck(ps, ackInfo{typeURL: typeURL, version: req.GetVersionInfo(), nonce: nonce,
+		nackMsg: req.GetErrorDetail().GetMessage(), isReply: nonce != ""})
 	ts.has, ts.open = req.GetVersionInfo(), true
 	if nack {
 		ts.rejected = ts.sent
