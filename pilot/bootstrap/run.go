@@ -77,7 +77,7 @@ func Run(ctx context.Context, o Options) error {
 	if lis := listeners["xds"]; lis != nil {
 		g := grpc.NewServer(xdsServerOptions()...)
 		xdsServer.Register(g)
-		tasks = append(tasks, func(ctx context.Context) error { return serveGRPC(ctx, g, lis) })
+		tasks = append(tasks, func(ctx context.Context) error { return serveGRPC(ctx, g, xdsServer.Listener(lis)) })
 	}
 	if lis := listeners["debug"]; lis != nil {
 		tasks = append(tasks, func(ctx context.Context) error { return serveHTTP(ctx, lis, debug.Handler(xdsServer, reg)) })
@@ -208,10 +208,15 @@ func logNewDiagnostics(log *slog.Logger, diags []mesh.Diagnostic, before map[mes
 	return now
 }
 
+// maxStreamsPerConn bounds concurrent streams on one client connection.
+const maxStreamsPerConn = 100
+
 // xdsServerOptions suit many mostly idle proxy connections.
 func xdsServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
-		grpc.MaxConcurrentStreams(1 << 20),
+		// A proxy needs one ADS stream (and the agent one CA call at a
+		// time); a connection opening thousands only costs weftd memory.
+		grpc.MaxConcurrentStreams(maxStreamsPerConn),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		// Proxies are mostly idle connections whose requests are small ACKs:

@@ -59,6 +59,7 @@ func meshFromYAML(t *testing.T, version, docs string) *mesh.Mesh {
 func testMesh(t *testing.T) *mesh.Mesh { return meshFromYAML(t, "1", reviewsYAML) }
 
 type fixture struct {
+	addr string
 	srv  *Server
 	reg  *prometheus.Registry
 	conn *grpc.ClientConn
@@ -80,14 +81,14 @@ func startWith(t *testing.T, opts Options) *fixture {
 	}
 	g := grpc.NewServer()
 	srv.Register(g)
-	go g.Serve(lis)
+	go g.Serve(srv.Listener(lis))
 	t.Cleanup(g.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &fixture{srv: srv, reg: reg, conn: conn}
+	return &fixture{addr: lis.Addr().String(), srv: srv, reg: reg, conn: conn}
 }
 
 func grpcNode() *core.Node {
