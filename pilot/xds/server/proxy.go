@@ -34,6 +34,7 @@ type proxyState struct {
 	nacks       int
 	lastNack    *Nack
 	nackNonces  map[string]string // by type: the nonce last NACKed, logged once
+	held        *share.Held       // the shared parts of its config; guarded by Server.mu
 	degraded    map[string]bool
 	resources   xds.Resources // as last sent
 
@@ -105,7 +106,7 @@ func (s *Server) push(ps *proxyState) {
 	defer ps.gen.Unlock()
 	m = s.current.Load()
 	start := time.Now()
-	parts := s.parts.For(m).Resolve(s.specs(ps, m))
+	parts, held := s.parts.For(m).Acquire(s.specs(ps, m))
 	s.reportRejections(ps, m, parts)
 	s.logDegradations(ps, partsDegradations(parts))
 	res, final := share.Resources(parts), true
@@ -114,7 +115,7 @@ func (s *Server) push(ps *proxyState) {
 		parts = withWarmingStep(parts, step, prev)
 		time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.queue.add(ps, laneChange) })
 	}
-	if !s.stillConnected(ps) {
+	if !s.holdIfConnected(ps, held) {
 		return
 	}
 	ps.publish(newSnapshot(parts))
@@ -127,11 +128,19 @@ func (s *Server) push(ps *proxyState) {
 	s.metrics.generateSeconds.Observe(time.Since(start).Seconds())
 }
 
-// stillConnected skips work for proxies that left while queued.
-func (s *Server) stillConnected(ps *proxyState) bool {
+// holdIfConnected makes held the parts the proxy holds, letting go of the
+// previous ones; for a proxy that left while queued it lets go of held
+// instead. Under s.mu, so closeStream cannot release in between.
+func (s *Server) holdIfConnected(ps *proxyState, held *share.Held) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.proxies[ps.Proxy().ID] == ps
+	connected := s.proxies[ps.Proxy().ID] == ps
+	old := held
+	if connected {
+		old, ps.held = ps.held, held
+	}
+	s.mu.Unlock()
+	old.Release()
+	return connected
 }
 
 func (s *Server) specs(ps *proxyState, m *mesh.Mesh) []share.Spec {

@@ -157,6 +157,8 @@ func (s *Server) closeStream(st *stream) {
 		return
 	}
 	delete(s.proxies, ps.Proxy().ID)
+	ps.held.Release() // the views only this proxy used are dropped
+	ps.held = nil
 	s.metrics.connected.Dec()
 	s.log.Info("proxy disconnected", "proxy", ps.Proxy().ID)
 }
