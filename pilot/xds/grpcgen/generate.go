@@ -31,9 +31,14 @@ func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources
 // shared by replicas asking for the same targets. Clusters and endpoints
 // are those its routes reference (the warm route names every cluster a
 // switch could reach), so the application is not sent the whole mesh.
+// A Sidecar resource selecting the application narrows what it can dial.
 func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
+	// Istio builds a proxyless client's listeners and clusters from its
+	// SidecarScope: a target outside the Sidecar's egress hosts is not found.
+	scope := scopeOf(m, p)
+	m = m.Scoped(scope)
 	noTLS := !p.HasCertProvider(build.CertProviderInstance)
-	view := share.Key("grpc", p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...))
+	view := share.Key("grpc", scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...))
 	// One build per view serves all four types: the clusters are the ones
 	// the routes reference.
 	built := sync.OnceValues(func() (viewConfig, build.Degradations) {
@@ -55,6 +60,15 @@ func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
 		{TypeURL: resource.ListenerType, Key: view, Build: part(func(v viewConfig) []types.Resource { return v.lds }, true)},
 		{TypeURL: resource.RouteType, Key: view, Build: part(func(v viewConfig) []types.Resource { return v.rds }, false)},
 	}
+}
+
+// scopeOf is the Sidecar scope selecting p; meshes built without
+// translate (unit tests) have no scopes at all.
+func scopeOf(m *mesh.Mesh, p *xds.Proxy) *mesh.Scope {
+	if m.Scopes == nil {
+		return nil
+	}
+	return m.ScopeFor(p.Namespace, p.Labels)
 }
 
 // viewConfig is one proxyless view's resources by type.
