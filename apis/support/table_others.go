@@ -76,7 +76,7 @@ var sidecarRows = []row{
 // peerauthentication.go, pilot/mesh/mtls.go, pilot/xds/envoy/listeners.go,
 // pilot/xds/grpcgen/listeners.go).
 var peerAuthenticationRows = []row{
-	{key: "", entry: mesh(yes, part, "inbound mTLS mode by mesh, namespace, workload and port, ports no Service declares included; automatic mTLS clients send plaintext where the server disables mTLS; proxyless: PERMISSIVE is served as plaintext")},
+	{key: "", entry: mesh(yes, part, "inbound mTLS mode by mesh, namespace, workload and port, ports no Service declares included; automatic mTLS clients send plaintext where the server disables mTLS; proxyless: STRICT is mTLS by xDS certificate providers, DISABLE plaintext, PERMISSIVE one of the two (grpc-go cannot accept both on one port); proxyless clients use mTLS when every endpoint is meshed and does not DISABLE it")},
 	{key: "selector", entry: both()},
 	{key: "selector.matchLabels{}", entry: both()},
 	{key: "mtls", entry: both()},
@@ -85,5 +85,6 @@ var peerAuthenticationRows = []row{
 	{key: "portLevelMtls{}.mode", entry: mesh(yes, part, modeNote)},
 }
 
-// modeNote: grpc-go cannot tell TLS from plaintext on one port.
-const modeNote = "proxyless: PERMISSIVE is served as plaintext; STRICT without a certificate provider stops serving"
+// modeNote: grpc-go keeps only filter chains matching transport_protocol
+// "" or "raw_buffer", so it cannot tell TLS from plaintext on one port.
+const modeNote = "proxyless: PERMISSIVE is served as istiod does, mTLS only on a workload labelled security.istio.io/tlsMode=istio and plaintext otherwise (weftd reports it degraded); STRICT without a certificate provider stops serving"
