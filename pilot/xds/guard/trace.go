@@ -1,0 +1,176 @@
+package guard
+
+import (
+	"strings"
+
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/translate"
+)
+
+const (
+	// maxRounds bounds how often a mesh is traced again after leaving
+	// resources out (one more bad resource may hide behind another).
+	maxRounds = 4
+	// maxTrials bounds the translations spent tracing one round; failures
+	// left untraced are still left out by the server (share.Part).
+	maxTrials = 256
+)
+
+// GuardedKinds are the kinds a rejecting diagnostic can name.
+var GuardedKinds = []string{"VirtualService", "DestinationRule", "ServiceEntry", "PeerAuthentication", "Sidecar"}
+
+// Translate is translate.Translate as weftd serves it: VirtualService
+// rules Envoy would refuse are left out (Apply); then every cluster, its
+// endpoints and the sidecar listeners are built and validated, each one
+// that fails is traced to the resource without which it is valid
+// (DestinationRule or ServiceEntry for clusters; PeerAuthentication,
+// Sidecar or ServiceEntry for listeners), and the mesh is translated again
+// without those resources, each named by a rejecting diagnostic. Every
+// other resource keeps flowing.
+func Translate(s *config.Snapshot, version string) *mesh.Mesh {
+	m := translated(s, version)
+	var rejected []mesh.Diagnostic
+	for range maxRounds {
+		culprits := trace(s, version, checkOutput(m, serviceEntryHosts(s)))
+		if len(culprits) == 0 {
+			break
+		}
+		s = without(s, culprits)
+		rejected = append(rejected, culprits...)
+		m = translated(s, version)
+	}
+	m.Diagnostics = append(m.Diagnostics, rejected...)
+	return m
+}
+
+func translated(s *config.Snapshot, version string) *mesh.Mesh {
+	m := translate.Translate(s, version)
+	Apply(m)
+	return m
+}
+
+// trace finds, for each failure, the first candidate resource whose
+// removal makes it valid, and returns one diagnostic per culprit.
+func trace(s *config.Snapshot, version string, failures []failure) []mesh.Diagnostic {
+	var out []mesh.Diagnostic
+	seen := map[config.Key]bool{}
+	traced := map[string]bool{} // the same bad output, built for several proxies
+	trials := 0
+	for _, f := range failures {
+		id := f.typ + " " + f.name + ": " + f.err.Error()
+		if traced[id] {
+			continue
+		}
+		traced[id] = true
+		for _, key := range candidates(s, f) {
+			if trials++; trials > maxTrials {
+				return out
+			}
+			if seen[key] {
+				break // already left out for another failure
+			}
+			if stillFails(translated(without(s, []mesh.Diagnostic{{Ref: refOf(key)}}), version), f) {
+				continue
+			}
+			seen[key] = true
+			out = append(out, rejection(key, f))
+			break
+		}
+	}
+	return out
+}
+
+func rejection(key config.Key, f failure) mesh.Diagnostic {
+	return mesh.Diagnostic{Ref: refOf(key), Field: "spec", Reason: mesh.ReasonInvalidEnvoyConfig,
+		Message: "produces " + f.typ + " " + f.name + " that Envoy would reject, so weft leaves the whole " + key.Kind +
+			" out: " + f.err.Error()}
+}
+
+func refOf(k config.Key) mesh.Ref {
+	return mesh.Ref{Kind: k.Kind, Namespace: k.Namespace, Name: k.Name}
+}
+
+// candidates are the resources that can shape what f names, the more
+// specific first: a DestinationRule before the ServiceEntry defining the
+// host (without which the cluster is gone, hence "valid").
+func candidates(s *config.Snapshot, f failure) []config.Key {
+	var out []config.Key
+	if f.typ != "Listener" {
+		host := f.name[strings.LastIndex(f.name, "|")+1:]
+		for _, dr := range s.DestinationRules {
+			if hostMatches(dr.Spec.GetHost(), host) {
+				out = append(out, config.KeyOf(dr))
+			}
+		}
+		return append(out, serviceEntriesFor(s, host)...)
+	}
+	for _, pa := range s.PeerAuthentications { // the proxy's namespace first
+		if pa.Namespace == f.proxy.Namespace {
+			out = append(out, config.KeyOf(pa))
+		}
+	}
+	for _, pa := range s.PeerAuthentications {
+		if pa.Namespace != f.proxy.Namespace {
+			out = append(out, config.KeyOf(pa))
+		}
+	}
+	for _, sc := range s.Sidecars {
+		out = append(out, config.KeyOf(sc))
+	}
+	return append(out, serviceEntriesFor(s, "")...)
+}
+
+// serviceEntriesFor lists ServiceEntries with a host matching host (all
+// when host is empty).
+func serviceEntriesFor(s *config.Snapshot, host string) []config.Key {
+	var out []config.Key
+	for _, se := range s.ServiceEntries {
+		for _, h := range se.Spec.GetHosts() {
+			if host == "" || hostMatches(h, host) {
+				out = append(out, config.KeyOf(se))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// serviceEntryHosts are the hosts ServiceEntries define (wildcards as
+// written, which mesh services of that name then carry).
+func serviceEntryHosts(s *config.Snapshot) map[string]bool {
+	out := map[string]bool{}
+	for _, se := range s.ServiceEntries {
+		for _, h := range se.Spec.GetHosts() {
+			out[h] = true
+		}
+	}
+	return out
+}
+
+// hostMatches is deliberately loose (a short name matches its FQDN): the
+// trial translation decides, this only narrows what is tried.
+func hostMatches(pattern, host string) bool {
+	switch {
+	case pattern == "*" || pattern == host:
+		return true
+	case strings.HasPrefix(pattern, "*."):
+		return strings.HasSuffix(host, pattern[1:])
+	}
+	return strings.HasPrefix(host, pattern+".")
+}
+
+// without copies s leaving out the resources diags name.
+func without(s *config.Snapshot, diags []mesh.Diagnostic) *config.Snapshot {
+	drop := map[config.Key]bool{}
+	for _, d := range diags {
+		drop[config.Key{Kind: d.Ref.Kind, Namespace: d.Ref.Namespace, Name: d.Ref.Name}] = true
+	}
+	b := config.NewBuilder()
+	for _, o := range s.Objects() {
+		if !drop[o.Key] {
+			_ = b.Add(o) // keys are unique in s already
+		}
+	}
+	return b.Finish()
+}

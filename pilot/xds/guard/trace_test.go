@@ -1,0 +1,142 @@
+package guard
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/weftmesh/weft/pilot/golden"
+	"github.com/weftmesh/weft/pilot/validation"
+)
+
+// traceBase is reviews (a pod labelled app=reviews) and details with an
+// unrelated DestinationRule and VirtualService that must keep flowing.
+const traceBase = `apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec: {clusterIP: 10.96.0.20, selector: {app: reviews}, ports: [{name: grpc, port: 9080}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: reviews-1, namespace: default, labels: {kubernetes.io/service-name: reviews}}
+addressType: IPv4
+ports: [{name: grpc, port: 9080}]
+endpoints:
+- {addresses: [10.244.1.2], conditions: {ready: true}, targetRef: {kind: Pod, name: reviews-1}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: reviews-1, namespace: default, labels: {app: reviews}}
+spec: {containers: [{name: app, image: x}]}
+status: {phase: Running, podIP: 10.244.1.2}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: details, namespace: default}
+spec: {clusterIP: 10.96.0.30, ports: [{name: grpc, port: 9080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: details, namespace: default}
+spec: {host: details, subsets: [{name: v2, labels: {version: v2}}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: details, namespace: default}
+spec: {hosts: [details], http: [{route: [{destination: {host: details, subset: v2}}]}]}
+---
+`
+
+const (
+	ringDR = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: hash, namespace: default}
+spec: {host: reviews, trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user, ringHash: {minimumRingSize: 10000000}}}}}
+---
+`
+	extSE = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ext, namespace: default}
+spec: {hosts: [ext.example.com], ports: [{number: 80, name: http, protocol: HTTP}], resolution: STATIC, endpoints: [{address: 1.2.3.4}]}
+---
+`
+)
+
+// Each input produces a cluster, endpoints or a listener Envoy refuses.
+// The guard names the resource responsible, leaves it out, and the rest of
+// the mesh (details' routing to v2) is still served, all of it valid.
+// validated says whether weft's validation refuses the input first; the
+// guard is the net for what it misses (Istio's own validation lets the
+// ring size and weight sum through). No Sidecar input can make invalid
+// output: a Sidecar only narrows what a proxy sees.
+func TestTraceLeavesOutTheResponsibleResource(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string // rejected resources
+		what       string   // in the diagnostic: the output that was invalid
+		validated  bool
+	}{
+		{"DestinationRule ring hash above Envoy's bound", ringDR,
+			[]string{"DestinationRule default/hash"}, "Cluster outbound|9080||reviews.default.svc.cluster.local", true},
+		{"deprecated minimumRingSize", strings.Replace(ringDR, "ringHash: {minimumRingSize: 10000000}", "minimumRingSize: 10000000", 1),
+			[]string{"DestinationRule default/hash"}, "MinimumRingSize", true},
+		{"a DestinationRule breaking a valid ServiceEntry's cluster: the rule, not the entry",
+			extSE + strings.Replace(ringDR, "host: reviews", "host: ext.example.com", 1),
+			[]string{"DestinationRule default/hash"}, "Cluster outbound|80||ext.example.com", true},
+		{"ServiceEntry port above 65535", strings.Replace(extSE, "number: 80", "number: 70000", 1),
+			[]string{"ServiceEntry default/ext"}, "outbound|70000||ext.example.com", true},
+		{"ServiceEntry endpoint port above 65535", strings.Replace(extSE, "{address: 1.2.3.4}", "{address: 1.2.3.4, ports: {http: 70000}}", 1),
+			[]string{"ServiceEntry default/ext"}, "ClusterLoadAssignment outbound|80||ext.example.com", true},
+		{"ServiceEntry weights summing above 2^32-1",
+			strings.Replace(extSE, "{address: 1.2.3.4}", "{address: 1.2.3.4, weight: 4294967295}, {address: 1.2.3.5, weight: 2}", 1),
+			[]string{"ServiceEntry default/ext"}, "exceeds 4294967295", true},
+		{"PeerAuthentication port above 65535", `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: reviews, namespace: default}
+spec: {selector: {matchLabels: {app: reviews}}, mtls: {mode: STRICT}, portLevelMtls: {70000: {mode: DISABLE}}}
+---
+`, []string{"PeerAuthentication default/reviews"}, "Listener virtualInbound", true},
+		{"two bad resources are both named", ringDR + strings.Replace(extSE, "number: 80", "number: 70000", 1),
+			[]string{"DestinationRule default/hash", "ServiceEntry default/ext"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := golden.SnapshotOf(t, "in.yaml", []byte(traceBase+tt.yaml))
+			if refused := len(validation.ValidateSnapshot(s)) > 0; refused != tt.validated {
+				t.Errorf("validation refuses it: %v, want %v", refused, tt.validated)
+			}
+			m := Translate(s, "1") // not validated: as if validation had let it through
+			var got []string
+			for _, d := range m.Diagnostics {
+				if d.Rejected() {
+					got = append(got, d.Ref.String())
+					if !strings.Contains(d.Message, tt.what) {
+						t.Errorf("%s: message %q does not name %q", d.Ref, d.Message, tt.what)
+					}
+				}
+			}
+			if slices.Sort(got); !slices.Equal(got, tt.want) {
+				t.Fatalf("rejected %v, want %v", got, tt.want)
+			}
+			if f := checkOutput(m, serviceEntryHosts(s)); len(f) != 0 {
+				t.Fatalf("output still invalid: %s %s: %v", f[0].typ, f[0].name, f[0].err)
+			}
+			if m.ClusterNamed("outbound|9080|v2|details.default.svc.cluster.local") == nil || len(m.VirtualHost("details.default.svc.cluster.local", 9080).HTTPRoutes) != 1 {
+				t.Fatal("the unrelated DestinationRule and VirtualService of details were not served")
+			}
+		})
+	}
+}
+
+// A valid mesh is translated once and left as it is.
+func TestTraceValidMeshUntouched(t *testing.T) {
+	m := Translate(golden.SnapshotOf(t, "in.yaml", []byte(traceBase+extSE)), "1")
+	for _, d := range m.Diagnostics {
+		if d.Rejected() {
+			t.Fatalf("rejected %s: %s", d.Ref, d.Message)
+		}
+	}
+	if m.Service("ext.example.com") == nil {
+		t.Fatal("the ServiceEntry was left out")
+	}
+}
