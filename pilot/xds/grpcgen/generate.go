@@ -110,11 +110,35 @@ func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, names map[string]bool, deg *
 			continue
 		}
 		if cl := build.Cluster(c, opts, deg); cl != nil {
+			if !noTLS && cl.GetTransportSocket() == nil {
+				reportMixedMTLS(c, m, deg)
+			}
 			cds = append(cds, cl)
 			eds = append(eds, build.LoadAssignment(cl.Name, c.Endpoints(), m.PeerAuthn))
 		}
 	}
 	return cds, eds
+}
+
+// reportMixedMTLS says when automatic mTLS fell back to plaintext for a
+// whole cluster because only some endpoints take mTLS: Envoy decides per
+// endpoint, grpc-go cannot, so the meshed ones are reached in plaintext
+// (and those that require mTLS refuse it).
+func reportMixedMTLS(c *mesh.Cluster, m *mesh.Mesh, deg *build.Degradations) {
+	if (c.Policy.TLS != nil && c.Policy.TLS.Mode != mesh.TLSAuto) || c.Service.External {
+		return // not automatic mTLS
+	}
+	meshed := 0
+	eps := c.Endpoints()
+	for _, ep := range eps {
+		if m.PeerAuthn.AcceptsMeshTLS(ep) {
+			meshed++
+		}
+	}
+	if meshed > 0 && meshed < len(eps) {
+		deg.Add("cluster " + c.Key.String() + ": " + strconv.Itoa(meshed) + " of " + strconv.Itoa(len(eps)) +
+			" endpoints take mTLS, the others not; grpc-go cannot choose per endpoint, so automatic mTLS sends plaintext to all")
+	}
 }
 
 // AddRouteClusters adds the clusters the routes of rc send to. The server

@@ -103,14 +103,18 @@ func TestClientAutoMutualTLS(t *testing.T) {
 	}
 }
 
-// One endpoint that cannot take mTLS makes the whole cluster plaintext.
+// One endpoint that cannot take mTLS makes the whole cluster plaintext,
+// and weftd says so.
 func TestClientMixedEndpointsArePlaintext(t *testing.T) {
 	m := peerMesh(mesh.MTLSStrict, true)
 	svc := m.Services[0]
 	svc.Endpoints[9080] = append(svc.Endpoints[9080], mesh.Endpoint{Address: "10.0.0.3", Port: 9080, Namespace: "default", Healthy: true})
 	p := &xds.Proxy{Kind: xds.KindProxyless, Namespace: "default", DNSDomain: "default.svc.cluster.local", CertProviders: []string{"default"}}
-	res, _ := Generate(m, p, []string{"reviews:9080"})
+	res, deg := Generate(m, p, []string{"reviews:9080"})
 	if c := res[resource.ClusterType]["outbound|9080||reviews.default.svc.cluster.local"].(*clusterv3.Cluster); c.GetTransportSocket() != nil {
 		t.Error("a cluster with an endpoint outside the mesh got mTLS")
+	}
+	if len(deg) != 1 || !strings.Contains(deg[0], "1 of 2 endpoints take mTLS") {
+		t.Errorf("degradations %q, want the plaintext fallback reported", deg)
 	}
 }
