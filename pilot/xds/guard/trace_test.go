@@ -5,7 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/config/kube"
 	"github.com/weftmesh/weft/pilot/golden"
+	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/validation"
 )
 
@@ -138,5 +143,21 @@ func TestTraceValidMeshUntouched(t *testing.T) {
 	}
 	if m.Service("ext.example.com") == nil {
 		t.Fatal("the ServiceEntry was left out")
+	}
+}
+
+// Kubernetes status names the left-out DestinationRule Accepted=False with
+// the cluster it would break, as for a VirtualService the guard rejects.
+func TestTraceRejectionIsStatus(t *testing.T) {
+	s := golden.SnapshotOf(t, "in.yaml", []byte(traceBase+ringDR))
+	m := Translate(s, "1")
+	var objs []config.Resource
+	s.Each(func(o config.Object) { objs = append(objs, o.Resource) })
+	c := kube.DesiredConditions(objs, nil, m.Diagnostics)[config.Key{Kind: "DestinationRule", Namespace: "default", Name: "hash"}]
+	if c.Status != metav1.ConditionFalse || c.Reason != mesh.ReasonInvalidEnvoyConfig || !strings.Contains(c.Message, "MinimumRingSize") {
+		t.Fatalf("condition %+v, want Accepted=False InvalidEnvoyConfig naming the ring size", c)
+	}
+	if c := kube.DesiredConditions(objs, nil, m.Diagnostics)[config.Key{Kind: "DestinationRule", Namespace: "default", Name: "details"}]; c.Status != metav1.ConditionTrue {
+		t.Fatalf("the unrelated DestinationRule: %+v", c)
 	}
 }
