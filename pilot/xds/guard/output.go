@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -51,19 +52,24 @@ func checkOutput(m *mesh.Mesh, seHosts map[string]bool) []failure {
 	return out
 }
 
-// stillFails rebuilds what f names from m: a failure whose resource is
-// gone or now valid is fixed.
+// stillFails rebuilds what f names from m. A listener is fixed when it is
+// gone or valid; a cluster when every cluster of its host is: removing a
+// DestinationRule drops its subset clusters, which must not pass for a fix
+// while the host's own cluster still fails.
 func stillFails(m *mesh.Mesh, f failure) bool {
 	if f.typ == "Listener" {
 		return len(checkListeners(m, f.proxy, f.name)) > 0
 	}
-	c := m.ClusterNamed(f.name)
-	if c == nil {
-		return false
+	for _, c := range m.ClustersOf(clusterHost(f.name)) {
+		if _, bad := checkCluster(m, c); bad {
+			return true
+		}
 	}
-	_, bad := checkCluster(m, c)
-	return bad
+	return false
 }
+
+// clusterHost is the host of an outbound|port|subset|host cluster name.
+func clusterHost(name string) string { return name[strings.LastIndex(name, "|")+1:] }
 
 // shapedByConfig: a cluster with a DestinationRule policy or a
 // ServiceEntry's host. The others are weft's defaults for Kubernetes

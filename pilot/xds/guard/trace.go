@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/weftmesh/weft/pilot/config"
@@ -50,32 +51,35 @@ func translated(s *config.Snapshot, version string) *mesh.Mesh {
 	return m
 }
 
-// trace finds, for each failure, the first candidate resource whose
-// removal makes it valid, and returns one diagnostic per culprit.
+// trace finds, for each failure in turn, the first candidate resource
+// whose removal (with the culprits found before it) makes it valid, and
+// returns one diagnostic per culprit. A failure the earlier culprits
+// already fix is skipped.
 func trace(s *config.Snapshot, version string, failures []failure) []mesh.Diagnostic {
 	var out []mesh.Diagnostic
-	seen := map[config.Key]bool{}
 	traced := map[string]bool{} // the same bad output, built for several proxies
 	trials := 0
+	fixedWith := func(f failure, extra ...mesh.Diagnostic) bool {
+		trials++
+		return !stillFails(translated(without(s, append(slices.Clone(out), extra...)), version), f)
+	}
 	for _, f := range failures {
 		id := f.typ + " " + f.name + ": " + f.err.Error()
-		if traced[id] {
+		if traced[id] || trials >= maxTrials {
 			continue
 		}
 		traced[id] = true
+		if len(out) > 0 && fixedWith(f) {
+			continue
+		}
 		for _, key := range candidates(s, f) {
-			if trials++; trials > maxTrials {
-				return out
+			if trials >= maxTrials {
+				break
 			}
-			if seen[key] {
-				break // already left out for another failure
+			if fixedWith(f, mesh.Diagnostic{Ref: refOf(key)}) {
+				out = append(out, rejection(key, f))
+				break
 			}
-			if stillFails(translated(without(s, []mesh.Diagnostic{{Ref: refOf(key)}}), version), f) {
-				continue
-			}
-			seen[key] = true
-			out = append(out, rejection(key, f))
-			break
 		}
 	}
 	return out
@@ -97,7 +101,7 @@ func refOf(k config.Key) mesh.Ref {
 func candidates(s *config.Snapshot, f failure) []config.Key {
 	var out []config.Key
 	if f.typ != "Listener" {
-		host := f.name[strings.LastIndex(f.name, "|")+1:]
+		host := clusterHost(f.name)
 		for _, dr := range s.DestinationRules {
 			if hostMatches(dr.Spec.GetHost(), host) {
 				out = append(out, config.KeyOf(dr))

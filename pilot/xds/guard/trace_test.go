@@ -67,13 +67,40 @@ spec: {hosts: [ext.example.com], ports: [{number: 80, name: http, protocol: HTTP
 `
 )
 
+// longHostSE is a MESH_INTERNAL entry whose host is n bytes long; port
+// 8443 makes its mTLS SNI n+18 bytes.
+func longHostSE(n int) string {
+	return `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: long, namespace: default}
+spec: {hosts: [` + longHost(n) + `], location: MESH_INTERNAL, ports: [{number: 8443, name: grpc, protocol: GRPC}], resolution: STATIC, endpoints: [{address: 1.2.3.4, labels: {v: one}}]}
+---
+`
+}
+
+func longHost(n int) string {
+	return strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", n-195) + ".example.com"
+}
+
+// longHostDR defines subset "one" of longHostSE(n).
+func longHostDR(n int) string {
+	return `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: long, namespace: default}
+spec: {host: ` + longHost(n) + `, subsets: [{name: one, labels: {v: one}}]}
+---
+`
+}
+
 // Each input produces a cluster, endpoints or a listener Envoy refuses.
 // The guard names the resource responsible, leaves it out, and the rest of
 // the mesh (details' routing to v2) is still served, all of it valid.
 // validated says whether weft's validation refuses the input first; the
 // guard is the net for what it misses (Istio's own validation lets the
-// ring size and weight sum through). No Sidecar input can make invalid
-// output: a Sidecar only narrows what a proxy sees.
+// ring size, the weight sum and the SNI length through; weft's still
+// misses a subset name taking the SNI over, which needs the entry's host).
+// No PeerAuthentication input validation accepts makes invalid output, and
+// no Sidecar input at all: a Sidecar only narrows what a proxy sees.
 func TestTraceLeavesOutTheResponsibleResource(t *testing.T) {
 	tests := []struct {
 		name, yaml string
@@ -101,6 +128,15 @@ metadata: {name: reviews, namespace: default}
 spec: {selector: {matchLabels: {app: reviews}}, mtls: {mode: STRICT}, portLevelMtls: {70000: {mode: DISABLE}}}
 ---
 `, []string{"PeerAuthentication default/reviews"}, "Listener virtualInbound", true},
+		// outbound_.PORT_.SUBSET_.HOST, the SNI of mesh mTLS, is longer
+		// than the 255 bytes Envoy takes. The DestinationRule's subset
+		// cluster breaks with it, but the entry is to blame.
+		{"ServiceEntry host too long for the mTLS SNI", longHostSE(245) + longHostDR(245),
+			[]string{"ServiceEntry default/long"}, "UpstreamTlsContext.Sni", true},
+		// Validation lets this through (Istio's too): the entry alone fits,
+		// the subset's name takes the SNI over 255 bytes.
+		{"DestinationRule subset taking the mTLS SNI over 255 bytes", longHostSE(237) + longHostDR(237),
+			[]string{"DestinationRule default/long"}, "UpstreamTlsContext.Sni", false},
 		{"two bad resources are both named", ringDR + strings.Replace(extSE, "number: 80", "number: 70000", 1),
 			[]string{"DestinationRule default/hash", "ServiceEntry default/ext"}, "", true},
 	}
