@@ -3,6 +3,8 @@ package guard
 import (
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
@@ -17,6 +19,9 @@ const (
 	// left untraced are still left out by the server (share.Part).
 	maxTrials = 256
 )
+
+// trialCount counts trial translations, for tests.
+var trialCount atomic.Int64
 
 // GuardedKinds are the kinds a rejecting diagnostic can name.
 var GuardedKinds = []string{"VirtualService", "DestinationRule", "ServiceEntry", "PeerAuthentication", "Sidecar"}
@@ -42,7 +47,53 @@ func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 		m = translated(s, version)
 	}
 	m.Diagnostics = append(m.Diagnostics, rejected...)
+	suspects.remember(rejected)
 	return m
+}
+
+// suspects are the resources left out by the last Translate: a bad
+// resource usually stays for many pushes, so it is tried first rather
+// than after every other candidate. Only the order of trials depends on it.
+var suspects suspectSet
+
+type suspectSet struct {
+	mu   sync.Mutex
+	keys map[config.Key]bool
+}
+
+func (s *suspectSet) remember(diags []mesh.Diagnostic) {
+	keys := make(map[config.Key]bool, len(diags))
+	for _, d := range diags {
+		keys[config.Key{Kind: d.Ref.Kind, Namespace: d.Ref.Namespace, Name: d.Ref.Name}] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = keys
+}
+
+// first moves the remembered suspects ahead within each run of one kind:
+// the kinds' order (the more specific first) decides who is blamed, so it
+// stays.
+func (s *suspectSet) first(keys []config.Key) []config.Key {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]config.Key, 0, len(keys))
+	for start := 0; start < len(keys); {
+		end := start + 1
+		for end < len(keys) && keys[end].Kind == keys[start].Kind {
+			end++
+		}
+		run := keys[start:end]
+		for _, suspect := range []bool{true, false} {
+			for _, k := range run {
+				if s.keys[k] == suspect {
+					out = append(out, k)
+				}
+			}
+		}
+		start = end
+	}
+	return out
 }
 
 func translated(s *config.Snapshot, version string) *mesh.Mesh {
@@ -61,6 +112,7 @@ func trace(s *config.Snapshot, version string, failures []failure) []mesh.Diagno
 	trials := 0
 	fixedWith := func(f failure, extra ...mesh.Diagnostic) bool {
 		trials++
+		trialCount.Add(1)
 		return !stillFails(translated(without(s, append(slices.Clone(out), extra...)), version), f)
 	}
 	for _, f := range failures {
@@ -72,7 +124,7 @@ func trace(s *config.Snapshot, version string, failures []failure) []mesh.Diagno
 		if len(out) > 0 && fixedWith(f) {
 			continue
 		}
-		for _, key := range candidates(s, f) {
+		for _, key := range suspects.first(candidates(s, f)) {
 			if trials >= maxTrials {
 				break
 			}

@@ -197,3 +197,28 @@ func TestTraceRejectionIsStatus(t *testing.T) {
 		t.Fatalf("the unrelated DestinationRule: %+v", c)
 	}
 }
+
+// A resource left out stays a suspect: the next push with it still in
+// place finds it with one trial, ahead of the candidates before it.
+func TestTraceTriesLastCulpritFirst(t *testing.T) {
+	var many strings.Builder
+	for _, ns := range []string{"a", "b", "c", "d"} { // "reviews" rules of other namespaces, tried before default's
+		many.WriteString(strings.NewReplacer("namespace: default", "namespace: "+ns, "minimumRingSize: 10000000", "minimumRingSize: 1024").Replace(ringDR))
+	}
+	s := golden.SnapshotOf(t, "in.yaml", []byte(traceBase+many.String()+ringDR))
+	trials := func() int64 {
+		before := trialCount.Load()
+		m := Translate(s, "1")
+		if got := Rejected(m.Diagnostics); len(got) != 1 || got[0].Name != "hash" {
+			t.Fatalf("rejected %v, want DestinationRule default/hash", got)
+		}
+		return trialCount.Load() - before
+	}
+	suspects.remember(nil)
+	if first := trials(); first < 5 {
+		t.Fatalf("first trace took %d trials, want the four valid rules tried first", first)
+	}
+	if again := trials(); again != 1 {
+		t.Fatalf("second trace took %d trials, want 1", again)
+	}
+}
