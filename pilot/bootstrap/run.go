@@ -20,7 +20,6 @@ import (
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/debug"
 	"github.com/weftmesh/weft/pilot/mesh"
-	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds/guard"
 	"github.com/weftmesh/weft/pilot/xds/server"
 )
@@ -159,8 +158,8 @@ func runPipeline(ctx context.Context, o Options, xdsServer *server.Server, rejec
 	go debounce(ctx, changes, o.Debounce, func(s *config.Snapshot) {
 		version++
 		start := time.Now()
-		m := translate.Translate(s, strconv.Itoa(version))
-		guard.Apply(m) // before any proxy sees it: a resource Envoy refuses is left out, not sent
+		// Before any proxy sees it: a resource whose output Envoy refuses is left out, not sent.
+		m := guard.Translate(s, strconv.Itoa(version))
 		logged = logNewDiagnostics(o.Logger, m.Diagnostics, logged)
 		setRejected(rejected, m.Diagnostics)
 		xdsServer.Update(m)
@@ -254,7 +253,9 @@ func newRejectedGauge(reg prometheus.Registerer) *prometheus.GaugeVec {
 // fixed resource's kind drops back to 0 rather than keeping its count.
 func setRejected(g *prometheus.GaugeVec, diags []mesh.Diagnostic) {
 	g.Reset()
-	g.WithLabelValues("VirtualService").Set(0)
+	for _, kind := range guard.GuardedKinds { // present at 0, so alerts see the series
+		g.WithLabelValues(kind).Set(0)
+	}
 	for _, ref := range guard.Rejected(diags) {
 		g.WithLabelValues(ref.Kind).Inc()
 	}
