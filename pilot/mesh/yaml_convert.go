@@ -106,14 +106,9 @@ func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
 			MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
 			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
 	}
-	if t := p.TLS; t != nil {
-		mode, err := nameOf(tlsModeNames, t.Mode, "TLS mode")
-		if err != nil {
-			return nil, err
-		}
-		d.TLS = &tlsDoc{Mode: mode, SANs: t.SANs}
-	}
-	return d, nil
+	tls, err := tlsToDoc(p.TLS)
+	d.TLS = tls
+	return d, err
 }
 
 func keepaliveToDoc(k *TCPKeepalive) *keepaliveDoc {
@@ -157,12 +152,9 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 			MaxEjectionPercent: od.MaxEjectionPercent, MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
 			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
 	}
-	if t := d.TLS; t != nil {
-		mode, err := valueOf(tlsModeNames, t.Mode, "TLS mode")
-		errs = append(errs, err)
-		p.TLS = &ClusterTLS{Mode: mode, SANs: t.SANs}
-	}
-	return p, errors.Join(errs...)
+	tls, err := tlsFromDoc(d.TLS)
+	p.TLS = tls
+	return p, errors.Join(append(errs, err)...)
 }
 
 func virtualHostToDoc(vh *VirtualHost) virtualHostDoc {

@@ -110,11 +110,6 @@ type outlierDoc struct {
 	ConsecutiveLocalOrigin uint32  `json:"consecutiveLocalOrigin,omitempty"`
 }
 
-type tlsDoc struct {
-	Mode string   `json:"mode"`
-	SANs []string `json:"sans,omitempty"`
-}
-
 type virtualHostDoc struct {
 	Host       string         `json:"host"`
 	Port       uint32         `json:"port"`
@@ -328,7 +323,8 @@ func ParseClusterKey(s string) (ClusterKey, error) {
 
 var resolutionNames = map[Resolution]string{ResolutionEDS: "EDS", ResolutionDNS: "DNS", ResolutionPassthrough: "PASSTHROUGH"}
 
-var tlsModeNames = map[TLSMode]string{TLSAuto: "AUTO", TLSDisable: "DISABLE", TLSIstioMutual: "ISTIO_MUTUAL"}
+var tlsModeNames = map[TLSMode]string{TLSAuto: "AUTO", TLSDisable: "DISABLE", TLSIstioMutual: "ISTIO_MUTUAL",
+	TLSSimple: "SIMPLE", TLSMutual: "MUTUAL"}
 
 // known lists the string enums' values, so a misspelt one in hand-edited
 // YAML is an error rather than a silently different mesh.
