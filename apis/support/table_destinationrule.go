@@ -124,7 +124,7 @@ func clientTLSRows(p string) []row {
 		{key: p + ".privateKey", entry: sidecarOnly},
 		{key: p + ".caCertificates", entry: mesh(yes, no, "unset verifies against the OS roots (file-root:system), as Istio; "+noGRPC)},
 		{key: p + ".credentialName", entry: none("as in Istio, sidecars use it only in a rule with a workloadSelector, which weft does not apply yet; " +
-			"a rule without one gives sidecars no TLS, as istiod (translate warns). weftd serves kubernetes://NAME over SDS to proxies of the Secret's namespace, "+
+			"a rule without one gives sidecars no TLS, as istiod (translate warns). weftd serves kubernetes://NAME over SDS to proxies of the Secret's namespace, " +
 			"watching a Secret once asked for it (grant weftd get/list/watch on Secrets in those namespaces; the chart does not); file mode has no Secrets")},
 		{key: p + ".caCertCredentialName", entry: none("istiod does not use it for client TLS (translate warns)")},
 		{key: p + ".subjectAltNames[]", entry: mesh(yes, part, "unset with SIMPLE/MUTUAL and no sni: the request's host is verified (auto SAN), as Istio; proxyless: ISTIO_MUTUAL only")},
