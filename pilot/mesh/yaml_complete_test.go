@@ -16,7 +16,7 @@ func fullMesh() *Mesh {
 	labels := map[string]string{"app": "cart"}
 	port := Port{Name: "http", Number: 8080, Protocol: ProtocolHTTP}
 	s := &Service{Hostname: "cart.shop.svc.cluster.local", Namespace: "shop", Name: "cart", Addresses: []string{"10.0.0.1"},
-		Ports: []Port{port}, Resolution: ResolutionDNS, External: true,
+		Ports: []Port{port}, Resolution: ResolutionDNS, External: true, SubjectAltNames: []string{"cart.example"},
 		Endpoints: map[uint32][]Endpoint{8080: {{Address: "10.1.0.1", Port: 18080, Labels: labels, ServiceAccount: "cart",
 			Namespace: "shop", Weight: 3, Healthy: true}}}}
 	key := ClusterKey{Direction: Outbound, Port: 8080, Subset: "v1", Host: s.Hostname}

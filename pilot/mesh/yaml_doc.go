@@ -30,6 +30,7 @@ type serviceDoc struct {
 	Addresses  []string  `json:"addresses,omitempty"`
 	Resolution string    `json:"resolution"`
 	External   bool      `json:"external,omitempty"`
+	SANs       []string  `json:"subjectAltNames,omitempty"`
 	Ports      []portDoc `json:"ports,omitempty"`
 }
 

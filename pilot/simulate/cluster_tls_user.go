@@ -37,7 +37,9 @@ func tlsSecrets(c *tlsv3.CommonTlsContext) (cert, ca string) {
 
 // applyAutoSNI: with auto_sni Envoy sends the request's host (without its
 // port) as SNI when the TLS context sets none, and with
-// auto_san_validation verifies the server certificate against it.
+// auto_san_validation verifies the server certificate against it instead
+// of the context's SAN matchers (its default validator prefers the
+// per-connection list).
 func applyAutoSNI(cl *clusterv3.Cluster, up *Upstream, req *Request) {
 	if up.TransportSocket != socketTLS || !req.Protocol.IsHTTP() || req.Authority == "" {
 		return
@@ -54,7 +56,7 @@ func applyAutoSNI(cl *clusterv3.Cluster, up *Upstream, req *Request) {
 	if o.GetUpstreamHttpProtocolOptions().GetAutoSni() && up.SNI == "" {
 		up.SNI = host
 	}
-	if o.GetUpstreamHttpProtocolOptions().GetAutoSanValidation() && len(up.SANs) == 0 && up.TrustedCA != noVerification {
+	if o.GetUpstreamHttpProtocolOptions().GetAutoSanValidation() && up.TrustedCA != noVerification {
 		up.SANs = []string{"DNS:" + host}
 	}
 }

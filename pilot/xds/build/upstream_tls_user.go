@@ -57,7 +57,7 @@ func UserTLSContext(c *mesh.Cluster, t *mesh.ClusterTLS) *tlsv3.UpstreamTlsConte
 		common.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContext{ValidationContext: &tlsv3.CertificateValidationContext{}}
 	} else {
 		common.ValidationContextType = &tlsv3.CommonTlsContext_CombinedValidationContext{CombinedValidationContext: &tlsv3.CommonTlsContext_CombinedCertificateValidationContext{
-			DefaultValidationContext: userValidation(t), ValidationContextSdsSecretConfig: sds(contract.FileRootName(t.CACertificates))}}
+			DefaultValidationContext: userValidation(c, t), ValidationContextSdsSecretConfig: sds(contract.FileRootName(t.CACertificates))}}
 	}
 	if speaksHTTP2(c) {
 		common.AlpnProtocols = []string{"h2"}
@@ -65,11 +65,15 @@ func UserTLSContext(c *mesh.Cluster, t *mesh.ClusterTLS) *tlsv3.UpstreamTlsConte
 	return &tlsv3.UpstreamTlsContext{CommonTlsContext: common, Sni: t.SNI}
 }
 
-// userValidation checks the rule's SANs (of any type, as istiod's
-// match_subject_alt_names does) and its CRL file.
-func userValidation(t *mesh.ClusterTLS) *tlsv3.CertificateValidationContext {
+// userValidation checks the rule's SANs, else the ServiceEntry's (of any
+// type, as istiod's match_subject_alt_names does), and its CRL file.
+func userValidation(c *mesh.Cluster, t *mesh.ClusterTLS) *tlsv3.CertificateValidationContext {
 	vc := &tlsv3.CertificateValidationContext{}
-	for _, san := range t.SANs {
+	sans := t.SANs
+	if len(sans) == 0 {
+		sans = c.Service.SubjectAltNames
+	}
+	for _, san := range sans {
 		//lint:ignore SA1019 istiod's matcher: any SAN type, as the rule does not say which
 		vc.MatchSubjectAltNames = append(vc.MatchSubjectAltNames, exact(san))
 	}
