@@ -125,7 +125,8 @@ func clientTLSRows(p string) []row {
 		{key: p + ".caCertificates", entry: mesh(yes, no, "unset verifies against the OS roots (file-root:system), as Istio; "+noGRPC)},
 		{key: p + ".credentialName", entry: none("as in Istio, sidecars use it only in a rule with a workloadSelector, which weft does not apply yet; " +
 			"a rule without one gives sidecars no TLS, as istiod (translate warns). weftd serves kubernetes://NAME over SDS to proxies of the Secret's namespace, " +
-			"watching a Secret once asked for it (grant weftd get/list/watch on Secrets in those namespaces; the chart does not); file mode has no Secrets")},
+			"keys only to workloads that may list their namespace's Secrets (SubjectAccessReview, as istiod), " +
+			"watching a Secret once asked for it (grant weftd get/list/watch on those Secrets and create on subjectaccessreviews; the chart does not); file mode has no Secrets")},
 		{key: p + ".caCertCredentialName", entry: none("istiod does not use it for client TLS (translate warns)")},
 		{key: p + ".subjectAltNames[]", entry: mesh(yes, part, "unset with SIMPLE/MUTUAL and no sni: the request's host is verified (auto SAN), as Istio; proxyless: ISTIO_MUTUAL only")},
 		{key: p + ".sni", entry: mesh(yes, no, "unset with SIMPLE/MUTUAL: the request's host (auto SNI); ISTIO_MUTUAL: replaces outbound_.PORT_.SUBSET_.HOST; proxyless: grpc-go sends none")},

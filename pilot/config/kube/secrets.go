@@ -32,6 +32,7 @@ type Secrets struct {
 
 	mu      sync.Mutex
 	watched map[string]*secretWatch // namespace/name
+	authz   authzCache
 }
 
 // secretWatch is one watched Secret's data, nil while absent.

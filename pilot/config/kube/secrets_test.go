@@ -2,12 +2,16 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 // A credential Secret is watched from a proxy's first request: it reads
@@ -52,5 +56,29 @@ func TestSecretsWatchOnlyWhatIsAsked(t *testing.T) {
 	defer s.mu.Unlock()
 	if len(s.watched) != 1 {
 		t.Errorf("watching %d Secrets, want only the one asked for", len(s.watched))
+	}
+}
+
+// Key material goes only to a workload allowed to list its namespace's
+// Secrets (istiod's SubjectAccessReview); failing to ask denies.
+func TestSecretsAuthorize(t *testing.T) {
+	client := fake.NewClientset()
+	client.PrependReactor("create", "subjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		sar := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SubjectAccessReview)
+		attrs := sar.Spec.ResourceAttributes
+		switch {
+		case sar.Spec.User == "system:serviceaccount:shop:broken":
+			return true, nil, errors.New("forbidden")
+		case attrs.Verb != "list" || attrs.Resource != "secrets" || attrs.Namespace != "shop":
+			t.Errorf("review asks %+v", attrs)
+		}
+		sar.Status.Allowed = sar.Spec.User == "system:serviceaccount:shop:gateway"
+		return true, sar, nil
+	})
+	s := NewSecrets(context.Background(), client, nil, func() {})
+	for sa, allowed := range map[string]bool{"gateway": true, "web": false, "broken": false} {
+		if err := s.Authorize("shop", sa); (err == nil) != allowed {
+			t.Errorf("Authorize(shop, %s) = %v, want allowed %v", sa, err, allowed)
+		}
 	}
 }

@@ -13,14 +13,19 @@ import (
 
 // SDS over ADS, as istiod serves a DestinationRule's credentialName: a
 // proxy asks for kubernetes://NAME (or kubernetes://NAME-cacert, its CA)
-// and gets the Secret NAME of its own namespace. The namespace is the one
-// in the stream's verified certificate, never one the proxy claims; a
-// plaintext stream gets no secrets.
+// and gets the Secret NAME of its own namespace. The namespace and service
+// account are the stream's verified certificate's, never what the proxy
+// claims; a plaintext stream gets no secrets, and a key only goes to a
+// workload the source authorizes.
 
 // SecretSource holds the Kubernetes Secrets weftd may serve.
 type SecretSource interface {
 	// Secret returns the data of namespace/name, false if there is none.
 	Secret(namespace, name string) (map[string][]byte, bool)
+	// Authorize reports whether the workload namespace/serviceAccount may
+	// have key material of its namespace's Secrets (istiod: a
+	// SubjectAccessReview to list them); CA certificates need no check.
+	Authorize(namespace, serviceAccount string) error
 }
 
 // secretStore is the server's source, swapped in once at start.
@@ -108,6 +113,12 @@ func (s *Server) secretFor(ps *proxyState, src SecretSource, name string) types.
 		s.metrics.identityRejections.WithLabelValues("secret_namespace").Inc()
 		s.log.Warn("SDS: refusing a Secret of another namespace", "proxy", ps.Proxy().ID, "identity", ps.identity, "secret", name)
 		return nil
+	case !ref.caOnly:
+		if err := src.Authorize(ps.identity.Namespace, ps.identity.ServiceAccount); err != nil {
+			s.metrics.identityRejections.WithLabelValues("secret_authorization").Inc()
+			s.log.Warn("SDS: refusing a key the workload may not read itself", "proxy", ps.Proxy().ID, "secret", name, "error", err)
+			return nil
+		}
 	}
 	sec, err := envoySecret(name, ref, src)
 	if err != nil {

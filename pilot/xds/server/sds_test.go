@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -11,10 +12,19 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 )
 
-// secretMap is a SecretSource for tests, by namespace/name.
+// secretMap is a SecretSource for tests, by namespace/name; readers are
+// the namespace/serviceAccount workloads authorized for keys.
 type secretMap struct {
-	mu sync.Mutex
-	m  map[string]map[string][]byte
+	mu      sync.Mutex
+	m       map[string]map[string][]byte
+	readers map[string]bool
+}
+
+func (s *secretMap) Authorize(ns, sa string) error {
+	if !s.readers[ns+"/"+sa] {
+		return errors.New("may not list secrets")
+	}
+	return nil
 }
 
 func (s *secretMap) Secret(ns, name string) (map[string][]byte, bool) {
@@ -77,7 +87,7 @@ func TestSDSServesSecretsOfTheProxysNamespaceOnly(t *testing.T) {
 	f := startSecure(t, "cluster.local", Options{})
 	src := &secretMap{m: map[string]map[string][]byte{
 		"default/bank-client": {"tls.crt": []byte("chain-a"), "tls.key": []byte("key-a"), "ca.crt": []byte("ca-a")},
-	}}
+	}, readers: map[string]bool{"default/reviews": true, "shop/web": true}}
 	f.srv.SetSecrets(src)
 
 	recv := sdsStream(t, f.dial(t, "default", "reviews"), clientNode, "default", "kubernetes://bank-client", "kubernetes://bank-client-cacert")
@@ -102,6 +112,15 @@ func TestSDSServesSecretsOfTheProxysNamespaceOnly(t *testing.T) {
 		"kubernetes://default/bank-client", "kubernetes://bank-client", "kubernetes://bank-client-cacert")
 	if got := other(); len(got) != 0 {
 		t.Errorf("proxy in shop got %d of default's secrets: %v", len(got), got)
+	}
+
+	// As istiod: a workload that may not list its namespace's Secrets gets
+	// the CA, which is public, but not the key.
+	unauthorized := sdsStream(t, f.dial(t, "default", "ratings"), "sidecar~127.0.0.9~ratings-0.default~default.svc.cluster.local", "default",
+		"kubernetes://bank-client", "kubernetes://bank-client-cacert")
+	got = unauthorized()
+	if len(got) != 1 || got["kubernetes://bank-client-cacert"] == nil {
+		t.Errorf("unauthorized workload got %v, want only kubernetes://bank-client-cacert", got)
 	}
 }
 
