@@ -189,3 +189,33 @@ func TestEnvoySecretKeys(t *testing.T) {
 		}
 	}
 }
+
+// Envoy configured for delta xDS subscribes to secrets by name too.
+func TestSDSOverDeltaADS(t *testing.T) {
+	f := startSecure(t, "cluster.local", Options{})
+	f.srv.SetSecrets(&secretMap{m: map[string]map[string][]byte{"default/cred": {"ca.crt": []byte("ca")}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := f.dial(t, "default", "reviews").DeltaAggregatedResources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Send(&discovery.DeltaDiscoveryRequest{Node: node(clientNode, map[string]any{"NAMESPACE": "default"}),
+		TypeUrl: resource.SecretType, ResourceNamesSubscribe: []string{"kubernetes://cred-cacert"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		resp, err := s.Recv()
+		if err != nil {
+			t.Fatalf("delta stream: %v", err)
+		}
+		if resp.TypeUrl != resource.SecretType || len(resp.Resources) == 0 {
+			continue // the first answer may precede the push
+		}
+		if resp.Resources[0].Name != "kubernetes://cred-cacert" {
+			t.Errorf("got %s", resp.Resources[0].Name)
+		}
+		return
+	}
+}
