@@ -30,7 +30,7 @@ var serviceEntryRows = []row{
 	{key: "workloadSelector", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
 	{key: "workloadSelector.labels{}", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
 	{key: "exportTo[]", entry: none("ignored: visible to all namespaces")},
-	{key: "subjectAltNames[]", entry: none("ignored: servers are verified against their endpoints' service accounts")},
+	{key: "subjectAltNames[]", entry: mesh(part, no, "checked by DestinationRule SIMPLE/MUTUAL origination when the rule names none, as istiod; ISTIO_MUTUAL verifies the endpoints' service accounts")},
 }
 
 // workloadEntryRows rates WorkloadEntry: it reaches proxies only as an

@@ -58,6 +58,9 @@ type Options struct {
 	// Runners run alongside the server until ctx ends (leader election,
 	// status writing); an error from one stops weftd.
 	Runners []func(context.Context) error
+	// Secrets, if set, makes the credential Secrets served over SDS;
+	// onChange tells the server one changed (Kubernetes mode).
+	Secrets func(ctx context.Context, onChange func()) server.SecretSource
 }
 
 // Run serves until ctx ends or a listener fails.
@@ -67,6 +70,9 @@ func Run(ctx context.Context, o Options) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	xdsServer := server.New(ctx, server.Options{Logger: o.Logger, Registry: reg, TrustDomains: o.TrustDomains})
+	if o.Secrets != nil {
+		xdsServer.SetSecrets(o.Secrets(ctx, xdsServer.SecretsChanged))
+	}
 	listeners, err := listenAll(map[string]string{"xds": o.XDSAddr, "debug": o.DebugAddr, "health": o.HealthAddr})
 	if err != nil {
 		return err

@@ -23,12 +23,14 @@ var tlsModeMetadata = &corev3.Metadata{FilterMetadata: map[string]*structpb.Stru
 // endpoint; grpc-go cannot, so a proxyless client uses TLS only when every
 // endpoint accepts it (a proxyless server labelled tlsMode=istio serves
 // PERMISSIVE as mTLS, see grpcgen.serverMode).
-func setUpstreamTLS(out *clusterv3.Cluster, c *mesh.Cluster, opts Options) {
+func setUpstreamTLS(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *Degradations) {
 	mode := mesh.TLSAuto
 	if c.Policy.TLS != nil {
 		mode = c.Policy.TLS.Mode
 	}
 	switch {
+	case mode == mesh.TLSSimple || mode == mesh.TLSMutual:
+		setUserTLS(out, c, c.Policy.TLS, opts, deg)
 	case mode == mesh.TLSDisable || c.Service.External || opts.Mesh == nil || opts.NoTLS:
 	case mode == mesh.TLSIstioMutual:
 		out.TransportSocket = UpstreamTLS(c, ServerSANs(c, opts.Mesh.TrustDomain), opts)

@@ -30,6 +30,7 @@ type proxyState struct {
 	mu          sync.Mutex
 	subscribers map[*stream]bool // open streams, woken by publish
 	listeners   map[string]bool  // listener names requested (proxyless)
+	secrets     map[string]bool  // SDS names requested (sds.go)
 	types       map[string]*typeStatus
 	nacks       int
 	lastNack    *Nack
@@ -64,7 +65,7 @@ type Nack struct {
 }
 
 func newProxyState(p *xds.Proxy, id Identity) *proxyState {
-	ps := &proxyState{identity: id, subscribers: map[*stream]bool{}, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
+	ps := &proxyState{identity: id, subscribers: map[*stream]bool{}, listeners: map[string]bool{}, secrets: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
 		edsSent: map[string][]string{}, edsAcked: map[string]bool{}}
 	ps.proxy.Store(p)
 	return ps
@@ -117,6 +118,9 @@ func (s *Server) push(ps *proxyState) {
 	}
 	if !s.holdIfConnected(ps, held) {
 		return
+	}
+	if sp := s.secretPart(ps); sp != nil {
+		parts = append(parts, sp) // after res: debug views never hold keys
 	}
 	ps.publish(newSnapshot(parts))
 	ps.mu.Lock()

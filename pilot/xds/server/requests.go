@@ -16,6 +16,8 @@ func (s *Server) afterRequest(ps *proxyState, isNew bool, typeURL string, names 
 	switch typeURL {
 	case resource.ListenerType:
 		push = ps.addListeners(names) || push
+	case resource.SecretType:
+		push = ps.addSecrets(names) || push
 	case resource.EndpointType:
 		if nonce != "" && ok && ps.warms() {
 			push = ps.recordEDSAck(nonce) || push

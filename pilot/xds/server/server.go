@@ -53,6 +53,8 @@ type Server struct {
 	ctx      context.Context
 	// trustDomains accepted in client certificates (Options.TrustDomains).
 	trustDomains []string
+	// secrets are served over SDS (sds.go).
+	secrets secretStore
 
 	mu      sync.Mutex
 	proxies map[string]*proxyState // by node id
