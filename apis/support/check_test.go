@@ -93,7 +93,7 @@ func TestCheckAllKinds(t *testing.T) {
 		WorkloadSelector: &typev1beta1.WorkloadSelector{MatchLabels: map[string]string{"app": "x"}},
 	}
 	got := support.Check("DestinationRule", dr)
-	wantPaths(t, got, "host", "trafficPolicy", "trafficPolicy.tunnel", "subsets", "subsets[0].name", "subsets[0].labels", "workloadSelector")
+	wantPaths(t, got, "host", "trafficPolicy", "trafficPolicy.tunnel", "subsets", "subsets[0].name", "subsets[0].labels", "workloadSelector", "workloadSelector.matchLabels")
 	if got[0].Entry.Sidecar != support.Supported || got[0].Entry.Gateway != support.Unsupported {
 		t.Errorf("host entry %+v", got[0].Entry)
 	}

@@ -17,7 +17,7 @@ const (
 // policy.go, pilot/xds/envoy/listeners.go).
 var virtualServiceRows = concat(
 	[]row{
-		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); tls rules, delegation and exportTo are not supported")},
+		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); tls rules and delegation are not supported")},
 		{key: "hosts[]", entry: both()},
 		{key: "gateways[]", entry: mesh(part, part, "only \"mesh\": a VirtualService bound to other gateways only is ignored (translate warns)")},
 		{key: "http[]", entry: both()},
@@ -42,7 +42,7 @@ var virtualServiceRows = concat(
 	headersRows("http[].headers"),
 	[]row{{key: "tls[]", entry: none("not supported yet: TLS routes are ignored (translate warns)"), subtree: true}},
 	tcpRows("tcp[]"),
-	[]row{{key: "exportTo[]", entry: none("not supported yet: visible to all namespaces (translate warns)")}},
+	[]row{{key: "exportTo[]", entry: mesh(yes, yes, "a proxy uses the VirtualServices exported to its namespace: its own namespace's first, then those naming it, then public ones; without exportTo, MeshConfig defaultVirtualServiceExportTo (\"*\" unless set)")}},
 )
 
 // stringMatchRows rates a StringMatch; every kind of match is honoured

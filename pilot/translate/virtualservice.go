@@ -12,22 +12,24 @@ import (
 
 // boundVS is a mesh VirtualService with its hosts resolved to FQDNs.
 type boundVS struct {
-	vs    *networkingv1.VirtualService
-	ref   mesh.Ref
-	hosts []string
+	vs     *networkingv1.VirtualService
+	ref    mesh.Ref
+	hosts  []string
+	export exportSet
 }
 
 type vsIndex struct {
-	all   []boundVS
-	hosts *hostIndex[*boundVS]
+	all  []boundVS // oldest first
+	byNS map[string]*hostIndex[*boundVS]
 }
 
 // virtualServices returns the VirtualServices bound to sidecars (gateways
 // empty or listing "mesh"), oldest first so the oldest wins conflicts.
-func (t *translator) virtualServices() vsIndex {
+func (t *translator) virtualServices() *vsIndex {
 	var out []boundVS
 	for _, vs := range t.snap.VirtualServices {
-		b := boundVS{vs: vs, ref: mesh.Ref{Kind: "VirtualService", Namespace: vs.Namespace, Name: vs.Name}}
+		b := boundVS{vs: vs, ref: mesh.Ref{Kind: "VirtualService", Namespace: vs.Namespace, Name: vs.Name},
+			export: newExportSet(vs.Spec.GetExportTo(), t.opts.DefaultVirtualServiceExportTo, vs.Namespace)}
 		if !appliesToMesh(vs.Spec.GetGateways()) {
 			t.unsupported(b.ref, "spec.gateways", "gateways other than mesh are not supported yet: ignored")
 			continue
@@ -39,18 +41,13 @@ func (t *translator) virtualServices() vsIndex {
 				t.warn(b.ref, mesh.ReasonUnknownHost, fieldIndex("spec.hosts", i), "no service or ServiceEntry has host "+host)
 			}
 		}
+		t.noteNamed(vs.Namespace, b.export)
 		t.warnUnsupportedVS(b)
 		out = append(out, b)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return older(out[i].vs, out[j].vs) })
 	t.warnConflicts(out)
-	idx := vsIndex{all: out, hosts: newHostIndex[*boundVS]()}
-	for i := range out {
-		for _, h := range out[i].hosts {
-			idx.hosts.add(h, &out[i])
-		}
-	}
-	return idx
+	return &vsIndex{all: out, byNS: map[string]*hostIndex[*boundVS]{}}
 }
 
 func appliesToMesh(gateways []string) bool {
@@ -65,28 +62,78 @@ func appliesToMesh(gateways []string) bool {
 	return false
 }
 
-// forHost picks the VirtualService for a service host: the oldest with an
-// exact host wins, else the one with the most specific wildcard. Istio
-// does not merge VirtualServices for sidecars.
-func (idx vsIndex) forHost(host string) *boundVS {
-	if found := idx.hosts.lookup(host); len(found) > 0 {
+// forHost picks the VirtualService proxies in namespace ns use for a
+// service host: the first with an exact host in forNamespace's order
+// wins, else the one with the most specific wildcard. Istio does not merge
+// VirtualServices for sidecars.
+func (idx *vsIndex) forHost(ns, host string) *boundVS {
+	if found := idx.forNamespace(ns).lookup(host); len(found) > 0 {
 		return found[0]
 	}
 	return nil
 }
 
-// warnConflicts reports VirtualServices that lose an exact host to an older one.
-func (t *translator) warnConflicts(idx []boundVS) {
-	owner := map[string]string{}
-	for _, b := range idx {
-		for _, h := range b.hosts {
-			if prev, ok := owner[h]; ok && !strings.HasPrefix(h, "*") {
-				t.warn(b.ref, mesh.ReasonConflict, "spec.hosts", "host "+h+" is already routed by "+prev+"; this VirtualService is ignored for it")
+// forNamespace indexes the VirtualServices visible to ns in istiod's
+// order: exported to their own namespace ns first, then exported to ns by
+// name, then to every namespace; oldest first within each.
+func (idx *vsIndex) forNamespace(ns string) *hostIndex[*boundVS] {
+	if h, ok := idx.byNS[ns]; ok {
+		return h
+	}
+	h := newHostIndex[*boundVS]()
+	for rank := range 3 {
+		for i := range idx.all {
+			if vsRank(&idx.all[i], ns) != rank {
 				continue
 			}
-			owner[h] = b.ref.String()
+			for _, host := range idx.all[i].hosts {
+				h.add(host, &idx.all[i])
+			}
 		}
 	}
+	idx.byNS[ns] = h
+	return h
+}
+
+// vsRank is the VirtualService's place for proxies in ns; -1 is unseen.
+func vsRank(b *boundVS, ns string) int {
+	switch {
+	case b.export.public:
+		return 2
+	case !b.export.ns[ns]:
+		return -1
+	case b.vs.Namespace == ns:
+		return 0
+	}
+	return 1
+}
+
+// warnConflicts reports VirtualServices that lose an exact host to an
+// older one some namespace sees as well, at the same precedence.
+func (t *translator) warnConflicts(all []boundVS) {
+	owners := map[string][]*boundVS{}
+	for i := range all {
+		b := &all[i]
+		for _, h := range b.hosts {
+			if strings.HasPrefix(h, "*") {
+				continue
+			}
+			if prev := conflicting(owners[h], b); prev != nil {
+				t.warn(b.ref, mesh.ReasonConflict, "spec.hosts", "host "+h+" is already routed by "+prev.ref.String()+"; this VirtualService is ignored for it")
+				continue
+			}
+			owners[h] = append(owners[h], b)
+		}
+	}
+}
+
+func conflicting(prev []*boundVS, b *boundVS) *boundVS {
+	for _, p := range prev {
+		if p.export.public == b.export.public && p.export.overlaps(b.export) {
+			return p
+		}
+	}
+	return nil
 }
 
 func (t *translator) virtualHost(svc *mesh.Service, port mesh.Port, vs *boundVS) *mesh.VirtualHost {
@@ -121,8 +168,5 @@ func (t *translator) warnUnsupportedVS(b boundVS) {
 	}
 	if len(b.vs.Spec.GetTls()) > 0 {
 		t.unsupported(b.ref, "spec.tls", "not supported yet: TLS routes are ignored")
-	}
-	if len(b.vs.Spec.GetExportTo()) > 0 {
-		t.unsupported(b.ref, "spec.exportTo", "not supported yet: visible to all namespaces")
 	}
 }

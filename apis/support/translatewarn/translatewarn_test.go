@@ -34,10 +34,9 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 	}
 	for _, want := range []string{
 		"VirtualService gateways[]", "VirtualService http[].match[].gateways[]", "VirtualService http[].delegate",
-		"VirtualService tls[]", "VirtualService exportTo[]",
+		"VirtualService tls[]",
 		"DestinationRule trafficPolicy.tls.mode", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
 		"DestinationRule trafficPolicy.loadBalancer.localityLbSetting", "DestinationRule subsets[].trafficPolicy.tls.mode",
-		"DestinationRule workloadSelector",
 		"Sidecar ingress[]", "Sidecar egress[].port", "Sidecar outboundTrafficPolicy.egressProxy", "Sidecar inboundConnectionPool",
 		"PeerAuthentication portLevelMtls{}",
 	} {

@@ -32,6 +32,7 @@ func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources
 // are those its routes reference (the warm route names every cluster a
 // switch could reach), so the application is not sent the whole mesh.
 func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
+	m = m.ViewFor(p.Namespace, p.Labels) // what exportTo lets the namespace see
 	noTLS := !p.HasCertProvider(build.CertProviderInstance)
 	view := share.Key("grpc", p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...))
 	// One build per view serves all four types: the clusters are the ones
