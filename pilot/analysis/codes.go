@@ -92,7 +92,7 @@ type CodeInfo struct {
 // Codes lists every code weftctl can report, once each (listings sort them
 // by code).
 var Codes = []CodeInfo{
-	{CodeHostNotFound, Error, "ReferencedResourceNotFound", "a route or mirror names a host no Service or ServiceEntry defines, or a subset no DestinationRule for its host defines"},
+	{CodeHostNotFound, Error, "ReferencedResourceNotFound", "a route or mirror names a host no Service or ServiceEntry defines, or a subset no DestinationRule for its host defines, or a rule delegates to a VirtualService that does not exist or is not exported to its namespace"},
 	{CodeNamespaceNotInjected, Info, "NamespaceNotInjected", "a namespace with pods is not labelled for injection (istio-injection=enabled or istio.io/rev)"},
 	{CodePodWithoutProxy, Warning, "PodMissingProxy", "a pod in an injected namespace has no proxy (label security.istio.io/tlsMode absent)"},
 	{CodeInvalid, Error, "SchemaValidationError", "a field value is invalid (semantic validation, as weftd and the webhook apply it)"},
@@ -203,6 +203,8 @@ func diagnosticCode(reason, kind string) (string, bool) {
 	switch reason {
 	case mesh.ReasonUnknownHost:
 		return CodeVSHostNotFound, true
+	case mesh.ReasonReferenceNotFound:
+		return CodeHostNotFound, true // IST0101: a delegate VirtualService
 	case mesh.ReasonConflict:
 		if kind == "PeerAuthentication" {
 			return CodeConflictingPeerAuthn, true

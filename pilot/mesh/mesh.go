@@ -23,6 +23,12 @@ const (
 	ReasonUnsupportedField = "UnsupportedField"
 	ReasonUnknownHost      = "UnknownHost"
 	ReasonConflict         = "Conflict"
+	// ReasonReferenceNotFound: a resource the config names (a delegate
+	// VirtualService) is missing or not exported to it.
+	ReasonReferenceNotFound = "ReferenceNotFound"
+	// ReasonDelegateConflict: a delegate VirtualService's rule matches
+	// outside its root rule's match, so it is left out.
+	ReasonDelegateConflict = "DelegateConflict"
 	// ReasonInvalidEnvoyConfig: the resource would produce configuration
 	// Envoy refuses, so it is left out entirely (see package xds/guard).
 	ReasonInvalidEnvoyConfig = "InvalidEnvoyConfig"

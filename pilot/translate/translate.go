@@ -22,7 +22,8 @@ func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 // hold what other namespaces see differently (exportTo, DestinationRule
 // precedence).
 func TranslateWith(s *config.Snapshot, version string, opts Options) *mesh.Mesh {
-	t := &translator{snap: s, m: &mesh.Mesh{Version: version}, opts: opts, named: map[string]bool{}}
+	t := &translator{snap: s, m: &mesh.Mesh{Version: version}, opts: opts, named: map[string]bool{},
+		delegates: map[string]*boundVS{}}
 	t.m.Services = serviceregistry.Build(s)
 	t.serviceExports()
 	t.m.Workloads = workloads(s)
@@ -56,6 +57,8 @@ type translator struct {
 	// named are the namespaces config may show differently (exportTo
 	// lists, owners of private config, DestinationRule namespaces).
 	named map[string]bool
+	// delegates are the VirtualServices without hosts, by namespace/name.
+	delegates map[string]*boundVS
 }
 
 func (t *translator) index() {

@@ -28,6 +28,10 @@ type vsIndex struct {
 func (t *translator) virtualServices() *vsIndex {
 	var out []boundVS
 	for _, vs := range t.snap.VirtualServices {
+		if len(vs.Spec.GetHosts()) == 0 {
+			t.indexDelegate(vs)
+			continue
+		}
 		b := boundVS{vs: vs, ref: mesh.Ref{Kind: "VirtualService", Namespace: vs.Namespace, Name: vs.Name},
 			export: newExportSet(vs.Spec.GetExportTo(), t.opts.DefaultVirtualServiceExportTo, vs.Namespace)}
 		if !appliesToMesh(vs.Spec.GetGateways()) {
@@ -47,6 +51,7 @@ func (t *translator) virtualServices() *vsIndex {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return older(out[i].vs, out[j].vs) })
 	t.warnConflicts(out)
+	t.checkDelegates(out)
 	return &vsIndex{all: out, byNS: map[string]*hostIndex[*boundVS]{}}
 }
 
@@ -144,6 +149,10 @@ func (t *translator) virtualHost(svc *mesh.Service, port mesh.Port, vs *boundVS)
 	c := converter{t: t, vs: vs}
 	if port.Protocol.IsHTTP() {
 		for i, r := range vs.vs.Spec.GetHttp() {
+			if r.GetDelegate() != nil {
+				vh.HTTPRoutes = append(vh.HTTPRoutes, c.delegated(r, i)...)
+				continue
+			}
 			vh.HTTPRoutes = append(vh.HTTPRoutes, c.httpRoute(r, i))
 		}
 		return vh
@@ -157,9 +166,6 @@ func (t *translator) virtualHost(svc *mesh.Service, port mesh.Port, vs *boundVS)
 func (t *translator) warnUnsupportedVS(b boundVS) {
 	for i, r := range b.vs.Spec.GetHttp() {
 		path := fieldIndex("spec.http", i)
-		if r.GetDelegate() != nil {
-			t.unsupported(b.ref, path+".delegate", "not supported yet: the rule has no action")
-		}
 		for j, m := range r.GetMatch() {
 			if len(m.GetGateways()) > 0 {
 				t.unsupported(b.ref, fieldIndex(path+".match", j)+".gateways", "not supported yet: ignored")

@@ -33,7 +33,7 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"VirtualService gateways[]", "VirtualService http[].match[].gateways[]", "VirtualService http[].delegate",
+		"VirtualService gateways[]", "VirtualService http[].match[].gateways[]",
 		"VirtualService tls[]",
 		"DestinationRule trafficPolicy.tls.mode", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
 		"DestinationRule trafficPolicy.loadBalancer.localityLbSetting", "DestinationRule subsets[].trafficPolicy.tls.mode",
