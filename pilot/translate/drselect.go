@@ -1,6 +1,9 @@
 package translate
 
 import (
+	"maps"
+	"slices"
+
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"github.com/weftmesh/weft/pilot/config"
@@ -22,20 +25,30 @@ func (b *boundDR) ref() mesh.Ref {
 	return mesh.Ref{Kind: "DestinationRule", Namespace: b.dr.Namespace, Name: b.dr.Name}
 }
 
+// drEntry is rules istiod consolidates into one for a host pattern: those
+// of one namespace with equal exportTo (and equal selectors, or none).
+type drEntry struct {
+	rules    []*boundDR // oldest first
+	exportTo []string   // the first rule's exportTo as written
+	selector map[string]string
+}
+
+func (e *drEntry) first() *boundDR { return e.rules[0] }
+
 // drIndex holds the rules the way istiod looks them up for a proxy in
 // namespace N and a service in namespace S: rules in N (its own lookup
 // pool, public or private), else rules S exports to N, else rules the root
 // namespace exports to N. A proxy in the root namespace looks first at the
 // root's private rules.
 type drIndex struct {
-	local     map[string]*hostIndex[*boundDR]
-	exported  map[string]*hostIndex[*boundDR]
-	rootLocal *hostIndex[*boundDR]
+	local     map[string]*hostIndex[*drEntry]
+	exported  map[string]*hostIndex[*drEntry]
+	rootLocal *hostIndex[*drEntry]
 }
 
 func newDRIndex() *drIndex {
-	return &drIndex{local: map[string]*hostIndex[*boundDR]{}, exported: map[string]*hostIndex[*boundDR]{},
-		rootLocal: newHostIndex[*boundDR]()}
+	return &drIndex{local: map[string]*hostIndex[*drEntry]{}, exported: map[string]*hostIndex[*drEntry]{},
+		rootLocal: newHostIndex[*drEntry]()}
 }
 
 // add files a rule, oldest (and selector rules) first. A rule with a
@@ -53,14 +66,56 @@ func (idx *drIndex) add(dr *networkingv1.DestinationRule, defaults []string) {
 	}
 	b.export = newExportSet(spec, nil, ns)
 	if b.unset || b.export.visibleTo(ns) {
-		poolOf(idx.local, ns).add(b.host, b)
+		consolidate(poolOf(idx.local, ns), b, spec)
 	}
 	switch {
 	case !privateOnly(b, spec, defaults):
-		poolOf(idx.exported, ns).add(b.host, b)
+		consolidate(poolOf(idx.exported, ns), b, spec)
 	case ns == RootNamespace:
-		idx.rootLocal.add(b.host, b)
+		consolidate(idx.rootLocal, b, spec)
 	}
+}
+
+// consolidate merges b into the pool's entries for its host as istiod
+// does: into each entry with the same exportTo, or one b's exportTo
+// contains, unless their selectors differ; b starts an entry of its own
+// when none took it, or when it has a selector the entry lacks.
+func consolidate(pool *hostIndex[*drEntry], b *boundDR, spec []string) {
+	separate := true
+	for _, e := range pool.same(b.host) {
+		switch {
+		case sameSet(spec, e.exportTo):
+			separate = false
+		case len(e.exportTo) > 0 && superset(spec, e.exportTo):
+			separate = true
+		default:
+			separate = true
+			continue
+		}
+		bothWith := b.selector != nil && e.selector != nil
+		if bothWith && !maps.Equal(b.selector, e.selector) {
+			separate = true
+			continue
+		}
+		if bothWith || (b.selector == nil && e.selector == nil) {
+			separate = false
+		}
+		e.rules = append(e.rules, b)
+	}
+	if separate {
+		pool.add(b.host, &drEntry{rules: []*boundDR{b}, exportTo: spec, selector: b.selector})
+	}
+}
+
+func sameSet(a, b []string) bool { return superset(a, b) && superset(b, a) }
+
+func superset(a, b []string) bool {
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // privateOnly: exportTo "." or the own namespace alone, or no exportTo
@@ -68,28 +123,23 @@ func (idx *drIndex) add(dr *networkingv1.DestinationRule, defaults []string) {
 // default count, as istiod.
 func privateOnly(b *boundDR, spec, defaults []string) bool {
 	if b.unset {
-		for _, d := range defaults {
-			if d == exportPrivate {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(defaults, exportPrivate)
 	}
 	return len(spec) == 1 && (spec[0] == exportPrivate || spec[0] == b.dr.Namespace)
 }
 
-func poolOf(m map[string]*hostIndex[*boundDR], ns string) *hostIndex[*boundDR] {
+func poolOf(m map[string]*hostIndex[*drEntry], ns string) *hostIndex[*drEntry] {
 	if m[ns] == nil {
-		m[ns] = newHostIndex[*boundDR]()
+		m[ns] = newHostIndex[*drEntry]()
 	}
 	return m[ns]
 }
 
 // drPick is what applies to one host for proxies of one namespace: the
-// merged catch-all rules and the rules for selected workloads.
+// catch-all rules and the entries for selected workloads.
 type drPick struct {
 	catchAll []*boundDR
-	selected []*boundDR
+	selected []*drEntry
 }
 
 // forService looks up the rules for svc from namespace client.
@@ -117,34 +167,31 @@ func (h *hostIndex[T]) find(host string) []T {
 	return h.lookup(host)
 }
 
-func exportedTo(drs []*boundDR, client string) []*boundDR {
-	var out []*boundDR
-	for _, b := range drs {
-		if b.unset || b.export.visibleTo(client) {
-			out = append(out, b)
+// exportedTo keeps the entries whose exportTo (as written) is empty, "*"
+// or names client.
+func exportedTo(entries []*drEntry, client string) []*drEntry {
+	var out []*drEntry
+	for _, e := range entries {
+		if len(e.exportTo) == 0 || slices.Contains(e.exportTo, exportPublic) || slices.Contains(e.exportTo, client) {
+			out = append(out, e)
 		}
 	}
 	return out
 }
 
-// split separates selector rules (which apply only in their own
-// namespace) from the catch-all ones.
-func split(drs []*boundDR, client string) drPick {
+// split picks as istiod: the last catch-all entry, and the selector
+// entries (which apply only in their own namespace).
+func split(entries []*drEntry, client string) drPick {
 	var p drPick
-	for _, b := range drs {
+	for _, e := range entries {
 		switch {
-		case b.selector == nil:
-			p.catchAll = append(p.catchAll, b)
-		case b.dr.Namespace == client:
-			p.selected = append(p.selected, b)
+		case e.selector == nil:
+			p.catchAll = e.rules
+		case e.first().dr.Namespace == client:
+			p.selected = append(p.selected, e)
 		}
 	}
 	return p
-}
-
-// same reports whether two picks name the same rules.
-func (p drPick) same(o drPick) bool {
-	return sameRules(p.catchAll, o.catchAll) && sameRules(p.selected, o.selected)
 }
 
 func sameRules(a, b []*boundDR) bool {

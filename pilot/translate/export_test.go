@@ -234,3 +234,48 @@ func TestViewsAreSharedPerVisibility(t *testing.T) {
 		t.Error("the annotation's namespace list is not applied")
 	}
 }
+
+const twoRulesOneHost = twoNamespaces + `
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api-for-b, namespace: a, creationTimestamp: "2030-01-01T00:00:00Z"}
+spec:
+  host: api
+  exportTo: [b]
+  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
+  subsets: [{name: v9, labels: {version: v9}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api-subsets, namespace: a, creationTimestamp: "2029-01-01T00:00:00Z"}
+spec:
+  host: api
+  subsets: [{name: v1, labels: {version: v1}}]
+`
+
+// Rules for one host in one namespace merge only when their exportTo is
+// the same (istiod's ENABLE_ENHANCED_DESTINATIONRULE_MERGE, on by
+// default); a proxy seeing several such rules uses the last one.
+func TestRulesMergePerExportTo(t *testing.T) {
+	m := Translate(golden.SnapshotOf(t, "mesh.yaml", []byte(twoRulesOneHost)), "t")
+	host := "api.a.svc.cluster.local"
+	for _, tc := range []struct {
+		ns      string
+		lb      mesh.LBKind
+		subsets []string
+	}{
+		{"c", mesh.LBRandom, []string{"", "v1"}},     // the two rules without exportTo, merged
+		{"b", mesh.LBRoundRobin, []string{"", "v9"}}, // the rule exported to b, on its own
+	} {
+		v := m.ViewFor(tc.ns, nil)
+		var subsets []string
+		for _, c := range v.ClustersOf(host) {
+			subsets = append(subsets, c.Key.Subset)
+		}
+		lb := v.Cluster(mesh.ClusterKey{Direction: mesh.Outbound, Port: 80, Host: host}).Policy.LoadBalancer
+		if lb == nil || lb.Kind != tc.lb || !slices.Equal(subsets, tc.subsets) {
+			t.Errorf("namespace %s: %v %v, want %s %v", tc.ns, lb, subsets, tc.lb, tc.subsets)
+		}
+	}
+}

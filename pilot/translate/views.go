@@ -50,7 +50,7 @@ func (t *translator) views(def picks, drs *drIndex, vss *vsIndex) map[string]*me
 
 func (t *translator) viewOf(ns string, def, p picks) *mesh.View {
 	v := &mesh.View{Namespace: ns}
-	selected := map[*boundDR]*mesh.SelectedRule{}
+	selected := map[*drEntry]*mesh.SelectedRule{}
 	for _, svc := range t.m.Services {
 		h := svc.Hostname
 		changedVS := p.vs[h] != def.vs[h]
@@ -62,9 +62,9 @@ func (t *translator) viewOf(ns string, def, p picks) *mesh.View {
 			if changedDR {
 				v.Clusters = append(v.Clusters, clustersFor(svc, port, mergeRules(p.dr[h].catchAll))...)
 			}
-			for _, b := range p.dr[h].selected {
-				s := selectedRule(selected, b)
-				s.Clusters = append(s.Clusters, clustersFor(svc, port, mergeRule(nil, b.dr))...)
+			for _, e := range p.dr[h].selected {
+				s := selectedRule(selected, e)
+				s.Clusters = append(s.Clusters, clustersFor(svc, port, mergeRules(e.rules))...)
 			}
 		}
 	}
@@ -75,20 +75,20 @@ func (t *translator) viewOf(ns string, def, p picks) *mesh.View {
 	return v
 }
 
-func selectedRule(m map[*boundDR]*mesh.SelectedRule, b *boundDR) *mesh.SelectedRule {
-	if m[b] == nil {
-		m[b] = &mesh.SelectedRule{Ref: b.ref(), Selector: b.selector}
+func selectedRule(m map[*drEntry]*mesh.SelectedRule, e *drEntry) *mesh.SelectedRule {
+	if m[e] == nil {
+		m[e] = &mesh.SelectedRule{Ref: e.first().ref(), Selector: e.selector}
 	}
-	return m[b]
+	return m[e]
 }
 
 // orderSelected lists selector rules oldest first, as istiod tries them.
-func orderSelected(m map[*boundDR]*mesh.SelectedRule) []*mesh.SelectedRule {
-	keys := make([]*boundDR, 0, len(m))
-	for b := range m {
-		keys = append(keys, b)
+func orderSelected(m map[*drEntry]*mesh.SelectedRule) []*mesh.SelectedRule {
+	keys := make([]*drEntry, 0, len(m))
+	for e := range m {
+		keys = append(keys, e)
 	}
-	sort.Slice(keys, func(i, j int) bool { return older(keys[i].dr, keys[j].dr) })
+	sort.Slice(keys, func(i, j int) bool { return older(keys[i].first().dr, keys[j].first().dr) })
 	out := make([]*mesh.SelectedRule, 0, len(keys))
 	for _, b := range keys {
 		out = append(out, m[b])
