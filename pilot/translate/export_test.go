@@ -279,3 +279,102 @@ func TestRulesMergePerExportTo(t *testing.T) {
 		}
 	}
 }
+
+// Checked against istiod (pilot-discovery built from Istio master, proxies
+// in b, c, d and e asking over ADS): the routes and clusters each
+// namespace's sidecar received.
+const istiodChecked = `apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: a}
+spec:
+  clusterIP: 10.96.40.1
+  ports: [{name: http, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api, namespace: a, creationTimestamp: "2028-01-01T00:00:00Z"}
+spec:
+  host: api
+  trafficPolicy: {loadBalancer: {simple: RANDOM}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api-for-b, namespace: a, creationTimestamp: "2030-01-01T00:00:00Z"}
+spec:
+  host: api
+  exportTo: [b]
+  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
+  subsets: [{name: v9, labels: {version: v9}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api-subsets, namespace: a, creationTimestamp: "2030-01-02T00:00:00Z"}
+spec:
+  host: api
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api, namespace: a, creationTimestamp: "2028-01-01T00:00:00Z"}
+spec:
+  hosts: [api]
+  http:
+  - timeout: 2s
+    route: [{destination: {host: api}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api-from-b, namespace: b, creationTimestamp: "2029-01-01T00:00:00Z"}
+spec:
+  hosts: [api.a.svc.cluster.local]
+  exportTo: ["."]
+  http:
+  - timeout: 5s
+    route: [{destination: {host: api.a.svc.cluster.local}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api-for-b-by-name, namespace: c, creationTimestamp: "2029-12-01T00:00:00Z"}
+spec:
+  hosts: [api.a.svc.cluster.local]
+  exportTo: [b, d]
+  http:
+  - timeout: 7s
+    route: [{destination: {host: api.a.svc.cluster.local}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api-late, namespace: c, creationTimestamp: "2029-06-01T00:00:00Z"}
+spec:
+  hosts: [api.a.svc.cluster.local]
+  http:
+  - timeout: 9s
+    route: [{destination: {host: api.a.svc.cluster.local}}]
+`
+
+// A proxy takes the VirtualService private to its namespace first, then
+// one exported to it by name (even if newer than a public one), then the
+// oldest public one. For DestinationRules, istiod consolidates rules per
+// exportTo and uses the last catch-all entry a proxy sees: api-subsets,
+// newest and without exportTo, starts an entry of its own after
+// api-for-b's, so every namespace gets its subsets and no policy.
+func TestPrecedenceAsIstiod(t *testing.T) {
+	m := Translate(golden.SnapshotOf(t, "mesh.yaml", []byte(istiodChecked)), "t")
+	host := "api.a.svc.cluster.local"
+	for ns, want := range map[string]string{"b": "b/api-from-b.http[0]", "c": "a/api.http[0]", "d": "c/api-for-b-by-name.http[0]", "e": "a/api.http[0]"} {
+		v := m.ViewFor(ns, nil)
+		if got := v.VirtualHost(host, 80).HTTPRoutes[0].Origin; got != want {
+			t.Errorf("namespace %s routes by %s, want %s", ns, got, want)
+		}
+		var subsets []string
+		for _, c := range v.ClustersOf(host) {
+			subsets = append(subsets, c.Key.Subset)
+			if c.Policy.LoadBalancer != nil {
+				t.Errorf("namespace %s: %s has load balancer %s, want none", ns, c.Key, c.Policy.LoadBalancer.Kind)
+			}
+		}
+		if !slices.Equal(subsets, []string{"", "v1"}) {
+			t.Errorf("namespace %s: subsets %v, want v1 only", ns, subsets)
+		}
+	}
+}
