@@ -113,8 +113,9 @@ func vsRank(b *boundVS, ns string) int {
 	return 1
 }
 
-// warnConflicts reports VirtualServices that lose an exact host to an
-// older one some namespace sees as well, at the same precedence.
+// warnConflicts reports VirtualServices claiming an exact host an older
+// one claims for some namespace too (Istio's analyzer counts a public and
+// a scoped one as conflicting, IST0109).
 func (t *translator) warnConflicts(all []boundVS) {
 	owners := map[string][]*boundVS{}
 	for i := range all {
@@ -124,7 +125,7 @@ func (t *translator) warnConflicts(all []boundVS) {
 				continue
 			}
 			if prev := conflicting(owners[h], b); prev != nil {
-				t.warn(b.ref, mesh.ReasonConflict, "spec.hosts", "host "+h+" is already routed by "+prev.ref.String()+"; this VirtualService is ignored for it")
+				t.warn(b.ref, mesh.ReasonConflict, "spec.hosts", conflictMessage(h, prev, b))
 				continue
 			}
 			owners[h] = append(owners[h], b)
@@ -134,11 +135,25 @@ func (t *translator) warnConflicts(all []boundVS) {
 
 func conflicting(prev []*boundVS, b *boundVS) *boundVS {
 	for _, p := range prev {
-		if p.export.public == b.export.public && p.export.overlaps(b.export) {
+		if p.export.overlaps(b.export) {
 			return p
 		}
 	}
 	return nil
+}
+
+// conflictMessage says which of the two proxies use: the older at equal
+// visibility, else the one exported to their namespace by name.
+func conflictMessage(host string, prev, b *boundVS) string {
+	if prev.export.public == b.export.public {
+		return "host " + host + " is already routed by " + prev.ref.String() + "; this VirtualService is ignored for it"
+	}
+	scoped := b
+	if !prev.export.public {
+		scoped = prev
+	}
+	return "host " + host + " is also routed by " + prev.ref.String() + ": proxies in " +
+		strings.Join(scoped.export.namespaces(), ", ") + " use " + scoped.ref.String() + ", exported to their namespace, and the others the public one"
 }
 
 func (t *translator) virtualHost(svc *mesh.Service, port mesh.Port, vs *boundVS) *mesh.VirtualHost {
