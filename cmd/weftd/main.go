@@ -48,6 +48,7 @@ func command() *cobra.Command {
 func addServerFlags(fl *pflag.FlagSet, c *bootstrap.Config) {
 	fl.StringVar(&c.ConfigDir, "config-dir", "", "directory of mesh and Kubernetes YAML/JSON to serve (file mode)")
 	fl.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig for Kubernetes mode; empty means in-cluster config")
+	fl.StringVar(&c.MeshConfig, "mesh-config", "", "Istio mesh config file (istiod's --meshConfig): weft reads defaultVirtualServiceExportTo, defaultDestinationRuleExportTo and defaultServiceExportTo")
 	fl.StringVar(&c.Namespace, "namespace", envOr("POD_NAMESPACE", contract.DefaultNamespace), "weftd's own namespace (leader Lease, CA Secret, certificate names)")
 	fl.StringVar(&c.PodName, "pod-name", envOr("POD_NAME", hostname()), "this replica's identity in leader election")
 	fl.BoolVar(&c.LeaderElect, "leader-elect", true, "elect one replica to write resource status (Kubernetes mode)")

@@ -59,6 +59,8 @@ type Options struct {
 	// Runners run alongside the server until ctx ends (leader election,
 	// status writing); an error from one stops weftd.
 	Runners []func(context.Context) error
+	// Translate are the MeshConfig settings translation follows.
+	Translate translate.Options
 }
 
 // Run serves until ctx ends or a listener fails.
@@ -159,7 +161,7 @@ func runPipeline(ctx context.Context, o Options, xdsServer *server.Server, rejec
 	go debounce(ctx, changes, o.Debounce, func(s *config.Snapshot) {
 		version++
 		start := time.Now()
-		m := translate.Translate(s, strconv.Itoa(version))
+		m := translate.TranslateWith(s, strconv.Itoa(version), o.Translate)
 		guard.Apply(m) // before any proxy sees it: a resource Envoy refuses is left out, not sent
 		logged = logNewDiagnostics(o.Logger, m.Diagnostics, logged)
 		setRejected(rejected, m.Diagnostics)
