@@ -170,9 +170,15 @@ func (h *hostIndex[T]) find(host string) []T {
 // exportedTo keeps the entries whose exportTo (as written) is empty, "*"
 // or names client.
 func exportedTo(entries []*drEntry, client string) []*drEntry {
+	visible := func(e *drEntry) bool {
+		return len(e.exportTo) == 0 || slices.Contains(e.exportTo, exportPublic) || slices.Contains(e.exportTo, client)
+	}
+	if !slices.ContainsFunc(entries, func(e *drEntry) bool { return !visible(e) }) {
+		return entries // the usual case, without copying
+	}
 	var out []*drEntry
 	for _, e := range entries {
-		if len(e.exportTo) == 0 || slices.Contains(e.exportTo, exportPublic) || slices.Contains(e.exportTo, client) {
+		if visible(e) {
 			out = append(out, e)
 		}
 	}

@@ -34,10 +34,10 @@ func TranslateWith(s *config.Snapshot, version string, opts Options) *mesh.Mesh 
 	rules := t.destinationRules()
 	vss := t.virtualServices()
 	def := t.pick(anyNamespace, rules, vss)
-	for _, svc := range t.m.Services {
+	for i, svc := range t.m.Services {
 		for _, port := range svc.Ports {
-			t.m.Clusters = append(t.m.Clusters, clustersFor(svc, port, mergeRules(def.dr[svc.Hostname].catchAll))...)
-			t.m.VirtualHosts = append(t.m.VirtualHosts, t.virtualHost(svc, port, def.vs[svc.Hostname]))
+			t.m.Clusters = append(t.m.Clusters, clustersFor(svc, port, mergeRules(def.dr[i].catchAll))...)
+			t.m.VirtualHosts = append(t.m.VirtualHosts, t.virtualHost(svc, port, def.vs[i]))
 		}
 	}
 	t.m.Views = t.views(def, rules, vss)

@@ -12,17 +12,17 @@ import (
 const anyNamespace = ""
 
 // picks are the VirtualService and DestinationRules that apply to each
-// service host for proxies of one namespace.
+// service (by its index in the mesh) for proxies of one namespace.
 type picks struct {
-	vs map[string]*boundVS
-	dr map[string]drPick
+	vs []*boundVS
+	dr []drPick
 }
 
 func (t *translator) pick(ns string, drs *drIndex, vss *vsIndex) picks {
-	p := picks{vs: map[string]*boundVS{}, dr: map[string]drPick{}}
-	for _, svc := range t.m.Services {
-		p.vs[svc.Hostname] = vss.forHost(ns, svc.Hostname)
-		p.dr[svc.Hostname] = drs.forService(ns, svc)
+	p := picks{vs: make([]*boundVS, len(t.m.Services)), dr: make([]drPick, len(t.m.Services))}
+	for i, svc := range t.m.Services {
+		p.vs[i] = vss.forHost(ns, svc.Hostname)
+		p.dr[i] = drs.forService(ns, svc)
 	}
 	return p
 }
@@ -51,8 +51,7 @@ func (t *translator) views(def picks, drs *drIndex, vss *vsIndex) map[string]*me
 func (t *translator) viewOf(ns string, def, p picks) *mesh.View {
 	v := &mesh.View{Namespace: ns}
 	selected := map[*drEntry]*mesh.SelectedRule{}
-	for _, svc := range t.m.Services {
-		h := svc.Hostname
+	for h, svc := range t.m.Services {
 		changedVS := p.vs[h] != def.vs[h]
 		changedDR := !sameRules(p.dr[h].catchAll, def.dr[h].catchAll)
 		for _, port := range svc.Ports {

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -83,6 +84,11 @@ func (idx *vsIndex) forHost(ns, host string) *boundVS {
 // name, then to every namespace; oldest first within each.
 func (idx *vsIndex) forNamespace(ns string) *hostIndex[*boundVS] {
 	if h, ok := idx.byNS[ns]; ok {
+		return h
+	}
+	if ns != anyNamespace && !slices.ContainsFunc(idx.all, func(b boundVS) bool { return vsRank(&b, ns) == 0 || vsRank(&b, ns) == 1 }) {
+		h := idx.forNamespace(anyNamespace) // sees the public ones only, as any namespace
+		idx.byNS[ns] = h
 		return h
 	}
 	h := newHostIndex[*boundVS]()
