@@ -149,3 +149,54 @@ func TestChainedDelegationIsNotFollowed(t *testing.T) {
 		t.Errorf("got %d rules, want only first's route rule", len(routes))
 	}
 }
+
+const crossNamespace = `
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: a}
+spec:
+  clusterIP: 10.96.41.1
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: team}
+spec:
+  clusterIP: 10.96.41.2
+  ports: [{name: http, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: root, namespace: a}
+spec:
+  hosts: [api]
+  http:
+  - mirror: {host: api}
+    delegate: {name: d, namespace: team}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: d, namespace: team}
+spec:
+  exportTo: [a]
+  http:
+  - route: [{destination: {host: api}}]
+`
+
+// Short names resolve where they are written: the delegate's in its own
+// namespace, the root's (here an inherited mirror) in the root's, as
+// istiod resolves each VirtualService before merging.
+func TestDelegateShortNamesResolveInTheirNamespace(t *testing.T) {
+	m := Translate(golden.SnapshotOf(t, "mesh.yaml", []byte(crossNamespace)), "t")
+	routes := m.VirtualHost("api.a.svc.cluster.local", 80).HTTPRoutes
+	if len(routes) != 1 {
+		t.Fatalf("%d rules, want 1", len(routes))
+	}
+	r := routes[0]
+	if got := r.Destinations[0].Cluster.Host; got != "api.team.svc.cluster.local" {
+		t.Errorf("route to %s, want the delegate namespace's api", got)
+	}
+	if len(r.Mirrors) != 1 || r.Mirrors[0].Cluster.Host != "api.a.svc.cluster.local" {
+		t.Errorf("mirrors %+v, want the root namespace's api", r.Mirrors)
+	}
+}
