@@ -15,7 +15,7 @@ var destinationRuleRows = concat(
 	},
 	trafficPolicyRows("subsets[].trafficPolicy", true),
 	[]row{
-		{key: "exportTo[]", entry: mesh(yes, yes, "namespaces not listed do not see the rule; without exportTo, MeshConfig defaultDestinationRuleExportTo (\"*\" unless set)")},
+		{key: "exportTo[]", entry: mesh(yes, yes, "namespaces not listed do not see the rule; without exportTo, MeshConfig defaultDestinationRuleExportTo (\"*\" unless weftd --mesh-config sets it)")},
 		{key: "workloadSelector", entry: mesh(yes, yes, "the rule applies only to the selected workloads in its own namespace and is never exported, as istiod")},
 		{key: "workloadSelector.matchLabels{}", entry: both()},
 	},

@@ -46,7 +46,7 @@ var virtualServiceRows = concat(
 	headersRows("http[].headers"),
 	[]row{{key: "tls[]", entry: none("not supported yet: TLS routes are ignored (translate warns)"), subtree: true}},
 	tcpRows("tcp[]"),
-	[]row{{key: "exportTo[]", entry: mesh(yes, yes, "a proxy uses the VirtualServices exported to its namespace: its own namespace's first, then those naming it, then public ones; without exportTo, MeshConfig defaultVirtualServiceExportTo (\"*\" unless set)")}},
+	[]row{{key: "exportTo[]", entry: mesh(yes, yes, "a proxy uses the VirtualServices exported to its namespace: its own namespace's first, then those naming it, then public ones; without exportTo, MeshConfig defaultVirtualServiceExportTo (\"*\" unless weftd --mesh-config sets it)")}},
 )
 
 // stringMatchRows rates a StringMatch; every kind of match is honoured
