@@ -59,13 +59,13 @@ func reviews() *networkingv1alpha3.VirtualService {
 
 func TestCheckForSidecar(t *testing.T) {
 	got := support.CheckFor("VirtualService", reviews(), support.Sidecar)
-	// delegate and tls are unsupported subtrees: their fields are not listed.
-	wantPaths(t, got, "http[1].delegate", "tls")
-	if got[0].Key != "http[].delegate" || got[1].Key != "tls[]" {
-		t.Errorf("keys %q, %q", got[0].Key, got[1].Key)
+	// tls is an unsupported subtree: its fields are not listed.
+	wantPaths(t, got, "tls")
+	if got[0].Key != "tls[]" {
+		t.Errorf("key %q", got[0].Key)
 	}
-	if got[1].Entry.Sidecar != support.Unsupported || got[1].Entry.Note == "" {
-		t.Errorf("tls entry %+v", got[1].Entry)
+	if got[0].Entry.Sidecar != support.Unsupported || got[0].Entry.Note == "" {
+		t.Errorf("tls entry %+v", got[0].Entry)
 	}
 }
 
@@ -75,7 +75,7 @@ func TestCheckForProxyless(t *testing.T) {
 	wantPaths(t, got,
 		"http[0].corsPolicy", "http[0].corsPolicy.allowMethods",
 		"http[1].match[0].queryParams", "http[1].match[0].queryParams{a}.exact", "http[1].match[0].queryParams{b}.prefix",
-		"http[1].delegate", "tls")
+		"tls")
 	if f := got[3]; f.Key != "http[].match[].queryParams{}.exact" || f.Entry.Proxyless != support.Unsupported || f.Entry.Sidecar != support.Supported {
 		t.Errorf("query finding %+v", f)
 	}
@@ -93,7 +93,7 @@ func TestCheckAllKinds(t *testing.T) {
 		WorkloadSelector: &typev1beta1.WorkloadSelector{MatchLabels: map[string]string{"app": "x"}},
 	}
 	got := support.Check("DestinationRule", dr)
-	wantPaths(t, got, "host", "trafficPolicy", "trafficPolicy.tunnel", "subsets", "subsets[0].name", "subsets[0].labels", "workloadSelector")
+	wantPaths(t, got, "host", "trafficPolicy", "trafficPolicy.tunnel", "subsets", "subsets[0].name", "subsets[0].labels", "workloadSelector", "workloadSelector.matchLabels")
 	if got[0].Entry.Sidecar != support.Supported || got[0].Entry.Gateway != support.Unsupported {
 		t.Errorf("host entry %+v", got[0].Entry)
 	}

@@ -4,7 +4,7 @@ package support
 // and policy.go, pilot/xds/build/cluster.go, hash.go, upstream_tls.go).
 var destinationRuleRows = concat(
 	[]row{
-		{key: "", entry: mesh(yes, yes, "outbound clusters of services and subsets; rules with a workloadSelector are ignored")},
+		{key: "", entry: mesh(yes, yes, "outbound clusters of services and subsets; looked up as istiod: the client's namespace, then the service's, then the root namespace")},
 		{key: "host", entry: both()},
 	},
 	trafficPolicyRows("trafficPolicy", true),
@@ -15,8 +15,9 @@ var destinationRuleRows = concat(
 	},
 	trafficPolicyRows("subsets[].trafficPolicy", true),
 	[]row{
-		{key: "exportTo[]", entry: none("ignored: the rule applies in every namespace")},
-		{key: "workloadSelector", entry: none("not supported yet: a rule with a selector is ignored (translate warns)"), subtree: true},
+		{key: "exportTo[]", entry: mesh(yes, yes, "namespaces not listed do not see the rule; without exportTo, MeshConfig defaultDestinationRuleExportTo (\"*\" unless weftd --mesh-config sets it)")},
+		{key: "workloadSelector", entry: mesh(yes, yes, "the rule applies only to the selected workloads in its own namespace and is never exported, as istiod")},
+		{key: "workloadSelector.matchLabels{}", entry: both()},
 	},
 )
 

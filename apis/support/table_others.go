@@ -29,7 +29,7 @@ var serviceEntryRows = []row{
 	{key: "endpoints[].serviceAccount", entry: both()},
 	{key: "workloadSelector", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
 	{key: "workloadSelector.labels{}", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
-	{key: "exportTo[]", entry: none("ignored: visible to all namespaces")},
+	{key: "exportTo[]", entry: mesh(yes, yes, "proxies in namespaces not listed do not see the hosts (as the networking.istio.io/exportTo annotation on a Kubernetes Service); without exportTo, MeshConfig defaultServiceExportTo (\"*\" unless weftd --mesh-config sets it)")},
 	{key: "subjectAltNames[]", entry: mesh(part, no, "checked by DestinationRule SIMPLE/MUTUAL origination when the rule names none, as istiod; ISTIO_MUTUAL verifies the endpoints' service accounts")},
 }
 

@@ -17,7 +17,7 @@ const (
 // policy.go, pilot/xds/envoy/listeners.go).
 var virtualServiceRows = concat(
 	[]row{
-		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); tls rules, delegation and exportTo are not supported")},
+		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); tls rules are not supported")},
 		{key: "hosts[]", entry: both()},
 		{key: "gateways[]", entry: mesh(part, part, "only \"mesh\": a VirtualService bound to other gateways only is ignored (translate warns)")},
 		{key: "http[]", entry: both()},
@@ -32,7 +32,11 @@ var virtualServiceRows = concat(
 	headersRows("http[].route[].headers"),
 	redirectRows("http[].redirect"),
 	directResponseRows("http[].directResponse"),
-	[]row{{key: "http[].delegate", entry: none("not supported yet: the rule has no action (translate warns)"), subtree: true}},
+	[]row{
+		{key: "http[].delegate", entry: mesh(yes, yes, "the delegate's rules are merged under the rule's matches as istiod merges them; a missing delegate, one not exported to the root's namespace, or a delegate rule outside the root's match is left out (translate warns)")},
+		{key: "http[].delegate.name", entry: both()},
+		{key: "http[].delegate.namespace", entry: both()},
+	},
 	rewriteRows("http[].rewrite"),
 	[]row{{key: "http[].timeout", entry: mesh(yes, yes, "")}},
 	retryRows("http[].retries"),
@@ -42,7 +46,7 @@ var virtualServiceRows = concat(
 	headersRows("http[].headers"),
 	[]row{{key: "tls[]", entry: none("not supported yet: TLS routes are ignored (translate warns)"), subtree: true}},
 	tcpRows("tcp[]"),
-	[]row{{key: "exportTo[]", entry: none("not supported yet: visible to all namespaces (translate warns)")}},
+	[]row{{key: "exportTo[]", entry: mesh(yes, yes, "a proxy uses the VirtualServices exported to its namespace: its own namespace's first, then those naming it, then public ones; without exportTo, MeshConfig defaultVirtualServiceExportTo (\"*\" unless weftd --mesh-config sets it)")}},
 )
 
 // stringMatchRows rates a StringMatch; every kind of match is honoured

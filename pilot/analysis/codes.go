@@ -64,6 +64,7 @@ const (
 	CodeUnknownIstioKind     = "WFT0116"
 	CodeForeignSchema        = "WFT0117"
 	CodeInvalidEnvoyConfig   = "WFT0118"
+	CodeDelegateConflict     = "WFT0119"
 )
 
 // Codes of Istio analyzers weft added later (docs/design/analyzer-codes.md
@@ -92,7 +93,7 @@ type CodeInfo struct {
 // Codes lists every code weftctl can report, once each (listings sort them
 // by code).
 var Codes = []CodeInfo{
-	{CodeHostNotFound, Error, "ReferencedResourceNotFound", "a route or mirror names a host no Service or ServiceEntry defines, or a subset no DestinationRule for its host defines"},
+	{CodeHostNotFound, Error, "ReferencedResourceNotFound", "a route or mirror names a host no Service or ServiceEntry defines, or a subset no DestinationRule for its host defines, or a rule delegates to a VirtualService that does not exist or is not exported to its namespace"},
 	{CodeNamespaceNotInjected, Info, "NamespaceNotInjected", "a namespace with pods is not labelled for injection (istio-injection=enabled or istio.io/rev)"},
 	{CodePodWithoutProxy, Warning, "PodMissingProxy", "a pod in an injected namespace has no proxy (label security.istio.io/tlsMode absent)"},
 	{CodeInvalid, Error, "SchemaValidationError", "a field value is invalid (semantic validation, as weftd and the webhook apply it)"},
@@ -121,6 +122,7 @@ var Codes = []CodeInfo{
 	{CodeConflictingSEProtocol, Warning, "ConflictingServiceEntryProtocol", "several ServiceEntries define one host and port with different protocols"},
 	{CodeUnknownIstioKind, Warning, "UnknownIstioKind", "an istio.io apiVersion whose kind or version weft does not know (a misspelt kind, a version not served): the document is not read"},
 	{CodeInvalidEnvoyConfig, Error, "InvalidEnvoyConfig", "a resource would produce configuration Envoy or grpc-go refuses: weftd leaves the whole resource out (Accepted=False), every other resource is served"},
+	{CodeDelegateConflict, Warning, "DelegateRuleOutsideRootMatch", "a delegate VirtualService's rule matches outside the match of the rule delegating to it: istiod leaves it out there"},
 	{CodeForeignSchema, Warning, "ForeignObjectSchema", "a Kubernetes object weft does not read (Deployment, ConfigMap, another project's CRD) does not match its schema: weft ignores it, the API server would refuse it"},
 }
 
@@ -203,6 +205,10 @@ func diagnosticCode(reason, kind string) (string, bool) {
 	switch reason {
 	case mesh.ReasonUnknownHost:
 		return CodeVSHostNotFound, true
+	case mesh.ReasonReferenceNotFound:
+		return CodeHostNotFound, true // IST0101: a delegate VirtualService
+	case mesh.ReasonDelegateConflict:
+		return CodeDelegateConflict, true
 	case mesh.ReasonConflict:
 		if kind == "PeerAuthentication" {
 			return CodeConflictingPeerAuthn, true

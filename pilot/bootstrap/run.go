@@ -20,6 +20,7 @@ import (
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/debug"
 	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds/guard"
 	"github.com/weftmesh/weft/pilot/xds/server"
 )
@@ -61,6 +62,8 @@ type Options struct {
 	// Secrets, if set, makes the credential Secrets served over SDS;
 	// onChange tells the server one changed (Kubernetes mode).
 	Secrets func(ctx context.Context, onChange func()) server.SecretSource
+	// Translate are the MeshConfig settings translation follows.
+	Translate translate.Options
 }
 
 // Run serves until ctx ends or a listener fails.
@@ -165,7 +168,7 @@ func runPipeline(ctx context.Context, o Options, xdsServer *server.Server, rejec
 		version++
 		start := time.Now()
 		// Before any proxy sees it: a resource whose output Envoy refuses is left out, not sent.
-		m := guard.Translate(s, strconv.Itoa(version))
+		m := guard.Translate(s, strconv.Itoa(version), o.Translate)
 		logged = logNewDiagnostics(o.Logger, m.Diagnostics, logged)
 		setRejected(rejected, m.Diagnostics)
 		xdsServer.Update(m)

@@ -23,6 +23,12 @@ const (
 	ReasonUnsupportedField = "UnsupportedField"
 	ReasonUnknownHost      = "UnknownHost"
 	ReasonConflict         = "Conflict"
+	// ReasonReferenceNotFound: a resource the config names (a delegate
+	// VirtualService) is missing or not exported to it.
+	ReasonReferenceNotFound = "ReferenceNotFound"
+	// ReasonDelegateConflict: a delegate VirtualService's rule matches
+	// outside its root rule's match, so it is left out.
+	ReasonDelegateConflict = "DelegateConflict"
 	// ReasonInvalidEnvoyConfig: the resource would produce configuration
 	// Envoy refuses, so it is left out entirely (see package xds/guard).
 	ReasonInvalidEnvoyConfig = "InvalidEnvoyConfig"
@@ -57,6 +63,9 @@ type Mesh struct {
 	TrustDomain string
 	// Scopes are the Sidecar resources narrowing what workloads see.
 	Scopes *Scopes
+	// Views are the namespaces whose picks differ from the default
+	// (visibility.go); ViewFor applies them.
+	Views map[string]*View
 
 	byHost       map[string]*Service
 	byCluster    map[ClusterKey]*Cluster
@@ -64,6 +73,9 @@ type Mesh struct {
 	hostClusters map[string][]*Cluster // clusters of each host, in key order
 	byHostPort   map[hostPort]*VirtualHost
 	byIP         map[string][]Instance
+	restricted   []*Service // services with exportTo
+	views        *viewCache
+	viewKey      string
 }
 
 // Instance is one service port served by the workload at an IP.
@@ -106,6 +118,7 @@ func (m *Mesh) Index() {
 		m.byHostPort[hostPort{vh.Service.Hostname, vh.Port.Number}] = vh
 	}
 	m.indexInstances()
+	m.indexVisibility()
 }
 
 // indexInstances maps each endpoint IP to the service ports it serves, so a

@@ -93,6 +93,9 @@ type Service struct {
 	SubjectAltNames []string
 	// Endpoints by service port number.
 	Endpoints map[uint32][]Endpoint
+	// ExportTo lists the namespaces that may see the service; nil is every
+	// namespace, and a list without namespaces ("~") none.
+	ExportTo []string
 }
 
 // Port returns the service port with the given number.

@@ -119,6 +119,11 @@ func toDoc(m *Mesh) (*meshDoc, error) {
 	for _, vh := range m.VirtualHosts {
 		doc.VirtualHosts = append(doc.VirtualHosts, virtualHostToDoc(vh))
 	}
+	views, err := viewsToDoc(m.Views)
+	if err != nil {
+		return nil, err
+	}
+	doc.Views = views
 	for _, w := range m.Workloads.All() {
 		doc.Workloads = append(doc.Workloads, workloadDoc(*w))
 	}
@@ -156,6 +161,11 @@ func fromDoc(doc *meshDoc) (*Mesh, error) {
 		}
 		m.VirtualHosts = append(m.VirtualHosts, vh)
 	}
+	views, err := viewsFromDoc(doc.Views, byHost)
+	if err != nil {
+		return nil, err
+	}
+	m.Views = views
 	ws := make([]*Workload, 0, len(doc.Workloads))
 	for _, w := range doc.Workloads {
 		wl := Workload(w)

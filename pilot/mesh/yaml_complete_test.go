@@ -16,7 +16,7 @@ func fullMesh() *Mesh {
 	labels := map[string]string{"app": "cart"}
 	port := Port{Name: "http", Number: 8080, Protocol: ProtocolHTTP}
 	s := &Service{Hostname: "cart.shop.svc.cluster.local", Namespace: "shop", Name: "cart", Addresses: []string{"10.0.0.1"},
-		Ports: []Port{port}, Resolution: ResolutionDNS, External: true, SubjectAltNames: []string{"cart.example"},
+		Ports: []Port{port}, Resolution: ResolutionDNS, External: true, SubjectAltNames: []string{"cart.example"}, ExportTo: []string{"shop"},
 		Endpoints: map[uint32][]Endpoint{8080: {{Address: "10.1.0.1", Port: 18080, Labels: labels, ServiceAccount: "cart",
 			Namespace: "shop", Weight: 3, Healthy: true}}}}
 	key := ClusterKey{Direction: Outbound, Port: 8080, Subset: "v1", Host: s.Hostname}
@@ -65,10 +65,17 @@ func fullMesh() *Mesh {
 		Workloads:   NewWorkloads([]*Workload{{Name: "cart-0", Namespace: "shop", IP: "10.1.0.1", Labels: labels, ServiceAccount: "cart"}}),
 		PeerAuthn:   PeerAuthn{Mesh: policy, Namespace: map[string]*PeerPolicy{"shop": policy}, Workload: map[string][]*PeerPolicy{"shop": {policy}}},
 		TrustDomain: "td",
+		Views: map[string]*View{"shop": {Namespace: "shop",
+			VirtualHosts: []*VirtualHost{{Service: s, Port: port, HTTPRoutes: []*HTTPRoute{route}, TCPRoutes: []*TCPRoute{{Port: 8080,
+				SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}}}},
+			Selected: []*SelectedRule{{Ref: Ref{Kind: "DestinationRule", Namespace: "shop", Name: "d"}, Selector: labels}}}},
 		Scopes: &Scopes{RootNamespace: "istio-system", ByNamespace: map[string][]*Scope{"shop": {{
 			Ref: Ref{Kind: "Sidecar", Namespace: "shop", Name: "s"}, Selector: labels, Hosts: []HostPattern{{Namespace: "shop", Host: "*"}},
 			RegistryOnly: true}}}},
 	}
+	// The views' clusters are the mesh's, so they are as full.
+	m.Views["shop"].Clusters = m.Clusters
+	m.Views["shop"].Selected[0].Clusters = m.Clusters
 	m.Index()
 	return m
 }
@@ -132,6 +139,7 @@ func TestYAMLRoundTripKeepsEveryField(t *testing.T) {
 		"Services":     {m.Services, back.Services},
 		"Clusters":     {m.Clusters, back.Clusters},
 		"VirtualHosts": {m.VirtualHosts, back.VirtualHosts},
+		"Views":        {m.Views, back.Views},
 		"Diagnostics":  {m.Diagnostics, back.Diagnostics},
 		"Workloads":    {m.Workloads.All(), back.Workloads.All()},
 		"PeerAuthn":    {m.PeerAuthn, back.PeerAuthn},

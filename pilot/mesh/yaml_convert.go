@@ -12,7 +12,7 @@ func serviceToDoc(s *Service) (serviceDoc, error) {
 	if err != nil {
 		return serviceDoc{}, fmt.Errorf("service %s: %w", s.Hostname, err)
 	}
-	d := serviceDoc{Hostname: s.Hostname, Namespace: s.Namespace, Name: s.Name, Addresses: s.Addresses, Resolution: res, External: s.External, SANs: s.SubjectAltNames}
+	d := serviceDoc{Hostname: s.Hostname, Namespace: s.Namespace, Name: s.Name, Addresses: s.Addresses, Resolution: res, External: s.External, SANs: s.SubjectAltNames, ExportTo: s.ExportTo}
 	for _, p := range s.Ports {
 		pd := portDoc{Name: p.Name, Number: p.Number, Protocol: p.Protocol}
 		for _, ep := range s.Endpoints[p.Number] {
@@ -35,7 +35,7 @@ func serviceFromDoc(d *serviceDoc) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service %s: %w", d.Hostname, err)
 	}
-	s := &Service{Hostname: d.Hostname, Namespace: d.Namespace, Name: d.Name, Addresses: d.Addresses, Resolution: res, External: d.External, SubjectAltNames: d.SANs}
+	s := &Service{Hostname: d.Hostname, Namespace: d.Namespace, Name: d.Name, Addresses: d.Addresses, Resolution: res, External: d.External, SubjectAltNames: d.SANs, ExportTo: d.ExportTo}
 	for _, pd := range d.Ports {
 		if err := checkKnown(knownProtocols, pd.Protocol, "protocol"); err != nil {
 			return nil, fmt.Errorf("service %s port %d: %w", d.Hostname, pd.Number, err)

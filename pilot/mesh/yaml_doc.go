@@ -17,6 +17,7 @@ type meshDoc struct {
 	Services           []serviceDoc     `json:"services,omitempty"`
 	Clusters           []clusterDoc     `json:"clusters,omitempty"`
 	VirtualHosts       []virtualHostDoc `json:"virtualHosts,omitempty"`
+	Views              []viewDoc        `json:"views,omitempty"`
 	Workloads          []workloadDoc    `json:"workloads,omitempty"`
 	PeerAuthentication *peerAuthnDoc    `json:"peerAuthentication,omitempty"`
 	SidecarScopes      *scopesDoc       `json:"sidecarScopes,omitempty"`
@@ -32,6 +33,7 @@ type serviceDoc struct {
 	External   bool      `json:"external,omitempty"`
 	SANs       []string  `json:"subjectAltNames,omitempty"`
 	Ports      []portDoc `json:"ports,omitempty"`
+	ExportTo   []string  `json:"exportTo,omitempty"`
 }
 
 // portDoc nests a port's endpoints under it: Service.Endpoints is keyed by

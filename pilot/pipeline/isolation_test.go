@@ -101,3 +101,38 @@ func hasTimeout(routes map[string]types.Resource, host string) bool {
 	}
 	return false
 }
+
+// The guard also checks rules only some namespaces see (exportTo) and
+// rules merged from a delegate, and blames the root VirtualService.
+func TestGuardChecksViewsAndDelegates(t *testing.T) {
+	docs := isolationYAML[:strings.Index(isolationYAML, "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings.bad")] + `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings-private, namespace: default}
+spec:
+  hosts: [ratings]
+  exportTo: ["."]
+  http:
+  - delegate: {name: ratings-rules}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings-rules, namespace: default}
+spec:
+  http:
+  - headers: {response: {set: {x-a: "a\r\nb"}}}
+    route: [{destination: {host: ratings}}]
+`
+	m := unvalidatedMesh(t, docs)
+	if m.Views["default"] == nil {
+		t.Fatal("the private VirtualService should make a view for default")
+	}
+	guard.Apply(m)
+	rejected := guard.Rejected(m.Diagnostics)
+	if len(rejected) != 1 || rejected[0].String() != "VirtualService default/ratings-private" {
+		t.Fatalf("rejected %v, want the root VirtualService default/ratings-private", rejected)
+	}
+	if rules := m.ViewFor("default", nil).VirtualHost("ratings.default.svc.cluster.local", 9080).HTTPRoutes; len(rules) != 0 {
+		t.Fatalf("default's view keeps %d rules of the rejected VirtualService", len(rules))
+	}
+}

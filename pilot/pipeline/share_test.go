@@ -45,6 +45,9 @@ func variants(t testing.TB, m *mesh.Mesh) []variant {
 		{"grpc fewer names", base(xds.KindProxyless, func(*xds.Proxy) {}), all[:1]},
 		{"grpc without certificates", base(xds.KindProxyless, func(p *xds.Proxy) { p.CertProviders = nil }), all},
 		{"grpc other namespace", base(xds.KindProxyless, func(p *xds.Proxy) { p.Namespace, p.DNSDomain = "shop", "shop.svc.cluster.local" }), all},
+		// namespace-views.in.yaml gives rating a View of its own.
+		{"sidecar in a namespace with a view", base(xds.KindSidecar, func(p *xds.Proxy) { p.Namespace = "rating" }), nil},
+		{"grpc in a namespace with a view", base(xds.KindProxyless, func(p *xds.Proxy) { p.Namespace = "rating" }), []string{"ratings.rating:9080"}},
 	}
 	for _, s := range m.Services { // a sidecar at each endpoint IP serves that service's ports
 		for _, eps := range s.Endpoints {
@@ -195,5 +198,30 @@ func TestProxylessGetsReferencedClustersOnly(t *testing.T) {
 		if !strings.HasSuffix(n, "|svc-7.ns-7.svc.cluster.local") {
 			t.Fatalf("unreferenced cluster %s sent", n)
 		}
+	}
+}
+
+// Namespaces whose view is the same share every part but their own
+// listeners and routes; a namespace with a View of its own gets its own
+// clusters and endpoints too.
+func TestNamespaceViewsShareParts(t *testing.T) {
+	m := translate.Translate(golden.Snapshot(t, "testdata/namespace-views.in.yaml"), "share")
+	cache := share.NewCache(m)
+	resolve := func(ns string) {
+		p := *goldenProxy(t, xds.KindSidecar)
+		p.Namespace, p.DNSDomain, p.IP = ns, ns+".svc.cluster.local", "10.200.0.1"
+		cache.Acquire(envoy.Specs(m, &p))
+	}
+	resolve("team-0")
+	first := cache.Builds()
+	for i := 1; i < 5; i++ {
+		resolve(fmt.Sprintf("team-%d", i))
+	}
+	if got := cache.Builds(); got != first+4*2 {
+		t.Fatalf("5 namespaces of one view: %d parts, want %d", got, first+4*2)
+	}
+	resolve("rating")
+	if got := cache.Builds(); got != first+4*2+4 {
+		t.Fatalf("a namespace with a View: %d parts, want 4 more than %d", got, first+4*2)
 	}
 }

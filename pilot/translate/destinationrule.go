@@ -6,7 +6,6 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
-	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
@@ -16,31 +15,44 @@ type mergedRule struct {
 	subsets []*networking.Subset
 }
 
-// destinationRules picks, per service host, the most specific matching
-// rules; several rules for one host merge their subsets (first defined
-// wins) and the oldest rule's top-level policy applies, as in Istio.
-func (t *translator) destinationRules() map[string]*mergedRule {
+// destinationRules indexes the DestinationRules as istiod looks them up
+// (drselect.go), and merges rules for one host: subsets concatenate (first
+// defined wins) and the oldest rule setting a top-level policy gives it.
+func (t *translator) destinationRules() *drIndex {
 	drs := append([]*networkingv1.DestinationRule(nil), t.snap.DestinationRules...)
-	sort.SliceStable(drs, func(i, j int) bool { return older(drs[i], drs[j]) })
-	idx := newHostIndex[*networkingv1.DestinationRule]()
+	sort.SliceStable(drs, func(i, j int) bool { return selectorFirst(drs[i], drs[j]) })
+	idx := newDRIndex()
 	for _, dr := range drs {
-		if dr.Spec.GetWorkloadSelector() == nil {
-			idx.add(config.ResolveHost(dr.Spec.GetHost(), dr.Namespace), dr)
-		}
-	}
-	out := map[string]*mergedRule{}
-	for _, svc := range t.m.Services {
-		for _, dr := range idx.lookup(svc.Hostname) {
-			out[svc.Hostname] = mergeRule(out[svc.Hostname], dr)
-		}
+		t.noteDR(dr)
+		idx.add(dr, t.opts.DefaultDestinationRuleExportTo)
 	}
 	t.warnUnsupportedDR(drs)
+	return idx
+}
+
+// selectorFirst orders rules with a workloadSelector first, then by age.
+func selectorFirst(a, b *networkingv1.DestinationRule) bool {
+	if sa, sb := a.Spec.GetWorkloadSelector() != nil, b.Spec.GetWorkloadSelector() != nil; sa != sb {
+		return sa
+	}
+	return older(a, b)
+}
+
+// mergeRules merges the catch-all rules one lookup found, oldest first.
+func mergeRules(drs []*boundDR) *mergedRule {
+	var out *mergedRule
+	for _, b := range drs {
+		out = mergeRule(out, b.dr)
+	}
 	return out
 }
 
 func mergeRule(into *mergedRule, dr *networkingv1.DestinationRule) *mergedRule {
 	if into == nil {
-		into = &mergedRule{policy: dr.Spec.GetTrafficPolicy()}
+		into = &mergedRule{}
+	}
+	if into.policy == nil {
+		into.policy = dr.Spec.GetTrafficPolicy()
 	}
 	for _, s := range dr.Spec.GetSubsets() {
 		if !hasSubset(into.subsets, s.GetName()) {
@@ -110,9 +122,6 @@ func overlay(base, over mesh.TrafficPolicy) mesh.TrafficPolicy {
 func (t *translator) warnUnsupportedDR(drs []*networkingv1.DestinationRule) {
 	for _, dr := range drs {
 		name := mesh.Ref{Kind: "DestinationRule", Namespace: dr.Namespace, Name: dr.Name}
-		if dr.Spec.GetWorkloadSelector() != nil {
-			t.unsupported(name, "spec.workloadSelector", "not supported yet: the rule is ignored")
-		}
 		warnPolicy(t, name, "spec.trafficPolicy", dr.Spec.GetTrafficPolicy())
 		for i, s := range dr.Spec.GetSubsets() {
 			warnPolicy(t, name, fieldIndex("spec.subsets", i)+".trafficPolicy", s.GetTrafficPolicy())

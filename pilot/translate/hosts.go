@@ -68,3 +68,17 @@ func (h *hostIndex[T]) lookup(host string) []T {
 	}
 	return out
 }
+
+// same returns the entries added under exactly pattern.
+func (h *hostIndex[T]) same(pattern string) []T {
+	if !strings.HasPrefix(pattern, "*") {
+		return h.exact[pattern]
+	}
+	var out []T
+	for _, w := range h.wildcards {
+		if w.pattern == pattern {
+			out = append(out, w.item)
+		}
+	}
+	return out
+}

@@ -14,8 +14,18 @@ import (
 // Translate builds the mesh for one snapshot. It never fails: problems
 // become diagnostics and the affected rule or field is left out.
 func Translate(s *config.Snapshot, version string) *mesh.Mesh {
-	t := &translator{snap: s, m: &mesh.Mesh{Version: version}}
+	return TranslateWith(s, version, Options{})
+}
+
+// TranslateWith is Translate with MeshConfig settings. The mesh's own
+// clusters and routes are what a namespace no config names sees; Views
+// hold what other namespaces see differently (exportTo, DestinationRule
+// precedence).
+func TranslateWith(s *config.Snapshot, version string, opts Options) *mesh.Mesh {
+	t := &translator{snap: s, m: &mesh.Mesh{Version: version}, opts: opts, named: map[string]bool{},
+		delegates: map[string]*boundVS{}}
 	t.m.Services = serviceregistry.Build(s)
+	t.serviceExports()
 	t.m.Workloads = workloads(s)
 	t.m.PeerAuthn = t.peerAuthn()
 	t.m.TrustDomain = TrustDomain
@@ -23,13 +33,14 @@ func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 	t.index()
 	rules := t.destinationRules()
 	vss := t.virtualServices()
-	for _, svc := range t.m.Services {
-		dr := rules[svc.Hostname]
+	def := t.pick(anyNamespace, rules, vss)
+	for i, svc := range t.m.Services {
 		for _, port := range svc.Ports {
-			t.m.Clusters = append(t.m.Clusters, clustersFor(svc, port, dr)...)
-			t.m.VirtualHosts = append(t.m.VirtualHosts, t.virtualHost(svc, port, vss.forHost(svc.Hostname)))
+			t.m.Clusters = append(t.m.Clusters, clustersFor(svc, port, mergeRules(def.dr[i].catchAll))...)
+			t.m.VirtualHosts = append(t.m.VirtualHosts, t.virtualHost(svc, port, def.vs[i]))
 		}
 	}
+	t.m.Views = t.views(def, rules, vss)
 	t.reportUnsupported()
 	t.m.Index()
 	return t.m
@@ -42,6 +53,12 @@ type translator struct {
 	snap   *config.Snapshot
 	m      *mesh.Mesh
 	byHost map[string]*mesh.Service
+	opts   Options
+	// named are the namespaces config may show differently (exportTo
+	// lists, owners of private config, DestinationRule namespaces).
+	named map[string]bool
+	// delegates are the VirtualServices without hosts, by namespace/name.
+	delegates map[string]*boundVS
 }
 
 func (t *translator) index() {

@@ -2,8 +2,10 @@ package build_test
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -53,6 +55,7 @@ func TestGolden(t *testing.T) {
 				renderClusters(t, out["cds"], m, opts)
 				renderEndpoints(t, out["eds"], m)
 				renderRoutes(t, out["rds"], m, opts)
+				renderViews(t, out, m, f.name, opts)
 			}
 			for typ, buf := range out {
 				golden.Compare(t, filepath.Join("testdata", feature, typ+".yaml"), buf.Bytes())
@@ -131,6 +134,26 @@ func renderRoutes(t *testing.T, buf *bytes.Buffer, m *mesh.Mesh, opts build.Opti
 		// Domains are per proxy (pilot/xds/envoy); only the name is set here.
 		name := vh.Service.Hostname + ":" + strconv.FormatUint(uint64(vh.Port.Number), 10)
 		writeResource(t, buf, &routev3.VirtualHost{Name: name, Routes: routes})
+	}
+}
+
+// renderViews writes what each namespace View replaces (views.go in
+// pilot/mesh), built against the mesh that namespace sees.
+func renderViews(t *testing.T, out map[string]*bytes.Buffer, m *mesh.Mesh, flavour string, opts build.Options) {
+	for _, ns := range slices.Sorted(maps.Keys(m.Views)) {
+		v := m.Views[ns]
+		vm := m.ViewFor(ns, nil)
+		opts.Mesh = vm
+		section(out, "# "+flavour+" view "+ns+"\n")
+		clusters := &mesh.Mesh{Clusters: v.Clusters}
+		for _, s := range v.Selected {
+			clusters.Clusters = append(clusters.Clusters, s.Clusters...)
+		}
+		renderClusters(t, out["cds"], clusters, opts)
+		renderEndpoints(t, out["eds"], clusters)
+		routes := *vm
+		routes.VirtualHosts = v.VirtualHosts
+		renderRoutes(t, out["rds"], &routes, opts)
 	}
 }
 

@@ -28,17 +28,20 @@ func Generate(m *mesh.Mesh, p *xds.Proxy) (xds.Resources, build.Degradations) {
 // that type reads of the proxy, so sidecars of one deployment (same
 // namespace, labels and service ports) share every part, and all sidecars
 // share endpoints. A Sidecar resource selecting the proxy narrows the mesh
-// to the services it lists (egress scoping).
+// to the services it lists (egress scoping), after exportTo narrowed it to
+// what the proxy's namespace sees (ViewFor).
 func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
+	m = m.ViewFor(p.Namespace, p.Labels)
+	visible := m.ViewKey()
 	scope := m.ScopeFor(p.Namespace, p.Labels)
 	m = m.Scoped(scope)
 	inbound := inboundKey(m, p)
-	view := share.Key("sidecar", scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), inbound)
+	view := share.Key("sidecar", visible, scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), inbound)
 	return []share.Spec{
-		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", scope.Key(), inbound), Build: func(deg *build.Degradations) []types.Resource {
+		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", visible, scope.Key(), inbound), Build: func(deg *build.Degradations) []types.Resource {
 			return share.List(Clusters(m, p, deg))
 		}},
-		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", scope.Key()), Build: func(*build.Degradations) []types.Resource {
+		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", visible, scope.Key()), Build: func(*build.Degradations) []types.Resource {
 			return share.List(Endpoints(m))
 		}},
 		{TypeURL: resource.ListenerType, Key: view, Build: func(*build.Degradations) []types.Resource {

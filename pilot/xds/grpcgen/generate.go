@@ -33,6 +33,7 @@ func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources
 // switch could reach), so the application is not sent the whole mesh.
 // A Sidecar resource selecting the application narrows what it can dial.
 func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
+	m = m.ViewFor(p.Namespace, p.Labels) // what exportTo lets the namespace see
 	// Istio builds a proxyless client's listeners and clusters from its
 	// SidecarScope: a target outside the Sidecar's egress hosts is not found.
 	scope := scopeOf(m, p)

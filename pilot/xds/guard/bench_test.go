@@ -19,7 +19,7 @@ func BenchmarkTranslate(b *testing.B) {
 	})
 	b.Run("guarded", func(b *testing.B) {
 		for b.Loop() {
-			Translate(s, "bench")
+			Translate(s, "bench", translate.Options{})
 		}
 	})
 }

@@ -26,18 +26,11 @@ import (
 func Apply(m *mesh.Mesh) {
 	bad := map[mesh.Ref]mesh.Diagnostic{}
 	for _, vh := range m.VirtualHosts {
-		for _, r := range vh.HTTPRoutes {
-			ref, field, ok := originRef(r.Origin)
-			if !ok {
-				continue
-			}
-			if _, seen := bad[ref]; seen {
-				continue
-			}
-			if err := checkRoute(r, vh, m); err != nil {
-				bad[ref] = mesh.Diagnostic{Ref: ref, Field: field, Reason: mesh.ReasonInvalidEnvoyConfig,
-					Message: "produces configuration Envoy would reject, so weft leaves the whole VirtualService out: " + err.Error()}
-			}
+		checkHost(vh, m, bad)
+	}
+	for _, v := range m.Views { // namespaces' own picks (exportTo)
+		for _, vh := range v.VirtualHosts {
+			checkHost(vh, m, bad)
 		}
 	}
 	if len(bad) == 0 {
@@ -46,7 +39,28 @@ func Apply(m *mesh.Mesh) {
 	for _, vh := range m.VirtualHosts {
 		vh.HTTPRoutes = withoutRefs(vh.HTTPRoutes, bad)
 	}
+	for _, v := range m.Views {
+		for _, vh := range v.VirtualHosts {
+			vh.HTTPRoutes = withoutRefs(vh.HTTPRoutes, bad)
+		}
+	}
 	m.Diagnostics = append(m.Diagnostics, sortedDiagnostics(bad)...)
+}
+
+func checkHost(vh *mesh.VirtualHost, m *mesh.Mesh, bad map[mesh.Ref]mesh.Diagnostic) {
+	for _, r := range vh.HTTPRoutes {
+		ref, field, ok := originRef(r.Origin)
+		if !ok {
+			continue
+		}
+		if _, seen := bad[ref]; seen {
+			continue
+		}
+		if err := checkRoute(r, vh, m); err != nil {
+			bad[ref] = mesh.Diagnostic{Ref: ref, Field: field, Reason: mesh.ReasonInvalidEnvoyConfig,
+				Message: "produces configuration Envoy would reject, so weft leaves the whole VirtualService out: " + err.Error()}
+		}
+	}
 }
 
 // checkRoute builds r for a sidecar and for a proxyless client and
@@ -80,8 +94,11 @@ func withoutRefs(rules []*mesh.HTTPRoute, bad map[mesh.Ref]mesh.Diagnostic) []*m
 }
 
 // originRef recovers the VirtualService and field from a rule's origin,
-// "namespace/name.http[i]" (names may themselves contain dots).
+// "namespace/name.http[i]" (names may themselves contain dots). A rule
+// merged from a delegate ("root>delegate") is the root's: the root
+// VirtualService is what routes the host.
 func originRef(origin string) (mesh.Ref, string, bool) {
+	origin, _, _ = strings.Cut(origin, ">")
 	ns, rest, ok := strings.Cut(origin, "/")
 	i := strings.LastIndex(rest, ".http[")
 	if !ok || i <= 0 {

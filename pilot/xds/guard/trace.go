@@ -34,17 +34,17 @@ var GuardedKinds = []string{"VirtualService", "DestinationRule", "ServiceEntry",
 // Sidecar or ServiceEntry for listeners), and the mesh is translated again
 // without those resources, each named by a rejecting diagnostic. Every
 // other resource keeps flowing.
-func Translate(s *config.Snapshot, version string) *mesh.Mesh {
-	m := translated(s, version)
+func Translate(s *config.Snapshot, version string, opts translate.Options) *mesh.Mesh {
+	m := translated(s, version, opts)
 	var rejected []mesh.Diagnostic
 	for range maxRounds {
-		culprits := trace(s, version, checkOutput(m, serviceEntryHosts(s)))
+		culprits := trace(s, version, opts, checkOutput(m, serviceEntryHosts(s)))
 		if len(culprits) == 0 {
 			break
 		}
 		s = without(s, culprits)
 		rejected = append(rejected, culprits...)
-		m = translated(s, version)
+		m = translated(s, version, opts)
 	}
 	m.Diagnostics = append(m.Diagnostics, rejected...)
 	suspects.remember(rejected)
@@ -96,8 +96,8 @@ func (s *suspectSet) first(keys []config.Key) []config.Key {
 	return out
 }
 
-func translated(s *config.Snapshot, version string) *mesh.Mesh {
-	m := translate.Translate(s, version)
+func translated(s *config.Snapshot, version string, opts translate.Options) *mesh.Mesh {
+	m := translate.TranslateWith(s, version, opts)
 	Apply(m)
 	return m
 }
@@ -106,14 +106,14 @@ func translated(s *config.Snapshot, version string) *mesh.Mesh {
 // whose removal (with the culprits found before it) makes it valid, and
 // returns one diagnostic per culprit. A failure the earlier culprits
 // already fix is skipped.
-func trace(s *config.Snapshot, version string, failures []failure) []mesh.Diagnostic {
+func trace(s *config.Snapshot, version string, opts translate.Options, failures []failure) []mesh.Diagnostic {
 	var out []mesh.Diagnostic
 	traced := map[string]bool{} // the same bad output, built for several proxies
 	trials := 0
 	fixedWith := func(f failure, extra ...mesh.Diagnostic) bool {
 		trials++
 		trialCount.Add(1)
-		return !stillFails(translated(without(s, append(slices.Clone(out), extra...)), version), f)
+		return !stillFails(translated(without(s, append(slices.Clone(out), extra...)), version, opts), f)
 	}
 	for _, f := range failures {
 		id := f.typ + " " + f.name + ": " + f.err.Error()

@@ -11,6 +11,7 @@ import (
 	"github.com/weftmesh/weft/pilot/config/kube"
 	"github.com/weftmesh/weft/pilot/golden"
 	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/validation"
 )
 
@@ -146,7 +147,7 @@ spec: {selector: {matchLabels: {app: reviews}}, mtls: {mode: STRICT}, portLevelM
 			if refused := len(validation.ValidateSnapshot(s)) > 0; refused != tt.validated {
 				t.Errorf("validation refuses it: %v, want %v", refused, tt.validated)
 			}
-			m := Translate(s, "1") // not validated: as if validation had let it through
+			m := Translate(s, "1", translate.Options{}) // not validated: as if validation had let it through
 			var got []string
 			for _, d := range m.Diagnostics {
 				if d.Rejected() {
@@ -171,7 +172,7 @@ spec: {selector: {matchLabels: {app: reviews}}, mtls: {mode: STRICT}, portLevelM
 
 // A valid mesh is translated once and left as it is.
 func TestTraceValidMeshUntouched(t *testing.T) {
-	m := Translate(golden.SnapshotOf(t, "in.yaml", []byte(traceBase+extSE)), "1")
+	m := Translate(golden.SnapshotOf(t, "in.yaml", []byte(traceBase+extSE)), "1", translate.Options{})
 	for _, d := range m.Diagnostics {
 		if d.Rejected() {
 			t.Fatalf("rejected %s: %s", d.Ref, d.Message)
@@ -186,7 +187,7 @@ func TestTraceValidMeshUntouched(t *testing.T) {
 // the cluster it would break, as for a VirtualService the guard rejects.
 func TestTraceRejectionIsStatus(t *testing.T) {
 	s := golden.SnapshotOf(t, "in.yaml", []byte(traceBase+ringDR))
-	m := Translate(s, "1")
+	m := Translate(s, "1", translate.Options{})
 	var objs []config.Resource
 	s.Each(func(o config.Object) { objs = append(objs, o.Resource) })
 	c := kube.DesiredConditions(objs, nil, m.Diagnostics)[config.Key{Kind: "DestinationRule", Namespace: "default", Name: "hash"}]
@@ -208,7 +209,7 @@ func TestTraceTriesLastCulpritFirst(t *testing.T) {
 	s := golden.SnapshotOf(t, "in.yaml", []byte(traceBase+many.String()+ringDR))
 	trials := func() int64 {
 		before := trialCount.Load()
-		m := Translate(s, "1")
+		m := Translate(s, "1", translate.Options{})
 		if got := Rejected(m.Diagnostics); len(got) != 1 || got[0].Name != "hash" {
 			t.Fatalf("rejected %v, want DestinationRule default/hash", got)
 		}

@@ -1,0 +1,110 @@
+package mesh
+
+import (
+	"fmt"
+	"sort"
+)
+
+// viewDoc is a View: clusters and virtual hosts name services of the mesh.
+type viewDoc struct {
+	Namespace    string           `json:"namespace"`
+	Clusters     []clusterDoc     `json:"clusters,omitempty"`
+	VirtualHosts []virtualHostDoc `json:"virtualHosts,omitempty"`
+	Selected     []selectedDoc    `json:"selected,omitempty"`
+}
+
+type selectedDoc struct {
+	Kind      string            `json:"kind"`
+	Namespace string            `json:"namespace"`
+	Name      string            `json:"name"`
+	Selector  map[string]string `json:"selector"`
+	Clusters  []clusterDoc      `json:"clusters,omitempty"`
+}
+
+// viewsToDoc writes the views in namespace order.
+func viewsToDoc(views map[string]*View) ([]viewDoc, error) {
+	var out []viewDoc
+	for _, v := range views {
+		d := viewDoc{Namespace: v.Namespace}
+		var err error
+		if d.Clusters, err = clustersToDoc(v.Clusters); err != nil {
+			return nil, fmt.Errorf("view %s: %w", v.Namespace, err)
+		}
+		for _, vh := range v.VirtualHosts {
+			d.VirtualHosts = append(d.VirtualHosts, virtualHostToDoc(vh))
+		}
+		for _, s := range v.Selected {
+			sd := selectedDoc{Kind: s.Ref.Kind, Namespace: s.Ref.Namespace, Name: s.Ref.Name, Selector: s.Selector}
+			if sd.Clusters, err = clustersToDoc(s.Clusters); err != nil {
+				return nil, fmt.Errorf("view %s: %w", v.Namespace, err)
+			}
+			d.Selected = append(d.Selected, sd)
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
+	return out, nil
+}
+
+func clustersToDoc(cs []*Cluster) ([]clusterDoc, error) {
+	var out []clusterDoc
+	for _, c := range cs {
+		cd, err := clusterToDoc(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cd)
+	}
+	return out, nil
+}
+
+func viewsFromDoc(docs []viewDoc, byHost map[string]*Service) (map[string]*View, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	out := map[string]*View{}
+	for i := range docs {
+		v, err := viewFromDoc(&docs[i], byHost)
+		if err != nil {
+			return nil, fmt.Errorf("view %s: %w", docs[i].Namespace, err)
+		}
+		out[v.Namespace] = v
+	}
+	return out, nil
+}
+
+func viewFromDoc(d *viewDoc, byHost map[string]*Service) (*View, error) {
+	v := &View{Namespace: d.Namespace}
+	var err error
+	if v.Clusters, err = clustersFromDoc(d.Clusters, byHost); err != nil {
+		return nil, err
+	}
+	for i := range d.VirtualHosts {
+		vh, err := virtualHostFromDoc(&d.VirtualHosts[i], byHost)
+		if err != nil {
+			return nil, err
+		}
+		v.VirtualHosts = append(v.VirtualHosts, vh)
+	}
+	for _, sd := range d.Selected {
+		cs, err := clustersFromDoc(sd.Clusters, byHost)
+		if err != nil {
+			return nil, err
+		}
+		v.Selected = append(v.Selected, &SelectedRule{Ref: Ref{Kind: sd.Kind, Namespace: sd.Namespace, Name: sd.Name},
+			Selector: sd.Selector, Clusters: cs})
+	}
+	return v, nil
+}
+
+func clustersFromDoc(docs []clusterDoc, byHost map[string]*Service) ([]*Cluster, error) {
+	var out []*Cluster
+	for i := range docs {
+		c, err := clusterFromDoc(&docs[i], byHost)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
