@@ -71,6 +71,7 @@ func loadBalancerRows(p string) []row {
 func connectionPoolRows(p string) []row {
 	onlyMaxRequests := "proxyless: grpc-go reads only http2MaxRequests (max_requests)"
 	grpcIgnores := "proxyless: not sent, grpc-go has no such limit"
+	h2Ping := "sidecars: HTTP/2 PINGs on HTTP/2 upstream connections only, as istiod; proxyless: not sent, grpc-go's keepalive is set in code"
 	keepalive := "sidecars: SO_KEEPALIVE on upstream connections; proxyless: not sent, grpc-go ignores it"
 	return []row{
 		{key: p, entry: mesh(yes, part, onlyMaxRequests)},
@@ -81,8 +82,8 @@ func connectionPoolRows(p string) []row {
 		{key: p + ".tcp.tcpKeepalive.probes", entry: mesh(yes, no, keepalive)},
 		{key: p + ".tcp.tcpKeepalive.time", entry: mesh(yes, no, keepalive+"; whole seconds")},
 		{key: p + ".tcp.tcpKeepalive.interval", entry: mesh(yes, no, keepalive+"; whole seconds")},
-		{key: p + ".tcp.maxConnectionDuration", entry: none("ignored")},
-		{key: p + ".tcp.idleTimeout", entry: none("ignored: only http.idleTimeout is applied")},
+		{key: p + ".tcp.maxConnectionDuration", entry: mesh(yes, no, "sidecars: on the cluster's HTTP connections and on the TCP proxy, as istiod; "+grpcIgnores)},
+		{key: p + ".tcp.idleTimeout", entry: mesh(yes, no, "sidecars: on the TCP proxy (0s disables it), and on HTTP connections when http.idleTimeout is unset, as istiod; "+grpcIgnores)},
 		{key: p + ".http", entry: mesh(yes, part, onlyMaxRequests)},
 		{key: p + ".http.http1MaxPendingRequests", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".http.http2MaxRequests", entry: both()},
@@ -90,9 +91,11 @@ func connectionPoolRows(p string) []row {
 		{key: p + ".http.maxRetries", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".http.idleTimeout", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".http.h2UpgradePolicy", entry: mesh(yes, no, "sidecars: UPGRADE makes the cluster speak HTTP/2 on any port, as istiod; proxyless: not sent, gRPC is always HTTP/2")},
-		{key: p + ".http.useClientProtocol", entry: none("ignored, except that it cancels h2UpgradePolicy UPGRADE as in istiod: the upstream protocol otherwise follows the port's protocol")},
-		{key: p + ".http.maxConcurrentStreams", entry: none("ignored")},
-		{key: p + ".http.http2KeepAlive", entry: none("ignored"), subtree: true},
+		{key: p + ".http.useClientProtocol", entry: mesh(yes, no, "sidecars: the upstream speaks the client's HTTP version and h2UpgradePolicy is ignored, as istiod; proxyless: gRPC is always HTTP/2")},
+		{key: p + ".http.maxConcurrentStreams", entry: mesh(yes, no, "sidecars: on HTTP/2 upstream connections only (HTTP/2 and gRPC ports, h2UpgradePolicy UPGRADE), as istiod; "+grpcIgnores)},
+		{key: p + ".http.http2KeepAlive", entry: mesh(yes, no, h2Ping)},
+		{key: p + ".http.http2KeepAlive.interval", entry: mesh(yes, no, h2Ping)},
+		{key: p + ".http.http2KeepAlive.timeout", entry: mesh(yes, no, h2Ping)},
 	}
 }
 

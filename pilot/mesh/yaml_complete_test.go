@@ -13,6 +13,7 @@ import (
 func fullMesh() *Mesh {
 	u := func(v uint32) *uint32 { return &v }
 	yes := true
+	idle := 2 * time.Minute
 	labels := map[string]string{"app": "cart"}
 	port := Port{Name: "http", Number: 8080, Protocol: ProtocolHTTP}
 	s := &Service{Hostname: "cart.shop.svc.cluster.local", Namespace: "shop", Name: "cart", Addresses: []string{"10.0.0.1"},
@@ -54,9 +55,12 @@ func fullMesh() *Mesh {
 				SourceIP: true, QueryParam: "q", MinRingSize: 64}},
 			ConnectionPool: &ConnectionPool{MaxConnections: 1, ConnectTimeout: time.Second, MaxPendingRequests: 2, MaxRequests: 3,
 				MaxRequestsPerConnection: 4, MaxRetries: 5, IdleTimeout: time.Minute, H2Upgrade: true,
-				TCPKeepalive: &TCPKeepalive{Probes: 3, Time: time.Minute, Interval: time.Second}},
+				TCPKeepalive:          &TCPKeepalive{Probes: 3, Time: time.Minute, Interval: time.Second},
+				MaxConnectionDuration: time.Hour, TCPIdleTimeout: &idle, MaxConcurrentStreams: 7,
+				H2KeepAlive: &H2KeepAlive{Interval: time.Second, Timeout: time.Minute}, UseClientProtocol: true},
 			OutlierDetection: &OutlierDetection{Consecutive5xx: u(5), ConsecutiveGateway: u(2), Interval: time.Second,
-				BaseEjectionTime: time.Minute, MaxEjectionPercent: 10, MinHealthPercent: 50, SplitExternalLocalErr: true, ConsecutiveLocalOrigin: 4},
+				BaseEjectionTime: time.Minute, MaxEjectionPercent: 10, MinHealthPercent: 50, SplitExternalLocalErr: true, ConsecutiveLocalOrigin: 4,
+				FailurePercentage: u(85)},
 			TLS: &ClusterTLS{Mode: TLSIstioMutual, SANs: []string{"spiffe://td/ns/shop/sa/cart"}},
 		}}},
 		Diagnostics: []Diagnostic{{Ref: Ref{Kind: "VirtualService", Namespace: "shop", Name: "cart"}, Field: "spec.tls",

@@ -99,12 +99,13 @@ func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
 			MaxPendingRequests: cp.MaxPendingRequests, MaxRequests: cp.MaxRequests, MaxRequestsPerConnection: cp.MaxRequestsPerConnection,
 			MaxRetries: cp.MaxRetries, IdleTimeout: durString(cp.IdleTimeout), H2Upgrade: cp.H2Upgrade,
 			TCPKeepalive: keepaliveToDoc(cp.TCPKeepalive)}
+		poolExtrasToDoc(cp, d.ConnectionPool)
 	}
 	if od := p.OutlierDetection; od != nil {
 		d.OutlierDetection = &outlierDoc{Consecutive5xx: od.Consecutive5xx, ConsecutiveGateway: od.ConsecutiveGateway,
 			Interval: durString(od.Interval), BaseEjectionTime: durString(od.BaseEjectionTime), MaxEjectionPercent: od.MaxEjectionPercent,
 			MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
-			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
+			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin, FailurePercentage: od.FailurePercentage}
 	}
 	if t := p.TLS; t != nil {
 		mode, err := nameOf(tlsModeNames, t.Mode, "TLS mode")
@@ -150,12 +151,13 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 			p.ConnectionPool.TCPKeepalive = &TCPKeepalive{Probes: k.Probes, Time: pd(k.Time, "tcpKeepalive.time"),
 				Interval: pd(k.Interval, "tcpKeepalive.interval")}
 		}
+		errs = append(errs, poolExtrasFromDoc(cp, p.ConnectionPool))
 	}
 	if od := d.OutlierDetection; od != nil {
 		p.OutlierDetection = &OutlierDetection{Consecutive5xx: od.Consecutive5xx, ConsecutiveGateway: od.ConsecutiveGateway,
 			Interval: pd(od.Interval, "interval"), BaseEjectionTime: pd(od.BaseEjectionTime, "baseEjectionTime"),
 			MaxEjectionPercent: od.MaxEjectionPercent, MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
-			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
+			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin, FailurePercentage: od.FailurePercentage}
 	}
 	if t := d.TLS; t != nil {
 		mode, err := valueOf(tlsModeNames, t.Mode, "TLS mode")

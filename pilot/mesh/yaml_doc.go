@@ -91,6 +91,12 @@ type poolDoc struct {
 	IdleTimeout              string        `json:"idleTimeout,omitempty"`
 	H2Upgrade                bool          `json:"h2Upgrade,omitempty"`
 	TCPKeepalive             *keepaliveDoc `json:"tcpKeepalive,omitempty"`
+	// The rest are read and written by poolExtrasToDoc/FromDoc.
+	MaxConnectionDuration string          `json:"maxConnectionDuration,omitempty"`
+	TCPIdleTimeout        *string         `json:"tcpIdleTimeout,omitempty"`
+	MaxConcurrentStreams  uint32          `json:"maxConcurrentStreams,omitempty"`
+	H2KeepAlive           *h2KeepAliveDoc `json:"h2KeepAlive,omitempty"`
+	UseClientProtocol     bool            `json:"useClientProtocol,omitempty"`
 }
 
 type keepaliveDoc struct {
@@ -108,6 +114,7 @@ type outlierDoc struct {
 	MinHealthPercent       uint32  `json:"minHealthPercent,omitempty"`
 	SplitExternalLocalErr  bool    `json:"splitExternalLocalErr,omitempty"`
 	ConsecutiveLocalOrigin uint32  `json:"consecutiveLocalOrigin,omitempty"`
+	FailurePercentage      *uint32 `json:"failurePercentage,omitempty"`
 }
 
 type tlsDoc struct {

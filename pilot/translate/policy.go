@@ -90,6 +90,8 @@ func connectionPool(cp *networking.ConnectionPoolSettings) *mesh.ConnectionPool 
 		out.MaxConnections = nonNeg(t.GetMaxConnections())
 		out.ConnectTimeout = dur(t.GetConnectTimeout())
 		out.TCPKeepalive = tcpKeepalive(t.GetTcpKeepalive())
+		out.MaxConnectionDuration = dur(t.GetMaxConnectionDuration())
+		out.TCPIdleTimeout = optDur(t.GetIdleTimeout())
 	}
 	if h := cp.GetHttp(); h != nil {
 		out.MaxPendingRequests = nonNeg(h.GetHttp1MaxPendingRequests())
@@ -99,6 +101,9 @@ func connectionPool(cp *networking.ConnectionPoolSettings) *mesh.ConnectionPool 
 		out.IdleTimeout = dur(h.GetIdleTimeout())
 		// istiod never upgrades a cluster that uses the client's protocol.
 		out.H2Upgrade = h.GetH2UpgradePolicy() == networking.ConnectionPoolSettings_HTTPSettings_UPGRADE && !h.GetUseClientProtocol()
+		out.UseClientProtocol = h.GetUseClientProtocol()
+		out.MaxConcurrentStreams = nonNeg(h.GetMaxConcurrentStreams())
+		out.H2KeepAlive = h2KeepAlive(h.GetHttp2KeepAlive())
 	}
 	return out
 }
@@ -123,6 +128,7 @@ func outlierDetection(od *networking.OutlierDetection) *mesh.OutlierDetection {
 		MinHealthPercent:      nonNeg(od.GetMinHealthPercent()),
 		SplitExternalLocalErr: od.GetSplitExternalLocalOriginErrors(),
 	}
+	out.FailurePercentage = uint32Ptr(od.GetFailurePercentageThreshold())
 	if out.SplitExternalLocalErr {
 		out.ConsecutiveLocalOrigin = od.GetConsecutiveLocalOriginFailures().GetValue()
 	}

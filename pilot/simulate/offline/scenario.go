@@ -57,8 +57,14 @@ type Want struct {
 	// CircuitBreakers are the first upstream's thresholds (Envoy's defaults
 	// when the cluster sets none).
 	CircuitBreakers *simulate.CircuitBreakers `json:"circuitBreakers,omitempty"`
-	Timeout         string                    `json:"timeout,omitempty"` // Go duration
-	RetryAttempts   *uint32                   `json:"retryAttempts,omitempty"`
+	// UpstreamProtocol, Connection and Outlier are the first upstream's
+	// (simulate.Upstream); TCP is a TCP proxy's limits.
+	UpstreamProtocol string                     `json:"upstreamProtocol,omitempty"`
+	Connection       *simulate.ConnectionLimits `json:"connection,omitempty"`
+	Outlier          *simulate.Outlier          `json:"outlier,omitempty"`
+	TCP              *simulate.TCPLimits        `json:"tcp,omitempty"`
+	Timeout          string                     `json:"timeout,omitempty"` // Go duration
+	RetryAttempts    *uint32                    `json:"retryAttempts,omitempty"`
 	// RetriedOn and NotRetriedOn are upstream HTTP statuses the route's
 	// retry policy does and does not retry.
 	RetriedOn     []int  `json:"retriedOn,omitempty"`
@@ -122,6 +128,7 @@ func (w Want) Check(r *simulate.Result, err error) []string {
 	w.checkStages(r, diff)
 	w.checkAction(r, diff)
 	w.checkUpstream(r, diff)
+	w.checkConnection(r, diff)
 	return diffs
 }
 

@@ -44,7 +44,7 @@ func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	}
 	for _, vh := range m.VirtualHosts {
 		if !vh.Port.Protocol.IsHTTP() {
-			out = append(out, tcpOutbound(vh, p)...)
+			out = append(out, tcpOutbound(m, vh, p)...)
 		}
 	}
 	return out
@@ -110,7 +110,7 @@ func httpOutbound(port uint32) *listenerv3.Listener {
 
 // tcpOutbound serves a TCP service on each of its addresses; a service
 // without an address cannot be told apart by destination and gets none.
-func tcpOutbound(vh *mesh.VirtualHost, p *xds.Proxy) []*listenerv3.Listener {
+func tcpOutbound(m *mesh.Mesh, vh *mesh.VirtualHost, p *xds.Proxy) []*listenerv3.Listener {
 	var out []*listenerv3.Listener
 	for _, addr := range vh.Service.Addresses {
 		name := addr + "_" + portString(vh.Port.Number)
@@ -118,33 +118,38 @@ func tcpOutbound(vh *mesh.VirtualHost, p *xds.Proxy) []*listenerv3.Listener {
 			Name:             name,
 			Address:          build.SocketAddress(addr, vh.Port.Number),
 			BindToPort:       wrapperspb.Bool(false),
-			FilterChains:     []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{tcpRoute(vh, p, "outbound_"+name)}}},
+			FilterChains:     []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{tcpRoute(m, vh, p, "outbound_"+name)}}},
 			TrafficDirection: corev3.TrafficDirection_OUTBOUND,
 		})
 	}
 	return out
 }
 
-func tcpRoute(vh *mesh.VirtualHost, p *xds.Proxy, statPrefix string) *listenerv3.Filter {
+func tcpRoute(m *mesh.Mesh, vh *mesh.VirtualHost, p *xds.Proxy, statPrefix string) *listenerv3.Filter {
 	opts := build.Options{ListenerPort: vh.Port.Number}
 	r := xds.TCPRoutesFor(vh, p)
 	if r == nil || len(r.Destinations) == 0 {
 		key := mesh.ClusterKey{Direction: mesh.Outbound, Port: vh.Port.Number, Host: vh.Service.Hostname}
-		return tcpProxy(statPrefix, key.String())
+		return tcpFilter(withPoolLimits(m, key, tcpToCluster(statPrefix, key.String())))
 	}
 	if len(r.Destinations) == 1 {
-		return tcpProxy(statPrefix, build.ClusterName(r.Destinations[0].Cluster, opts))
+		return tcpFilter(withPoolLimits(m, r.Destinations[0].Cluster, tcpToCluster(statPrefix, build.ClusterName(r.Destinations[0].Cluster, opts))))
 	}
 	wc := &tcpv3.TcpProxy_WeightedCluster{}
 	for _, d := range mesh.TrafficSplit(r.Destinations) {
 		wc.Clusters = append(wc.Clusters, &tcpv3.TcpProxy_WeightedCluster_ClusterWeight{
 			Name: build.ClusterName(d.Cluster, opts), Weight: d.Weight})
 	}
-	return tcpFilter(&tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}})
+	tp := &tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}}
+	return tcpFilter(withPoolLimits(m, r.Destinations[0].Cluster, tp))
 }
 
 func tcpProxy(statPrefix, cluster string) *listenerv3.Filter {
-	return tcpFilter(&tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_Cluster{Cluster: cluster}})
+	return tcpFilter(tcpToCluster(statPrefix, cluster))
+}
+
+func tcpToCluster(statPrefix, cluster string) *tcpv3.TcpProxy {
+	return &tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_Cluster{Cluster: cluster}}
 }
 
 func tcpFilter(tp *tcpv3.TcpProxy) *listenerv3.Filter {
