@@ -57,14 +57,8 @@ type Want struct {
 	// CircuitBreakers are the first upstream's thresholds (Envoy's defaults
 	// when the cluster sets none).
 	CircuitBreakers *simulate.CircuitBreakers `json:"circuitBreakers,omitempty"`
-	// UpstreamProtocol, Connection and Outlier are the first upstream's
-	// (simulate.Upstream); TCP is a TCP proxy's limits.
-	UpstreamProtocol string                     `json:"upstreamProtocol,omitempty"`
-	Connection       *simulate.ConnectionLimits `json:"connection,omitempty"`
-	Outlier          *simulate.Outlier          `json:"outlier,omitempty"`
-	TCP              *simulate.TCPLimits        `json:"tcp,omitempty"`
-	Timeout          string                     `json:"timeout,omitempty"` // Go duration
-	RetryAttempts    *uint32                    `json:"retryAttempts,omitempty"`
+	Timeout         string                    `json:"timeout,omitempty"` // Go duration
+	RetryAttempts   *uint32                   `json:"retryAttempts,omitempty"`
 	// RetriedOn and NotRetriedOn are upstream HTTP statuses the route's
 	// retry policy does and does not retry.
 	RetriedOn     []int  `json:"retriedOn,omitempty"`
@@ -83,6 +77,13 @@ type Want struct {
 	RequestHeaders    map[string]string `json:"requestHeaders,omitempty"` // set or appended
 	HashOn            []string          `json:"hashOn,omitempty"`         // the route's hash keys (simulate.Action.HashOn)
 	CannotSimulate    string            `json:"cannotSimulate,omitempty"` // substring of the field named
+
+	// UpstreamProtocol, Connection and Outlier are the first upstream's
+	// (simulate.Upstream); TCP is a TCP proxy's limits.
+	UpstreamProtocol string                     `json:"upstreamProtocol,omitempty"`
+	Connection       *simulate.ConnectionLimits `json:"connection,omitempty"`
+	Outlier          *simulate.Outlier          `json:"outlier,omitempty"`
+	TCP              *simulate.TCPLimits        `json:"tcp,omitempty"`
 }
 
 // LoadScenario reads a scenario file.
