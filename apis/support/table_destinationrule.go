@@ -100,10 +100,10 @@ func connectionPoolRows(p string) []row {
 }
 
 func outlierRows(p string) []row {
-	consecutive := "proxyless: grpc-go ejects only by success rate or failure percentage and ignores consecutive-error counts"
+	consecutive := "proxyless: grpc-go ejects only by success rate (off, as istiod sets) or failure percentage and ignores consecutive-error counts"
 	return []row{
 		{key: p, entry: mesh(yes, part, consecutive)},
-		{key: p + ".consecutiveErrors", entry: mesh(yes, no, "deprecated alias of consecutive5xxErrors; "+consecutive)},
+		{key: p + ".consecutiveErrors", entry: none("deprecated and ignored, as istiod: Envoy's default of 5 consecutive 5xx applies; use consecutive5xxErrors")},
 		{key: p + ".splitExternalLocalOriginErrors", entry: mesh(yes, no, consecutive)},
 		{key: p + ".consecutiveLocalOriginFailures", entry: mesh(yes, no, "applied only with splitExternalLocalOriginErrors, as istiod; "+consecutive)},
 		{key: p + ".consecutiveGatewayErrors", entry: mesh(yes, no, consecutive)},
@@ -112,8 +112,8 @@ func outlierRows(p string) []row {
 		{key: p + ".baseEjectionTime", entry: both()},
 		{key: p + ".maxEjectionPercent", entry: both()},
 		{key: p + ".minHealthPercent", entry: mesh(yes, no, "sidecars: the cluster's panic threshold (0 when unset disables panic mode); proxyless: grpc-go has no panic threshold")},
-		{key: p + ".outlierDetectionHttpErrorCodes[]", entry: none("ignored")},
-		{key: p + ".failurePercentageThreshold", entry: none("ignored")},
+		{key: p + ".outlierDetectionHttpErrorCodes[]", entry: none("ignored, as istiod: Envoy's outlier detection has no per-status error matcher")},
+		{key: p + ".failurePercentageThreshold", entry: mesh(yes, yes, "ejects hosts whose failure percentage over the interval reaches it: the failure-percentage detector of Envoy and grpc-go, enforced 100% (their defaults: at least 5 hosts, 50 requests)")},
 	}
 }
 

@@ -1,6 +1,6 @@
 package translate
 
-//lint:file-ignore SA1019 Istio still honours its deprecated fields (fault.delay.percent, mirrorPercent, LEAST_CONN, consecutiveErrors, minimumRingSize), and so must weft.
+//lint:file-ignore SA1019 Istio still honours its deprecated fields (fault.delay.percent, mirrorPercent, LEAST_CONN, minimumRingSize), and so must weft.
 
 import (
 	"strconv"
@@ -131,10 +131,6 @@ func outlierDetection(od *networking.OutlierDetection) *mesh.OutlierDetection {
 	out.FailurePercentage = uint32Ptr(od.GetFailurePercentageThreshold())
 	if out.SplitExternalLocalErr {
 		out.ConsecutiveLocalOrigin = od.GetConsecutiveLocalOriginFailures().GetValue()
-	}
-	if out.Consecutive5xx == nil && od.GetConsecutiveErrors() > 0 {
-		n := uint32(od.GetConsecutiveErrors()) // deprecated alias Istio still honours
-		out.Consecutive5xx = &n
 	}
 	return out
 }
