@@ -333,7 +333,8 @@ func ParseClusterKey(s string) (ClusterKey, error) {
 	return ClusterKey{Direction: Direction(parts[0]), Port: uint32(port), Subset: parts[2], Host: parts[3]}, nil
 }
 
-var resolutionNames = map[Resolution]string{ResolutionEDS: "EDS", ResolutionDNS: "DNS", ResolutionPassthrough: "PASSTHROUGH"}
+var resolutionNames = map[Resolution]string{ResolutionEDS: "EDS", ResolutionDNS: "DNS", ResolutionPassthrough: "PASSTHROUGH",
+	ResolutionDNSRoundRobin: "DNS_ROUND_ROBIN"}
 
 var tlsModeNames = map[TLSMode]string{TLSAuto: "AUTO", TLSDisable: "DISABLE", TLSIstioMutual: "ISTIO_MUTUAL"}
 

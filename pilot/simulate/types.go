@@ -206,6 +206,7 @@ type Upstream struct {
 	Protocol   string            `json:"protocol,omitempty"`
 	Connection *ConnectionLimits `json:"connection,omitempty"`
 	Outlier    *Outlier          `json:"outlier,omitempty"`
+	DNS        *DNSResolution    `json:"dns,omitempty"`
 	Endpoints  []Endpoint        `json:"endpoints,omitempty"`
 }
 

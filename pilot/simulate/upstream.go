@@ -39,6 +39,7 @@ func (c *Config) describeCluster(cl *clusterv3.Cluster, req *Request) (*Upstream
 		LB:              cl.GetLbPolicy().String(),
 		CircuitBreakers: circuitBreakers(cl),
 		Outlier:         outlierOf(cl.GetOutlierDetection()),
+		DNS:             dnsOf(cl),
 	}
 	if err := setConnection(cl, up); err != nil {
 		return nil, nil, err

@@ -84,6 +84,8 @@ type Want struct {
 	Connection       *simulate.ConnectionLimits `json:"connection,omitempty"`
 	Outlier          *simulate.Outlier          `json:"outlier,omitempty"`
 	TCP              *simulate.TCPLimits        `json:"tcp,omitempty"`
+	ClusterType      string                     `json:"clusterType,omitempty"` // the first upstream's discovery type
+	DNS              *simulate.DNSResolution    `json:"dns,omitempty"`
 }
 
 // LoadScenario reads a scenario file.

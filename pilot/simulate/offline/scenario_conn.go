@@ -3,12 +3,13 @@ package offline
 import "github.com/weftmesh/weft/pilot/simulate"
 
 // checkConnection compares the first upstream's protocol, connection
-// limits and outlier detection, and the TCP proxy's limits.
+// limits, outlier detection, discovery type and DNS settings, and the TCP
+// proxy's limits.
 func (w Want) checkConnection(r *simulate.Result, diff func(string, any, any)) {
 	if w.TCP != nil && (r.Action.TCP == nil || *r.Action.TCP != *w.TCP) {
 		diff("tcp proxy limits", r.Action.TCP, *w.TCP)
 	}
-	if w.UpstreamProtocol == "" && w.Connection == nil && w.Outlier == nil {
+	if w.UpstreamProtocol == "" && w.Connection == nil && w.Outlier == nil && w.ClusterType == "" && w.DNS == nil {
 		return
 	}
 	if len(r.Upstreams) == 0 {
@@ -24,5 +25,11 @@ func (w Want) checkConnection(r *simulate.Result, diff func(string, any, any)) {
 	}
 	if w.Outlier != nil && (u.Outlier == nil || *u.Outlier != *w.Outlier) {
 		diff("outlier detection", u.Outlier, *w.Outlier)
+	}
+	if w.ClusterType != "" && u.Type != w.ClusterType {
+		diff("cluster type", u.Type, w.ClusterType)
+	}
+	if w.DNS != nil && (u.DNS == nil || *u.DNS != *w.DNS) {
+		diff("dns resolution", u.DNS, *w.DNS)
 	}
 }

@@ -57,18 +57,19 @@ func speaksHTTP2(c *mesh.Cluster) bool {
 // setDiscovery picks EDS, DNS or original-destination discovery; proxyless
 // clients accept only EDS, so the others degrade to EDS with hostnames.
 func setDiscovery(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *Degradations) bool {
+	res := c.Service.Resolution
 	switch {
-	case c.Service.Resolution == mesh.ResolutionEDS || opts.Proxyless && c.Service.Resolution == mesh.ResolutionDNS:
-		if c.Service.Resolution == mesh.ResolutionDNS {
-			deg.Add("DNS resolution served as EDS with hostname endpoints: grpc-go rejects STRICT_DNS clusters")
+	case res == mesh.ResolutionEDS || opts.Proxyless && res.ByDNS():
+		if res.ByDNS() {
+			deg.Add("DNS resolution served as EDS with hostname endpoints: grpc-go rejects STRICT_DNS and LOGICAL_DNS clusters")
 		}
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS}
 		out.EdsClusterConfig = &clusterv3.Cluster_EdsClusterConfig{EdsConfig: ADS(), ServiceName: out.Name}
 	case opts.Proxyless:
 		deg.Add("cluster " + out.Name + " omitted: resolution NONE needs original-destination routing, which grpc-go lacks")
 		return false
-	case c.Service.Resolution == mesh.ResolutionDNS:
-		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
+	case res.ByDNS():
+		setDNS(out, res)
 		out.LoadAssignment = LoadAssignment(out.Name, c.Endpoints(), peerAuthnOf(opts))
 	default:
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_ORIGINAL_DST}
