@@ -17,7 +17,7 @@ const (
 // policy.go, pilot/xds/envoy/listeners.go).
 var virtualServiceRows = concat(
 	[]row{
-		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); tls rules, delegation and exportTo are not supported")},
+		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); delegation and exportTo are not supported")},
 		{key: "hosts[]", entry: both()},
 		{key: "gateways[]", entry: mesh(part, part, "only \"mesh\": a VirtualService bound to other gateways only is ignored (translate warns)")},
 		{key: "http[]", entry: both()},
@@ -40,7 +40,7 @@ var virtualServiceRows = concat(
 	mirrorRows("http[]"),
 	corsRows("http[].corsPolicy"),
 	headersRows("http[].headers"),
-	[]row{{key: "tls[]", entry: none("not supported yet: TLS routes are ignored (translate warns)"), subtree: true}},
+	tlsRows("tls[]"),
 	tcpRows("tcp[]"),
 	[]row{{key: "exportTo[]", entry: none("not supported yet: visible to all namespaces (translate warns)")}},
 )

@@ -49,7 +49,9 @@ func fullMesh() *Mesh {
 		Version:  "v",
 		Services: []*Service{s},
 		VirtualHosts: []*VirtualHost{{Service: s, Port: port, HTTPRoutes: []*HTTPRoute{route},
-			TCPRoutes: []*TCPRoute{{Port: 8080, SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}}}},
+			TCPRoutes: []*TCPRoute{{Port: 8080, SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}},
+			TLSRoutes: []*TLSRoute{{SNIHosts: []string{"a.example"}, DestinationSubnets: []string{"10.0.0.0/8"}, Port: 443, SourceLabels: labels,
+				SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "t"}}}},
 		Clusters: []*Cluster{{Key: key, Service: s, Port: port, SubsetLabels: labels, Policy: TrafficPolicy{
 			LoadBalancer: &LoadBalancer{Kind: LBRingHash, Hash: &HashKey{Header: "h", Cookie: "c", CookiePath: "/", CookieTTL: time.Minute,
 				SourceIP: true, QueryParam: "q", MinRingSize: 64}},

@@ -176,6 +176,7 @@ func virtualHostToDoc(vh *VirtualHost) virtualHostDoc {
 		d.TCPRoutes = append(d.TCPRoutes, tcpRouteDoc{Origin: r.Origin, Port: r.Port, SourceLabels: r.SourceLabels,
 			SourceNamespace: r.SourceNamespace, Destinations: destinationsToDoc(r.Destinations)})
 	}
+	d.TLSRoutes = tlsRoutesToDoc(vh.TLSRoutes)
 	return d
 }
 
@@ -203,6 +204,10 @@ func virtualHostFromDoc(d *virtualHostDoc, byHost map[string]*Service) (*Virtual
 		}
 		vh.TCPRoutes = append(vh.TCPRoutes, &TCPRoute{Origin: td.Origin, Port: td.Port, SourceLabels: td.SourceLabels,
 			SourceNamespace: td.SourceNamespace, Destinations: dests})
+	}
+	var err error
+	if vh.TLSRoutes, err = tlsRoutesFromDoc(d.TLSRoutes); err != nil {
+		return nil, fmt.Errorf("virtual host %s:%d: %w", d.Host, d.Port, err)
 	}
 	return vh, nil
 }

@@ -127,6 +127,7 @@ type virtualHostDoc struct {
 	Port       uint32         `json:"port"`
 	HTTPRoutes []httpRouteDoc `json:"httpRoutes,omitempty"`
 	TCPRoutes  []tcpRouteDoc  `json:"tcpRoutes,omitempty"`
+	TLSRoutes  []tlsRouteDoc  `json:"tlsRoutes,omitempty"`
 }
 
 type httpRouteDoc struct {

@@ -101,6 +101,10 @@ func (t *translator) virtualHost(svc *mesh.Service, port mesh.Port, vs *boundVS)
 		}
 		return vh
 	}
+	if isTLSPort(port.Protocol) {
+		vh.TLSRoutes = c.tlsRoutes()
+		return vh
+	}
 	for i, r := range vs.vs.Spec.GetTcp() {
 		vh.TCPRoutes = append(vh.TCPRoutes, c.tcpRoutes(r, i)...)
 	}
@@ -118,9 +122,6 @@ func (t *translator) warnUnsupportedVS(b boundVS) {
 				t.unsupported(b.ref, fieldIndex(path+".match", j)+".gateways", "not supported yet: ignored")
 			}
 		}
-	}
-	if len(b.vs.Spec.GetTls()) > 0 {
-		t.unsupported(b.ref, "spec.tls", "not supported yet: TLS routes are ignored")
 	}
 	if len(b.vs.Spec.GetExportTo()) > 0 {
 		t.unsupported(b.ref, "spec.exportTo", "not supported yet: visible to all namespaces")

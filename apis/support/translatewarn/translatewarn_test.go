@@ -34,7 +34,7 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 	}
 	for _, want := range []string{
 		"VirtualService gateways[]", "VirtualService http[].match[].gateways[]", "VirtualService http[].delegate",
-		"VirtualService tls[]", "VirtualService exportTo[]",
+		"VirtualService exportTo[]",
 		"DestinationRule trafficPolicy.tls.mode", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
 		"DestinationRule trafficPolicy.loadBalancer.localityLbSetting", "DestinationRule subsets[].trafficPolicy.tls.mode",
 		"DestinationRule workloadSelector",
