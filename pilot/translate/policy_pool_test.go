@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the test sets the deprecated consecutiveErrors to show istiod ignores it.
+
 package translate
 
 import (
