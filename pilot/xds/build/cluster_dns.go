@@ -1,4 +1,4 @@
-//lint:file-ignore SA1019 istiod still sets the deprecated dns_refresh_rate and respect_dns_ttl, and Envoy honours them.
+//lint:file-ignore SA1019 istiod still sets the deprecated dns_refresh_rate, dns_jitter and respect_dns_ttl, and Envoy honours them.
 
 package build
 
@@ -14,10 +14,11 @@ import (
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
-// Istio's defaults for DNS clusters: MeshConfig dnsRefreshRate, and the
-// c-ares queries per UDP port istiod configures.
+// Istio's defaults for DNS clusters: MeshConfig dnsRefreshRate, istiod's
+// PILOT_DNS_JITTER_DURATION and the c-ares queries per UDP port it sets.
 const (
 	dnsRefreshRate     = 60 * time.Second
+	dnsJitter          = 100 * time.Millisecond
 	caresUDPMaxQueries = 100
 )
 
@@ -34,6 +35,7 @@ func setDNS(out *clusterv3.Cluster, res mesh.Resolution) {
 	out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: kind}
 	out.DnsLookupFamily = clusterv3.Cluster_V4_ONLY
 	out.DnsRefreshRate = durationpb.New(dnsRefreshRate)
+	out.DnsJitter = durationpb.New(dnsJitter)
 	out.RespectDnsTtl = true
 	out.TypedDnsResolverConfig = &corev3.TypedExtensionConfig{
 		Name:        "envoy.network.dns_resolver.cares",

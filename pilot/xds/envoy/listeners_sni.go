@@ -160,11 +160,13 @@ func matchesAll(fm *listenerv3.FilterChainMatch) bool {
 	return fm == nil || proto.Equal(fm, &listenerv3.FilterChainMatch{})
 }
 
-// tlsInspector reads the ClientHello's server name and ALPN.
+// tlsInspector reads the ClientHello's server name and ALPN, from the
+// first 512 bytes as istiod configures it.
 func tlsInspector() *listenerv3.ListenerFilter {
+	cfg := &tlsinspector.TlsInspector{InitialReadBufferSize: wrapperspb.UInt32(512)}
 	return &listenerv3.ListenerFilter{
 		Name:       "envoy.filters.listener.tls_inspector",
-		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: build.MustAny(&tlsinspector.TlsInspector{})},
+		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: build.MustAny(cfg)},
 	}
 }
 
