@@ -117,6 +117,17 @@ type TrafficPolicy struct {
 	ConnectionPool   *ConnectionPool
 	OutlierDetection *OutlierDetection
 	TLS              *ClusterTLS
+	// TCPProxy is what a TCP proxy to this cluster takes from the rule.
+	TCPProxy *TCPProxyLimits
+}
+
+// TCPProxyLimits are the rule-level tcp.idleTimeout and
+// tcp.maxConnectionDuration: istiod puts them on the TCP proxy from the
+// DestinationRule's top-level policy only, whatever the port-level or
+// subset settings of the cluster.
+type TCPProxyLimits struct {
+	IdleTimeout           *time.Duration // nil: unset; 0 disables
+	MaxConnectionDuration time.Duration
 }
 
 // TLSModeLabel marks a pod whose proxy accepts Istio mutual TLS.

@@ -83,10 +83,10 @@ func clusterFromDoc(d *clusterDoc, byHost map[string]*Service) (*Cluster, error)
 }
 
 func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
-	if p.LoadBalancer == nil && p.ConnectionPool == nil && p.OutlierDetection == nil && p.TLS == nil {
+	if p.LoadBalancer == nil && p.ConnectionPool == nil && p.OutlierDetection == nil && p.TLS == nil && p.TCPProxy == nil {
 		return nil, nil
 	}
-	d := &policyDoc{}
+	d := &policyDoc{TCPProxy: tcpProxyToDoc(p.TCPProxy)}
 	if lb := p.LoadBalancer; lb != nil {
 		d.LoadBalancer = &lbDoc{Kind: lb.Kind}
 		if h := lb.Hash; h != nil {
@@ -129,7 +129,9 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 	if d == nil {
 		return p, nil
 	}
-	var errs []error
+	tcpProxy, err := tcpProxyFromDoc(d.TCPProxy)
+	p.TCPProxy = tcpProxy
+	errs := []error{err}
 	pd := func(s, field string) time.Duration {
 		v, err := parseDur(s, field)
 		errs = append(errs, err)

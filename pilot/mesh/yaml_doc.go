@@ -60,10 +60,11 @@ type clusterDoc struct {
 }
 
 type policyDoc struct {
-	LoadBalancer     *lbDoc      `json:"loadBalancer,omitempty"`
-	ConnectionPool   *poolDoc    `json:"connectionPool,omitempty"`
-	OutlierDetection *outlierDoc `json:"outlierDetection,omitempty"`
-	TLS              *tlsDoc     `json:"tls,omitempty"`
+	LoadBalancer     *lbDoc       `json:"loadBalancer,omitempty"`
+	ConnectionPool   *poolDoc     `json:"connectionPool,omitempty"`
+	OutlierDetection *outlierDoc  `json:"outlierDetection,omitempty"`
+	TLS              *tlsDoc      `json:"tls,omitempty"`
+	TCPProxy         *tcpProxyDoc `json:"tcpProxy,omitempty"`
 }
 
 type lbDoc struct {

@@ -45,3 +45,33 @@ func poolExtrasFromDoc(d *poolDoc, cp *ConnectionPool) error {
 	cp.UseClientProtocol = d.UseClientProtocol
 	return errors.Join(errs...)
 }
+
+type tcpProxyDoc struct {
+	IdleTimeout           *string `json:"idleTimeout,omitempty"`
+	MaxConnectionDuration string  `json:"maxConnectionDuration,omitempty"`
+}
+
+func tcpProxyToDoc(t *TCPProxyLimits) *tcpProxyDoc {
+	if t == nil {
+		return nil
+	}
+	d := &tcpProxyDoc{MaxConnectionDuration: durString(t.MaxConnectionDuration)}
+	if t.IdleTimeout != nil {
+		s := t.IdleTimeout.String()
+		d.IdleTimeout = &s
+	}
+	return d
+}
+
+func tcpProxyFromDoc(d *tcpProxyDoc) (*TCPProxyLimits, error) {
+	if d == nil {
+		return nil, nil
+	}
+	mcd, err := parseDur(d.MaxConnectionDuration, "tcpProxy.maxConnectionDuration")
+	t := &TCPProxyLimits{MaxConnectionDuration: mcd}
+	if d.IdleTimeout != nil {
+		v, perr := time.ParseDuration(*d.IdleTimeout)
+		t.IdleTimeout, err = &v, errors.Join(err, perr)
+	}
+	return t, err
+}

@@ -26,3 +26,15 @@ func optDur(d *durationpb.Duration) *time.Duration {
 	v := d.AsDuration()
 	return &v
 }
+
+// tcpProxyLimits are the rule-level tcp settings istiod puts on TCP
+// proxies (listener state, so neither port-level nor subset settings
+// reach them); nil when the rule sets neither.
+func tcpProxyLimits(tp *networking.TrafficPolicy) *mesh.TCPProxyLimits {
+	t := tp.GetConnectionPool().GetTcp()
+	idle, mcd := optDur(t.GetIdleTimeout()), dur(t.GetMaxConnectionDuration())
+	if idle == nil && mcd == 0 {
+		return nil
+	}
+	return &mesh.TCPProxyLimits{IdleTimeout: idle, MaxConnectionDuration: mcd}
+}

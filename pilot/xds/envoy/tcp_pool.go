@@ -9,23 +9,22 @@ import (
 	"github.com/weftmesh/weft/pilot/xds/build"
 )
 
-// withPoolLimits puts tcp.idleTimeout and tcp.maxConnectionDuration on a
-// TCP proxy, as istiod: they belong to the listener, so with weighted
-// destinations the first destination's DestinationRule sets them for
-// all, and a subset's own pool does not apply (the host's default
-// cluster's is used).
+// withPoolLimits puts the DestinationRule's tcp.idleTimeout and
+// tcp.maxConnectionDuration on a TCP proxy, as istiod: they are listener
+// state, so with weighted destinations the first destination's rule sets
+// them for all, and only the rule's top-level policy counts
+// (mesh.TCPProxyLimits).
 func withPoolLimits(m *mesh.Mesh, first mesh.ClusterKey, tp *tcpv3.TcpProxy) *tcpv3.TcpProxy {
-	first.Subset = ""
 	c := m.Cluster(first)
-	if c == nil || c.Policy.ConnectionPool == nil {
+	if c == nil || c.Policy.TCPProxy == nil {
 		return tp
 	}
-	cp := c.Policy.ConnectionPool
-	if cp.TCPIdleTimeout != nil {
-		tp.IdleTimeout = durationpb.New(*cp.TCPIdleTimeout)
+	t := c.Policy.TCPProxy
+	if t.IdleTimeout != nil {
+		tp.IdleTimeout = durationpb.New(*t.IdleTimeout)
 	}
-	if cp.MaxConnectionDuration > 0 {
-		tp.MaxDownstreamConnectionDuration = durationpb.New(cp.MaxConnectionDuration)
+	if t.MaxConnectionDuration > 0 {
+		tp.MaxDownstreamConnectionDuration = durationpb.New(t.MaxConnectionDuration)
 	}
 	return tp
 }
