@@ -193,7 +193,7 @@ func tcpRows(p string) []row {
 	e := mesh(yes, no, noTCPRules)
 	return concat(
 		[]row{
-			{key: p, entry: mesh(yes, no, "sidecars: only services with an address get a TCP listener; "+noTCPRules)},
+			{key: p, entry: mesh(yes, no, "sidecars: only services with an address get a TCP listener, and not on TLS or HTTPS ports, where tls rules apply, as istiod; "+noTCPRules)},
 			{key: p + ".match[]", entry: e},
 			{key: p + ".match[].destinationSubnets[]", entry: none("ignored")},
 			{key: p + ".match[].port", entry: e},

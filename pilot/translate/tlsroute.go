@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"strings"
+
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/weftmesh/weft/pilot/mesh"
@@ -42,4 +44,31 @@ func (c converter) tlsRoute(r *networking.TLSRoute, i int) []*mesh.TLSRoute {
 			SourceLabels: m.GetSourceLabels(), SourceNamespace: m.GetSourceNamespace(), Destinations: dests, Origin: origin})
 	}
 	return out
+}
+
+// warnRulesWithoutPorts reports tcp and tls rules that no port of the
+// VirtualService's hosts can use: Istio applies tls rules on TLS and HTTPS
+// ports only and tcp rules on other non-HTTP ports, so such rules are
+// ignored (by istiod too). Wildcard hosts may match ports not known here.
+func (t *translator) warnRulesWithoutPorts(b boundVS) {
+	var tlsPort, tcpPort bool
+	for _, h := range b.hosts {
+		svc := t.byHost[h]
+		if svc == nil {
+			if strings.HasPrefix(h, "*") {
+				return
+			}
+			continue
+		}
+		for _, p := range svc.Ports {
+			tlsPort = tlsPort || isTLSPort(p.Protocol)
+			tcpPort = tcpPort || !isTLSPort(p.Protocol) && !p.Protocol.IsHTTP()
+		}
+	}
+	if len(b.vs.Spec.GetTls()) > 0 && !tlsPort {
+		t.unsupported(b.ref, "spec.tls", "no host of this VirtualService has a TLS or HTTPS port, the only ports tls rules apply to: ignored, as by istiod")
+	}
+	if len(b.vs.Spec.GetTcp()) > 0 && !tcpPort {
+		t.unsupported(b.ref, "spec.tcp", "no host of this VirtualService has a TCP port (tcp rules do not apply to HTTP, TLS or HTTPS ports): ignored, as by istiod")
+	}
 }

@@ -40,6 +40,7 @@ func (t *translator) virtualServices() vsIndex {
 			}
 		}
 		t.warnUnsupportedVS(b)
+		t.warnRulesWithoutPorts(b)
 		out = append(out, b)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return older(out[i].vs, out[j].vs) })
