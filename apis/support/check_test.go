@@ -58,14 +58,16 @@ func reviews() *networkingv1alpha3.VirtualService {
 }
 
 func TestCheckForSidecar(t *testing.T) {
-	got := support.CheckFor("VirtualService", reviews(), support.Sidecar)
-	// tls is an unsupported subtree: its fields are not listed.
-	wantPaths(t, got, "tls")
-	if got[0].Key != "tls[]" {
-		t.Errorf("key %q", got[0].Key)
-	}
-	if got[0].Entry.Sidecar != support.Unsupported || got[0].Entry.Note == "" {
-		t.Errorf("tls entry %+v", got[0].Entry)
+	// Every field this VirtualService sets, tls rules included, is
+	// supported for sidecars.
+	wantPaths(t, support.CheckFor("VirtualService", reviews(), support.Sidecar))
+	// tunnel is an unsupported subtree: its fields are not listed.
+	dr := &networkingv1alpha3.DestinationRule{Host: "reviews", TrafficPolicy: &networkingv1alpha3.TrafficPolicy{
+		Tunnel: &networkingv1alpha3.TrafficPolicy_TunnelSettings{Protocol: "CONNECT", TargetHost: "egress", TargetPort: 8080}}}
+	got := support.CheckFor("DestinationRule", dr, support.Sidecar)
+	wantPaths(t, got, "trafficPolicy.tunnel")
+	if got[0].Key != "trafficPolicy.tunnel" || got[0].Entry.Sidecar != support.Unsupported || got[0].Entry.Note == "" {
+		t.Errorf("tunnel finding %+v", got[0])
 	}
 }
 
@@ -75,7 +77,7 @@ func TestCheckForProxyless(t *testing.T) {
 	wantPaths(t, got,
 		"http[0].corsPolicy", "http[0].corsPolicy.allowMethods",
 		"http[1].match[0].queryParams", "http[1].match[0].queryParams{a}.exact", "http[1].match[0].queryParams{b}.prefix",
-		"tls")
+		"tls", "tls[0].match", "tls[0].match[0].sniHosts")
 	if f := got[3]; f.Key != "http[].match[].queryParams{}.exact" || f.Entry.Proxyless != support.Unsupported || f.Entry.Sidecar != support.Supported {
 		t.Errorf("query finding %+v", f)
 	}

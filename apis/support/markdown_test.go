@@ -19,14 +19,14 @@ func TestMarkdownContent(t *testing.T) {
 	for _, want := range []string{
 		"| [VirtualService](#virtualservice) | networking.istio.io |",
 		"| `http[].route[].weight` | supported | supported | unsupported |  |",
-		"| `tls[]` *(and below)* | unsupported | unsupported | unsupported |",
+		"| `trafficPolicy.tunnel` *(and below)* | unsupported | unsupported | unsupported |",
 		"| *(whole kind)* *(and below)* | unsupported | unsupported | unsupported | not supported by weft |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("docs lack %q", want)
 		}
 	}
-	if strings.Contains(md, "`tls[].match[]`") {
+	if strings.Contains(md, "`trafficPolicy.tunnel.protocol`") {
 		t.Error("rows under a subtree are listed")
 	}
 }

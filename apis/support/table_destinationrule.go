@@ -72,6 +72,7 @@ func loadBalancerRows(p string) []row {
 func connectionPoolRows(p string) []row {
 	onlyMaxRequests := "proxyless: grpc-go reads only http2MaxRequests (max_requests)"
 	grpcIgnores := "proxyless: not sent, grpc-go has no such limit"
+	h2Ping := "sidecars: HTTP/2 PINGs on HTTP/2 upstream connections only, as istiod; proxyless: not sent, grpc-go's keepalive is set in code"
 	keepalive := "sidecars: SO_KEEPALIVE on upstream connections; proxyless: not sent, grpc-go ignores it"
 	return []row{
 		{key: p, entry: mesh(yes, part, onlyMaxRequests)},
@@ -82,8 +83,8 @@ func connectionPoolRows(p string) []row {
 		{key: p + ".tcp.tcpKeepalive.probes", entry: mesh(yes, no, keepalive)},
 		{key: p + ".tcp.tcpKeepalive.time", entry: mesh(yes, no, keepalive+"; whole seconds")},
 		{key: p + ".tcp.tcpKeepalive.interval", entry: mesh(yes, no, keepalive+"; whole seconds")},
-		{key: p + ".tcp.maxConnectionDuration", entry: none("ignored")},
-		{key: p + ".tcp.idleTimeout", entry: none("ignored: only http.idleTimeout is applied")},
+		{key: p + ".tcp.maxConnectionDuration", entry: mesh(yes, no, "sidecars: on the cluster's HTTP connections, and on TCP proxies from the rule's top-level policy only, as istiod; "+grpcIgnores)},
+		{key: p + ".tcp.idleTimeout", entry: mesh(yes, no, "sidecars: on TCP proxies from the rule's top-level policy only (0s disables it), and on the cluster's HTTP connections when http.idleTimeout is unset, as istiod; "+grpcIgnores)},
 		{key: p + ".http", entry: mesh(yes, part, onlyMaxRequests)},
 		{key: p + ".http.http1MaxPendingRequests", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".http.http2MaxRequests", entry: both()},
@@ -91,17 +92,19 @@ func connectionPoolRows(p string) []row {
 		{key: p + ".http.maxRetries", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".http.idleTimeout", entry: mesh(yes, no, grpcIgnores)},
 		{key: p + ".http.h2UpgradePolicy", entry: mesh(yes, no, "sidecars: UPGRADE makes the cluster speak HTTP/2 on any port, as istiod; proxyless: not sent, gRPC is always HTTP/2")},
-		{key: p + ".http.useClientProtocol", entry: none("ignored, except that it cancels h2UpgradePolicy UPGRADE as in istiod: the upstream protocol otherwise follows the port's protocol")},
-		{key: p + ".http.maxConcurrentStreams", entry: none("ignored")},
-		{key: p + ".http.http2KeepAlive", entry: none("ignored"), subtree: true},
+		{key: p + ".http.useClientProtocol", entry: mesh(yes, no, "sidecars: the upstream speaks the client's HTTP version and h2UpgradePolicy is ignored, as istiod; proxyless: gRPC is always HTTP/2")},
+		{key: p + ".http.maxConcurrentStreams", entry: mesh(yes, no, "sidecars: on HTTP/2 upstream connections only (HTTP/2 and gRPC ports, h2UpgradePolicy UPGRADE), as istiod; "+grpcIgnores)},
+		{key: p + ".http.http2KeepAlive", entry: mesh(yes, no, h2Ping)},
+		{key: p + ".http.http2KeepAlive.interval", entry: mesh(yes, no, h2Ping)},
+		{key: p + ".http.http2KeepAlive.timeout", entry: mesh(yes, no, h2Ping)},
 	}
 }
 
 func outlierRows(p string) []row {
-	consecutive := "proxyless: grpc-go ejects only by success rate or failure percentage and ignores consecutive-error counts"
+	consecutive := "proxyless: grpc-go ejects only by success rate (off, as istiod sets) or failure percentage and ignores consecutive-error counts"
 	return []row{
 		{key: p, entry: mesh(yes, part, consecutive)},
-		{key: p + ".consecutiveErrors", entry: mesh(yes, no, "deprecated alias of consecutive5xxErrors; "+consecutive)},
+		{key: p + ".consecutiveErrors", entry: none("deprecated and ignored, as istiod: Envoy's default of 5 consecutive 5xx applies; use consecutive5xxErrors")},
 		{key: p + ".splitExternalLocalOriginErrors", entry: mesh(yes, no, consecutive)},
 		{key: p + ".consecutiveLocalOriginFailures", entry: mesh(yes, no, "applied only with splitExternalLocalOriginErrors, as istiod; "+consecutive)},
 		{key: p + ".consecutiveGatewayErrors", entry: mesh(yes, no, consecutive)},
@@ -110,8 +113,8 @@ func outlierRows(p string) []row {
 		{key: p + ".baseEjectionTime", entry: both()},
 		{key: p + ".maxEjectionPercent", entry: both()},
 		{key: p + ".minHealthPercent", entry: mesh(yes, no, "sidecars: the cluster's panic threshold (0 when unset disables panic mode); proxyless: grpc-go has no panic threshold")},
-		{key: p + ".outlierDetectionHttpErrorCodes[]", entry: none("ignored")},
-		{key: p + ".failurePercentageThreshold", entry: none("ignored")},
+		{key: p + ".outlierDetectionHttpErrorCodes[]", entry: none("ignored, as istiod: Envoy's outlier detection has no per-status error matcher")},
+		{key: p + ".failurePercentageThreshold", entry: mesh(yes, yes, "ejects hosts whose failure percentage over the interval reaches it: the failure-percentage detector of Envoy and grpc-go, enforced 100% (their defaults: at least 5 hosts, 50 requests)")},
 	}
 }
 

@@ -18,7 +18,7 @@ var serviceEntryRows = []row{
 	{key: "ports[].name", entry: both()},
 	{key: "ports[].targetPort", entry: both()},
 	{key: "location", entry: both()},
-	{key: "resolution", entry: mesh(part, part, "DNS_ROUND_ROBIN is served as DNS (STRICT_DNS); proxyless: DNS is served as EDS with host names and NONE leaves the cluster out")},
+	{key: "resolution", entry: mesh(part, part, "sidecars: as istiod, STATIC is EDS, DNS is STRICT_DNS, DNS_ROUND_ROBIN is LOGICAL_DNS (IPv4 lookups, record TTL honoured), NONE is ORIGINAL_DST; DYNAMIC_DNS is not supported (an EDS cluster without endpoints); proxyless: DNS and DNS_ROUND_ROBIN are served as EDS with host names and NONE leaves the cluster out")},
 	{key: "endpoints[]", entry: both()},
 	{key: "endpoints[].address", entry: both()},
 	{key: "endpoints[].ports{}", entry: both()},

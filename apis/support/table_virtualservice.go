@@ -17,7 +17,7 @@ const (
 // policy.go, pilot/xds/envoy/listeners.go).
 var virtualServiceRows = concat(
 	[]row{
-		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\"); tls rules are not supported")},
+		{key: "", entry: mesh(yes, yes, "rules for sidecars and proxyless clients (gateways empty or \"mesh\")")},
 		{key: "hosts[]", entry: both()},
 		{key: "gateways[]", entry: mesh(part, part, "only \"mesh\": a VirtualService bound to other gateways only is ignored (translate warns)")},
 		{key: "http[]", entry: both()},
@@ -44,7 +44,7 @@ var virtualServiceRows = concat(
 	mirrorRows("http[]"),
 	corsRows("http[].corsPolicy"),
 	headersRows("http[].headers"),
-	[]row{{key: "tls[]", entry: none("not supported yet: TLS routes are ignored (translate warns)"), subtree: true}},
+	tlsRows("tls[]"),
 	tcpRows("tcp[]"),
 	[]row{{key: "exportTo[]", entry: mesh(yes, yes, "a proxy uses the VirtualServices exported to its namespace: its own namespace's first, then those naming it, then public ones; without exportTo, MeshConfig defaultVirtualServiceExportTo (\"*\" unless weftd --mesh-config sets it)")}},
 )
@@ -197,7 +197,7 @@ func tcpRows(p string) []row {
 	e := mesh(yes, no, noTCPRules)
 	return concat(
 		[]row{
-			{key: p, entry: mesh(yes, no, "sidecars: only services with an address get a TCP listener; "+noTCPRules)},
+			{key: p, entry: mesh(yes, no, "sidecars: only services with an address get a TCP listener, and not on TLS or HTTPS ports, where tls rules apply, as istiod; "+noTCPRules)},
 			{key: p + ".match[]", entry: e},
 			{key: p + ".match[].destinationSubnets[]", entry: none("ignored")},
 			{key: p + ".match[].port", entry: e},

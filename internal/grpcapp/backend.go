@@ -30,6 +30,8 @@ type BackendOptions struct {
 	// FailFirstAttempt makes the first attempt of every call (keyed by the
 	// x-call-id metadata) fail with codes.Unavailable; later attempts succeed.
 	FailFirstAttempt bool
+	// FailAll makes every UnaryCall fail with codes.Unavailable.
+	FailAll bool
 	// Memory remembers failed call ids; nil means a private one per backend.
 	Memory *CallMemory
 
@@ -125,7 +127,7 @@ func (b *Backend) ListenerName() string { return fmt.Sprintf(ServerListenerTempl
 // Served counts RPCs answered successfully.
 func (b *Backend) Served() int64 { return b.svc.served.Load() }
 
-// Failed counts attempts failed on purpose (FailFirstAttempt).
+// Failed counts attempts failed on purpose (FailAll, FailFirstAttempt).
 func (b *Backend) Failed() int64 { return b.svc.failed.Load() }
 
 // Mode returns the current serving mode and the error of the last NOT_SERVING transition.

@@ -18,6 +18,7 @@ type testService struct {
 	testpb.UnimplementedTestServiceServer
 	name      string
 	failFirst bool
+	failAll   bool
 	memory    *CallMemory
 	served    atomic.Int64
 	failed    atomic.Int64
@@ -25,7 +26,7 @@ type testService struct {
 }
 
 func newTestService(opts BackendOptions) *testService {
-	s := &testService{name: opts.Name, failFirst: opts.FailFirstAttempt, memory: opts.Memory}
+	s := &testService{name: opts.Name, failFirst: opts.FailFirstAttempt, failAll: opts.FailAll, memory: opts.Memory}
 	if s.failFirst && s.memory == nil {
 		s.memory = NewCallMemory(DefaultCallMemory)
 	}
@@ -48,9 +49,14 @@ func (s *testService) EmptyCall(context.Context, *testpb.Empty) (*testpb.Empty, 
 	return &testpb.Empty{}, nil
 }
 
-// maybeFail fails the first attempt of each call id in FailFirstAttempt mode.
+// maybeFail fails every call in FailAll mode, and the first attempt of
+// each call id in FailFirstAttempt mode.
 // Calls without an id are rejected loudly, since attempts cannot be told apart.
 func (s *testService) maybeFail(ctx context.Context) error {
+	if s.failAll {
+		s.failed.Add(1)
+		return status.Errorf(codes.Unavailable, "%s: failing every call on purpose", s.name)
+	}
 	if !s.failFirst {
 		return nil
 	}

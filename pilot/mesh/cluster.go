@@ -48,6 +48,23 @@ type ConnectionPool struct {
 	// makes the cluster speak HTTP/2 whatever the port's protocol.
 	H2Upgrade    bool
 	TCPKeepalive *TCPKeepalive
+	// MaxConnectionDuration closes upstream connections that old (tcp.maxConnectionDuration).
+	MaxConnectionDuration time.Duration
+	// TCPIdleTimeout is tcp.idleTimeout: nil when unset, 0 when set to 0s
+	// (Istio: "If set to 0s, the timeout will be disabled").
+	TCPIdleTimeout *time.Duration
+	// MaxConcurrentStreams and H2KeepAlive apply to HTTP/2 upstream connections only.
+	MaxConcurrentStreams uint32
+	H2KeepAlive          *H2KeepAlive
+	// UseClientProtocol: the upstream speaks the downstream's HTTP version.
+	UseClientProtocol bool
+}
+
+// H2KeepAlive sends HTTP/2 PINGs every Interval, closing the connection
+// when one is not answered within Timeout.
+type H2KeepAlive struct {
+	Interval time.Duration
+	Timeout  time.Duration
 }
 
 // TCPKeepalive sets SO_KEEPALIVE on upstream connections; zero fields
@@ -70,6 +87,9 @@ type OutlierDetection struct {
 	// ConsecutiveLocalOrigin ejects after that many local-origin failures
 	// (connect errors, resets); only with SplitExternalLocalErr, as Istio.
 	ConsecutiveLocalOrigin uint32
+	// FailurePercentage ejects hosts whose failure percentage reaches it
+	// (failurePercentageThreshold); nil leaves that detector off.
+	FailurePercentage *uint32
 }
 
 // TLSMode is a DestinationRule's client TLS mode as weft acts on it.
@@ -115,6 +135,17 @@ type TrafficPolicy struct {
 	ConnectionPool   *ConnectionPool
 	OutlierDetection *OutlierDetection
 	TLS              *ClusterTLS
+	// TCPProxy is what a TCP proxy to this cluster takes from the rule.
+	TCPProxy *TCPProxyLimits
+}
+
+// TCPProxyLimits are the rule-level tcp.idleTimeout and
+// tcp.maxConnectionDuration: istiod puts them on the TCP proxy from the
+// DestinationRule's top-level policy only, whatever the port-level or
+// subset settings of the cluster.
+type TCPProxyLimits struct {
+	IdleTimeout           *time.Duration // nil: unset; 0 disables
+	MaxConnectionDuration time.Duration
 }
 
 // TLSModeLabel marks a pod whose proxy accepts Istio mutual TLS.

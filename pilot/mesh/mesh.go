@@ -2,13 +2,15 @@ package mesh
 
 import "sort"
 
-// VirtualHost is the routing for one service port: the HTTP or TCP rules
-// that apply to traffic addressed to Service on Port.
+// VirtualHost is the routing for one service port: the HTTP, TCP or TLS
+// rules that apply to traffic addressed to Service on Port.
 type VirtualHost struct {
 	Service    *Service
 	Port       Port
 	HTTPRoutes []*HTTPRoute
 	TCPRoutes  []*TCPRoute
+	// TLSRoutes apply on TLS and HTTPS ports, where tcp rules do not.
+	TLSRoutes []*TLSRoute
 }
 
 // Ref names a config resource.

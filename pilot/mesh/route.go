@@ -204,5 +204,19 @@ type TCPRoute struct {
 	Origin          string
 }
 
+// TLSRoute sends TLS connections whose server name matches SNIHosts
+// (and whose destination is in DestinationSubnets, when set) to the
+// destinations, without terminating TLS. Port, SourceLabels and
+// SourceNamespace narrow which proxies and listener ports it applies to.
+type TLSRoute struct {
+	SNIHosts           []string
+	DestinationSubnets []string
+	Port               uint32
+	SourceLabels       map[string]string
+	SourceNamespace    string
+	Destinations       []Destination
+	Origin             string
+}
+
 // DefaultRetryOn is Istio's sidecar default retry condition set.
 var DefaultRetryOn = []string{"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"}

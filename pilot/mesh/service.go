@@ -59,7 +59,13 @@ const (
 	ResolutionDNS
 	// ResolutionPassthrough: the original destination address is used.
 	ResolutionPassthrough
+	// ResolutionDNSRoundRobin: the proxy resolves one endpoint hostname and
+	// connects to the first address returned (Envoy's LOGICAL_DNS).
+	ResolutionDNSRoundRobin
 )
+
+// ByDNS reports whether the proxy resolves endpoint hostnames itself.
+func (r Resolution) ByDNS() bool { return r == ResolutionDNS || r == ResolutionDNSRoundRobin }
 
 // Port is one port of a service.
 type Port struct {

@@ -13,6 +13,7 @@ import (
 func fullMesh() *Mesh {
 	u := func(v uint32) *uint32 { return &v }
 	yes := true
+	idle := 2 * time.Minute
 	labels := map[string]string{"app": "cart"}
 	port := Port{Name: "http", Number: 8080, Protocol: ProtocolHTTP}
 	s := &Service{Hostname: "cart.shop.svc.cluster.local", Namespace: "shop", Name: "cart", Addresses: []string{"10.0.0.1"},
@@ -48,17 +49,23 @@ func fullMesh() *Mesh {
 		Version:  "v",
 		Services: []*Service{s},
 		VirtualHosts: []*VirtualHost{{Service: s, Port: port, HTTPRoutes: []*HTTPRoute{route},
-			TCPRoutes: []*TCPRoute{{Port: 8080, SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}}}},
+			TCPRoutes: []*TCPRoute{{Port: 8080, SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}},
+			TLSRoutes: []*TLSRoute{{SNIHosts: []string{"a.example"}, DestinationSubnets: []string{"10.0.0.0/8"}, Port: 443, SourceLabels: labels,
+				SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "t"}}}},
 		Clusters: []*Cluster{{Key: key, Service: s, Port: port, SubsetLabels: labels, Policy: TrafficPolicy{
 			LoadBalancer: &LoadBalancer{Kind: LBRingHash, Hash: &HashKey{Header: "h", Cookie: "c", CookiePath: "/", CookieTTL: time.Minute,
 				SourceIP: true, QueryParam: "q", MinRingSize: 64}},
 			ConnectionPool: &ConnectionPool{MaxConnections: 1, ConnectTimeout: time.Second, MaxPendingRequests: 2, MaxRequests: 3,
 				MaxRequestsPerConnection: 4, MaxRetries: 5, IdleTimeout: time.Minute, H2Upgrade: true,
-				TCPKeepalive: &TCPKeepalive{Probes: 3, Time: time.Minute, Interval: time.Second}},
+				TCPKeepalive:          &TCPKeepalive{Probes: 3, Time: time.Minute, Interval: time.Second},
+				MaxConnectionDuration: time.Hour, TCPIdleTimeout: &idle, MaxConcurrentStreams: 7,
+				H2KeepAlive: &H2KeepAlive{Interval: time.Second, Timeout: time.Minute}, UseClientProtocol: true},
 			OutlierDetection: &OutlierDetection{Consecutive5xx: u(5), ConsecutiveGateway: u(2), Interval: time.Second,
-				BaseEjectionTime: time.Minute, MaxEjectionPercent: 10, MinHealthPercent: 50, SplitExternalLocalErr: true, ConsecutiveLocalOrigin: 4},
+				BaseEjectionTime: time.Minute, MaxEjectionPercent: 10, MinHealthPercent: 50, SplitExternalLocalErr: true, ConsecutiveLocalOrigin: 4,
+				FailurePercentage: u(85)},
 			TLS: &ClusterTLS{Mode: TLSMutual, SANs: []string{"spiffe://td/ns/shop/sa/cart"}, SNI: "cart", CACertificates: "/ca.pem",
 				ClientCertificate: "/c.pem", PrivateKey: "/k.pem", CACRL: "/crl.pem", InsecureSkipVerify: true, CredentialName: "cart-cred"},
+			TCPProxy: &TCPProxyLimits{IdleTimeout: &idle, MaxConnectionDuration: time.Hour},
 		}}},
 		Diagnostics: []Diagnostic{{Ref: Ref{Kind: "VirtualService", Namespace: "shop", Name: "cart"}, Field: "spec.tls",
 			Reason: ReasonUnsupportedField, Message: "m"}},
@@ -67,7 +74,9 @@ func fullMesh() *Mesh {
 		TrustDomain: "td",
 		Views: map[string]*View{"shop": {Namespace: "shop",
 			VirtualHosts: []*VirtualHost{{Service: s, Port: port, HTTPRoutes: []*HTTPRoute{route}, TCPRoutes: []*TCPRoute{{Port: 8080,
-				SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}}}},
+				SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}},
+				TLSRoutes: []*TLSRoute{{SNIHosts: []string{"a.example"}, DestinationSubnets: []string{"10.0.0.0/8"}, Port: 443, SourceLabels: labels,
+					SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}}}},
 			Selected: []*SelectedRule{{Ref: Ref{Kind: "DestinationRule", Namespace: "shop", Name: "d"}, Selector: labels}}}},
 		Scopes: &Scopes{RootNamespace: "istio-system", ByNamespace: map[string][]*Scope{"shop": {{
 			Ref: Ref{Kind: "Sidecar", Namespace: "shop", Name: "s"}, Selector: labels, Hosts: []HostPattern{{Namespace: "shop", Host: "*"}},

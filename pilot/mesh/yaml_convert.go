@@ -83,10 +83,10 @@ func clusterFromDoc(d *clusterDoc, byHost map[string]*Service) (*Cluster, error)
 }
 
 func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
-	if p.LoadBalancer == nil && p.ConnectionPool == nil && p.OutlierDetection == nil && p.TLS == nil {
+	if p.LoadBalancer == nil && p.ConnectionPool == nil && p.OutlierDetection == nil && p.TLS == nil && p.TCPProxy == nil {
 		return nil, nil
 	}
-	d := &policyDoc{}
+	d := &policyDoc{TCPProxy: tcpProxyToDoc(p.TCPProxy)}
 	if lb := p.LoadBalancer; lb != nil {
 		d.LoadBalancer = &lbDoc{Kind: lb.Kind}
 		if h := lb.Hash; h != nil {
@@ -99,12 +99,13 @@ func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
 			MaxPendingRequests: cp.MaxPendingRequests, MaxRequests: cp.MaxRequests, MaxRequestsPerConnection: cp.MaxRequestsPerConnection,
 			MaxRetries: cp.MaxRetries, IdleTimeout: durString(cp.IdleTimeout), H2Upgrade: cp.H2Upgrade,
 			TCPKeepalive: keepaliveToDoc(cp.TCPKeepalive)}
+		poolExtrasToDoc(cp, d.ConnectionPool)
 	}
 	if od := p.OutlierDetection; od != nil {
 		d.OutlierDetection = &outlierDoc{Consecutive5xx: od.Consecutive5xx, ConsecutiveGateway: od.ConsecutiveGateway,
 			Interval: durString(od.Interval), BaseEjectionTime: durString(od.BaseEjectionTime), MaxEjectionPercent: od.MaxEjectionPercent,
 			MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
-			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
+			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin, FailurePercentage: od.FailurePercentage}
 	}
 	tls, err := tlsToDoc(p.TLS)
 	d.TLS = tls
@@ -123,7 +124,9 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 	if d == nil {
 		return p, nil
 	}
-	var errs []error
+	tcpProxy, err := tcpProxyFromDoc(d.TCPProxy)
+	p.TCPProxy = tcpProxy
+	errs := []error{err}
 	pd := func(s, field string) time.Duration {
 		v, err := parseDur(s, field)
 		errs = append(errs, err)
@@ -145,12 +148,13 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 			p.ConnectionPool.TCPKeepalive = &TCPKeepalive{Probes: k.Probes, Time: pd(k.Time, "tcpKeepalive.time"),
 				Interval: pd(k.Interval, "tcpKeepalive.interval")}
 		}
+		errs = append(errs, poolExtrasFromDoc(cp, p.ConnectionPool))
 	}
 	if od := d.OutlierDetection; od != nil {
 		p.OutlierDetection = &OutlierDetection{Consecutive5xx: od.Consecutive5xx, ConsecutiveGateway: od.ConsecutiveGateway,
 			Interval: pd(od.Interval, "interval"), BaseEjectionTime: pd(od.BaseEjectionTime, "baseEjectionTime"),
 			MaxEjectionPercent: od.MaxEjectionPercent, MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
-			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
+			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin, FailurePercentage: od.FailurePercentage}
 	}
 	tls, err := tlsFromDoc(d.TLS)
 	p.TLS = tls
@@ -166,6 +170,7 @@ func virtualHostToDoc(vh *VirtualHost) virtualHostDoc {
 		d.TCPRoutes = append(d.TCPRoutes, tcpRouteDoc{Origin: r.Origin, Port: r.Port, SourceLabels: r.SourceLabels,
 			SourceNamespace: r.SourceNamespace, Destinations: destinationsToDoc(r.Destinations)})
 	}
+	d.TLSRoutes = tlsRoutesToDoc(vh.TLSRoutes)
 	return d
 }
 
@@ -193,6 +198,10 @@ func virtualHostFromDoc(d *virtualHostDoc, byHost map[string]*Service) (*Virtual
 		}
 		vh.TCPRoutes = append(vh.TCPRoutes, &TCPRoute{Origin: td.Origin, Port: td.Port, SourceLabels: td.SourceLabels,
 			SourceNamespace: td.SourceNamespace, Destinations: dests})
+	}
+	var err error
+	if vh.TLSRoutes, err = tlsRoutesFromDoc(d.TLSRoutes); err != nil {
+		return nil, fmt.Errorf("virtual host %s:%d: %w", d.Host, d.Port, err)
 	}
 	return vh, nil
 }

@@ -63,10 +63,11 @@ type clusterDoc struct {
 }
 
 type policyDoc struct {
-	LoadBalancer     *lbDoc      `json:"loadBalancer,omitempty"`
-	ConnectionPool   *poolDoc    `json:"connectionPool,omitempty"`
-	OutlierDetection *outlierDoc `json:"outlierDetection,omitempty"`
-	TLS              *tlsDoc     `json:"tls,omitempty"`
+	LoadBalancer     *lbDoc       `json:"loadBalancer,omitempty"`
+	ConnectionPool   *poolDoc     `json:"connectionPool,omitempty"`
+	OutlierDetection *outlierDoc  `json:"outlierDetection,omitempty"`
+	TLS              *tlsDoc      `json:"tls,omitempty"`
+	TCPProxy         *tcpProxyDoc `json:"tcpProxy,omitempty"`
 }
 
 type lbDoc struct {
@@ -94,6 +95,12 @@ type poolDoc struct {
 	IdleTimeout              string        `json:"idleTimeout,omitempty"`
 	H2Upgrade                bool          `json:"h2Upgrade,omitempty"`
 	TCPKeepalive             *keepaliveDoc `json:"tcpKeepalive,omitempty"`
+	// The rest are read and written by poolExtrasToDoc/FromDoc.
+	MaxConnectionDuration string          `json:"maxConnectionDuration,omitempty"`
+	TCPIdleTimeout        *string         `json:"tcpIdleTimeout,omitempty"`
+	MaxConcurrentStreams  uint32          `json:"maxConcurrentStreams,omitempty"`
+	H2KeepAlive           *h2KeepAliveDoc `json:"h2KeepAlive,omitempty"`
+	UseClientProtocol     bool            `json:"useClientProtocol,omitempty"`
 }
 
 type keepaliveDoc struct {
@@ -111,6 +118,7 @@ type outlierDoc struct {
 	MinHealthPercent       uint32  `json:"minHealthPercent,omitempty"`
 	SplitExternalLocalErr  bool    `json:"splitExternalLocalErr,omitempty"`
 	ConsecutiveLocalOrigin uint32  `json:"consecutiveLocalOrigin,omitempty"`
+	FailurePercentage      *uint32 `json:"failurePercentage,omitempty"`
 }
 
 type virtualHostDoc struct {
@@ -118,6 +126,7 @@ type virtualHostDoc struct {
 	Port       uint32         `json:"port"`
 	HTTPRoutes []httpRouteDoc `json:"httpRoutes,omitempty"`
 	TCPRoutes  []tcpRouteDoc  `json:"tcpRoutes,omitempty"`
+	TLSRoutes  []tlsRouteDoc  `json:"tlsRoutes,omitempty"`
 }
 
 type httpRouteDoc struct {
@@ -324,7 +333,8 @@ func ParseClusterKey(s string) (ClusterKey, error) {
 	return ClusterKey{Direction: Direction(parts[0]), Port: uint32(port), Subset: parts[2], Host: parts[3]}, nil
 }
 
-var resolutionNames = map[Resolution]string{ResolutionEDS: "EDS", ResolutionDNS: "DNS", ResolutionPassthrough: "PASSTHROUGH"}
+var resolutionNames = map[Resolution]string{ResolutionEDS: "EDS", ResolutionDNS: "DNS", ResolutionPassthrough: "PASSTHROUGH",
+	ResolutionDNSRoundRobin: "DNS_ROUND_ROBIN"}
 
 var tlsModeNames = map[TLSMode]string{TLSAuto: "AUTO", TLSDisable: "DISABLE", TLSIstioMutual: "ISTIO_MUTUAL",
 	TLSSimple: "SIMPLE", TLSMutual: "MUTUAL"}

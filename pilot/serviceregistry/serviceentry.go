@@ -48,8 +48,10 @@ func seProtocol(p *networking.ServicePort) mesh.Protocol {
 // that leaves resolution out is passed through, as Istio documents.
 func resolution(r networking.ServiceEntry_Resolution) mesh.Resolution {
 	switch r {
-	case networking.ServiceEntry_DNS, networking.ServiceEntry_DNS_ROUND_ROBIN:
+	case networking.ServiceEntry_DNS:
 		return mesh.ResolutionDNS
+	case networking.ServiceEntry_DNS_ROUND_ROBIN:
+		return mesh.ResolutionDNSRoundRobin
 	case networking.ServiceEntry_NONE:
 		return mesh.ResolutionPassthrough
 	}
@@ -66,7 +68,7 @@ func seEndpoints(se *networkingv1.ServiceEntry, host string, p *networking.Servi
 			ServiceAccount: w.GetServiceAccount(), Namespace: se.Namespace, Healthy: true,
 		})
 	}
-	if len(out) == 0 && resolution(se.Spec.GetResolution()) == mesh.ResolutionDNS {
+	if len(out) == 0 && resolution(se.Spec.GetResolution()).ByDNS() {
 		out = append(out, mesh.Endpoint{Address: host, Port: workloadPort(nil, p), Namespace: se.Namespace, Healthy: true})
 	}
 	return out

@@ -29,7 +29,9 @@ func (c *Config) tcpProxy(f *listenerv3.Filter, req *Request, res *Result) error
 	}
 	res.Action.Clusters = clusters
 	res.Action.Retry = connectRetry(tp)
-	res.step("action", "tcp_proxy to %s; idle timeout %s", tcpClusterShares(clusters), tcpIdleTimeout(tp))
+	res.Action.TCP = tcpLimits(tp)
+	res.step("action", "tcp_proxy to %s; idle timeout %s, max connection duration %s", tcpClusterShares(clusters),
+		res.Action.TCP.IdleTimeout, res.Action.TCP.MaxConnectionDuration)
 	return nil
 }
 
@@ -90,15 +92,11 @@ func connectRetry(tp *tcpv3.TcpProxy) *Retry {
 	return &Retry{Attempts: n - 1, RetryOn: []string{"connect-failure"}}
 }
 
-// tcpIdleTimeout: unset is Envoy's hour, 0s disables it.
-func tcpIdleTimeout(tp *tcpv3.TcpProxy) string {
-	switch {
-	case tp.GetIdleTimeout() == nil:
-		return tcpIdleTimeoutDefault.String() + " (default)"
-	case tp.GetIdleTimeout().AsDuration() == 0:
-		return "disabled"
-	}
-	return tp.GetIdleTimeout().AsDuration().String()
+// tcpLimits: an unset idle timeout is Envoy's hour, 0s disables it; an
+// unset maximum duration is none.
+func tcpLimits(tp *tcpv3.TcpProxy) *TCPLimits {
+	return &TCPLimits{IdleTimeout: timeoutOr(tp.GetIdleTimeout(), tcpIdleTimeoutDefault),
+		MaxConnectionDuration: timeoutOr(tp.GetMaxDownstreamConnectionDuration(), 0)}
 }
 
 func tcpClusterShares(cs []WeightedCluster) string {

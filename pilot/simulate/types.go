@@ -123,6 +123,8 @@ type Action struct {
 	// HashOn is what consistent hashing keys on (see hashKeys); empty
 	// when the route sets no hash policy.
 	HashOn []string `json:"hashOn,omitempty"`
+	// TCP holds a TCP proxy's connection limits; nil for HTTP routes.
+	TCP *TCPLimits `json:"tcp,omitempty"`
 }
 
 // WeightedCluster is one destination of a route.
@@ -205,7 +207,12 @@ type Upstream struct {
 	// CircuitBreakers are the thresholds (max connections, pending and
 	// requests, retries) at default priority; nil when unset.
 	CircuitBreakers *CircuitBreakers `json:"circuitBreakers,omitempty"`
-	Endpoints       []Endpoint       `json:"endpoints,omitempty"`
+	// Protocol, Connection and Outlier: see cluster_conn.go.
+	Protocol   string            `json:"protocol,omitempty"`
+	Connection *ConnectionLimits `json:"connection,omitempty"`
+	Outlier    *Outlier          `json:"outlier,omitempty"`
+	DNS        *DNSResolution    `json:"dns,omitempty"`
+	Endpoints  []Endpoint        `json:"endpoints,omitempty"`
 }
 
 // CircuitBreakers are a cluster's default-priority thresholds.

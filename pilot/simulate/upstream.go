@@ -38,6 +38,11 @@ func (c *Config) describeCluster(cl *clusterv3.Cluster, req *Request) (*Upstream
 		Type:            clusterType(cl),
 		LB:              cl.GetLbPolicy().String(),
 		CircuitBreakers: circuitBreakers(cl),
+		Outlier:         outlierOf(cl.GetOutlierDetection()),
+		DNS:             dnsOf(cl),
+	}
+	if err := setConnection(cl, up); err != nil {
+		return nil, nil, err
 	}
 	ts, err := describeSocket(cl.GetName()+" transport_socket", cl.GetTransportSocket())
 	if err != nil {

@@ -78,12 +78,14 @@ func clustersFor(svc *mesh.Service, port mesh.Port, dr *mergedRule) []*mesh.Clus
 		return []*mesh.Cluster{{Key: key, Service: svc, Port: port}}
 	}
 	base, _ := policyFor(dr.policy, port.Number)
+	base.TCPProxy = tcpProxyLimits(dr.policy)
 	out := []*mesh.Cluster{{Key: key, Service: svc, Port: port, Policy: base}}
 	for _, s := range dr.subsets {
 		k := key
 		k.Subset = s.GetName()
-		out = append(out, &mesh.Cluster{Key: k, Service: svc, Port: port, SubsetLabels: s.GetLabels(),
-			Policy: subsetPolicy(base, s.GetTrafficPolicy(), port.Number)})
+		p := subsetPolicy(base, s.GetTrafficPolicy(), port.Number)
+		p.TCPProxy = base.TCPProxy
+		out = append(out, &mesh.Cluster{Key: k, Service: svc, Port: port, SubsetLabels: s.GetLabels(), Policy: p})
 	}
 	return out
 }

@@ -1,6 +1,6 @@
 package translate
 
-//lint:file-ignore SA1019 Istio still honours its deprecated fields (fault.delay.percent, mirrorPercent, LEAST_CONN, consecutiveErrors, minimumRingSize), and so must weft.
+//lint:file-ignore SA1019 Istio still honours its deprecated fields (fault.delay.percent, mirrorPercent, LEAST_CONN, minimumRingSize), and so must weft.
 
 import (
 	"strconv"
@@ -90,6 +90,8 @@ func connectionPool(cp *networking.ConnectionPoolSettings) *mesh.ConnectionPool 
 		out.MaxConnections = nonNeg(t.GetMaxConnections())
 		out.ConnectTimeout = dur(t.GetConnectTimeout())
 		out.TCPKeepalive = tcpKeepalive(t.GetTcpKeepalive())
+		out.MaxConnectionDuration = dur(t.GetMaxConnectionDuration())
+		out.TCPIdleTimeout = optDur(t.GetIdleTimeout())
 	}
 	if h := cp.GetHttp(); h != nil {
 		out.MaxPendingRequests = nonNeg(h.GetHttp1MaxPendingRequests())
@@ -99,6 +101,9 @@ func connectionPool(cp *networking.ConnectionPoolSettings) *mesh.ConnectionPool 
 		out.IdleTimeout = dur(h.GetIdleTimeout())
 		// istiod never upgrades a cluster that uses the client's protocol.
 		out.H2Upgrade = h.GetH2UpgradePolicy() == networking.ConnectionPoolSettings_HTTPSettings_UPGRADE && !h.GetUseClientProtocol()
+		out.UseClientProtocol = h.GetUseClientProtocol()
+		out.MaxConcurrentStreams = nonNeg(h.GetMaxConcurrentStreams())
+		out.H2KeepAlive = h2KeepAlive(h.GetHttp2KeepAlive())
 	}
 	return out
 }
@@ -123,12 +128,9 @@ func outlierDetection(od *networking.OutlierDetection) *mesh.OutlierDetection {
 		MinHealthPercent:      nonNeg(od.GetMinHealthPercent()),
 		SplitExternalLocalErr: od.GetSplitExternalLocalOriginErrors(),
 	}
+	out.FailurePercentage = uint32Ptr(od.GetFailurePercentageThreshold())
 	if out.SplitExternalLocalErr {
 		out.ConsecutiveLocalOrigin = od.GetConsecutiveLocalOriginFailures().GetValue()
-	}
-	if out.Consecutive5xx == nil && od.GetConsecutiveErrors() > 0 {
-		n := uint32(od.GetConsecutiveErrors()) // deprecated alias Istio still honours
-		out.Consecutive5xx = &n
 	}
 	return out
 }

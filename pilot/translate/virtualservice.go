@@ -48,6 +48,7 @@ func (t *translator) virtualServices() *vsIndex {
 		}
 		t.noteNamed(vs.Namespace, b.export)
 		t.warnUnsupportedVS(b)
+		t.warnRulesWithoutPorts(b)
 		out = append(out, b)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return older(out[i].vs, out[j].vs) })
@@ -178,6 +179,10 @@ func (t *translator) virtualHost(svc *mesh.Service, port mesh.Port, vs *boundVS)
 		}
 		return vh
 	}
+	if isTLSPort(port.Protocol) {
+		vh.TLSRoutes = c.tlsRoutes()
+		return vh
+	}
 	for i, r := range vs.vs.Spec.GetTcp() {
 		vh.TCPRoutes = append(vh.TCPRoutes, c.tcpRoutes(r, i)...)
 	}
@@ -192,8 +197,5 @@ func (t *translator) warnUnsupportedVS(b boundVS) {
 				t.unsupported(b.ref, fieldIndex(path+".match", j)+".gateways", "not supported yet: ignored")
 			}
 		}
-	}
-	if len(b.vs.Spec.GetTls()) > 0 {
-		t.unsupported(b.ref, "spec.tls", "not supported yet: TLS routes are ignored")
 	}
 }

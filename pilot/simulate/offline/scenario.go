@@ -83,6 +83,15 @@ type Want struct {
 	RequestHeaders    map[string]string `json:"requestHeaders,omitempty"` // set or appended
 	HashOn            []string          `json:"hashOn,omitempty"`         // the route's hash keys (simulate.Action.HashOn)
 	CannotSimulate    string            `json:"cannotSimulate,omitempty"` // substring of the field named
+
+	// UpstreamProtocol, Connection and Outlier are the first upstream's
+	// (simulate.Upstream); TCP is a TCP proxy's limits.
+	UpstreamProtocol string                     `json:"upstreamProtocol,omitempty"`
+	Connection       *simulate.ConnectionLimits `json:"connection,omitempty"`
+	Outlier          *simulate.Outlier          `json:"outlier,omitempty"`
+	TCP              *simulate.TCPLimits        `json:"tcp,omitempty"`
+	ClusterType      string                     `json:"clusterType,omitempty"` // the first upstream's discovery type
+	DNS              *simulate.DNSResolution    `json:"dns,omitempty"`
 }
 
 // LoadScenario reads a scenario file.
@@ -128,6 +137,7 @@ func (w Want) Check(r *simulate.Result, err error) []string {
 	w.checkStages(r, diff)
 	w.checkAction(r, diff)
 	w.checkUpstream(r, diff)
+	w.checkConnection(r, diff)
 	return diffs
 }
 

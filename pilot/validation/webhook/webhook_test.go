@@ -142,10 +142,10 @@ func TestMalformedRequests(t *testing.T) {
 // What weft accepts but does not act on is admitted with warnings that
 // name it; kubectl prints them.
 func TestAllowWithWarnings(t *testing.T) {
-	tlsVS := goodVS + "  tls:\n  - match: [{sniHosts: [reviews]}]\n    route: [{destination: {host: reviews}}]\n"
+	budgetDR := "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\nspec: {host: reviews, trafficPolicy: {retryBudget: {minRetryConcurrency: 3}}}\n"
 	envoyFilter := "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: ef}\nspec: {configPatches: [{applyTo: HTTP_FILTER, patch: {operation: REMOVE}}]}\n"
 	for name, tc := range map[string]struct{ obj, want string }{
-		"unsupported field": {tlsVS, "[WFT0112] VirtualService shop/reviews: spec.tls: not supported by weft for sidecars"},
+		"unsupported field": {budgetDR, "[WFT0112] DestinationRule shop/reviews: spec.trafficPolicy.retryBudget: not supported by weft for sidecars"},
 		"unsupported kind":  {envoyFilter, "[WFT0115] EnvoyFilter shop/ef: EnvoyFilter is not supported by weft"},
 	} {
 		resp := review(t, admissionv1.Create, tc.obj, "shop")

@@ -6,8 +6,6 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
-	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
-	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -42,8 +40,8 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 	if !opts.Proxyless {
 		setPanicThreshold(out, c.Policy.OutlierDetection)
 	}
-	if !opts.Proxyless && speaksHTTP2(c) {
-		setHTTP2(out, c.Policy.ConnectionPool)
+	if !opts.Proxyless {
+		setHTTPProtocolOptions(out, c)
 	}
 	setUpstreamTLS(out, c, opts, deg)
 	return out
@@ -59,18 +57,19 @@ func speaksHTTP2(c *mesh.Cluster) bool {
 // setDiscovery picks EDS, DNS or original-destination discovery; proxyless
 // clients accept only EDS, so the others degrade to EDS with hostnames.
 func setDiscovery(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *Degradations) bool {
+	res := c.Service.Resolution
 	switch {
-	case c.Service.Resolution == mesh.ResolutionEDS || opts.Proxyless && c.Service.Resolution == mesh.ResolutionDNS:
-		if c.Service.Resolution == mesh.ResolutionDNS {
-			deg.Add("DNS resolution served as EDS with hostname endpoints: grpc-go rejects STRICT_DNS clusters")
+	case res == mesh.ResolutionEDS || opts.Proxyless && res.ByDNS():
+		if res.ByDNS() {
+			deg.Add("DNS resolution served as EDS with hostname endpoints: grpc-go rejects STRICT_DNS and LOGICAL_DNS clusters")
 		}
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS}
 		out.EdsClusterConfig = &clusterv3.Cluster_EdsClusterConfig{EdsConfig: ADS(), ServiceName: out.Name}
 	case opts.Proxyless:
 		deg.Add("cluster " + out.Name + " omitted: resolution NONE needs original-destination routing, which grpc-go lacks")
 		return false
-	case c.Service.Resolution == mesh.ResolutionDNS:
-		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
+	case res.ByDNS():
+		setDNS(out, res)
 		out.LoadAssignment = LoadAssignment(out.Name, c.Endpoints(), peerAuthnOf(opts))
 	default:
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_ORIGINAL_DST}
@@ -115,118 +114,6 @@ func setLoadBalancer(out *clusterv3.Cluster, lb *mesh.LoadBalancer, opts Options
 		}
 		out.LbPolicy = clusterv3.Cluster_MAGLEV
 	}
-}
-
-// setConnectionPool maps Istio's connection pool onto circuit breakers.
-// Envoy sidecars always get thresholds, unlimited where the pool leaves a
-// limit unset (Istio's default); grpc-go reads only max_requests, so
-// proxyless clusters carry that alone and only when set.
-func setConnectionPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool, opts Options) {
-	if opts.Proxyless {
-		setProxylessPool(out, cp)
-		return
-	}
-	out.CircuitBreakers = &clusterv3.CircuitBreakers{Thresholds: []*clusterv3.CircuitBreakers_Thresholds{sidecarThresholds(cp)}}
-	if cp == nil {
-		return
-	}
-	if cp.ConnectTimeout > 0 {
-		out.ConnectTimeout = durationpb.New(cp.ConnectTimeout)
-	}
-	setTCPKeepalive(out, cp.TCPKeepalive)
-	if cp.IdleTimeout > 0 || cp.MaxRequestsPerConnection > 0 {
-		out.TypedExtensionProtocolOptions = map[string]*anypb.Any{
-			"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": mustAny(httpOptions(cp, false)),
-		}
-	}
-}
-
-// setTCPKeepalive turns SO_KEEPALIVE on, overriding the system's probes,
-// idle time and interval (whole seconds) where the rule sets them.
-func setTCPKeepalive(out *clusterv3.Cluster, k *mesh.TCPKeepalive) {
-	if k == nil {
-		return
-	}
-	ka := &corev3.TcpKeepalive{KeepaliveProbes: optU32(k.Probes)}
-	if k.Time > 0 {
-		ka.KeepaliveTime = wrapperspb.UInt32(uint32(k.Time / time.Second))
-	}
-	if k.Interval > 0 {
-		ka.KeepaliveInterval = wrapperspb.UInt32(uint32(k.Interval / time.Second))
-	}
-	out.UpstreamConnectionOptions = &clusterv3.UpstreamConnectionOptions{TcpKeepalive: ka}
-}
-
-func setProxylessPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool) {
-	if cp == nil {
-		return
-	}
-	if cp.ConnectTimeout > 0 {
-		out.ConnectTimeout = durationpb.New(cp.ConnectTimeout)
-	}
-	t := &clusterv3.CircuitBreakers_Thresholds{}
-	if cp.MaxRequests > 0 {
-		t.MaxRequests = wrapperspb.UInt32(cp.MaxRequests)
-	}
-	out.CircuitBreakers = &clusterv3.CircuitBreakers{Thresholds: []*clusterv3.CircuitBreakers_Thresholds{t}}
-}
-
-func optU32(v uint32) *wrapperspb.UInt32Value {
-	if v == 0 {
-		return nil
-	}
-	return wrapperspb.UInt32(v)
-}
-
-func setHTTP2(out *clusterv3.Cluster, cp *mesh.ConnectionPool) {
-	if cp == nil {
-		cp = &mesh.ConnectionPool{}
-	}
-	out.TypedExtensionProtocolOptions = map[string]*anypb.Any{
-		"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": mustAny(httpOptions(cp, true)),
-	}
-}
-
-func httpOptions(cp *mesh.ConnectionPool, h2 bool) *httpv3.HttpProtocolOptions {
-	o := &httpv3.HttpProtocolOptions{CommonHttpProtocolOptions: &corev3.HttpProtocolOptions{}}
-	if cp.IdleTimeout > 0 {
-		o.CommonHttpProtocolOptions.IdleTimeout = durationpb.New(cp.IdleTimeout)
-	}
-	if cp.MaxRequestsPerConnection > 0 {
-		o.CommonHttpProtocolOptions.MaxRequestsPerConnection = wrapperspb.UInt32(cp.MaxRequestsPerConnection)
-	}
-	if h2 {
-		o.UpstreamProtocolOptions = &httpv3.HttpProtocolOptions_ExplicitHttpConfig_{ExplicitHttpConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig{
-			ProtocolConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_Http2ProtocolOptions{Http2ProtocolOptions: &corev3.Http2ProtocolOptions{}}}}
-	} else {
-		o.UpstreamProtocolOptions = &httpv3.HttpProtocolOptions_UseDownstreamProtocolConfig{UseDownstreamProtocolConfig: &httpv3.HttpProtocolOptions_UseDownstreamHttpConfig{}}
-	}
-	return o
-}
-
-func outlier(od *mesh.OutlierDetection) *clusterv3.OutlierDetection {
-	out := &clusterv3.OutlierDetection{
-		MaxEjectionPercent:             optU32(od.MaxEjectionPercent),
-		SplitExternalLocalOriginErrors: od.SplitExternalLocalErr,
-	}
-	if od.Consecutive5xx != nil {
-		out.Consecutive_5Xx = wrapperspb.UInt32(*od.Consecutive5xx)
-	}
-	if od.ConsecutiveGateway != nil {
-		out.ConsecutiveGatewayFailure = wrapperspb.UInt32(*od.ConsecutiveGateway)
-		out.EnforcingConsecutiveGatewayFailure = wrapperspb.UInt32(100)
-	}
-	if od.Interval > 0 {
-		out.Interval = durationpb.New(od.Interval)
-	}
-	if od.BaseEjectionTime > 0 {
-		out.BaseEjectionTime = durationpb.New(od.BaseEjectionTime)
-	}
-	if od.SplitExternalLocalErr && od.ConsecutiveLocalOrigin > 0 {
-		out.ConsecutiveLocalOriginFailure = wrapperspb.UInt32(od.ConsecutiveLocalOrigin)
-		out.EnforcingConsecutiveLocalOriginFailure = wrapperspb.UInt32(100)
-	}
-	return out
 }
 
 // LoadAssignment lists endpoints in one weighted locality; grpc-go ignores

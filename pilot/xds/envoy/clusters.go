@@ -22,7 +22,7 @@ func Clusters(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*clusterv3.
 	out := make([]*clusterv3.Cluster, 0, len(m.Clusters)+4)
 	for _, c := range m.Clusters {
 		if cl := build.Cluster(c, build.Options{Mesh: m}, deg); cl != nil {
-			out = append(out, cl)
+			out = append(out, withProxyDNSFamily(cl, p))
 		}
 	}
 	for _, in := range inboundPorts(m, p) {

@@ -35,16 +35,22 @@ func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 			httpPorts[vh.Port.Number] = true
 		}
 	}
+	sni := sniPorts(m)
 	for _, port := range sortedPorts(httpPorts) {
+		if vhs := sni[port]; len(vhs) > 0 {
+			out = append(out, mixedOutbound(m, p, port, vhs, unknown))
+			continue
+		}
 		out = append(out, httpOutbound(port))
 	}
-	sni := sniPorts(m, httpPorts)
 	for _, port := range sortedPorts(portSet(sni)) {
-		out = append(out, sniOutbound(port, sni[port], unknown))
+		if !httpPorts[port] {
+			out = append(out, sniOutbound(m, p, port, sni[port], unknown))
+		}
 	}
 	for _, vh := range m.VirtualHosts {
 		if !vh.Port.Protocol.IsHTTP() {
-			out = append(out, tcpOutbound(vh, p)...)
+			out = append(out, tcpOutbound(m, vh, p)...)
 		}
 	}
 	return out
@@ -110,41 +116,41 @@ func httpOutbound(port uint32) *listenerv3.Listener {
 
 // tcpOutbound serves a TCP service on each of its addresses; a service
 // without an address cannot be told apart by destination and gets none.
-func tcpOutbound(vh *mesh.VirtualHost, p *xds.Proxy) []*listenerv3.Listener {
+func tcpOutbound(m *mesh.Mesh, vh *mesh.VirtualHost, p *xds.Proxy) []*listenerv3.Listener {
 	var out []*listenerv3.Listener
 	for _, addr := range vh.Service.Addresses {
 		name := addr + "_" + portString(vh.Port.Number)
-		out = append(out, &listenerv3.Listener{
+		l := &listenerv3.Listener{
 			Name:             name,
 			Address:          build.SocketAddress(addr, vh.Port.Number),
 			BindToPort:       wrapperspb.Bool(false),
-			FilterChains:     []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{tcpRoute(vh, p, "outbound_"+name)}}},
 			TrafficDirection: corev3.TrafficDirection_OUTBOUND,
-		})
+		}
+		if isTLSProtocol(vh.Port.Protocol) {
+			tlsOutbound(l, m, vh, p)
+		} else {
+			l.FilterChains = []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{tcpRoute(m, vh, p, "outbound_"+name)}}}
+		}
+		out = append(out, l)
 	}
 	return out
 }
 
-func tcpRoute(vh *mesh.VirtualHost, p *xds.Proxy, statPrefix string) *listenerv3.Filter {
-	opts := build.Options{ListenerPort: vh.Port.Number}
+func tcpRoute(m *mesh.Mesh, vh *mesh.VirtualHost, p *xds.Proxy, statPrefix string) *listenerv3.Filter {
 	r := xds.TCPRoutesFor(vh, p)
 	if r == nil || len(r.Destinations) == 0 {
 		key := mesh.ClusterKey{Direction: mesh.Outbound, Port: vh.Port.Number, Host: vh.Service.Hostname}
-		return tcpProxy(statPrefix, key.String())
+		return tcpFilter(withPoolLimits(m, key, tcpToCluster(statPrefix, key.String())))
 	}
-	if len(r.Destinations) == 1 {
-		return tcpProxy(statPrefix, build.ClusterName(r.Destinations[0].Cluster, opts))
-	}
-	wc := &tcpv3.TcpProxy_WeightedCluster{}
-	for _, d := range mesh.TrafficSplit(r.Destinations) {
-		wc.Clusters = append(wc.Clusters, &tcpv3.TcpProxy_WeightedCluster_ClusterWeight{
-			Name: build.ClusterName(d.Cluster, opts), Weight: d.Weight})
-	}
-	return tcpFilter(&tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}})
+	return tcpToDestinations(m, r.Destinations, vh.Port.Number, statPrefix)
 }
 
 func tcpProxy(statPrefix, cluster string) *listenerv3.Filter {
-	return tcpFilter(&tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_Cluster{Cluster: cluster}})
+	return tcpFilter(tcpToCluster(statPrefix, cluster))
+}
+
+func tcpToCluster(statPrefix, cluster string) *tcpv3.TcpProxy {
+	return &tcpv3.TcpProxy{StatPrefix: statPrefix, ClusterSpecifier: &tcpv3.TcpProxy_Cluster{Cluster: cluster}}
 }
 
 func tcpFilter(tp *tcpv3.TcpProxy) *listenerv3.Filter {

@@ -72,21 +72,63 @@ func TestSNIListener(t *testing.T) {
 // Under REGISTRY_ONLY unmatched TLS is refused, not passed through.
 func TestSNIListenerUnknownCluster(t *testing.T) {
 	vh := externalVH("a.example", nil, mesh.Port{Number: 8443, Protocol: mesh.ProtocolTLS})
-	l := sniOutbound(8443, []*mesh.VirtualHost{vh}, BlackHoleCluster)
+	l := sniOutbound(&mesh.Mesh{}, sidecar("default", "10.0.0.1", nil), 8443, []*mesh.VirtualHost{vh}, BlackHoleCluster)
 	if got := chainCluster(t, l.DefaultFilterChain); got != BlackHoleCluster {
 		t.Errorf("default chain to %s, want %s", got, BlackHoleCluster)
 	}
 }
 
-// A port an HTTP service already serves keeps its HTTP listener.
-func TestSNIListenerYieldsToHTTP(t *testing.T) {
+// An HTTP service and an address-less TLS service on one port share
+// 0.0.0.0_PORT, as istiod builds it: the listener inspects both TLS and
+// plaintext HTTP, TLS naming the service goes to its cluster, plaintext
+// HTTP/1.1 and h2c to the HTTP connection manager, the rest passes through.
+func TestSNIListenerSharesAPortWithHTTP(t *testing.T) {
 	m := &mesh.Mesh{Scopes: &mesh.Scopes{}, VirtualHosts: []*mesh.VirtualHost{
 		externalVH("web.example", nil, mesh.Port{Number: 8443, Protocol: mesh.ProtocolHTTP}),
 		externalVH("tls.example", nil, mesh.Port{Number: 8443, Protocol: mesh.ProtocolTLS}),
 	}}
 	ls := Listeners(m, sidecar("default", "10.0.0.1", nil))
 	l := listenerNamed(ls, "0.0.0.0_8443")
-	if l == nil || len(l.ListenerFilters) != 0 {
-		t.Errorf("0.0.0.0_8443 = %v, want the HTTP listener alone", l)
+	if l == nil || len(l.ListenerFilters) != 2 || len(l.FilterChains) != 2 {
+		t.Fatalf("0.0.0.0_8443 = %v, want inspectors and an HTTP and a TLS chain", l)
+	}
+	http, tls := l.FilterChains[0].FilterChainMatch, l.FilterChains[1]
+	if http.GetTransportProtocol() != "raw_buffer" || strings.Join(http.GetApplicationProtocols(), ",") != "http/1.1,h2c" {
+		t.Errorf("HTTP chain match %v", http)
+	}
+	if tls.FilterChainMatch.GetServerNames()[0] != "tls.example" || chainCluster(t, tls) != "outbound|8443||tls.example" {
+		t.Errorf("TLS chain %v", tls)
+	}
+	if d := l.DefaultFilterChain; d == nil || chainCluster(t, d) != PassthroughCluster {
+		t.Errorf("default chain %v, want the passthrough", d)
+	}
+}
+
+// A tls rule whose sniHosts include "*" matches every server name, so
+// istiod makes it the listener's default chain instead of the
+// passthrough; rules repeating an earlier match are dropped (Envoy
+// refuses identical matches), and a rule for other proxies is skipped.
+func TestTLSRulesOnTheSNIListener(t *testing.T) {
+	tls := mesh.Port{Number: 443, Name: "tls", Protocol: mesh.ProtocolTLS}
+	vh := externalVH("a.example", nil, tls)
+	to := func(host string) []mesh.Destination {
+		return []mesh.Destination{{Cluster: mesh.ClusterKey{Direction: mesh.Outbound, Port: 443, Host: host}, Weight: 100}}
+	}
+	vh.TLSRoutes = []*mesh.TLSRoute{
+		{SNIHosts: []string{"b.example", "a.example"}, Destinations: to("a.example")},
+		{SNIHosts: []string{"a.example", "b.example"}, Destinations: to("never.example")},
+		{SNIHosts: []string{"c.example"}, SourceLabels: map[string]string{"team": "x"}, Destinations: to("never.example")},
+		{SNIHosts: []string{"*"}, Destinations: to("any.example")},
+	}
+	m := &mesh.Mesh{Scopes: &mesh.Scopes{}, VirtualHosts: []*mesh.VirtualHost{vh}}
+	l := listenerNamed(Listeners(m, sidecar("default", "10.0.0.1", nil)), "0.0.0.0_443")
+	if l == nil || len(l.FilterChains) != 1 {
+		t.Fatalf("listener %v, want one SNI chain", l)
+	}
+	if got := strings.Join(l.FilterChains[0].FilterChainMatch.ServerNames, ","); got != "a.example,b.example" || chainCluster(t, l.FilterChains[0]) != "outbound|443||a.example" {
+		t.Errorf("chain %s -> %s", got, chainCluster(t, l.FilterChains[0]))
+	}
+	if d := l.DefaultFilterChain; d == nil || chainCluster(t, d) != "outbound|443||any.example" {
+		t.Errorf("default chain %v, want the \"*\" rule's", d)
 	}
 }

@@ -36,7 +36,7 @@ func TestTCPRouteWeights(t *testing.T) {
 		if tt.dests != nil {
 			vh.TCPRoutes = []*mesh.TCPRoute{{Destinations: tt.dests}}
 		}
-		f := tcpRoute(vh, &xds.Proxy{Namespace: "ns"}, "outbound_db")
+		f := tcpRoute(&mesh.Mesh{}, vh, &xds.Proxy{Namespace: "ns"}, "outbound_db")
 		tp := &tcpv3.TcpProxy{}
 		if err := f.GetTypedConfig().UnmarshalTo(tp); err != nil {
 			t.Fatalf("%s: %v", tt.rule, err)
