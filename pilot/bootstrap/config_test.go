@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -108,6 +110,8 @@ func dial(t *testing.T, addr string, creds credentials.TransportCredentials) *gr
 
 // listen asks for the listener of reviews:9080 as proxyless client "c"
 // of namespace default and returns the listeners received or the error.
+var listenCalls atomic.Int64
+
 func listen(t *testing.T, addr string, creds credentials.TransportCredentials) (int, error) {
 	t.Helper()
 	conn := dial(t, addr, creds)
@@ -118,7 +122,10 @@ func listen(t *testing.T, addr string, creds credentials.TransportCredentials) (
 		return 0, err
 	}
 	md, _ := structpb.NewStruct(map[string]any{"GENERATOR": "grpc", "NAMESPACE": "default", "SERVICE_ACCOUNT": "reviews"})
-	_ = s.Send(&discovery.DiscoveryRequest{Node: &core.Node{Id: "sidecar~127.0.0.7~c.default~default.svc.cluster.local", Metadata: md},
+	// A node id per call: the server may not yet have seen the previous
+	// call's stream end, and would refuse its id to another identity.
+	id := fmt.Sprintf("sidecar~127.0.0.7~c%d.default~default.svc.cluster.local", listenCalls.Add(1))
+	_ = s.Send(&discovery.DiscoveryRequest{Node: &core.Node{Id: id, Metadata: md},
 		TypeUrl: resource.ListenerType, ResourceNames: []string{"reviews.default.svc.cluster.local:9080"}})
 	resp, err := s.Recv()
 	if err != nil {
