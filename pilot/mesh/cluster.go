@@ -97,6 +97,8 @@ type TrafficPolicy struct {
 	ConnectionPool   *ConnectionPool
 	OutlierDetection *OutlierDetection
 	TLS              *ClusterTLS
+	// LocalityLB is the loadBalancer's localityLbSetting; nil defers to the mesh's.
+	LocalityLB *LocalityLB
 }
 
 // TLSModeLabel marks a pod whose proxy accepts Istio mutual TLS.

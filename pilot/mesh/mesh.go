@@ -57,6 +57,9 @@ type Mesh struct {
 	TrustDomain string
 	// Scopes are the Sidecar resources narrowing what workloads see.
 	Scopes *Scopes
+	// LocalityLB is meshConfig.localityLbSetting; nil is Istio's default
+	// (enabled, no failover rules).
+	LocalityLB *LocalityLB
 
 	byHost       map[string]*Service
 	byCluster    map[ClusterKey]*Cluster
@@ -64,6 +67,8 @@ type Mesh struct {
 	hostClusters map[string][]*Cluster // clusters of each host, in key order
 	byHostPort   map[hostPort]*VirtualHost
 	byIP         map[string][]Instance
+	// failoverLabels are the label names failoverPriority settings read.
+	failoverLabels []string
 }
 
 // Instance is one service port served by the workload at an IP.
@@ -106,6 +111,7 @@ func (m *Mesh) Index() {
 		m.byHostPort[hostPort{vh.Service.Hostname, vh.Port.Number}] = vh
 	}
 	m.indexInstances()
+	m.indexLocality()
 }
 
 // indexInstances maps each endpoint IP to the service ports it serves, so a

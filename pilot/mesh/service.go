@@ -77,6 +77,8 @@ type Endpoint struct {
 	Namespace      string
 	Weight         uint32
 	Healthy        bool
+	// Locality is "region/zone/subzone" (see locality.go); "" when unknown.
+	Locality string
 }
 
 // Service is one mesh host: a Kubernetes Service or a ServiceEntry host.

@@ -83,10 +83,10 @@ func clusterFromDoc(d *clusterDoc, byHost map[string]*Service) (*Cluster, error)
 }
 
 func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
-	if p.LoadBalancer == nil && p.ConnectionPool == nil && p.OutlierDetection == nil && p.TLS == nil {
+	if p.LoadBalancer == nil && p.ConnectionPool == nil && p.OutlierDetection == nil && p.TLS == nil && p.LocalityLB == nil {
 		return nil, nil
 	}
-	d := &policyDoc{}
+	d := &policyDoc{LocalityLB: p.LocalityLB}
 	if lb := p.LoadBalancer; lb != nil {
 		d.LoadBalancer = &lbDoc{Kind: lb.Kind}
 		if h := lb.Hash; h != nil {
@@ -128,6 +128,7 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 	if d == nil {
 		return p, nil
 	}
+	p.LocalityLB = d.LocalityLB
 	var errs []error
 	pd := func(s, field string) time.Duration {
 		v, err := parseDur(s, field)

@@ -20,6 +20,7 @@ type meshDoc struct {
 	Workloads          []workloadDoc    `json:"workloads,omitempty"`
 	PeerAuthentication *peerAuthnDoc    `json:"peerAuthentication,omitempty"`
 	SidecarScopes      *scopesDoc       `json:"sidecarScopes,omitempty"`
+	LocalityLB         *LocalityLB      `json:"localityLB,omitempty"`
 	Diagnostics        []diagnosticDoc  `json:"diagnostics,omitempty"`
 }
 
@@ -50,6 +51,7 @@ type endpointDoc struct {
 	Namespace      string            `json:"namespace,omitempty"`
 	Weight         uint32            `json:"weight,omitempty"`
 	Healthy        bool              `json:"healthy"`
+	Locality       string            `json:"locality,omitempty"`
 }
 
 // clusterDoc names its service and port by the key; the decoder resolves them.
@@ -64,6 +66,7 @@ type policyDoc struct {
 	ConnectionPool   *poolDoc    `json:"connectionPool,omitempty"`
 	OutlierDetection *outlierDoc `json:"outlierDetection,omitempty"`
 	TLS              *tlsDoc     `json:"tls,omitempty"`
+	LocalityLB       *LocalityLB `json:"localityLB,omitempty"`
 }
 
 type lbDoc struct {
@@ -252,6 +255,7 @@ type workloadDoc struct {
 	IP             string            `json:"ip,omitempty"`
 	Labels         map[string]string `json:"labels,omitempty"`
 	ServiceAccount string            `json:"serviceAccount,omitempty"`
+	Locality       string            `json:"locality,omitempty"`
 }
 
 type peerAuthnDoc struct {
