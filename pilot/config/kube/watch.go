@@ -76,7 +76,7 @@ func (s *Source) watch(f dynamicinformer.DynamicSharedInformerFactory, k servedK
 		}
 	}
 	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { notify() },
+		AddFunc: func(any) { notify() },
 		UpdateFunc: func(o, n any) {
 			if relevantUpdate(o, n) {
 				notify()

@@ -46,6 +46,7 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 		setHTTP2(out, c.Policy.ConnectionPool)
 	}
 	setUpstreamTLS(out, c, opts)
+	setLocalityWeighted(out, c, opts)
 	return out
 }
 
@@ -229,27 +230,11 @@ func outlier(od *mesh.OutlierDetection) *clusterv3.OutlierDetection {
 	return out
 }
 
-// LoadAssignment lists endpoints in one weighted locality; grpc-go ignores
-// localities whose weight is unset, so it is always 1. pa decides which
-// endpoints automatic mTLS may use mTLS to.
+// LoadAssignment lists endpoints by locality, without priorities: what
+// every proxy sees when no locality view applies (DNS clusters' inline
+// endpoints, goldens).
 func LoadAssignment(cluster string, eps []mesh.Endpoint, pa mesh.PeerAuthn) *endpointv3.ClusterLoadAssignment {
-	cla := &endpointv3.ClusterLoadAssignment{ClusterName: cluster}
-	if len(eps) == 0 {
-		return cla
-	}
-	loc := &endpointv3.LocalityLbEndpoints{Locality: &corev3.Locality{}, LoadBalancingWeight: wrapperspb.UInt32(1)}
-	seen := map[string]bool{}
-	for _, ep := range eps {
-		addr := SocketAddress(ep.Address, ep.Port)
-		key := addr.GetSocketAddress().GetAddress() + ":" + itoa(ep.Port)
-		if seen[key] {
-			continue // duplicate addresses make grpc-go reject the whole assignment
-		}
-		seen[key] = true
-		loc.LbEndpoints = append(loc.LbEndpoints, lbEndpoint(ep, addr, pa.AcceptsMeshTLS(ep)))
-	}
-	cla.Endpoints = []*endpointv3.LocalityLbEndpoints{loc}
-	return cla
+	return LocalityLoadAssignment(cluster, mesh.GroupByLocality(eps), pa)
 }
 
 // lbEndpoint marks endpoints that accept mesh mTLS with tlsMode=istio, the

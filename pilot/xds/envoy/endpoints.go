@@ -7,14 +7,16 @@ import (
 	"github.com/weftmesh/weft/pilot/xds/build"
 )
 
-// Endpoints returns one ClusterLoadAssignment per EDS cluster.
-func Endpoints(m *mesh.Mesh) []*endpointv3.ClusterLoadAssignment {
+// Endpoints returns one ClusterLoadAssignment per EDS cluster, as a proxy
+// at v sees them: localities ranked and weighted from there. Everything of
+// the proxy they read is in v, whose mesh.LocalityViewKey shares them.
+func Endpoints(m *mesh.Mesh, v mesh.LocalityView) []*endpointv3.ClusterLoadAssignment {
 	out := make([]*endpointv3.ClusterLoadAssignment, 0, len(m.Clusters))
 	for _, c := range m.Clusters {
 		if c.Service.Resolution != mesh.ResolutionEDS {
 			continue
 		}
-		out = append(out, build.LoadAssignment(c.Key.String(), c.Endpoints(), m.PeerAuthn))
+		out = append(out, build.ProxyLoadAssignment(c, m, v))
 	}
 	return out
 }

@@ -26,8 +26,8 @@ func Generate(m *mesh.Mesh, p *xds.Proxy) (xds.Resources, build.Degradations) {
 
 // Specs describes a sidecar's configuration per type. Each key names what
 // that type reads of the proxy, so sidecars of one deployment (same
-// namespace, labels and service ports) share every part, and all sidecars
-// share endpoints. A Sidecar resource selecting the proxy narrows the mesh
+// namespace, labels and service ports) share every part, and sidecars in
+// one locality share endpoints. A Sidecar resource selecting the proxy narrows the mesh
 // to the services it lists (egress scoping).
 func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
 	scope := m.ScopeFor(p.Namespace, p.Labels)
@@ -38,8 +38,8 @@ func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
 		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", scope.Key(), inbound), Build: func(deg *build.Degradations) []types.Resource {
 			return share.List(Clusters(m, p, deg))
 		}},
-		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", scope.Key()), Build: func(*build.Degradations) []types.Resource {
-			return share.List(Endpoints(m))
+		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", scope.Key(), m.LocalityViewKey(p.LocalityView())), Build: func(*build.Degradations) []types.Resource {
+			return share.List(Endpoints(m, p.LocalityView()))
 		}},
 		{TypeURL: resource.ListenerType, Key: view, Build: func(*build.Degradations) []types.Resource {
 			return share.List(Listeners(m, p))

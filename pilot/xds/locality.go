@@ -1,0 +1,22 @@
+package xds
+
+import (
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+)
+
+// nodeLocality is a locality label the proxy carries, else the node
+// locality its bootstrap sent (Envoy's and grpc-go's node.locality), as
+// istiod falls back to what the proxy says when no registry knows better.
+func nodeLocality(labels map[string]string, l *core.Locality) string {
+	if loc := mesh.LocalityFromLabels(labels); loc != "" {
+		return loc
+	}
+	return mesh.Locality{Region: l.GetRegion(), Zone: l.GetZone(), Subzone: l.GetSubZone()}.String()
+}
+
+// LocalityView is what of the proxy its endpoints' priorities depend on.
+func (p *Proxy) LocalityView() mesh.LocalityView {
+	return mesh.LocalityView{Locality: p.Locality, Labels: p.Labels}
+}
