@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"cmp"
 	"strings"
 
 	"istio.io/api/label"
@@ -60,9 +61,12 @@ func LocalityFromLabels(labels map[string]string) string {
 	return ParseLocality(v).String()
 }
 
-// LocalityFromNode is a Kubernetes Node's locality from its topology labels.
+// LocalityFromNode is a Kubernetes Node's locality from its topology
+// labels, the deprecated failure-domain ones standing in as in Istio.
 func LocalityFromNode(labels map[string]string) string {
-	return Locality{Region: labels[LabelRegion], Zone: labels[LabelZone], Subzone: labels[LabelSubzone]}.String()
+	region := cmp.Or(labels[LabelRegion], labels["failure-domain.beta.kubernetes.io/region"])
+	zone := cmp.Or(labels[LabelZone], labels["failure-domain.beta.kubernetes.io/zone"])
+	return Locality{Region: region, Zone: zone, Subzone: labels[LabelSubzone]}.String()
 }
 
 // topologyLabels adds the locality's topology labels to labels, as Istio

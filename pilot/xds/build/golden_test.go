@@ -118,11 +118,12 @@ func renderEndpoints(t *testing.T, buf *bytes.Buffer, m *mesh.Mesh) {
 	renderLocalityViews(t, buf, m)
 }
 
-// renderLocalityViews lists EDS as each pod with a locality sees it: the
-// priorities and weights its localityLbSetting gives from there.
+// renderLocalityViews lists EDS as each client pod (one no service
+// selects) with a locality sees it: the priorities and weights each
+// cluster's localityLbSetting gives from there.
 func renderLocalityViews(t *testing.T, buf *bytes.Buffer, m *mesh.Mesh) {
 	for _, w := range m.Workloads.All() {
-		if w.Locality == "" {
+		if w.Locality == "" || len(m.InstancesAt(w.IP)) > 0 {
 			continue
 		}
 		buf.WriteString("# from " + w.Namespace + "/" + w.Name + " in " + w.Locality + "\n")
