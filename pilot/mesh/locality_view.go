@@ -28,6 +28,26 @@ func (m *Mesh) indexLocality() {
 		add(c.Policy.LocalityLB)
 	}
 	slices.Sort(m.failoverLabels)
+	m.indexDNSLocality()
+}
+
+// DNSLocalitySensitive reports whether a DNS cluster's inline endpoints
+// can differ by proxy locality: several localities, distribute weights or
+// failoverPriority labels. Only then do clusters depend on the view.
+func (m *Mesh) DNSLocalitySensitive() bool { return m.dnsLocality }
+
+func (m *Mesh) indexDNSLocality() {
+	m.dnsLocality = false
+	for _, c := range m.Clusters {
+		if c.Service.Resolution != ResolutionDNS {
+			continue
+		}
+		lb := EffectiveLocalityLB(c.Policy.LocalityLB, m.LocalityLB)
+		if lb != nil && (len(GroupByLocality(c.Endpoints())) > 1 || len(lb.Distribute) > 0 || len(lb.FailoverPriority) > 0) {
+			m.dnsLocality = true
+			return
+		}
+	}
 }
 
 // LocalityViewKey names everything of v that endpoint priorities and

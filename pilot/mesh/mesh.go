@@ -69,6 +69,8 @@ type Mesh struct {
 	byIP         map[string][]Instance
 	// failoverLabels are the label names failoverPriority settings read.
 	failoverLabels []string
+	// dnsLocality: some DNS cluster's endpoints depend on proxy locality.
+	dnsLocality bool
 }
 
 // Instance is one service port served by the workload at an IP.

@@ -72,7 +72,7 @@ func setDiscovery(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *De
 		return false
 	case c.Service.Resolution == mesh.ResolutionDNS:
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
-		out.LoadAssignment = LoadAssignment(out.Name, c.Endpoints(), peerAuthnOf(opts))
+		out.LoadAssignment = dnsLoadAssignment(out.Name, c, opts)
 	default:
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_ORIGINAL_DST}
 		out.LbPolicy = clusterv3.Cluster_CLUSTER_PROVIDED

@@ -36,11 +36,20 @@ func ProxyLoadAssignment(c *mesh.Cluster, m *mesh.Mesh, v mesh.LocalityView) *en
 	return LocalityLoadAssignment(c.Key.String(), c.LocalityGroups(m.LocalityLB, v), m.PeerAuthn)
 }
 
+// dnsLoadAssignment is a DNS cluster's inline endpoints, ranked from the
+// proxy's locality as istiod ranks them when it has one.
+func dnsLoadAssignment(name string, c *mesh.Cluster, opts Options) *endpointv3.ClusterLoadAssignment {
+	if opts.Locality == nil || opts.Mesh == nil {
+		return LoadAssignment(name, c.Endpoints(), peerAuthnOf(opts))
+	}
+	return LocalityLoadAssignment(name, c.LocalityGroups(opts.Mesh.LocalityLB, *opts.Locality), peerAuthnOf(opts))
+}
+
 // setLocalityWeighted turns on Envoy's locality-weighted balancing where
 // Istio does: with distribute weights, or with failover rules under
 // outlier detection. grpc-go always weighs localities and is not told.
 func setLocalityWeighted(out *clusterv3.Cluster, c *mesh.Cluster, opts Options) {
-	if opts.Proxyless || out.GetType() != clusterv3.Cluster_EDS {
+	if opts.Proxyless || out.GetType() != clusterv3.Cluster_EDS && out.GetType() != clusterv3.Cluster_STRICT_DNS {
 		return
 	}
 	var meshDefault *mesh.LocalityLB

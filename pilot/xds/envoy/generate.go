@@ -35,7 +35,7 @@ func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
 	inbound := inboundKey(m, p)
 	view := share.Key("sidecar", scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), inbound)
 	return []share.Spec{
-		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", scope.Key(), inbound), Build: func(deg *build.Degradations) []types.Resource {
+		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", scope.Key(), inbound, dnsLocalityKey(m, p)), Build: func(deg *build.Degradations) []types.Resource {
 			return share.List(Clusters(m, p, deg))
 		}},
 		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", scope.Key(), m.LocalityViewKey(p.LocalityView())), Build: func(*build.Degradations) []types.Resource {
