@@ -82,7 +82,7 @@ func localityRows(p string) []row {
 		{key: p + ".failover[]", entry: mesh(yes, yes, failover)},
 		{key: p + ".failover[].from", entry: mesh(yes, yes, failover)},
 		{key: p + ".failover[].to", entry: mesh(yes, yes, failover)},
-		{key: p + ".failoverPriority[]", entry: mesh(part, part, failover+"; kubernetes.io/hostname is not supported (translate warns: endpoints carry no node name); weft has one network and one cluster")},
+		{key: p + ".failoverPriority[]", entry: mesh(yes, yes, failover+"; topology labels (region, zone, subzone, kubernetes.io/hostname) come from the locality and node; weft has one network and one cluster")},
 	}
 }
 

@@ -69,15 +69,19 @@ func LocalityFromNode(labels map[string]string) string {
 	return Locality{Region: region, Zone: zone, Subzone: labels[LabelSubzone]}.String()
 }
 
-// topologyLabels adds the locality's topology labels to labels, as Istio
-// augments endpoint and proxy labels before matching failoverPriority.
-func topologyLabels(labels map[string]string, locality string) map[string]string {
+// LabelHostname is the Node label Istio adds as a workload's node name.
+const LabelHostname = "kubernetes.io/hostname"
+
+// topologyLabels adds the locality's topology labels and the node name to
+// labels, as Istio augments endpoint and proxy labels before matching
+// failoverPriority.
+func topologyLabels(labels map[string]string, locality, node string) map[string]string {
 	l := ParseLocality(locality)
-	out := make(map[string]string, len(labels)+3)
+	out := make(map[string]string, len(labels)+4)
 	for k, v := range labels {
 		out[k] = v
 	}
-	for k, v := range map[string]string{LabelRegion: l.Region, LabelZone: l.Zone, LabelSubzone: l.Subzone} {
+	for k, v := range map[string]string{LabelRegion: l.Region, LabelZone: l.Zone, LabelSubzone: l.Subzone, LabelHostname: node} {
 		if v != "" {
 			out[k] = v
 		}

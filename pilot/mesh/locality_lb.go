@@ -53,6 +53,7 @@ type LocalityGroup struct {
 type LocalityView struct {
 	Locality string
 	Labels   map[string]string
+	NodeName string
 }
 
 // GroupByLocality groups endpoints by locality, in locality order, each
@@ -195,12 +196,12 @@ func divertedElsewhere(proxyRegion, epRegion string, failover []LocalityFailover
 // mismatch at label j is len-j. A "label=value" entry compares with value
 // instead of the proxy's label.
 func byFailoverPriority(groups []LocalityGroup, v LocalityView, priorities []string) []LocalityGroup {
-	proxy := topologyLabels(v.Labels, v.Locality)
+	proxy := topologyLabels(v.Labels, v.Locality, v.NodeName)
 	var out []LocalityGroup
 	for _, g := range groups {
 		split := map[uint32][]Endpoint{}
 		for _, ep := range g.Endpoints {
-			p := labelPriority(proxy, topologyLabels(ep.Labels, g.Locality), priorities)
+			p := labelPriority(proxy, topologyLabels(ep.Labels, g.Locality, ep.NodeName), priorities)
 			split[p] = append(split[p], ep)
 		}
 		for _, p := range sortedKeys(split) {

@@ -96,3 +96,21 @@ func localityCluster(eps []string, lb *LocalityLB, od *OutlierDetection) *Cluste
 	}
 	return &Cluster{Service: svc, Port: port, Policy: TrafficPolicy{LocalityLB: lb, OutlierDetection: od}}
 }
+
+// failoverPriority may name kubernetes.io/hostname: Istio adds the node
+// name to endpoint and proxy labels, so endpoints on the proxy's own node
+// come first.
+func TestFailoverPriorityHostname(t *testing.T) {
+	c := localityCluster([]string{"a@us-east/zone-a", "b@us-east/zone-a"}, &LocalityLB{FailoverPriority: []string{LabelHostname}}, &OutlierDetection{})
+	c.Service.Endpoints[80][1].NodeName = "node-1"
+	c.Service.Endpoints[80][0].NodeName = "node-2"
+	g := c.LocalityGroups(nil, LocalityView{Locality: "us-east/zone-a", NodeName: "node-1"})
+	if len(g) != 2 || g[0].Endpoints[0].Address != "b" || g[0].Priority != 0 || g[1].Priority != 1 {
+		t.Fatalf("groups %+v, want b (same node) at priority 0", g)
+	}
+	m := &Mesh{Clusters: []*Cluster{c}}
+	m.Index()
+	if m.LocalityViewKey(LocalityView{NodeName: "node-1"}) == m.LocalityViewKey(LocalityView{NodeName: "node-2"}) {
+		t.Fatal("the view key ignores the node failoverPriority reads")
+	}
+}

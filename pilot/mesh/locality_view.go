@@ -56,7 +56,7 @@ func (m *Mesh) indexDNSLocality() {
 func (m *Mesh) LocalityViewKey(v LocalityView) string {
 	var b strings.Builder
 	b.WriteString(ParseLocality(v.Locality).String())
-	topo := topologyLabels(v.Labels, v.Locality)
+	topo := topologyLabels(v.Labels, v.Locality, v.NodeName)
 	for _, name := range m.failoverLabels {
 		b.WriteString("|" + name + "=" + topo[name])
 	}

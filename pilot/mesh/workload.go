@@ -10,6 +10,7 @@ type Workload struct {
 	ServiceAccount string
 	// Locality is the pod's, from its labels or its Node's.
 	Locality string
+	NodeName string
 }
 
 // Workloads indexes pods by namespace/name and by IP.

@@ -18,7 +18,7 @@ func fullMesh() *Mesh {
 	s := &Service{Hostname: "cart.shop.svc.cluster.local", Namespace: "shop", Name: "cart", Addresses: []string{"10.0.0.1"},
 		Ports: []Port{port}, Resolution: ResolutionDNS, External: true,
 		Endpoints: map[uint32][]Endpoint{8080: {{Address: "10.1.0.1", Port: 18080, Labels: labels, ServiceAccount: "cart",
-			Namespace: "shop", Weight: 3, Healthy: true, Locality: "us-east/zone-a/rack1"}}}}
+			Namespace: "shop", Weight: 3, Healthy: true, Locality: "us-east/zone-a/rack1", NodeName: "node-1"}}}}
 	localityLB := &LocalityLB{Disabled: true, Distribute: []LocalityDistribute{{From: "us-east/*", To: []LocalityWeight{{Locality: "us-west/*", Weight: 100}}}},
 		Failover: []LocalityFailover{{From: "us-east", To: "us-west"}}, FailoverPriority: []string{"topology.kubernetes.io/zone"}}
 	key := ClusterKey{Direction: Outbound, Port: 8080, Subset: "v1", Host: s.Hostname}
@@ -65,7 +65,7 @@ func fullMesh() *Mesh {
 		LocalityLB: localityLB,
 		Diagnostics: []Diagnostic{{Ref: Ref{Kind: "VirtualService", Namespace: "shop", Name: "cart"}, Field: "spec.tls",
 			Reason: ReasonUnsupportedField, Message: "m"}},
-		Workloads:   NewWorkloads([]*Workload{{Name: "cart-0", Namespace: "shop", IP: "10.1.0.1", Labels: labels, ServiceAccount: "cart", Locality: "us-east/zone-a"}}),
+		Workloads:   NewWorkloads([]*Workload{{Name: "cart-0", Namespace: "shop", IP: "10.1.0.1", Labels: labels, ServiceAccount: "cart", Locality: "us-east/zone-a", NodeName: "node-1"}}),
 		PeerAuthn:   PeerAuthn{Mesh: policy, Namespace: map[string]*PeerPolicy{"shop": policy}, Workload: map[string][]*PeerPolicy{"shop": {policy}}},
 		TrustDomain: "td",
 		Scopes: &Scopes{RootNamespace: "istio-system", ByNamespace: map[string][]*Scope{"shop": {{

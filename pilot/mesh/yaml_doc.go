@@ -52,6 +52,7 @@ type endpointDoc struct {
 	Weight         uint32            `json:"weight,omitempty"`
 	Healthy        bool              `json:"healthy"`
 	Locality       string            `json:"locality,omitempty"`
+	NodeName       string            `json:"nodeName,omitempty"`
 }
 
 // clusterDoc names its service and port by the key; the decoder resolves them.
@@ -256,6 +257,7 @@ type workloadDoc struct {
 	Labels         map[string]string `json:"labels,omitempty"`
 	ServiceAccount string            `json:"serviceAccount,omitempty"`
 	Locality       string            `json:"locality,omitempty"`
+	NodeName       string            `json:"nodeName,omitempty"`
 }
 
 type peerAuthnDoc struct {

@@ -114,7 +114,7 @@ func endpointsOf(es *discoveryv1.EndpointSlice, port uint32, pods podIndex) []me
 				e.Labels = pod.Labels
 				e.ServiceAccount = serviceAccount(pod)
 			}
-			e.Locality = sliceEndpointLocality(pod, ep, pods.nodes)
+			e.Locality, e.NodeName = sliceEndpointLocality(pod, ep, pods.nodes), sliceEndpointNode(pod, ep)
 			out = append(out, e)
 		}
 	}
@@ -134,7 +134,7 @@ func podEndpoints(ks *corev1.Service, pods []*corev1.Pod, nodes map[string]strin
 		}
 		for _, sp := range ks.Spec.Ports {
 			e := mesh.Endpoint{Address: pod.Status.PodIP, Port: targetPort(sp, pod), Labels: pod.Labels,
-				ServiceAccount: serviceAccount(pod), Namespace: pod.Namespace, Healthy: podReady(pod), Locality: PodLocality(pod, nodes)}
+				ServiceAccount: serviceAccount(pod), Namespace: pod.Namespace, Healthy: podReady(pod), Locality: PodLocality(pod, nodes), NodeName: pod.Spec.NodeName}
 			out[uint32(sp.Port)] = append(out[uint32(sp.Port)], e)
 		}
 	}

@@ -41,6 +41,17 @@ func sliceEndpointLocality(pod *corev1.Pod, ep discoveryv1.Endpoint, nodes map[s
 	return ""
 }
 
+// sliceEndpointNode is the pod's Node, else the one the slice names.
+func sliceEndpointNode(pod *corev1.Pod, ep discoveryv1.Endpoint) string {
+	if pod != nil && pod.Spec.NodeName != "" {
+		return pod.Spec.NodeName
+	}
+	if ep.NodeName != nil {
+		return *ep.NodeName
+	}
+	return ""
+}
+
 // workloadEntryLocality is the entry's locality field, else its locality
 // label, as Istio reads a WorkloadEntry or ServiceEntry endpoint.
 func workloadEntryLocality(w *networking.WorkloadEntry) string {

@@ -134,5 +134,4 @@ func warnPolicy(t *translator, name mesh.Ref, path string, p *networking.Traffic
 	if p.GetProxyProtocol() != nil {
 		t.unsupported(name, path+".proxyProtocol", "not supported yet: ignored")
 	}
-	warnLocality(t, name, path+".loadBalancer.localityLbSetting", p.GetLoadBalancer().GetLocalityLbSetting())
 }

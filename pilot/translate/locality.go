@@ -2,7 +2,6 @@ package translate
 
 import (
 	"slices"
-	"strings"
 
 	networking "istio.io/api/networking/v1alpha3"
 
@@ -43,16 +42,3 @@ func localityWeights(to map[string]uint32) []mesh.LocalityWeight {
 	return out
 }
 
-// hostnameLabel is the node label Istio adds to endpoints and proxies for
-// failoverPriority; weft does not track which node an endpoint is on.
-const hostnameLabel = "kubernetes.io/hostname"
-
-// warnLocality reports failoverPriority entries weft cannot rank by.
-func warnLocality(t *translator, ref mesh.Ref, path string, s *networking.LocalityLoadBalancerSetting) {
-	for i, entry := range s.GetFailoverPriority() {
-		if name, _, _ := strings.Cut(entry, "="); name == hostnameLabel {
-			t.unsupported(ref, fieldIndex(path+".failoverPriority", i),
-				"not supported yet: endpoints carry no node name, so every endpoint matches "+hostnameLabel)
-		}
-	}
-}

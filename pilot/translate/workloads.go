@@ -15,7 +15,7 @@ func workloads(s *config.Snapshot) mesh.Workloads {
 			sa = "default"
 		}
 		ws = append(ws, &mesh.Workload{Name: p.Name, Namespace: p.Namespace, IP: p.Status.PodIP, Labels: p.Labels, ServiceAccount: sa,
-			Locality: serviceregistry.PodLocality(p, nodes)})
+			Locality: serviceregistry.PodLocality(p, nodes), NodeName: p.Spec.NodeName})
 	}
 	return mesh.NewWorkloads(ws)
 }

@@ -16,7 +16,11 @@ func nodeLocality(labels map[string]string, l *core.Locality) string {
 	return mesh.Locality{Region: l.GetRegion(), Zone: l.GetZone(), Subzone: l.GetSubZone()}.String()
 }
 
+// metaNodeName is the node metadata Istio's injector fills with the pod's
+// spec.nodeName.
+const metaNodeName = "NODE_NAME"
+
 // LocalityView is what of the proxy its endpoints' priorities depend on.
 func (p *Proxy) LocalityView() mesh.LocalityView {
-	return mesh.LocalityView{Locality: p.Locality, Labels: p.Labels}
+	return mesh.LocalityView{Locality: p.Locality, Labels: p.Labels, NodeName: p.NodeName}
 }

@@ -36,7 +36,7 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 		"VirtualService gateways[]", "VirtualService http[].match[].gateways[]", "VirtualService http[].delegate",
 		"VirtualService tls[]", "VirtualService exportTo[]",
 		"DestinationRule trafficPolicy.tls.mode", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
-		"DestinationRule trafficPolicy.loadBalancer.localityLbSetting.failoverPriority[]", "DestinationRule subsets[].trafficPolicy.tls.mode",
+		"DestinationRule subsets[].trafficPolicy.tls.mode",
 		"DestinationRule workloadSelector",
 		"Sidecar ingress[]", "Sidecar egress[].port", "Sidecar outboundTrafficPolicy.egressProxy", "Sidecar inboundConnectionPool",
 		"PeerAuthentication portLevelMtls{}",

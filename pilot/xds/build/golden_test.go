@@ -129,7 +129,7 @@ func renderLocalityViews(t *testing.T, buf *bytes.Buffer, m *mesh.Mesh) {
 		buf.WriteString("# from " + w.Namespace + "/" + w.Name + " in " + w.Locality + "\n")
 		for _, c := range m.Clusters {
 			if c.Service.Resolution == mesh.ResolutionEDS {
-				writeResource(t, buf, build.ProxyLoadAssignment(c, m, mesh.LocalityView{Locality: w.Locality, Labels: w.Labels}))
+				writeResource(t, buf, build.ProxyLoadAssignment(c, m, mesh.LocalityView{Locality: w.Locality, Labels: w.Labels, NodeName: w.NodeName}))
 			}
 		}
 	}
