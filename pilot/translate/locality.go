@@ -41,4 +41,3 @@ func localityWeights(to map[string]uint32) []mesh.LocalityWeight {
 	})
 	return out
 }
-
