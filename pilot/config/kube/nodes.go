@@ -1,9 +1,11 @@
 package kube
 
 import (
+	"context"
 	"maps"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
@@ -37,6 +39,22 @@ func labelsOnly(n *corev1.Node) *corev1.Node {
 		TypeMeta:   n.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: n.Labels, UID: n.UID},
 	}
+}
+
+// unreadableNodes reports (and logs) that k is Node and weftd may not list
+// Nodes, as with a ClusterRole from before weft read them: weftd then
+// serves without the localities Nodes give, rather than wait forever for
+// an informer that cannot sync.
+func (s *Source) unreadableNodes(ctx context.Context, k servedKind) bool {
+	if k.Name != nodeKind {
+		return false
+	}
+	_, err := s.dynamic.Resource(k.gvr).List(ctx, metav1.ListOptions{Limit: 1})
+	if !apierrors.IsForbidden(err) {
+		return false
+	}
+	s.log.Warn("cannot list Nodes: pod localities will not come from their Nodes; grant list and watch on nodes (manifests/install.yaml)", "error", err)
+	return true
 }
 
 // relevantUpdate reports whether an update can change the snapshot: a

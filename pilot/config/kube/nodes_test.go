@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -118,5 +119,31 @@ func TestSourcePublishesNodeLabels(t *testing.T) {
 	update(node("b", "2026-01-01T00:00:20Z"))
 	if z := zoneOf(); z != "b" {
 		t.Fatalf("after the label change the snapshot has zone %q, want b", z)
+	}
+}
+
+// Without RBAC for Nodes the source still syncs and publishes, without
+// Nodes, instead of waiting for an informer that can never list them.
+func TestSourceWithoutNodeAccess(t *testing.T) {
+	gvr := schema.GroupVersionResource{Version: "v1", Resource: "nodes"}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gvr: "NodeList"})
+	dyn.PrependReactor("list", "nodes", func(clienttesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(gvr.GroupResource(), "", nil)
+	})
+	disc := &fakediscovery.FakeDiscovery{Fake: &clienttesting.Fake{Resources: []*metav1.APIResourceList{
+		{GroupVersion: "v1", APIResources: []metav1.APIResource{{Name: "nodes", Kind: "Node"}}}}}}
+	s := &Source{opts: Options{Coalesce: time.Millisecond}, log: slog.New(slog.DiscardHandler), dynamic: dyn, discovery: disc,
+		informers: map[string]cache.SharedIndexInformer{}, resources: map[string]schema.GroupVersionResource{}, logged: map[string]bool{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	published := make(chan *config.Snapshot, 1)
+	go func() { _ = s.Run(ctx, func(snap *config.Snapshot) { published <- snap }) }()
+	select {
+	case snap := <-published:
+		if len(snap.Nodes) != 0 {
+			t.Fatalf("nodes %v", snap.Nodes)
+		}
+	case <-ctx.Done():
+		t.Fatal("no snapshot published without access to Nodes")
 	}
 }
