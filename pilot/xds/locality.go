@@ -6,10 +6,14 @@ import (
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
-// nodeLocality is a locality label the proxy carries, else the node
-// locality its bootstrap sent (Envoy's and grpc-go's node.locality), as
-// istiod falls back to what the proxy says when no registry knows better.
+// nodeLocality is what the proxy's labels say (topology labels, else a
+// locality label), else the node locality its bootstrap sent (Envoy's and
+// grpc-go's node.locality), as istiod falls back to what the proxy says
+// when no registry knows better.
 func nodeLocality(labels map[string]string, l *core.Locality) string {
+	if loc := topologyLocality(labels); loc != "" {
+		return loc
+	}
 	if loc := mesh.LocalityFromLabels(labels); loc != "" {
 		return loc
 	}
@@ -23,4 +27,10 @@ const metaNodeName = "NODE_NAME"
 // LocalityView is what of the proxy its endpoints' priorities depend on.
 func (p *Proxy) LocalityView() mesh.LocalityView {
 	return mesh.LocalityView{Locality: p.Locality, Labels: p.Labels, NodeName: p.NodeName}
+}
+
+// topologyLocality reads topology.kubernetes.io/region and /zone and
+// topology.istio.io/subzone from labels, "" when none is set.
+func topologyLocality(labels map[string]string) string {
+	return mesh.Locality{Region: labels[mesh.LabelRegion], Zone: labels[mesh.LabelZone], Subzone: labels[mesh.LabelSubzone]}.String()
 }
