@@ -43,11 +43,13 @@ func ParseCSR(pemBytes []byte) (*x509.CertificateRequest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCSR, err)
 	}
-	if err := csr.CheckSignature(); err != nil {
-		return nil, fmt.Errorf("%w: signature: %v", ErrInvalidCSR, err)
-	}
+	// The key first: checking a signature made with a huge RSA key is
+	// what would cost the CPU.
 	if err := checkPublicKey(csr.PublicKey); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCSR, err)
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("%w: signature: %v", ErrInvalidCSR, err)
 	}
 	return csr, nil
 }

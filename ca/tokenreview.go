@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,6 +24,7 @@ const DefaultAudience = contract.TokenAudience
 type TokenReviewAuthenticator struct {
 	client    kubernetes.Interface
 	audiences []string
+	cache     *reviewCache
 }
 
 // NewTokenReviewAuthenticator reviews tokens for any of audiences
@@ -31,7 +33,7 @@ func NewTokenReviewAuthenticator(client kubernetes.Interface, audiences ...strin
 	if len(audiences) == 0 {
 		audiences = []string{DefaultAudience}
 	}
-	return &TokenReviewAuthenticator{client: client, audiences: audiences}
+	return &TokenReviewAuthenticator{client: client, audiences: audiences, cache: newReviewCache(reviewCacheSize, time.Now)}
 }
 
 // Authenticate implements Authenticator.
@@ -40,13 +42,20 @@ func (a *TokenReviewAuthenticator) Authenticate(ctx context.Context) (Identity, 
 	if err != nil {
 		return Identity{}, err
 	}
+	if id, ok := a.cache.get(token); ok {
+		return id, nil
+	}
 	review := &authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token, Audiences: a.audiences}}
 	res, err := a.client.AuthenticationV1().TokenReviews().Create(ctx, review, metav1.CreateOptions{})
 	if err != nil {
 		// Not the caller's fault: no ErrUnauthenticated, so it maps to Unavailable.
 		return Identity{}, fmt.Errorf("token review: %w", err)
 	}
-	return a.identity(res.Status)
+	id, err := a.identity(res.Status)
+	if err == nil {
+		a.cache.put(token, id) // only successes: a rejected token is reviewed again
+	}
+	return id, err
 }
 
 // identity turns a TokenReview status into the caller's identity. The

@@ -1,7 +1,9 @@
 // Package sds serves the workload certificate and the root bundle to Envoy
 // over the Secret Discovery Service on a Unix socket, as Istio's agent does:
 // secret "default" (tls_certificate: chain and key) and "ROOTCA"
-// (validation_context: trusted roots). Every rotation pushes both.
+// (validation_context: trusted roots). Every rotation pushes both. It also
+// serves the certificate files DestinationRules name, under Istio's
+// file-cert:CERT~KEY and file-root:CA names (files.go).
 package sds
 
 import (
@@ -32,12 +34,16 @@ import (
 // Options configure a Server.
 type Options struct {
 	Logger *slog.Logger
+	// SystemRoots are the OS CA bundles tried for file-root:system
+	// (default: the usual Linux locations).
+	SystemRoots []string
 }
 
 // Server is the SDS server. Update may be called before or while serving.
 type Server struct {
 	log   *slog.Logger
 	cache *cache.LinearCache
+	files *fileSecrets
 }
 
 // New creates a server with no secrets yet; requests wait for the first
@@ -46,14 +52,15 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Server{
-		log: opts.Logger.With("component", "sds"),
-		// A prefix unique to this process: Envoy reconnecting to a restarted
-		// agent sends the version it last acknowledged, and a fresh cache
-		// counting from 1 again could take that as up to date.
-		cache: cache.NewLinearCache(resource.SecretType,
-			cache.WithVersionPrefix(strconv.FormatInt(time.Now().UnixNano(), 36)+"-")),
+	if len(opts.SystemRoots) == 0 {
+		opts.SystemRoots = systemRootBundles
 	}
+	log := opts.Logger.With("component", "sds")
+	// A prefix unique to this process: Envoy reconnecting to a restarted
+	// agent sends the version it last acknowledged, and a fresh cache
+	// counting from 1 again could take that as up to date.
+	c := cache.NewLinearCache(resource.SecretType, cache.WithVersionPrefix(strconv.FormatInt(time.Now().UnixNano(), 36)+"-"))
+	return &Server{log: log, cache: c, files: newFileSecrets(log, c, opts.SystemRoots)}
 }
 
 // Update publishes b as both secrets in one cache update.
@@ -105,6 +112,13 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	secretv3.RegisterSecretDiscoveryServiceServer(gs, server.NewServer(ctx, s.cache, s.callbacks()))
 	errc := make(chan error, 1)
 	go func() { errc <- gs.Serve(lis) }()
+	filesDone := make(chan struct{})
+	go func() {
+		defer close(filesDone)
+		if err := s.files.run(ctx); err != nil {
+			s.log.Warn("certificate files will not be reloaded", "error", err)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("SDS server: %w", err)
@@ -112,6 +126,7 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 		// Stop, not GracefulStop: SDS streams never end on their own.
 		gs.Stop()
 		<-errc
+		<-filesDone
 		return nil
 	}
 }
@@ -128,6 +143,7 @@ func (s *Server) callbacks() server.Callbacks {
 			s.log.Debug("SDS stream closed", "stream", id, "node", node.GetId())
 		},
 		StreamRequestFunc: func(id int64, req *discoveryv3.DiscoveryRequest) error {
+			s.files.request(req.GetResourceNames())
 			if req.GetErrorDetail() != nil {
 				s.log.Warn("Envoy rejected secrets", "stream", id, "node", req.GetNode().GetId(),
 					"resources", req.GetResourceNames(), "version", req.GetVersionInfo(), "error", req.GetErrorDetail().GetMessage())

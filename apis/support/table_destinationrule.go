@@ -133,19 +133,23 @@ func outlierRows(p string) []row {
 }
 
 func clientTLSRows(p string) []row {
-	userCerts := "not supported yet: SIMPLE and MUTUAL with user certificates fall back to automatic mTLS"
+	noGRPC := "proxyless: sent without TLS, as istiod: grpc-go takes certificates only from its bootstrap's certificate providers"
+	sidecarOnly := mesh(yes, no, "SIMPLE and MUTUAL; files on the proxy, served by weft-agent over SDS (file-cert:/file-root:); "+noGRPC)
 	return []row{
-		{key: p, entry: mesh(part, part, "modes DISABLE and ISTIO_MUTUAL only")},
-		{key: p + ".mode", entry: mesh(part, part, "DISABLE and ISTIO_MUTUAL; SIMPLE and MUTUAL fall back to automatic mTLS (translate warns)")},
-		{key: p + ".clientCertificate", entry: none(userCerts)},
-		{key: p + ".privateKey", entry: none(userCerts)},
-		{key: p + ".caCertificates", entry: none(userCerts)},
-		{key: p + ".credentialName", entry: none(userCerts)},
-		{key: p + ".caCertCredentialName", entry: none(userCerts)},
-		{key: p + ".subjectAltNames[]", entry: mesh(part, part, "applied with mode ISTIO_MUTUAL only")},
-		{key: p + ".sni", entry: none("ignored: sidecars send Istio's outbound_.PORT_.SUBSET_.HOST name")},
-		{key: p + ".insecureSkipVerify", entry: none("ignored")},
-		{key: p + ".caCrl", entry: none("ignored")},
+		{key: p, entry: mesh(yes, part, "proxyless: DISABLE and ISTIO_MUTUAL only; "+noGRPC)},
+		{key: p + ".mode", entry: mesh(yes, part, "proxyless: SIMPLE and MUTUAL are sent without TLS, as istiod (the generator reports it)")},
+		{key: p + ".clientCertificate", entry: sidecarOnly},
+		{key: p + ".privateKey", entry: sidecarOnly},
+		{key: p + ".caCertificates", entry: mesh(yes, no, "unset verifies against the OS roots (file-root:system), as Istio; "+noGRPC)},
+		{key: p + ".credentialName", entry: none("as in Istio, sidecars use it only in a rule with a workloadSelector, which weft does not apply yet; " +
+			"a rule without one gives sidecars no TLS, as istiod (translate warns). weftd serves kubernetes://NAME over SDS to proxies of the Secret's namespace, " +
+			"keys only to workloads that may list their namespace's Secrets (SubjectAccessReview, as istiod), " +
+			"watching a Secret once asked for it (grant weftd get/list/watch on those Secrets and create on subjectaccessreviews; the chart does not); file mode has no Secrets")},
+		{key: p + ".caCertCredentialName", entry: none("istiod does not use it for client TLS (translate warns)")},
+		{key: p + ".subjectAltNames[]", entry: mesh(yes, part, "unset with SIMPLE/MUTUAL and no sni: the request's host is verified (auto SAN), as Istio; proxyless: ISTIO_MUTUAL only")},
+		{key: p + ".sni", entry: mesh(yes, no, "unset with SIMPLE/MUTUAL: the request's host (auto SNI); ISTIO_MUTUAL: replaces outbound_.PORT_.SUBSET_.HOST; proxyless: grpc-go sends none")},
+		{key: p + ".insecureSkipVerify", entry: sidecarOnly},
+		{key: p + ".caCrl", entry: sidecarOnly},
 	}
 }
 

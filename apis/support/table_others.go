@@ -31,7 +31,7 @@ var serviceEntryRows = []row{
 	{key: "workloadSelector", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
 	{key: "workloadSelector.labels{}", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
 	{key: "exportTo[]", entry: none("ignored: visible to all namespaces")},
-	{key: "subjectAltNames[]", entry: none("ignored: servers are verified against their endpoints' service accounts")},
+	{key: "subjectAltNames[]", entry: mesh(part, no, "checked by DestinationRule SIMPLE/MUTUAL origination when the rule names none, as istiod; ISTIO_MUTUAL verifies the endpoints' service accounts")},
 }
 
 // workloadEntryRows rates WorkloadEntry: it reaches proxies only as an
@@ -47,25 +47,29 @@ var workloadEntryRows = []row{
 	{key: "serviceAccount", entry: both()},
 }
 
-// sidecarNoProxyless: grpcgen sends a proxyless client what it asks for,
-// without Sidecar scoping.
-const sidecarNoProxyless = "proxyless: Sidecar scopes are not applied to proxyless clients"
+// sidecarProxyless: grpcgen builds a proxyless client's listeners and
+// clusters from its Sidecar scope, as istiod does.
+const sidecarProxyless = "proxyless: targets outside the egress hosts are not found (LDS), as with istiod"
+
+// sidecarNoPassthrough: proxyless clients dial by name and have no
+// passthrough, so the mode has nothing to act on.
+const sidecarNoPassthrough = "proxyless: no passthrough, a target outside the registry is never found"
 
 // sidecarRows rates Sidecar (pilot/translate/sidecar.go, pilot/mesh/scope.go,
-// pilot/xds/envoy/generate.go).
+// pilot/xds/envoy/generate.go, pilot/xds/grpcgen/generate.go).
 var sidecarRows = []row{
-	{key: "", entry: mesh(part, no, "egress hosts and outboundTrafficPolicy mode only; "+sidecarNoProxyless)},
-	{key: "workloadSelector", entry: mesh(yes, no, sidecarNoProxyless)},
-	{key: "workloadSelector.labels{}", entry: mesh(yes, no, sidecarNoProxyless)},
+	{key: "", entry: mesh(part, part, "egress hosts and outboundTrafficPolicy mode only; "+sidecarProxyless)},
+	{key: "workloadSelector", entry: mesh(yes, yes, sidecarProxyless)},
+	{key: "workloadSelector.labels{}", entry: mesh(yes, yes, sidecarProxyless)},
 	{key: "ingress[]", entry: none("not supported yet: inbound listeners follow the workload's service ports (translate warns)"), subtree: true},
-	{key: "egress[]", entry: mesh(yes, no, sidecarNoProxyless)},
+	{key: "egress[]", entry: mesh(yes, yes, sidecarProxyless)},
 	{key: "egress[].port", entry: none("not supported yet: the hosts apply to every port (translate warns)"), subtree: true},
 	{key: "egress[].bind", entry: none("ignored")},
 	{key: "egress[].captureMode", entry: none("ignored")},
-	{key: "egress[].hosts[]", entry: mesh(yes, no, sidecarNoProxyless)},
+	{key: "egress[].hosts[]", entry: mesh(yes, yes, sidecarProxyless)},
 	{key: "inboundConnectionPool", entry: none("not supported yet: ignored (translate warns)"), subtree: true},
-	{key: "outboundTrafficPolicy", entry: mesh(yes, no, sidecarNoProxyless)},
-	{key: "outboundTrafficPolicy.mode", entry: mesh(yes, no, "REGISTRY_ONLY sends unknown destinations to BlackHoleCluster (HTTP: 502 from the block_all route), ALLOW_ANY to PassthroughCluster; "+sidecarNoProxyless)},
+	{key: "outboundTrafficPolicy", entry: mesh(yes, no, sidecarNoPassthrough)},
+	{key: "outboundTrafficPolicy.mode", entry: mesh(yes, no, "REGISTRY_ONLY sends unknown destinations to BlackHoleCluster (HTTP: 502 from the block_all route), ALLOW_ANY to PassthroughCluster; "+sidecarNoPassthrough)},
 	{key: "outboundTrafficPolicy.egressProxy", entry: none("not supported yet: unknown destinations go to their original address (translate warns)"), subtree: true},
 }
 
@@ -73,7 +77,7 @@ var sidecarRows = []row{
 // peerauthentication.go, pilot/mesh/mtls.go, pilot/xds/envoy/listeners.go,
 // pilot/xds/grpcgen/listeners.go).
 var peerAuthenticationRows = []row{
-	{key: "", entry: mesh(yes, part, "inbound mTLS mode by mesh, namespace, workload and port, ports no Service declares included; automatic mTLS clients send plaintext where the server disables mTLS; proxyless: PERMISSIVE is served as plaintext")},
+	{key: "", entry: mesh(yes, part, "inbound mTLS mode by mesh, namespace, workload and port, ports no Service declares included; automatic mTLS clients send plaintext where the server disables mTLS; proxyless: STRICT is mTLS by xDS certificate providers, DISABLE plaintext, PERMISSIVE one of the two (grpc-go cannot accept both on one port); proxyless clients use mTLS when every endpoint is meshed and does not DISABLE it")},
 	{key: "selector", entry: both()},
 	{key: "selector.matchLabels{}", entry: both()},
 	{key: "mtls", entry: both()},
@@ -82,5 +86,6 @@ var peerAuthenticationRows = []row{
 	{key: "portLevelMtls{}.mode", entry: mesh(yes, part, modeNote)},
 }
 
-// modeNote: grpc-go cannot tell TLS from plaintext on one port.
-const modeNote = "proxyless: PERMISSIVE is served as plaintext; STRICT without a certificate provider stops serving"
+// modeNote: grpc-go keeps only filter chains matching transport_protocol
+// "" or "raw_buffer", so it cannot tell TLS from plaintext on one port.
+const modeNote = "proxyless: PERMISSIVE is served as istiod does, mTLS only on a workload labelled security.istio.io/tlsMode=istio and plaintext otherwise (weftd reports it degraded); STRICT without a certificate provider stops serving"

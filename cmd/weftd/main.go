@@ -18,6 +18,7 @@ import (
 	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/injector"
 	"github.com/weftmesh/weft/pilot/bootstrap"
+	"github.com/weftmesh/weft/pilot/config/file"
 )
 
 func main() {
@@ -47,6 +48,8 @@ func command() *cobra.Command {
 
 func addServerFlags(fl *pflag.FlagSet, c *bootstrap.Config) {
 	fl.StringVar(&c.ConfigDir, "config-dir", "", "directory of mesh and Kubernetes YAML/JSON to serve (file mode)")
+	fl.Int64Var(&c.ConfigMaxFileBytes, "config-max-file-bytes", file.DefaultMaxFileBytes,
+		"file mode: a larger config file is refused with an error and its last good content kept")
 	fl.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig for Kubernetes mode; empty means in-cluster config")
 	fl.StringVar(&c.Namespace, "namespace", envOr("POD_NAMESPACE", contract.DefaultNamespace), "weftd's own namespace (leader Lease, CA Secret, certificate names)")
 	fl.StringVar(&c.PodName, "pod-name", envOr("POD_NAME", hostname()), "this replica's identity in leader election")

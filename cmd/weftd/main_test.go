@@ -49,6 +49,7 @@ func TestDefaults(t *testing.T) {
 	}
 	for name, tt := range map[string]struct{ got, want any }{
 		"ConfigDir":      {c.ConfigDir, ""},
+		"MaxFileBytes":   {c.ConfigMaxFileBytes, int64(16 << 20)},
 		"Namespace":      {c.Namespace, "mesh-cp"},
 		"PodName":        {c.PodName, "weftd-0"},
 		"LeaderElect":    {c.LeaderElect, true},
@@ -81,7 +82,7 @@ func TestFlags(t *testing.T) {
 	c, err := parse(t,
 		"--config-dir", "/etc/mesh", "--namespace", "ops", "--pod-name", "p1", "--leader-elect=false",
 		"--xds-addr", "", "--debug-addr", ":9999", "--health-addr", ":8080", "--secure-addr", "0.0.0.0:15012",
-		"--debounce-quiet", "5ms", "--debounce-max", "2s",
+		"--debounce-quiet", "5ms", "--debounce-max", "2s", "--config-max-file-bytes", "1000",
 		"--ca-plugin-dir", "/ca", "--trust-domain", "corp.example", "--trust-domain-alias", "old.example", "--trust-domain-alias", "older.example",
 		"--token-audience", "a,b", "--ca-rotation-propagation", "1h", "--ca-sync-interval", "5s",
 		"--webhook-addr", ":15017", "--webhook-service", "hooks", "--injector-agent-image", "agent:1", "--injector-proxy-image", "envoy:2",
@@ -91,7 +92,7 @@ func TestFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := bootstrap.Config{
-		ConfigDir: "/etc/mesh", Namespace: "ops", PodName: "p1", LeaderElect: false,
+		ConfigDir: "/etc/mesh", ConfigMaxFileBytes: 1000, Namespace: "ops", PodName: "p1", LeaderElect: false,
 		XDSAddr: "", DebugAddr: ":9999", HealthAddr: ":8080", SecureAddr: "0.0.0.0:15012",
 		Debounce: bootstrap.DebounceOptions{Quiet: 5 * time.Millisecond, Max: 2 * time.Second},
 		CA: bootstrap.CAConfig{PluginDir: "/ca", TrustDomain: "corp.example", TrustDomainAliases: []string{"old.example", "older.example"},

@@ -21,6 +21,7 @@ type testService struct {
 	memory    *CallMemory
 	served    atomic.Int64
 	failed    atomic.Int64
+	peers     peerLog
 }
 
 func newTestService(opts BackendOptions) *testService {
@@ -37,6 +38,7 @@ func (s *testService) UnaryCall(ctx context.Context, _ *testpb.SimpleRequest) (*
 		return nil, err
 	}
 	s.served.Add(1)
+	s.peers.record(ctx)
 	return &testpb.SimpleResponse{ServerId: s.name, Hostname: s.name}, nil
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
-	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds/guard"
 )
 
@@ -21,8 +20,7 @@ type Context struct {
 }
 
 func newContext(s *config.Snapshot) *Context {
-	m := translate.Translate(s, "analyze")
-	guard.Apply(m) // as weftd does, so analyze names the resources it leaves out
+	m := guard.Translate(s, "analyze") // as weftd does, so analyze names the resources it leaves out
 	c := &Context{Snap: s, Mesh: m, hosts: map[string]*mesh.Service{}}
 	for _, svc := range c.Mesh.Services {
 		c.hosts[svc.Hostname] = svc

@@ -18,6 +18,8 @@ type Config struct {
 	// Kubeconfig (empty: in-cluster config).
 	ConfigDir  string
 	Kubeconfig string
+	// ConfigMaxFileBytes refuses larger config files in file mode.
+	ConfigMaxFileBytes int64
 	// Namespace is weftd's own (Lease, CA Secret, certificate names).
 	Namespace   string
 	PodName     string
@@ -77,7 +79,7 @@ func (c Config) options() (Options, error) {
 	if c.ConfigDir == "" {
 		return opts, kubeMode(c, &opts)
 	}
-	opts.Source = file.New(file.Options{Dir: c.ConfigDir, Logger: c.Logger})
+	opts.Source = file.New(file.Options{Dir: c.ConfigDir, Logger: c.Logger, MaxFileBytes: c.ConfigMaxFileBytes})
 	switch {
 	case c.SecureAddr != "" && c.CA.PluginDir != "":
 		opts.Secure = &SecureOptions{Addr: c.SecureAddr, NewCA: func(ctx context.Context) (*ca.Server, error) { return newCA(ctx, c, nil) }}

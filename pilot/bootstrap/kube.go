@@ -11,6 +11,7 @@ import (
 
 	"github.com/weftmesh/weft/ca"
 	"github.com/weftmesh/weft/pilot/config/kube"
+	"github.com/weftmesh/weft/pilot/xds/server"
 )
 
 // statusResync repairs status writes that failed, e.g. across an API
@@ -30,6 +31,13 @@ func kubeMode(c Config, opts *Options) error {
 	}
 	writer := kube.NewStatusWriter(src, opts.Logger, c.PodName)
 	opts.Source, opts.Status = src, writer
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	opts.Secrets = func(ctx context.Context, onChange func()) server.SecretSource {
+		return kube.NewSecrets(ctx, client, opts.Logger, onChange)
+	}
 	opts.Runners = append(opts.Runners, func(ctx context.Context) error {
 		writer.Run(ctx, statusResync)
 		return ctx.Err()
@@ -56,7 +64,7 @@ func kubeMode(c Config, opts *Options) error {
 // Secret of weftd's namespace.
 func kubeCA(cfg *rest.Config, c Config) func(context.Context) (*ca.Server, error) {
 	return func(ctx context.Context) (*ca.Server, error) {
-		client, err := kubernetes.NewForConfig(cfg)
+		client, err := kubernetes.NewForConfig(ca.TokenReviewConfig(cfg))
 		if err != nil {
 			return nil, fmt.Errorf("ca: kubernetes client: %w", err)
 		}

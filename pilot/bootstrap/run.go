@@ -20,7 +20,6 @@ import (
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/debug"
 	"github.com/weftmesh/weft/pilot/mesh"
-	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds/guard"
 	"github.com/weftmesh/weft/pilot/xds/server"
 )
@@ -59,6 +58,9 @@ type Options struct {
 	// Runners run alongside the server until ctx ends (leader election,
 	// status writing); an error from one stops weftd.
 	Runners []func(context.Context) error
+	// Secrets, if set, makes the credential Secrets served over SDS;
+	// onChange tells the server one changed (Kubernetes mode).
+	Secrets func(ctx context.Context, onChange func()) server.SecretSource
 }
 
 // Run serves until ctx ends or a listener fails.
@@ -68,6 +70,9 @@ func Run(ctx context.Context, o Options) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	xdsServer := server.New(ctx, server.Options{Logger: o.Logger, Registry: reg, TrustDomains: o.TrustDomains})
+	if o.Secrets != nil {
+		xdsServer.SetSecrets(o.Secrets(ctx, xdsServer.SecretsChanged))
+	}
 	listeners, err := listenAll(map[string]string{"xds": o.XDSAddr, "debug": o.DebugAddr, "health": o.HealthAddr})
 	if err != nil {
 		return err
@@ -77,7 +82,7 @@ func Run(ctx context.Context, o Options) error {
 	if lis := listeners["xds"]; lis != nil {
 		g := grpc.NewServer(xdsServerOptions()...)
 		xdsServer.Register(g)
-		tasks = append(tasks, func(ctx context.Context) error { return serveGRPC(ctx, g, lis) })
+		tasks = append(tasks, func(ctx context.Context) error { return serveGRPC(ctx, g, xdsServer.Listener(lis)) })
 	}
 	if lis := listeners["debug"]; lis != nil {
 		tasks = append(tasks, func(ctx context.Context) error { return serveHTTP(ctx, lis, debug.Handler(xdsServer, reg)) })
@@ -159,8 +164,8 @@ func runPipeline(ctx context.Context, o Options, xdsServer *server.Server, rejec
 	go debounce(ctx, changes, o.Debounce, func(s *config.Snapshot) {
 		version++
 		start := time.Now()
-		m := translate.Translate(s, strconv.Itoa(version))
-		guard.Apply(m) // before any proxy sees it: a resource Envoy refuses is left out, not sent
+		// Before any proxy sees it: a resource whose output Envoy refuses is left out, not sent.
+		m := guard.Translate(s, strconv.Itoa(version))
 		logged = logNewDiagnostics(o.Logger, m.Diagnostics, logged)
 		setRejected(rejected, m.Diagnostics)
 		xdsServer.Update(m)
@@ -208,10 +213,15 @@ func logNewDiagnostics(log *slog.Logger, diags []mesh.Diagnostic, before map[mes
 	return now
 }
 
+// maxStreamsPerConn bounds concurrent streams on one client connection.
+const maxStreamsPerConn = 100
+
 // xdsServerOptions suit many mostly idle proxy connections.
 func xdsServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
-		grpc.MaxConcurrentStreams(1 << 20),
+		// A proxy needs one ADS stream (and the agent one CA call at a
+		// time); a connection opening thousands only costs weftd memory.
+		grpc.MaxConcurrentStreams(maxStreamsPerConn),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 		// Proxies are mostly idle connections whose requests are small ACKs:
@@ -249,7 +259,9 @@ func newRejectedGauge(reg prometheus.Registerer) *prometheus.GaugeVec {
 // fixed resource's kind drops back to 0 rather than keeping its count.
 func setRejected(g *prometheus.GaugeVec, diags []mesh.Diagnostic) {
 	g.Reset()
-	g.WithLabelValues("VirtualService").Set(0)
+	for _, kind := range guard.GuardedKinds { // present at 0, so alerts see the series
+		g.WithLabelValues(kind).Set(0)
+	}
 	for _, ref := range guard.Rejected(diags) {
 		g.WithLabelValues(ref.Kind).Inc()
 	}

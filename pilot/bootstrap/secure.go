@@ -49,7 +49,7 @@ func serveSecure(ctx context.Context, o SecureOptions, xdsServer *server.Server,
 		o.shared.set(authority)
 	}
 	log.Info("secure port serving", "addr", lis.Addr().String(), "ca_api", o.ServeCA, "ads", "mutual TLS")
-	return serveGRPC(ctx, g, lis)
+	return serveGRPC(ctx, g, xdsServer.Listener(lis))
 }
 
 // serveGRPC serves until ctx ends, then stops g.

@@ -81,6 +81,10 @@ const (
 	TLSAuto TLSMode = iota
 	TLSDisable
 	TLSIstioMutual
+	// TLSSimple originates TLS with the proxy's certificates from files or
+	// a credential; TLSMutual also presents a client certificate.
+	TLSSimple
+	TLSMutual
 )
 
 // ClusterTLS is the upstream TLS setting of a cluster.
@@ -88,6 +92,20 @@ type ClusterTLS struct {
 	Mode TLSMode
 	// SANs overrides the identities the server must present.
 	SANs []string
+	// SNI overrides the server name sent; empty means Istio's default
+	// (the cluster's SNI under ISTIO_MUTUAL, the request's host otherwise).
+	SNI string
+	// File paths on the proxy (SIMPLE, MUTUAL); an empty CACertificates
+	// means the system roots.
+	CACertificates    string
+	ClientCertificate string
+	PrivateKey        string
+	CACRL             string
+	// InsecureSkipVerify: no verification of the server's certificate.
+	InsecureSkipVerify bool
+	// CredentialName is a Secret in the proxy's namespace, served by weftd
+	// over SDS, holding what the file paths would.
+	CredentialName string
 }
 
 // TrafficPolicy is the DestinationRule policy in force for one cluster,

@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -256,5 +257,25 @@ func TestWorkloadsFind(t *testing.T) {
 	all := ws.All()
 	if len(all) != 3 || all[0] != b || all[1] != a || all[2] != dup {
 		t.Errorf("All() not sorted by namespace/name: %v", all)
+	}
+}
+
+// Bound root scopes and scoped meshes are kept for at most maxCachedViews
+// namespaces: the namespace is the proxy's claim. Past the bound a proxy
+// still gets its scope, computed afresh.
+func TestScopeCachesAreBounded(t *testing.T) {
+	root := &Scope{Ref: Ref{Kind: "Sidecar", Namespace: "istio-system", Name: "default"}, Hosts: []HostPattern{{Namespace: OwnNamespace, Host: "*"}}}
+	svc := func(ns string) *Service { return &Service{Hostname: "a." + ns + ".svc.cluster.local", Namespace: ns} }
+	m := &Mesh{Services: []*Service{svc("ns-1")}, Scopes: &Scopes{RootNamespace: "istio-system", ByNamespace: map[string][]*Scope{"istio-system": {root}}}}
+	m.Index()
+	for i := range maxCachedViews + 100 {
+		s := m.ScopeFor(fmt.Sprintf("ns-%d", i), nil)
+		if !s.Sees(svc(fmt.Sprintf("ns-%d", i))) || s.Sees(svc("other")) {
+			t.Fatalf("ns-%d: the root Sidecar's ./* must mean ns-%d", i, i)
+		}
+		m.Scoped(s)
+	}
+	if b, v := len(m.Scopes.bound), len(m.Scopes.scoped); b > maxCachedViews || v > maxCachedViews {
+		t.Fatalf("%d bound scopes and %d scoped meshes kept for %d namespaces, want at most %d each", b, v, maxCachedViews+100, maxCachedViews)
 	}
 }

@@ -106,6 +106,22 @@ func (sc *Scopes) bind(s *Scope, namespace string) *Scope {
 	if b, ok := sc.bound[k]; ok {
 		return b
 	}
+	if len(sc.bound) >= maxCachedViews {
+		return bindTo(s, namespace) // namespaces are client claims: past the bound, not kept
+	}
+	b := bindTo(s, namespace)
+	if sc.bound == nil {
+		sc.bound = map[boundKey]*Scope{}
+	}
+	sc.bound[k] = b
+	return b
+}
+
+// maxCachedViews bounds the bound scopes and scoped meshes kept per mesh
+// version: both grow with the namespaces proxies claim.
+const maxCachedViews = 4096
+
+func bindTo(s *Scope, namespace string) *Scope {
 	b := &Scope{Ref: s.Ref, Selector: s.Selector, RegistryOnly: s.RegistryOnly, boundTo: namespace}
 	for _, h := range s.Hosts {
 		if h.Namespace == OwnNamespace {
@@ -113,10 +129,6 @@ func (sc *Scopes) bind(s *Scope, namespace string) *Scope {
 		}
 		b.Hosts = append(b.Hosts, h)
 	}
-	if sc.bound == nil {
-		sc.bound = map[boundKey]*Scope{}
-	}
-	sc.bound[k] = b
 	return b
 }
 
@@ -151,6 +163,9 @@ func (m *Mesh) Scoped(s *Scope) *Mesh {
 		return v
 	}
 	v := m.filtered(s)
+	if len(m.Scopes.scoped) >= maxCachedViews {
+		return v
+	}
 	if m.Scopes.scoped == nil {
 		m.Scopes.scoped = map[*Scope]*Mesh{}
 	}

@@ -92,6 +92,9 @@ type Service struct {
 	Ports      []Port
 	Resolution Resolution
 	External   bool
+	// SubjectAltNames are a ServiceEntry's: the identities its servers may
+	// present, checked by SIMPLE/MUTUAL TLS when the rule names none.
+	SubjectAltNames []string
 	// Endpoints by service port number.
 	Endpoints map[uint32][]Endpoint
 }

@@ -16,7 +16,7 @@ func fullMesh() *Mesh {
 	labels := map[string]string{"app": "cart"}
 	port := Port{Name: "http", Number: 8080, Protocol: ProtocolHTTP}
 	s := &Service{Hostname: "cart.shop.svc.cluster.local", Namespace: "shop", Name: "cart", Addresses: []string{"10.0.0.1"},
-		Ports: []Port{port}, Resolution: ResolutionDNS, External: true,
+		Ports: []Port{port}, Resolution: ResolutionDNS, External: true, SubjectAltNames: []string{"cart.example"},
 		Endpoints: map[uint32][]Endpoint{8080: {{Address: "10.1.0.1", Port: 18080, Labels: labels, ServiceAccount: "cart",
 			Namespace: "shop", Weight: 3, Healthy: true, Locality: "us-east/zone-a/rack1", NodeName: "node-1"}}}}
 	localityLB := &LocalityLB{Disabled: true, Distribute: []LocalityDistribute{{From: "us-east/*", To: []LocalityWeight{{Locality: "us-west/*", Weight: 100}}}},
@@ -59,7 +59,8 @@ func fullMesh() *Mesh {
 				TCPKeepalive: &TCPKeepalive{Probes: 3, Time: time.Minute, Interval: time.Second}},
 			OutlierDetection: &OutlierDetection{Consecutive5xx: u(5), ConsecutiveGateway: u(2), Interval: time.Second,
 				BaseEjectionTime: time.Minute, MaxEjectionPercent: 10, MinHealthPercent: 50, SplitExternalLocalErr: true, ConsecutiveLocalOrigin: 4},
-			TLS:        &ClusterTLS{Mode: TLSIstioMutual, SANs: []string{"spiffe://td/ns/shop/sa/cart"}},
+			TLS: &ClusterTLS{Mode: TLSMutual, SANs: []string{"spiffe://td/ns/shop/sa/cart"}, SNI: "cart", CACertificates: "/ca.pem",
+				ClientCertificate: "/c.pem", PrivateKey: "/k.pem", CACRL: "/crl.pem", InsecureSkipVerify: true, CredentialName: "cart-cred"},
 			LocalityLB: localityLB,
 		}}},
 		LocalityLB: localityLB,
@@ -156,11 +157,11 @@ func TestUnmarshalYAMLRejectsUnknownPolicyEnums(t *testing.T) {
 		t.Fatal(err)
 	}
 	for old, want := range map[string]string{
-		"kind: RING_HASH":    `unknown load balancer "RING_HAS"`,
-		"mode: STRICT":       `unknown mTLS mode "STRIKT"`,
-		"mode: ISTIO_MUTUAL": `unknown TLS mode "ISTIO_MUTAL"`,
+		"kind: RING_HASH": `unknown load balancer "RING_HAS"`,
+		"mode: STRICT":    `unknown mTLS mode "STRIKT"`,
+		"mode: MUTUAL":    `unknown TLS mode "MUTAL"`,
 	} {
-		bad := strings.Replace(string(text), old, strings.NewReplacer("RING_HASH", "RING_HAS", "STRICT", "STRIKT", "ISTIO_MUTUAL", "ISTIO_MUTAL").Replace(old), 1)
+		bad := strings.Replace(string(text), old, strings.NewReplacer("RING_HASH", "RING_HAS", "STRICT", "STRIKT", "MUTUAL", "MUTAL").Replace(old), 1)
 		if bad == string(text) {
 			t.Fatalf("%q not in the YAML", old)
 		}

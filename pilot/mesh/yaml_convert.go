@@ -12,7 +12,7 @@ func serviceToDoc(s *Service) (serviceDoc, error) {
 	if err != nil {
 		return serviceDoc{}, fmt.Errorf("service %s: %w", s.Hostname, err)
 	}
-	d := serviceDoc{Hostname: s.Hostname, Namespace: s.Namespace, Name: s.Name, Addresses: s.Addresses, Resolution: res, External: s.External}
+	d := serviceDoc{Hostname: s.Hostname, Namespace: s.Namespace, Name: s.Name, Addresses: s.Addresses, Resolution: res, External: s.External, SANs: s.SubjectAltNames}
 	for _, p := range s.Ports {
 		pd := portDoc{Name: p.Name, Number: p.Number, Protocol: p.Protocol}
 		for _, ep := range s.Endpoints[p.Number] {
@@ -35,7 +35,7 @@ func serviceFromDoc(d *serviceDoc) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service %s: %w", d.Hostname, err)
 	}
-	s := &Service{Hostname: d.Hostname, Namespace: d.Namespace, Name: d.Name, Addresses: d.Addresses, Resolution: res, External: d.External}
+	s := &Service{Hostname: d.Hostname, Namespace: d.Namespace, Name: d.Name, Addresses: d.Addresses, Resolution: res, External: d.External, SubjectAltNames: d.SANs}
 	for _, pd := range d.Ports {
 		if err := checkKnown(knownProtocols, pd.Protocol, "protocol"); err != nil {
 			return nil, fmt.Errorf("service %s port %d: %w", d.Hostname, pd.Number, err)
@@ -106,14 +106,9 @@ func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
 			MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
 			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
 	}
-	if t := p.TLS; t != nil {
-		mode, err := nameOf(tlsModeNames, t.Mode, "TLS mode")
-		if err != nil {
-			return nil, err
-		}
-		d.TLS = &tlsDoc{Mode: mode, SANs: t.SANs}
-	}
-	return d, nil
+	tls, err := tlsToDoc(p.TLS)
+	d.TLS = tls
+	return d, err
 }
 
 func keepaliveToDoc(k *TCPKeepalive) *keepaliveDoc {
@@ -158,12 +153,9 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 			MaxEjectionPercent: od.MaxEjectionPercent, MinHealthPercent: od.MinHealthPercent, SplitExternalLocalErr: od.SplitExternalLocalErr,
 			ConsecutiveLocalOrigin: od.ConsecutiveLocalOrigin}
 	}
-	if t := d.TLS; t != nil {
-		mode, err := valueOf(tlsModeNames, t.Mode, "TLS mode")
-		errs = append(errs, err)
-		p.TLS = &ClusterTLS{Mode: mode, SANs: t.SANs}
-	}
-	return p, errors.Join(errs...)
+	tls, err := tlsFromDoc(d.TLS)
+	p.TLS = tls
+	return p, errors.Join(append(errs, err)...)
 }
 
 func virtualHostToDoc(vh *VirtualHost) virtualHostDoc {

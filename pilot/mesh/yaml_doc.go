@@ -31,6 +31,7 @@ type serviceDoc struct {
 	Addresses  []string  `json:"addresses,omitempty"`
 	Resolution string    `json:"resolution"`
 	External   bool      `json:"external,omitempty"`
+	SANs       []string  `json:"subjectAltNames,omitempty"`
 	Ports      []portDoc `json:"ports,omitempty"`
 }
 
@@ -112,11 +113,6 @@ type outlierDoc struct {
 	MinHealthPercent       uint32  `json:"minHealthPercent,omitempty"`
 	SplitExternalLocalErr  bool    `json:"splitExternalLocalErr,omitempty"`
 	ConsecutiveLocalOrigin uint32  `json:"consecutiveLocalOrigin,omitempty"`
-}
-
-type tlsDoc struct {
-	Mode string   `json:"mode"`
-	SANs []string `json:"sans,omitempty"`
 }
 
 type virtualHostDoc struct {
@@ -334,7 +330,8 @@ func ParseClusterKey(s string) (ClusterKey, error) {
 
 var resolutionNames = map[Resolution]string{ResolutionEDS: "EDS", ResolutionDNS: "DNS", ResolutionPassthrough: "PASSTHROUGH"}
 
-var tlsModeNames = map[TLSMode]string{TLSAuto: "AUTO", TLSDisable: "DISABLE", TLSIstioMutual: "ISTIO_MUTUAL"}
+var tlsModeNames = map[TLSMode]string{TLSAuto: "AUTO", TLSDisable: "DISABLE", TLSIstioMutual: "ISTIO_MUTUAL",
+	TLSSimple: "SIMPLE", TLSMutual: "MUTUAL"}
 
 // known lists the string enums' values, so a misspelt one in hand-edited
 // YAML is an error rather than a silently different mesh.

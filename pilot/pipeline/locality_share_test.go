@@ -37,7 +37,7 @@ func TestEndpointsSharedPerLocalityView(t *testing.T) {
 			p.Labels["pod"] = fmt.Sprint(i)
 			specs = envoy.Specs(m, p)
 		}
-		parts := cache.Resolve(specs)
+		parts, _ := cache.Acquire(specs) // held until the test ends, as by a connected proxy
 		own, _ := share.Build(specs)
 		if diff := diffResources(own, share.Resources(parts)); diff != "" {
 			t.Fatalf("proxy %d: shared config differs from its own: %s", i, diff)

@@ -73,7 +73,8 @@ func TestSharedConfigEqualsOwnConfig(t *testing.T) {
 		cache := share.NewCache(m)
 		for _, v := range variants(t, m) {
 			own, _ := share.Build(specsOf(m, v))
-			shared := share.Resources(cache.Resolve(specsOf(m, v)))
+			parts, _ := cache.Acquire(specsOf(m, v))
+			shared := share.Resources(parts)
 			if diff := diffResources(own, shared); diff != "" {
 				t.Errorf("%s, %s: shared config differs from its own: %s", filepath.Base(in), v.name, diff)
 			}
@@ -106,10 +107,10 @@ func TestSameViewBuildsOnce(t *testing.T) {
 	for i := range 200 {
 		sc := *goldenProxy(t, xds.KindSidecar)
 		sc.ID, sc.IP = fmt.Sprintf("sidecar-%d", i), fmt.Sprintf("10.200.%d.%d", i/250, i%250)
-		cache.Resolve(envoy.Specs(m, &sc))
+		cache.Acquire(envoy.Specs(m, &sc))
 		g := *goldenProxy(t, xds.KindProxyless)
 		g.ID = fmt.Sprintf("grpc-%d", i)
-		cache.Resolve(grpcgen.Specs(m, &g, names))
+		cache.Acquire(grpcgen.Specs(m, &g, names))
 	}
 	if got := cache.Builds(); got != 8 {
 		t.Fatalf("400 proxies of two views built %d parts, want 8", got)
@@ -117,7 +118,7 @@ func TestSameViewBuildsOnce(t *testing.T) {
 	for ns := range 10 {
 		sc := *goldenProxy(t, xds.KindSidecar)
 		sc.Namespace = fmt.Sprintf("ns-%d", ns)
-		cache.Resolve(envoy.Specs(m, &sc))
+		cache.Acquire(envoy.Specs(m, &sc))
 	}
 	// Each new namespace adds a listener and a route part, nothing else.
 	if got := cache.Builds(); got != 8+10*2 {
@@ -150,7 +151,7 @@ func BenchmarkPushSharing(b *testing.B) {
 					if i%len(fleet) == 0 {
 						cache = share.NewCache(m) // a new mesh version per fleet-wide push
 					}
-					cache.Resolve(benchSpecs(m, fleet[i%len(fleet)]))
+					cache.Acquire(benchSpecs(m, fleet[i%len(fleet)]))
 					i++
 				}
 			})
@@ -162,7 +163,7 @@ func benchSpecs(m *mesh.Mesh, v variant) []share.Spec { return specsOf(m, v) }
 
 // ownPush is one proxy's push without sharing: every part built for it alone.
 func ownPush(specs []share.Spec) {
-	share.NewCache(nil).Resolve(specs)
+	share.NewCache(nil).Acquire(specs)
 }
 
 // benchFleet is n proxies of one kind in the given number of views:

@@ -27,6 +27,8 @@ func serviceEntryHost(se *networkingv1.ServiceEntry, host string, workloads []*n
 		Resolution: resolution(se.Spec.GetResolution()),
 		External:   se.Spec.GetLocation() != networking.ServiceEntry_MESH_INTERNAL,
 		Endpoints:  map[uint32][]mesh.Endpoint{},
+		// Checked by SIMPLE/MUTUAL origination (pilot/xds/build).
+		SubjectAltNames: se.Spec.GetSubjectAltNames(),
 	}
 	for _, p := range se.Spec.GetPorts() {
 		svc.Ports = append(svc.Ports, mesh.Port{Name: p.GetName(), Number: p.GetNumber(), Protocol: seProtocol(p)})

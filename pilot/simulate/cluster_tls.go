@@ -26,6 +26,9 @@ type socketInfo struct {
 	kind string
 	sni  string
 	sans []string
+	// cert and ca name the client certificate and trusted roots (SDS
+	// secret or certificate provider names).
+	cert, ca string
 }
 
 // describeSocket classifies a transport socket; where names it in a
@@ -60,7 +63,8 @@ func describeTLS(ctx *tlsv3.UpstreamTlsContext) socketInfo {
 	if workloadCert(common) && meshRoot(common) {
 		kind = socketIstioMTLS
 	}
-	return socketInfo{kind: kind, sni: ctx.GetSni(), sans: sanMatchers(validationContext(common))}
+	cert, ca := tlsSecrets(common)
+	return socketInfo{kind: kind, sni: ctx.GetSni(), sans: sanMatchers(validationContext(common)), cert: cert, ca: ca}
 }
 
 func workloadCert(c *tlsv3.CommonTlsContext) bool {
@@ -184,6 +188,6 @@ func metadataMatch(want, md *structpb.Struct) bool {
 // the cluster's own socket has none (auto mTLS: plaintext by default).
 func adoptTLSNames(up *Upstream, s socketInfo) {
 	if s.kind != socketPlaintext && up.SNI == "" && len(up.SANs) == 0 {
-		up.SNI, up.SANs = s.sni, s.sans
+		up.SNI, up.SANs, up.ClientCertificate, up.TrustedCA = s.sni, s.sans, s.cert, s.ca
 	}
 }

@@ -197,6 +197,11 @@ type Upstream struct {
 	TransportSocket string   `json:"transportSocket,omitempty"`
 	SNI             string   `json:"sni,omitempty"`
 	SANs            []string `json:"sans,omitempty"`
+	// ClientCertificate and TrustedCA name the secrets of a TLS socket: the
+	// certificate presented (none for SIMPLE) and the roots the server is
+	// verified against ("none": not verified).
+	ClientCertificate string `json:"clientCertificate,omitempty"`
+	TrustedCA         string `json:"trustedCA,omitempty"`
 	// CircuitBreakers are the thresholds (max connections, pending and
 	// requests, retries) at default priority; nil when unset.
 	CircuitBreakers *CircuitBreakers `json:"circuitBreakers,omitempty"`

@@ -43,7 +43,8 @@ func (c *Config) describeCluster(cl *clusterv3.Cluster, req *Request) (*Upstream
 	if err != nil {
 		return nil, nil, err
 	}
-	up.TransportSocket, up.SNI, up.SANs = ts.kind, ts.sni, ts.sans
+	up.TransportSocket, up.SNI, up.SANs, up.ClientCertificate, up.TrustedCA = ts.kind, ts.sni, ts.sans, ts.cert, ts.ca
+	applyAutoSNI(cl, up, req)
 	hosts, err := c.clusterEndpoints(cl, req)
 	if err != nil {
 		return nil, nil, err

@@ -125,8 +125,9 @@ func warnPolicy(t *translator, name mesh.Ref, path string, p *networking.Traffic
 	if p == nil {
 		return
 	}
-	if m := p.GetTls().GetMode(); m == networking.ClientTLSSettings_SIMPLE || m == networking.ClientTLSSettings_MUTUAL {
-		t.unsupported(name, path+".tls.mode", m.String()+" with user certificates is not supported yet: automatic mTLS applies")
+	warnTLS(t, name, path+".tls", p.GetTls())
+	for i, pl := range p.GetPortLevelSettings() {
+		warnTLS(t, name, fieldIndex(path+".portLevelSettings", i)+".tls", pl.GetTls())
 	}
 	if p.GetTunnel() != nil {
 		t.unsupported(name, path+".tunnel", "not supported yet: ignored")

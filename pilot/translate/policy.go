@@ -161,18 +161,3 @@ func nonNeg(v int32) uint32 {
 }
 
 func fieldIndex(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
-
-// clusterTLS converts the modes weft acts on; SIMPLE and MUTUAL with
-// user-provided files are reported unsupported and fall back to automatic.
-func clusterTLS(t *networking.ClientTLSSettings) *mesh.ClusterTLS {
-	if t == nil {
-		return nil
-	}
-	switch t.GetMode() {
-	case networking.ClientTLSSettings_DISABLE:
-		return &mesh.ClusterTLS{Mode: mesh.TLSDisable}
-	case networking.ClientTLSSettings_ISTIO_MUTUAL:
-		return &mesh.ClusterTLS{Mode: mesh.TLSIstioMutual, SANs: t.GetSubjectAltNames()}
-	}
-	return nil
-}

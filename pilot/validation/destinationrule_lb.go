@@ -46,6 +46,7 @@ func validateConsistentHash(p *field.Path, ch *networking.LoadBalancerSettings_C
 	if ch.GetMinimumRingSize() != 0 && ch.GetHashAlgorithm() != nil {
 		errs = append(errs, field.Forbidden(p.Child("minimumRingSize"), "the deprecated minimumRingSize cannot be combined with ringHash or maglev"))
 	}
+	errs = append(errs, validateRingSize(p, ch)...)
 	if ml := ch.GetMaglev(); ml != nil {
 		errs = append(errs, validateMaglevTableSize(p.Child("maglev").Child("tableSize"), ml.GetTableSize())...)
 	}

@@ -29,6 +29,8 @@ func ValidateServiceEntry(se *networkingv1.ServiceEntry) field.ErrorList {
 	errs = append(errs, validateServicePorts(p.Child("ports"), spec.GetPorts())...)
 	errs = append(errs, validateResolution(p, se)...)
 	errs = append(errs, validateMultiHostPorts(p, spec)...)
+	errs = append(errs, validateEndpointWeightSum(p.Child("endpoints"), spec.GetEndpoints())...)
+	errs = append(errs, validateMeshSNI(p, se)...)
 	return append(errs, validateVisibility(p.Child("exportTo"), se.Namespace, spec.GetExportTo(), visibilityRules{serviceEntry: true})...)
 }
 

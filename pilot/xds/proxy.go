@@ -62,6 +62,9 @@ func ParseNode(node *core.Node) (*Proxy, error) {
 	if node == nil || node.GetId() == "" {
 		return nil, fmt.Errorf("node id is empty")
 	}
+	if err := checkNode(node); err != nil {
+		return nil, err
+	}
 	p := &Proxy{ID: node.GetId(), Kind: KindSidecar, Labels: map[string]string{}}
 	parts := strings.Split(p.ID, "~")
 	if len(parts) == 4 {

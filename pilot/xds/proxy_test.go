@@ -2,6 +2,7 @@ package xds
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -109,5 +110,35 @@ func TestWithWorkload(t *testing.T) {
 	unknown := &Proxy{Namespace: "shop", Pod: "ghost", IP: "10.9.9.9", Labels: map[string]string{"a": "b"}}
 	if got := unknown.WithWorkload(w); got != unknown {
 		t.Fatalf("unknown pod changed the proxy: %+v", got)
+	}
+}
+
+// Implausible ids and metadata are refused before anything is held or
+// logged; the refusal quotes only the start of the id.
+func TestParseNodeRefusesImplausibleNodes(t *testing.T) {
+	huge, _ := structpb.NewStruct(map[string]any{"NAMESPACE": "a", "PAD": strings.Repeat("x", MaxNodeMetadataBytes)})
+	ok, _ := structpb.NewStruct(map[string]any{"NAMESPACE": "a"})
+	longID := "sidecar~10.0.0.1~p.a~" + strings.Repeat("a", MaxNodeIDBytes)
+	cases := []struct {
+		name, id string
+		md       *structpb.Struct
+		want     string // "" accepts
+	}{
+		{"istio id", "sidecar~10.0.0.1~web-0.a~a.svc.cluster.local", ok, ""},
+		{"id too long", longID, ok, "more than 1024"},
+		{"not utf-8", "sidecar~10.0.0.1~p\xff.a~a.svc", ok, "not valid UTF-8"},
+		{"newline", "sidecar~10.0.0.1~p.a~a.svc\nlevel=ERROR", ok, "control or space"},
+		{"metadata too large", "sidecar~10.0.0.1~p.a~a.svc", huge, "metadata is"},
+	}
+	for _, tc := range cases {
+		_, err := ParseNode(&core.Node{Id: tc.id, Metadata: tc.md})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: got %v, want an error with %q", tc.name, err, tc.want)
+		case err != nil && len(err.Error()) > 300:
+			t.Errorf("%s: the error quotes %d bytes; a refused id must be shortened", tc.name, len(err.Error()))
+		}
 	}
 }

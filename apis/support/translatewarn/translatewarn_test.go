@@ -35,8 +35,8 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 	for _, want := range []string{
 		"VirtualService gateways[]", "VirtualService http[].match[].gateways[]", "VirtualService http[].delegate",
 		"VirtualService tls[]", "VirtualService exportTo[]",
-		"DestinationRule trafficPolicy.tls.mode", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
-		"DestinationRule subsets[].trafficPolicy.tls.mode",
+		"DestinationRule trafficPolicy.tls.credentialName", "DestinationRule trafficPolicy.tls.caCertCredentialName", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
+		"DestinationRule subsets[].trafficPolicy.tls.credentialName",
 		"DestinationRule workloadSelector",
 		"Sidecar ingress[]", "Sidecar egress[].port", "Sidecar outboundTrafficPolicy.egressProxy", "Sidecar inboundConnectionPool",
 		"PeerAuthentication portLevelMtls{}",

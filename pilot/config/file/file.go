@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -24,7 +23,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Debounce is how long a burst of file events is coalesced; 0 means 50ms.
 	Debounce time.Duration
+	// MaxFileBytes refuses larger files (their last good content stays in
+	// force); 0 means DefaultMaxFileBytes.
+	MaxFileBytes int64
+	// Rescan is the period of the backstop rescan that catches what file
+	// events miss (permissions restored, a watch lost); 0 means 5s.
+	Rescan time.Duration
 }
+
+// DefaultMaxFileBytes bounds what one config file can make weftd hold: a
+// mesh's config is a few MiB in all.
+const DefaultMaxFileBytes = 16 << 20
 
 // Source reads config from Options.Dir. Its methods are safe for
 // concurrent use.
@@ -32,12 +41,19 @@ type Source struct {
 	dir      string
 	log      *slog.Logger
 	debounce time.Duration
+	maxBytes int64
+	rescan   time.Duration
 
 	mu       sync.Mutex
 	files    map[string]*fileState
 	accepted *config.Snapshot
 	errs     []*config.Error
 	loaded   bool
+	// read reads a file; tests running as root replace it to emulate
+	// permissions, which root bypasses.
+	read func(path string, limit int64) ([]byte, error)
+	// logged are the errors already logged, so a reload logs only new ones.
+	logged map[config.Error]bool
 }
 
 // fileState is what is known about one file.
@@ -50,12 +66,19 @@ type fileState struct {
 
 // New returns a Source for opts; nothing is read until Load or Run.
 func New(opts Options) *Source {
-	s := &Source{dir: opts.Dir, log: opts.Logger, debounce: opts.Debounce, files: map[string]*fileState{}}
+	s := &Source{dir: opts.Dir, log: opts.Logger, debounce: opts.Debounce, maxBytes: opts.MaxFileBytes,
+		rescan: opts.Rescan, files: map[string]*fileState{}, read: readLimited}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.debounce <= 0 {
 		s.debounce = 50 * time.Millisecond
+	}
+	if s.maxBytes <= 0 {
+		s.maxBytes = DefaultMaxFileBytes
+	}
+	if s.rescan <= 0 {
+		s.rescan = 5 * time.Second
 	}
 	return s
 }
@@ -128,7 +151,7 @@ func (s *Source) readFile(path string) bool {
 		st = &fileState{}
 		s.files[path] = st
 	}
-	data, err := os.ReadFile(path)
+	data, err := s.read(path, s.maxBytes)
 	if err != nil {
 		readErr := &config.Error{File: path, Message: fmt.Sprintf("reading file: %v", err)}
 		same := len(st.errs) == 1 && st.data == nil && *st.errs[0] == *readErr
@@ -171,7 +194,7 @@ func (s *Source) fileErrors(paths []string) []*config.Error {
 	var errs []*config.Error
 	for _, p := range paths {
 		st := s.files[p]
-		if len(st.errs) > 0 && st.good {
+		if len(st.errs) > 0 && st.good && s.isNew(st.errs) {
 			s.log.Warn("config file has errors; its last good content stays in force", "file", p, "errors", len(st.errs))
 		}
 		errs = append(errs, st.errs...)
@@ -179,10 +202,27 @@ func (s *Source) fileErrors(paths []string) []*config.Error {
 	return errs
 }
 
-func (s *Source) logErrors() {
-	for _, e := range s.errs {
-		s.log.LogAttrs(context.Background(), slog.LevelError, "config error", e.Attrs()...)
+// isNew reports whether any of errs has not been logged yet.
+func (s *Source) isNew(errs []*config.Error) bool {
+	for _, e := range errs {
+		if !s.logged[*e] {
+			return true
+		}
 	}
+	return false
+}
+
+// logErrors logs the errors that are new since the last reload: with
+// thousands of bad documents, an unrelated edit must not repeat them all.
+func (s *Source) logErrors() {
+	logged := make(map[config.Error]bool, len(s.errs))
+	for _, e := range s.errs {
+		if !s.logged[*e] {
+			s.log.LogAttrs(context.Background(), slog.LevelError, "config error", e.Attrs()...)
+		}
+		logged[*e] = true
+	}
+	s.logged = logged
 }
 
 // dropForeign logs, and leaves out of errs, the problems of Kubernetes

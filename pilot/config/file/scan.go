@@ -1,6 +1,8 @@
 package file
 
 import (
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -60,4 +62,29 @@ func isRegular(path string, d fs.DirEntry) bool {
 	}
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// readLimited reads a file of at most limit bytes. The size is checked while
+// reading, not only by stat, so a file growing meanwhile cannot slip by.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > limit {
+		return nil, tooLarge(fi.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge(int64(len(data)), limit)
+	}
+	return data, nil
+}
+
+func tooLarge(size, limit int64) error {
+	return fmt.Errorf("file is %d bytes, over the limit of %d (weftd --config-max-file-bytes)", size, limit)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -27,41 +28,81 @@ func (s *Source) Run(ctx context.Context, fn func(*config.Snapshot)) error {
 		return fmt.Errorf("file source: creating watcher: %w", err)
 	}
 	defer w.Close()
-	r := &runner{s: s, w: w, watched: map[string]bool{}, fn: fn}
+	r := &runner{s: s, w: w, fn: fn, dir: filepath.Clean(s.dir)}
 	// Watch before the first load, so no change in between is missed.
-	if err := w.Add(s.dir); err != nil {
+	if err := w.Add(r.dir); err != nil {
 		return fmt.Errorf("file source: watching %s: %w", s.dir, err)
 	}
-	r.watched[s.dir] = true
+	r.watchParent()
 	r.reload(true)
 	return r.loop(ctx)
 }
 
 // runner is the state of one Run.
 type runner struct {
-	s       *Source
-	w       *fsnotify.Watcher
-	watched map[string]bool
-	fn      func(*config.Snapshot)
-	last    *config.Snapshot
-	sent    bool
+	s      *Source
+	w      *fsnotify.Watcher
+	dir    string // s.dir, cleaned: compared with event and watch names
+	parent string // watched for the directory being replaced; "" if not
+	fn     func(*config.Snapshot)
+	last   *config.Snapshot
+	sent   bool
+}
+
+// watchParent watches the directory above the config directory, so that
+// the config directory deleted and made again (or renamed over) is seen;
+// the periodic rescan is the backstop where the parent cannot be watched.
+func (r *runner) watchParent() {
+	parent := filepath.Dir(r.dir)
+	if parent == r.dir {
+		return
+	}
+	if err := r.w.Add(parent); err != nil {
+		r.s.log.Warn("cannot watch the config directory's parent; a replaced directory is seen by the periodic rescan",
+			"dir", parent, "error", err, "rescan", r.s.rescan)
+		return
+	}
+	r.parent = parent
+}
+
+// rewatchIfReplaced watches the config directory again when a new one
+// appears under its name: the old watch, if any, follows the old inode.
+func (r *runner) rewatchIfReplaced(ev fsnotify.Event) {
+	if filepath.Clean(ev.Name) != r.dir || !ev.Has(fsnotify.Create) {
+		return
+	}
+	_ = r.w.Remove(r.dir)
+	if err := r.w.Add(r.dir); err != nil {
+		r.s.log.Warn("cannot watch the new config directory; the periodic rescan still reads it", "dir", r.dir, "error", err)
+	}
+}
+
+// relevant drops events about the parent's other entries.
+func (r *runner) relevant(ev fsnotify.Event) bool {
+	return r.parent == "" || filepath.Dir(ev.Name) != r.parent || filepath.Clean(ev.Name) == r.dir
 }
 
 func (r *runner) loop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	rescan := time.NewTicker(r.s.rescan)
+	defer rescan.Stop()
 	var first time.Time // first event of the pending burst; zero if none
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-rescan.C:
+			r.reload(false)
 		case ev, ok := <-r.w.Events:
 			if !ok {
 				return errors.New("file source: watcher closed")
 			}
-			if ev.Op == fsnotify.Chmod {
+			// Chmod counts: a file made readable again must be read again.
+			if !r.relevant(ev) {
 				continue
 			}
+			r.rewatchIfReplaced(ev)
 			if first.IsZero() {
 				first = time.Now()
 			}
@@ -99,28 +140,34 @@ func (r *runner) reload(force bool) {
 }
 
 // syncWatches watches every directory of the tree and forgets removed
-// ones; it reports whether a new directory was added.
+// ones; it reports whether a new directory was added. The watcher's own
+// list is the truth: a deleted directory's watch is gone even if a new
+// directory of the same name has appeared since.
 func (r *runner) syncWatches() bool {
-	_, dirs, err := scan(r.s.dir)
+	_, dirs, err := scan(r.dir)
 	if err != nil {
 		return false
 	}
+	watched := map[string]bool{}
+	for _, d := range r.w.WatchList() {
+		watched[filepath.Clean(d)] = true
+	}
 	present, added := map[string]bool{}, false
 	for _, d := range dirs {
+		d = filepath.Clean(d)
 		present[d] = true
-		if r.watched[d] {
+		if watched[d] {
 			continue
 		}
 		if err := r.w.Add(d); err != nil {
 			r.s.log.Warn("cannot watch directory", "dir", d, "error", err)
 			continue
 		}
-		r.watched[d], added = true, true
+		added = true
 	}
-	for d := range r.watched {
-		if !present[d] {
+	for d := range watched {
+		if !present[d] && d != r.parent {
 			_ = r.w.Remove(d) // usually already gone with the directory
-			delete(r.watched, d)
 		}
 	}
 	return added

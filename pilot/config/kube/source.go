@@ -58,11 +58,13 @@ func New(opts Options) (*Source, error) {
 	if opts.Coalesce <= 0 {
 		opts.Coalesce = 20 * time.Millisecond
 	}
-	dyn, err := dynamic.NewForConfig(opts.Config)
+	cfg := rest.CopyConfig(opts.Config)
+	cfg.Wrap(waitOutOutages(opts.Logger))
+	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(opts.Config)
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes discovery: %w", err)
 	}

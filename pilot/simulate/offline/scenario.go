@@ -56,8 +56,14 @@ type Want struct {
 	Redirect        *simulate.Redirect `json:"redirect,omitempty"`
 	DirectStatus    int                `json:"directStatus,omitempty"`
 	TransportSocket string             `json:"transportSocket,omitempty"` // of the first upstream's first endpoint
-	Endpoints       []string           `json:"endpoints,omitempty"`       // addresses of the first upstream
-	LB              string             `json:"lb,omitempty"`              // the first upstream's load balancer
+	// SNI, SANs, TrustedCA and ClientCertificate are the first upstream's
+	// TLS (simulate.Upstream); SANs: [] checks that none are verified.
+	SNI               string   `json:"sni,omitempty"`
+	SANs              []string `json:"sans,omitempty"`
+	TrustedCA         string   `json:"trustedCA,omitempty"`
+	ClientCertificate string   `json:"clientCertificate,omitempty"`
+	Endpoints         []string `json:"endpoints,omitempty"` // addresses of the first upstream
+	LB                string   `json:"lb,omitempty"`        // the first upstream's load balancer
 	// CircuitBreakers are the first upstream's thresholds (Envoy's defaults
 	// when the cluster sets none).
 	CircuitBreakers *simulate.CircuitBreakers `json:"circuitBreakers,omitempty"`
@@ -246,7 +252,8 @@ func faultShare(f *simulate.Fault, delay bool) float64 {
 }
 
 func (w Want) checkUpstream(r *simulate.Result, diff func(string, any, any)) {
-	if w.TransportSocket == "" && w.Endpoints == nil && w.LB == "" && w.CircuitBreakers == nil && w.Priorities == nil && w.LocalityWeights == nil {
+	if w.TransportSocket == "" && w.Endpoints == nil && w.LB == "" && w.CircuitBreakers == nil && !w.checksTLS() &&
+		w.Priorities == nil && w.LocalityWeights == nil {
 		return
 	}
 	if len(r.Upstreams) == 0 {
@@ -260,6 +267,7 @@ func (w Want) checkUpstream(r *simulate.Result, diff func(string, any, any)) {
 	if w.LB != "" && u.LB != w.LB {
 		diff("load balancer", u.LB, w.LB)
 	}
+	w.checkTLS(u, diff)
 	if w.CircuitBreakers != nil {
 		got := simulate.DefaultCircuitBreakers()
 		if u.CircuitBreakers != nil {

@@ -45,7 +45,7 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 	if !opts.Proxyless && speaksHTTP2(c) {
 		setHTTP2(out, c.Policy.ConnectionPool)
 	}
-	setUpstreamTLS(out, c, opts)
+	setUpstreamTLS(out, c, opts, deg)
 	setLocalityWeighted(out, c, opts)
 	return out
 }

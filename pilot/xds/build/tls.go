@@ -76,9 +76,19 @@ func exact(s string) *matcherv3.StringMatcher {
 func UpstreamTLS(c *mesh.Cluster, sans []string, opts Options) *corev3.TransportSocket {
 	ctx := &tlsv3.UpstreamTlsContext{CommonTlsContext: commonTLS(sans, opts)}
 	if !opts.Proxyless {
-		ctx.Sni = "outbound_." + strconv.FormatUint(uint64(c.Key.Port), 10) + "_." + c.Key.Subset + "_." + c.Key.Host
+		ctx.Sni = IstioSNI(c)
 	}
 	return &corev3.TransportSocket{Name: TransportSocketTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(ctx)}}
+}
+
+// IstioSNI is the server name of Istio mutual TLS to a cluster: the rule's
+// sni, else outbound_.PORT_.SUBSET_.HOST (SUBSET empty for the default
+// cluster), which istiod sends and a gateway's AUTO_PASSTHROUGH routes on.
+func IstioSNI(c *mesh.Cluster) string {
+	if t := c.Policy.TLS; t != nil && t.Mode == mesh.TLSIstioMutual && t.SNI != "" {
+		return t.SNI
+	}
+	return "outbound_." + strconv.FormatUint(uint64(c.Key.Port), 10) + "_." + c.Key.Subset + "_." + c.Key.Host
 }
 
 // DownstreamTLS is the server side of Istio mutual TLS: a client

@@ -20,20 +20,22 @@ var tlsModeMetadata = &corev3.Metadata{FilterMetadata: map[string]*structpb.Stru
 // setUpstreamTLS applies the cluster's TLS mode. Automatic mTLS uses TLS to
 // endpoints with a mesh proxy whose PeerAuthentication does not disable mTLS
 // on that port (tlsMode metadata, see lbEndpoint): Envoy decides per
-// endpoint; grpc-go cannot,
-// so a proxyless client uses TLS only when every endpoint has a proxy and
-// requires mTLS (STRICT), the one case where plaintext surely fails.
-func setUpstreamTLS(out *clusterv3.Cluster, c *mesh.Cluster, opts Options) {
+// endpoint; grpc-go cannot, so a proxyless client uses TLS only when every
+// endpoint accepts it (a proxyless server labelled tlsMode=istio serves
+// PERMISSIVE as mTLS, see grpcgen.serverMode).
+func setUpstreamTLS(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *Degradations) {
 	mode := mesh.TLSAuto
 	if c.Policy.TLS != nil {
 		mode = c.Policy.TLS.Mode
 	}
 	switch {
+	case mode == mesh.TLSSimple || mode == mesh.TLSMutual:
+		setUserTLS(out, c, c.Policy.TLS, opts, deg)
 	case mode == mesh.TLSDisable || c.Service.External || opts.Mesh == nil || opts.NoTLS:
 	case mode == mesh.TLSIstioMutual:
 		out.TransportSocket = UpstreamTLS(c, ServerSANs(c, opts.Mesh.TrustDomain), opts)
 	case opts.Proxyless:
-		if allStrictMeshEndpoints(c, opts.Mesh) {
+		if allAcceptMeshTLS(c, opts.Mesh) {
 			out.TransportSocket = UpstreamTLS(c, ServerSANs(c, opts.Mesh.TrustDomain), opts)
 		}
 	default:
@@ -44,10 +46,10 @@ func setUpstreamTLS(out *clusterv3.Cluster, c *mesh.Cluster, opts Options) {
 	}
 }
 
-func allStrictMeshEndpoints(c *mesh.Cluster, m *mesh.Mesh) bool {
+func allAcceptMeshTLS(c *mesh.Cluster, m *mesh.Mesh) bool {
 	eps := c.Endpoints()
 	for _, ep := range eps {
-		if !ep.MeshTLSCapable() || m.PeerAuthn.Mode(ep.Namespace, ep.Labels, ep.Port) != mesh.MTLSStrict {
+		if !m.PeerAuthn.AcceptsMeshTLS(ep) {
 			return false
 		}
 	}

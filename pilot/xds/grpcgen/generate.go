@@ -31,9 +31,14 @@ func Generate(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) (xds.Resources
 // shared by replicas asking for the same targets. Clusters and endpoints
 // are those its routes reference (the warm route names every cluster a
 // switch could reach), so the application is not sent the whole mesh.
+// A Sidecar resource selecting the application narrows what it can dial.
 func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
+	// Istio builds a proxyless client's listeners and clusters from its
+	// SidecarScope: a target outside the Sidecar's egress hosts is not found.
+	scope := scopeOf(m, p)
+	m = m.Scoped(scope)
 	noTLS := !p.HasCertProvider(build.CertProviderInstance)
-	view := share.Key("grpc", p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...),
+	view := share.Key("grpc", scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...),
 		localityKey(m, p))
 	// One build per view serves all four types: the clusters are the ones
 	// the routes reference.
@@ -56,6 +61,15 @@ func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
 		{TypeURL: resource.ListenerType, Key: view, Build: part(func(v viewConfig) []types.Resource { return v.lds }, true)},
 		{TypeURL: resource.RouteType, Key: view, Build: part(func(v viewConfig) []types.Resource { return v.rds }, false)},
 	}
+}
+
+// scopeOf is the Sidecar scope selecting p; meshes built without
+// translate (unit tests) have no scopes at all.
+func scopeOf(m *mesh.Mesh, p *xds.Proxy) *mesh.Scope {
+	if m.Scopes == nil {
+		return nil
+	}
+	return m.ScopeFor(p.Namespace, p.Labels)
 }
 
 // viewConfig is one proxyless view's resources by type.
@@ -97,11 +111,35 @@ func clustersAndEndpoints(m *mesh.Mesh, p *xds.Proxy, noTLS bool, names map[stri
 			continue
 		}
 		if cl := build.Cluster(c, opts, deg); cl != nil {
+			if !noTLS && cl.GetTransportSocket() == nil {
+				reportMixedMTLS(c, m, deg)
+			}
 			cds = append(cds, cl)
 			eds = append(eds, loadAssignment(cl.Name, c, m, p))
 		}
 	}
 	return cds, eds
+}
+
+// reportMixedMTLS says when automatic mTLS fell back to plaintext for a
+// whole cluster because only some endpoints take mTLS: Envoy decides per
+// endpoint, grpc-go cannot, so the meshed ones are reached in plaintext
+// (and those that require mTLS refuse it).
+func reportMixedMTLS(c *mesh.Cluster, m *mesh.Mesh, deg *build.Degradations) {
+	if (c.Policy.TLS != nil && c.Policy.TLS.Mode != mesh.TLSAuto) || c.Service.External {
+		return // not automatic mTLS
+	}
+	meshed := 0
+	eps := c.Endpoints()
+	for _, ep := range eps {
+		if m.PeerAuthn.AcceptsMeshTLS(ep) {
+			meshed++
+		}
+	}
+	if meshed > 0 && meshed < len(eps) {
+		deg.Add("cluster " + c.Key.String() + ": " + strconv.Itoa(meshed) + " of " + strconv.Itoa(len(eps)) +
+			" endpoints take mTLS, the others not; grpc-go cannot choose per endpoint, so automatic mTLS sends plaintext to all")
+	}
 }
 
 // AddRouteClusters adds the clusters the routes of rc send to. The server

@@ -92,13 +92,32 @@ func serverListener(name string, addr *net.TCPAddr, mode mesh.MTLSMode, p *xds.P
 	}
 }
 
-// serverMode is the PeerAuthentication mode for the server's port. grpc-go
-// drops filter chains that match on transport protocol, so one port cannot
-// accept both TLS and plaintext: PERMISSIVE is served as plaintext.
+// serverMode is the mode the server's port is built with. grpc-go keeps
+// only filter chains matching transport_protocol "" or "raw_buffer" (gRFC
+// A36), so one port cannot accept both TLS and plaintext. As istiod does,
+// PERMISSIVE becomes STRICT on a workload labelled tlsMode=istio (the label
+// tells mesh clients to use mTLS to it) and plaintext otherwise.
 func serverMode(m *mesh.Mesh, p *xds.Proxy, addr *net.TCPAddr, deg *build.Degradations) mesh.MTLSMode {
 	mode := m.PeerAuthn.Mode(p.Namespace, p.Labels, uint32(addr.Port))
-	if mode == mesh.MTLSPermissive && m.PeerAuthn.Any() {
+	if mode != mesh.MTLSPermissive {
+		return mode
+	}
+	labelled := p.Labels[mesh.TLSModeLabel] == "istio"
+	hasCerts := p.HasCertProvider(build.CertProviderInstance)
+	switch {
+	case labelled && !hasCerts:
+		deg.Add("PERMISSIVE mTLS on " + addr.String() + " served as plaintext: the workload is labelled " +
+			mesh.TLSModeLabel + "=istio but its bootstrap declares no certificate provider, so mesh clients sending mTLS fail")
+		return mesh.MTLSDisable
+	case labelled:
+		if m.PeerAuthn.Any() {
+			deg.Add("PERMISSIVE mTLS served as mTLS only on " + addr.String() + " (workload labelled " + mesh.TLSModeLabel +
+				"=istio): grpc-go cannot accept TLS and plaintext on one port, plaintext clients are refused")
+		}
+		return mesh.MTLSStrict
+	}
+	if m.PeerAuthn.Any() {
 		deg.Add("PERMISSIVE mTLS served as plaintext on " + addr.String() + ": grpc-go cannot accept TLS and plaintext on one port")
 	}
-	return mode
+	return mesh.MTLSDisable
 }

@@ -7,6 +7,9 @@
 // proxy that sees the port. Apply builds each VirtualService rule the way
 // the generators do, validates it with Envoy's own rules, and leaves out the
 // VirtualServices whose rules fail, with a diagnostic that rejects them.
+// Translate does the same for clusters, endpoints and listeners, tracing
+// each that fails to the DestinationRule, ServiceEntry, PeerAuthentication
+// or Sidecar without which it is valid, and translating again without it.
 package guard
 
 import (

@@ -37,11 +37,11 @@ type deltaStream struct {
 // DeltaAggregatedResources serves incremental ADS: each response carries
 // only resources whose content changed and names of removed ones.
 func (s *Server) DeltaAggregatedResources(gs discovery.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) error {
-	base, err := newStream(gs.Context())
+	base, err := s.newStream(gs.Context())
 	if err != nil {
 		return err
 	}
-	st := &deltaStream{stream: base, send: gs.Send, types: map[string]*deltaType{}}
+	st := &deltaStream{stream: base, send: guarded(s, base, gs.Context(), gs.Send), types: map[string]*deltaType{}}
 	return serveStream(s, gs.Context(), st.stream, gs.Recv,
 		func(req *discovery.DeltaDiscoveryRequest) error { return s.onDeltaRequest(st, req) },
 		func() error {
@@ -68,8 +68,10 @@ func (s *Server) onDeltaRequest(st *deltaStream, req *discovery.DeltaDiscoveryRe
 		maps.Copy(ts.has, req.GetInitialResourceVersions()) // a reconnecting client says what it has
 	}
 	nack := req.GetErrorDetail() != nil
+	st.inflight.answered(req.GetResponseNonce())
 	if nonce := req.GetResponseNonce(); nonce != "" {
-		s.recordAck(ps, typeURL, ps.sentVersion(typeURL), req.GetErrorDetail().GetMessage(), true)
+		s.recordAck(ps, ackInfo{typeURL: typeURL, version: ps.sentVersion(typeURL), nonce: nonce,
+			nackMsg: req.GetErrorDetail().GetMessage(), isReply: true})
 		if nack {
 			ts.rejected = ps.sentVersion(typeURL)
 		}

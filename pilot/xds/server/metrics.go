@@ -20,6 +20,9 @@ type metrics struct {
 	// identityRejections counts streams refused because the node's claims
 	// contradict its certificate, or another identity holds the node id.
 	identityRejections *prometheus.CounterVec
+	// sendTimeouts counts streams ended because a response was not taken
+	// in time, by what it waited for: the client's window or the budget.
+	sendTimeouts *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -37,9 +40,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
 		identityRejections: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_identity_rejections_total",
 			Help: "xDS streams refused because the node's claims do not match its client certificate, by reason."}, []string{"reason"}),
+		sendTimeouts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_send_timeouts_total",
+			Help: "xDS streams ended because a response was not taken in time, by what it waited for (client, budget)."}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.rejected, m.meshReady, m.queueWait, m.identityRejections)
+		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.rejected, m.meshReady, m.queueWait, m.identityRejections, m.sendTimeouts)
 	}
 	return m
 }

@@ -30,9 +30,12 @@ type proxyState struct {
 	mu          sync.Mutex
 	subscribers map[*stream]bool // open streams, woken by publish
 	listeners   map[string]bool  // listener names requested (proxyless)
+	secrets     map[string]bool  // SDS names requested (sds.go)
 	types       map[string]*typeStatus
 	nacks       int
 	lastNack    *Nack
+	nackNonces  map[string]string // by type: the nonce last NACKed, logged once
+	held        *share.Held       // the shared parts of its config; guarded by Server.mu
 	degraded    map[string]bool
 	resources   xds.Resources // as last sent
 
@@ -62,7 +65,7 @@ type Nack struct {
 }
 
 func newProxyState(p *xds.Proxy, id Identity) *proxyState {
-	ps := &proxyState{identity: id, subscribers: map[*stream]bool{}, listeners: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
+	ps := &proxyState{identity: id, subscribers: map[*stream]bool{}, listeners: map[string]bool{}, secrets: map[string]bool{}, types: map[string]*typeStatus{}, degraded: map[string]bool{},
 		edsSent: map[string][]string{}, edsAcked: map[string]bool{}}
 	ps.proxy.Store(p)
 	return ps
@@ -104,7 +107,7 @@ func (s *Server) push(ps *proxyState) {
 	defer ps.gen.Unlock()
 	m = s.current.Load()
 	start := time.Now()
-	parts := s.parts.For(m).Resolve(s.specs(ps, m))
+	parts, held := s.parts.For(m).Acquire(s.specs(ps, m))
 	s.reportRejections(ps, m, parts)
 	s.logDegradations(ps, partsDegradations(parts))
 	res, final := share.Resources(parts), true
@@ -113,8 +116,11 @@ func (s *Server) push(ps *proxyState) {
 		parts = withWarmingStep(parts, step, prev)
 		time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.queue.add(ps, laneChange) })
 	}
-	if !s.stillConnected(ps) {
+	if !s.holdIfConnected(ps, held) {
 		return
+	}
+	if sp := s.secretPart(ps); sp != nil {
+		parts = append(parts, sp) // after res: debug views never hold keys
 	}
 	ps.publish(newSnapshot(parts))
 	ps.mu.Lock()
@@ -126,11 +132,19 @@ func (s *Server) push(ps *proxyState) {
 	s.metrics.generateSeconds.Observe(time.Since(start).Seconds())
 }
 
-// stillConnected skips work for proxies that left while queued.
-func (s *Server) stillConnected(ps *proxyState) bool {
+// holdIfConnected makes held the parts the proxy holds, letting go of the
+// previous ones; for a proxy that left while queued it lets go of held
+// instead. Under s.mu, so closeStream cannot release in between.
+func (s *Server) holdIfConnected(ps *proxyState, held *share.Held) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.proxies[ps.Proxy().ID] == ps
+	connected := s.proxies[ps.Proxy().ID] == ps
+	old := held
+	if connected {
+		old, ps.held = ps.held, held
+	}
+	s.mu.Unlock()
+	old.Release()
+	return connected
 }
 
 func (s *Server) specs(ps *proxyState, m *mesh.Mesh) []share.Spec {

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 )
@@ -14,6 +16,8 @@ func (s *Server) afterRequest(ps *proxyState, isNew bool, typeURL string, names 
 	switch typeURL {
 	case resource.ListenerType:
 		push = ps.addListeners(names) || push
+	case resource.SecretType:
+		push = ps.addSecrets(names) || push
 	case resource.EndpointType:
 		if nonce != "" && ok && ps.warms() {
 			push = ps.recordEDSAck(nonce) || push
@@ -66,21 +70,51 @@ func (s *Server) recordSent(ps *proxyState, typeURL, version string) {
 
 // recordAck interprets a request that answers a response: with an error
 // detail it is a NACK (the proxy keeps its previous config), else an ACK.
-func (s *Server) recordAck(ps *proxyState, typeURL, version, nackMsg string, isReply bool) {
-	if !isReply {
+// nonce is the response answered; a NACK is logged once per nonce.
+func (s *Server) recordAck(ps *proxyState, a ackInfo) {
+	if !a.isReply {
 		return
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	st := ps.status(typeURL)
-	if nackMsg == "" {
-		st.Acked, st.Nack = version, false
+	st := ps.status(a.typeURL)
+	if a.nackMsg == "" {
+		st.Acked, st.Nack = a.version, false
 		return
 	}
 	st.Nack = true
 	ps.nacks++
-	ps.lastNack = &Nack{Type: typeURL, Version: st.Sent, Error: nackMsg, Time: time.Now()}
-	s.metrics.nacks.WithLabelValues(shortType(typeURL)).Inc()
+	ps.lastNack = &Nack{Type: a.typeURL, Version: st.Sent, Error: a.nackMsg, Time: time.Now()}
+	s.metrics.nacks.WithLabelValues(shortType(a.typeURL)).Inc()
+	if !ps.firstNack(a.typeURL, a.nonce) {
+		return
+	}
+	ok, dropped := s.nacks.allow()
+	if !ok {
+		return
+	}
 	s.log.Error("proxy rejected config (NACK); it keeps its last good config",
-		"proxy", ps.Proxy().ID, "type", typeURL, "rejected_version", st.Sent, "acked_version", version, "error", nackMsg)
+		"proxy", ps.Proxy().ID, "type", a.typeURL, "rejected_version", st.Sent, "acked_version", a.version,
+		"error", truncate(a.nackMsg, maxLoggedNack), "nack_lines_suppressed", dropped)
+}
+
+// ackInfo is what a request says about the response it answers.
+type ackInfo struct {
+	typeURL, version, nonce, nackMsg string
+	isReply                          bool
+}
+
+// maxLoggedNack bounds the error text a client gets logged.
+const maxLoggedNack = 1024
+
+// truncate shortens s to at most n bytes (on a rune boundary), saying so.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	discoverygrpc "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,11 @@ type Options struct {
 	// TrustDomains are accepted in client certificates: the mesh's trust
 	// domain and its aliases (default cluster.local).
 	TrustDomains []string
+	// SendTimeout ends a stream whose response is not taken this long
+	// (default DefaultSendTimeout); SendBudgetBytes bounds the bytes of
+	// responses in flight to all proxies (default DefaultSendBudgetBytes).
+	SendTimeout     time.Duration
+	SendBudgetBytes int64
 }
 
 // Server is weft's xDS server.
@@ -40,10 +46,15 @@ type Server struct {
 	parts   share.Store
 	// rejected dedupes the log lines of resources left out (rejections.go).
 	rejected rejections
+	nacks    *nackLog
+	sends    *sendGuard
+	conns    connTracker
 	queue    *pushQueue
 	ctx      context.Context
 	// trustDomains accepted in client certificates (Options.TrustDomains).
 	trustDomains []string
+	// secrets are served over SDS (sds.go).
+	secrets secretStore
 
 	mu      sync.Mutex
 	proxies map[string]*proxyState // by node id
@@ -59,8 +70,12 @@ func New(ctx context.Context, opts Options) *Server {
 		metrics: newMetrics(opts.Registry),
 		proxies: map[string]*proxyState{},
 		queue:   newPushQueue(),
+		nacks:   newNackLog(),
 		ctx:     ctx,
 	}
+	s.sends = newSendGuard(opts.SendTimeout, opts.SendBudgetBytes, func(reason string) {
+		s.metrics.sendTimeouts.WithLabelValues(reason).Inc()
+	})
 	s.trustDomains = opts.TrustDomains
 	if len(s.trustDomains) == 0 {
 		s.trustDomains = []string{"cluster.local"}

@@ -59,16 +59,21 @@ func meshFromYAML(t *testing.T, version, docs string) *mesh.Mesh {
 func testMesh(t *testing.T) *mesh.Mesh { return meshFromYAML(t, "1", reviewsYAML) }
 
 type fixture struct {
+	addr string
 	srv  *Server
 	reg  *prometheus.Registry
 	conn *grpc.ClientConn
 }
 
-func start(t *testing.T) *fixture {
+func start(t *testing.T) *fixture { return startWith(t, Options{}) }
+
+// startWith is start with options (a Logger); the registry is the fixture's.
+func startWith(t *testing.T, opts Options) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	reg := prometheus.NewRegistry()
-	srv := New(ctx, Options{Registry: reg})
+	opts.Registry = reg
+	srv := New(ctx, opts)
 	srv.Update(testMesh(t))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -76,14 +81,14 @@ func start(t *testing.T) *fixture {
 	}
 	g := grpc.NewServer()
 	srv.Register(g)
-	go g.Serve(lis)
+	go g.Serve(srv.Listener(lis))
 	t.Cleanup(g.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &fixture{srv: srv, reg: reg, conn: conn}
+	return &fixture{addr: lis.Addr().String(), srv: srv, reg: reg, conn: conn}
 }
 
 func grpcNode() *core.Node {

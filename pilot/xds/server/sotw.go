@@ -61,11 +61,11 @@ type sotwStream struct {
 
 // StreamAggregatedResources serves state-of-the-world ADS.
 func (s *Server) StreamAggregatedResources(gs discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
-	base, err := newStream(gs.Context())
+	base, err := s.newStream(gs.Context())
 	if err != nil {
 		return err
 	}
-	st := &sotwStream{stream: base, send: gs.Send, types: map[string]*sotwType{}}
+	st := &sotwStream{stream: base, send: guarded(s, base, gs.Context(), gs.Send), types: map[string]*sotwType{}}
 	return serveStream(s, gs.Context(), st.stream, gs.Recv,
 		func(req *discovery.DiscoveryRequest) error { return s.onSotWRequest(st, req) },
 		func() error { return s.flushSotW(st) })
@@ -85,6 +85,7 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 		st.types[typeURL] = ts
 	}
 	nonce := req.GetResponseNonce()
+	st.inflight.answered(nonce)
 	if nonce != "" && nonce != ts.nonce {
 		return nil // answers a response superseded since: the newer one's reply follows
 	}
@@ -92,7 +93,8 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 	if nonce != "" {
 		ts.settle(!nack)
 	}
-	s.recordAck(ps, typeURL, req.GetVersionInfo(), req.GetErrorDetail().GetMessage(), nonce != "")
+	s.recordAck(ps, ackInfo{typeURL: typeURL, version: req.GetVersionInfo(), nonce: nonce,
+		nackMsg: req.GetErrorDetail().GetMessage(), isReply: nonce != ""})
 	ts.has, ts.open = req.GetVersionInfo(), true
 	if nack {
 		ts.rejected = ts.sent

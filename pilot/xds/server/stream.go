@@ -15,28 +15,35 @@ import (
 // stream is what one ADS stream's goroutine owns: its proxy, once the
 // first request named it, and the wake-up the proxy's pushes send.
 type stream struct {
-	ps   *proxyState
-	wake chan struct{}
-	peer Identity // from the stream's TLS client certificate
+	ps       *proxyState
+	wake     chan struct{}
+	peer     Identity // from the stream's TLS client certificate
+	inflight inflight // responses not yet answered
 }
 
 // newStream authenticates a stream from its transport before any request.
-func newStream(ctx context.Context) (*stream, error) {
+func (s *Server) newStream(ctx context.Context) (*stream, error) {
 	id, err := peerIdentity(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &stream{wake: make(chan struct{}, 1), peer: id}, nil
+	return &stream{wake: make(chan struct{}, 1), peer: id, inflight: inflight{budget: s.sends.budget}}, nil
 }
 
 // serveStream is a stream's loop: requests and wake-ups are handled one at
 // a time on the stream's goroutine, so per-stream state needs no lock.
 func serveStream[T any](s *Server, ctx context.Context, st *stream, recv func() (T, error), onRequest func(T) error, onWake func() error) error {
 	defer s.closeStream(st)
+	defer st.inflight.releaseAll()
 	errc := make(chan error, 1)
 	reqs := receive(ctx, recv, errc)
 	for {
 		select {
+		case now := <-st.inflight.expired():
+			if st.inflight.overdue(now) {
+				return s.endStalled(ctx)
+			}
+			st.inflight.arm()
 		case req, ok := <-reqs:
 			if !ok {
 				return streamEnd(<-errc)
@@ -150,6 +157,8 @@ func (s *Server) closeStream(st *stream) {
 		return
 	}
 	delete(s.proxies, ps.Proxy().ID)
+	ps.held.Release() // the views only this proxy used are dropped
+	ps.held = nil
 	s.metrics.connected.Dec()
 	s.log.Info("proxy disconnected", "proxy", ps.Proxy().ID)
 }
@@ -186,4 +195,12 @@ func (ps *proxyState) current() snapshot {
 		return *p
 	}
 	return nil
+}
+
+// endStalled ends a stream whose client has not answered in time, and
+// closes its connection: gRPC would otherwise hold the unread response.
+func (s *Server) endStalled(ctx context.Context) error {
+	err := s.sends.expired(ctx, "client")
+	s.conns.closePeer(ctx)
+	return err
 }

@@ -8,7 +8,9 @@ import (
 	"github.com/weftmesh/weft/pilot/xds/build"
 )
 
-// Cache holds the parts built from one mesh version.
+// Cache holds the parts built from one mesh version. Parts are counted by
+// the proxies holding them and dropped when the last lets go, so views no
+// connected proxy uses do not accumulate (a client can make up views).
 type Cache struct {
 	mesh   *mesh.Mesh
 	mu     sync.Mutex
@@ -22,6 +24,7 @@ type partKey struct{ typeURL, key string }
 type entry struct {
 	once sync.Once
 	part *Part
+	refs int // holders (Acquire) and builders in progress; guarded by Cache.mu
 }
 
 // NewCache returns an empty cache for m.
@@ -29,23 +32,74 @@ func NewCache(m *mesh.Mesh) *Cache {
 	return &Cache{mesh: m, parts: map[partKey]*entry{}}
 }
 
-// Part returns the part for s, building it on first use; concurrent
-// callers with the same key wait for that one build.
-func (c *Cache) Part(s Spec) *Part {
-	k := partKey{s.TypeURL, s.Key}
-	c.mu.Lock()
-	e, ok := c.parts[k]
-	if !ok {
-		e = &entry{}
-		c.parts[k] = e
-	}
-	c.mu.Unlock()
+func (c *Cache) built(e *entry, s Spec) *Part {
 	e.once.Do(func() {
 		c.builds.Add(1)
 		var deg build.Degradations
 		e.part = NewPart(s.TypeURL, s.Build(&deg), deg)
 	})
 	return e.part
+}
+
+// ref finds or makes the entry for k and counts one more holder.
+func (c *Cache) ref(k partKey) *entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.parts[k]
+	if !ok {
+		e = &entry{}
+		c.parts[k] = e
+	}
+	e.refs++
+	return e
+}
+
+// unref counts one holder less and forgets the entry with the last.
+func (c *Cache) unref(k partKey, e *entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.refs--; e.refs == 0 && c.parts[k] == e {
+		delete(c.parts, k)
+	}
+}
+
+// Held is the parts one proxy holds in a cache; Release lets go of them.
+type Held struct {
+	c    *Cache
+	keys []partKey
+	ents []*entry
+}
+
+// Acquire resolves specs through the cache and holds each part until the
+// returned Held is released.
+func (c *Cache) Acquire(specs []Spec) ([]*Part, *Held) {
+	h := &Held{c: c}
+	out := make([]*Part, 0, len(specs))
+	for _, s := range specs {
+		k := partKey{s.TypeURL, s.Key}
+		e := c.ref(k)
+		h.keys, h.ents = append(h.keys, k), append(h.ents, e)
+		out = append(out, c.built(e, s))
+	}
+	return out, h
+}
+
+// Release lets go of the parts; nil is a no-op.
+func (h *Held) Release() {
+	if h == nil {
+		return
+	}
+	for i, k := range h.keys {
+		h.c.unref(k, h.ents[i])
+	}
+	h.keys, h.ents = nil, nil
+}
+
+// Len is the number of parts cached now.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.parts)
 }
 
 // Builds counts the parts built so far (distinct views, not proxies).

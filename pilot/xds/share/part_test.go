@@ -91,7 +91,10 @@ func TestCacheBuildsEachKeyOnce(t *testing.T) {
 	}}
 	done := make(chan *Part, 8)
 	for range 8 {
-		go func() { done <- c.Part(spec) }()
+		go func() {
+			parts, _ := c.Acquire([]Spec{spec}) // held for the test: cached while held
+			done <- parts[0]
+		}()
 	}
 	first := <-done
 	for range 7 {
@@ -101,7 +104,35 @@ func TestCacheBuildsEachKeyOnce(t *testing.T) {
 	}
 	other := spec
 	other.Key = "k2"
-	if c.Part(other) == first || builds != 2 || c.Builds() != 2 {
+	if parts, _ := c.Acquire([]Spec{other}); parts[0] == first || builds != 2 || c.Builds() != 2 {
 		t.Fatalf("builds=%d counted=%d, want 2", builds, c.Builds())
 	}
+}
+
+// A part stays cached while a proxy holds it and is dropped when the last
+// holder lets go: views nobody uses do not accumulate.
+func TestCacheDropsPartsNobodyHolds(t *testing.T) {
+	c := NewCache(nil)
+	spec := func(key string) Spec {
+		return Spec{TypeURL: resource.ClusterType, Key: key, Build: func(*build.Degradations) []types.Resource {
+			return []types.Resource{cluster("x", 1)}
+		}}
+	}
+	a1, h1 := c.Acquire([]Spec{spec("a")})
+	a2, h2 := c.Acquire([]Spec{spec("a")})
+	_, hb := c.Acquire([]Spec{spec("b")})
+	if a1[0] != a2[0] || c.Len() != 2 || c.Builds() != 2 {
+		t.Fatalf("two holders of a, one of b: %d parts cached, %d builds; want the same part of a, 2 and 2", c.Len(), c.Builds())
+	}
+	hb.Release()
+	h1.Release()
+	if c.Len() != 1 {
+		t.Fatalf("after b's holder and one of a's let go: %d parts cached, want 1 (a)", c.Len())
+	}
+	h2.Release()
+	if c.Len() != 0 {
+		t.Fatalf("with no holder: %d parts cached, want 0", c.Len())
+	}
+	var none *Held
+	none.Release() // a proxy that never held anything
 }

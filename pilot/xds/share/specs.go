@@ -24,15 +24,6 @@ func Build(specs []Spec) (xds.Resources, build.Degradations) {
 	return res, deg
 }
 
-// Parts resolves specs through the cache.
-func (c *Cache) Resolve(specs []Spec) []*Part {
-	out := make([]*Part, 0, len(specs))
-	for _, s := range specs {
-		out = append(out, c.Part(s))
-	}
-	return out
-}
-
 // Resources is the structured view of parts, sharing their maps.
 func Resources(parts []*Part) xds.Resources {
 	res := xds.Resources{}

@@ -1,0 +1,92 @@
+package ca
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/weftmesh/weft/ca/pb"
+)
+
+// A rollout: 1,000 pods ask for certificates at once, each with its own
+// token. Every one is issued; none is turned away as Unavailable by a
+// client-side rate limit.
+func TestThousandParallelCSRsAllIssued(t *testing.T) {
+	env := kubeEnv(t)
+	ns := env.Namespace(t)
+	sa := createSA(t, env, ns, "web")
+	var reviews atomic.Int64
+	cfg := TokenReviewConfig(env.Config)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countReviews(rt, &reviews) })
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newKubeCA(t, env, ns, func(o *Options) { o.Kube = client })
+	const n = 1000
+	tokens := make([]string, n)
+	for i := range tokens {
+		// Distinct expiries make distinct tokens; nbf is exp-1h, so it stays past.
+		tokens[i] = mintToken(t, env, sa, DefaultAudience, time.Now().Add(time.Hour-time.Duration(i)*time.Second))
+	}
+	csr := string(csrPEM(t, ecKey(t), ""))
+	start := time.Now()
+	codesSeen := issueAll(s, tokens, csr)
+	took := time.Since(start)
+	t.Logf("%d certificates in %v: %.0f/s (logged, not asserted; docs/performance.md has the benchmark)", n, took, n/took.Seconds())
+	if codesSeen[codes.OK] != n {
+		t.Fatalf("of %d parallel requests: %v, want all OK", n, codesSeen)
+	}
+	if got := reviews.Load(); got != n {
+		t.Errorf("%d TokenReviews for %d distinct tokens, want one each", got, n)
+	}
+	// The same tokens again (agents retrying): answered from the cache.
+	if again := issueAll(s, tokens[:100], csr); again[codes.OK] != 100 || reviews.Load() != n {
+		t.Errorf("repeat of 100 tokens: %v and %d reviews in all, want 100 OK and no new review", again, reviews.Load())
+	}
+}
+
+// issueAll sends one CSR per token, all at once, and counts the outcomes.
+func issueAll(s *Server, tokens []string, csr string) map[codes.Code]int {
+	var mu sync.Mutex
+	seen := map[codes.Code]int{}
+	var wg sync.WaitGroup
+	for _, tok := range tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(incoming(tok), time.Minute)
+			defer cancel()
+			_, err := s.CreateCertificate(ctx, &pb.IstioCertificateRequest{Csr: csr})
+			mu.Lock()
+			seen[status.Code(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return seen
+}
+
+type reviewCounter struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func countReviews(rt http.RoundTripper, n *atomic.Int64) http.RoundTripper {
+	return reviewCounter{next: rt, n: n}
+}
+
+func (c reviewCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/tokenreviews") {
+		c.n.Add(1)
+	}
+	return c.next.RoundTrip(r)
+}
