@@ -76,7 +76,7 @@ func localityRows(p string) []row {
 	return []row{
 		{key: p, entry: both()},
 		{key: p + ".enabled", entry: both()},
-		{key: p + ".distribute[]", entry: both()},
+		{key: p + ".distribute[]", entry: mesh(yes, yes, "locality weights from the proxy's locality; a locality no rule lists is left out of EDS (istiod sends it with no endpoints: the same traffic)")},
 		{key: p + ".distribute[].from", entry: both()},
 		{key: p + ".distribute[].to{}", entry: both()},
 		{key: p + ".failover[]", entry: mesh(yes, yes, failover)},
