@@ -8,8 +8,10 @@ import (
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/weftmesh/weft/agent/bootstrap"
 	"github.com/weftmesh/weft/agent/certfiles"
@@ -228,5 +230,36 @@ func TestBootstrapsRejectMissingPieces(t *testing.T) {
 	}
 	if _, err := bootstrap.GRPC(bootstrap.GRPCOptions{Identity: bootstrap.Identity{}, XDSAddr: "x:1"}); err == nil {
 		t.Error("grpc bootstrap without identity or files accepted")
+	}
+}
+
+// Like Istio's agent, both bootstraps declare the node locality a pod's
+// istio-locality label gives ("." separating its parts); grpc-go accepts
+// it, and without the label there is none.
+func TestBootstrapNodeLocality(t *testing.T) {
+	located := pod
+	located.Labels = map[string]string{"app": "reviews", "istio-locality": "us-east.zone-a.rack-1"}
+	want := &corev3.Locality{Region: "us-east", Zone: "zone-a", SubZone: "rack-1"}
+	out, err := bootstrap.Envoy(bootstrap.EnvoyOptions{Identity: located, XDSAddr: "weftd.weft-system.svc:15012", SDSSocket: "/s.sock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bootstrapv3.Bootstrap
+	if err := protojson.Unmarshal(out, &b); err != nil || !proto.Equal(b.GetNode().GetLocality(), want) {
+		t.Fatalf("envoy node locality %v (%v), want %v", b.GetNode().GetLocality(), err, want)
+	}
+	g, err := bootstrap.GRPC(bootstrap.GRPCOptions{Identity: located, XDSAddr: "weftd.weft-system.svc:15012", XDSPlaintext: true,
+		Certs: certfiles.PathsIn("/var/run/weft/certs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(g, []byte(`"sub_zone": "rack-1"`)) {
+		t.Errorf("grpc bootstrap lacks the locality:\n%s", g)
+	}
+	if err := grpcParse(g); err != nil {
+		t.Errorf("grpc-go refused the bootstrap: %v", err)
+	}
+	if pod.Locality() != nil {
+		t.Errorf("no locality label, locality %v", pod.Locality())
 	}
 }

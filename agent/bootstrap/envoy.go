@@ -73,7 +73,8 @@ func EnvoyProto(opts EnvoyOptions) (*bootstrapv3.Bootstrap, error) {
 		return nil, fmt.Errorf("node metadata: %w", err)
 	}
 	b := &bootstrapv3.Bootstrap{
-		Node:  &corev3.Node{Id: opts.Identity.NodeID(), Cluster: opts.Identity.ServiceCluster(), Metadata: md},
+		Node: &corev3.Node{Id: opts.Identity.NodeID(), Cluster: opts.Identity.ServiceCluster(), Metadata: md,
+			Locality: opts.Identity.Locality()},
 		Admin: &bootstrapv3.Admin{Address: admin},
 		DynamicResources: &bootstrapv3.Bootstrap_DynamicResources{
 			AdsConfig: &corev3.ApiConfigSource{

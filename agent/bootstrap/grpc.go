@@ -49,6 +49,7 @@ type grpcCreds struct {
 type grpcNode struct {
 	ID       string         `json:"id"`
 	Metadata map[string]any `json:"metadata"`
+	Locality *grpcLocality  `json:"locality,omitempty"`
 }
 
 type grpcProvider struct {
@@ -92,7 +93,7 @@ func GRPC(opts GRPCOptions) ([]byte, error) {
 			ChannelCreds:   []grpcCreds{channelCreds(opts.XDSPlaintext, files)},
 			ServerFeatures: []string{"xds_v3"},
 		}},
-		Node:                               grpcNode{ID: opts.Identity.NodeID(), Metadata: md},
+		Node:                               grpcNode{ID: opts.Identity.NodeID(), Metadata: md, Locality: opts.Identity.grpcLocality()},
 		ServerListenerResourceNameTemplate: ServerListenerTemplate,
 		CertificateProviders: map[string]grpcProvider{
 			CertProviderInstance: {PluginName: "file_watcher", Config: files},

@@ -44,7 +44,7 @@ func trafficPolicyRows(prefix string, top bool) []row {
 
 func loadBalancerRows(p string) []row {
 	hashNote := "proxyless: grpc-go hashes on headers only; this key is approximated by the gRPC channel id"
-	return []row{
+	return concat([]row{
 		{key: p, entry: both()},
 		{key: p + ".simple", entry: mesh(part, part, "PASSTHROUGH is ignored (round robin); unset is LEAST_REQUEST on sidecars, as Istio; proxyless: RANDOM is served as ROUND_ROBIN, unset is ROUND_ROBIN")},
 		{key: p + ".consistentHash", entry: mesh(yes, part, "proxyless: MAGLEV is served as RING_HASH; only header hashing is exact")},
@@ -62,10 +62,28 @@ func loadBalancerRows(p string) []row {
 		{key: p + ".consistentHash.maglev.tableSize", entry: none("ignored: Envoy's default table size applies")},
 		{key: p + ".consistentHash.minimumRingSize", entry: both()},
 		{key: p + ".backendUtilization", entry: none("ignored"), subtree: true},
-		{key: p + ".localityLbSetting", entry: none("not supported yet: ignored (translate warns); endpoints carry no locality"), subtree: true},
+	}, localityRows(p+".localityLbSetting"), []row{
 		{key: p + ".zoneAwareLbSetting", entry: none("ignored"), subtree: true},
 		{key: p + ".warmupDurationSecs", entry: none("ignored")},
 		{key: p + ".warmup", entry: none("ignored"), subtree: true},
+	})
+}
+
+// localityRows rates localityLbSetting (pilot/mesh/locality_lb.go): EDS
+// priorities and locality weights per proxy locality, sent alike to grpc-go
+// (priority and weighted_target balancers).
+func localityRows(p string) []row {
+	failover := "only with outlierDetection, as Istio; proxyless: grpc-go moves to the next priority when a priority has no reachable endpoint"
+	return []row{
+		{key: p, entry: both()},
+		{key: p + ".enabled", entry: both()},
+		{key: p + ".distribute[]", entry: mesh(yes, yes, "locality weights from the proxy's locality; a locality no rule lists is left out of EDS (istiod sends it with no endpoints: the same traffic)")},
+		{key: p + ".distribute[].from", entry: both()},
+		{key: p + ".distribute[].to{}", entry: both()},
+		{key: p + ".failover[]", entry: mesh(yes, yes, failover)},
+		{key: p + ".failover[].from", entry: mesh(yes, yes, failover)},
+		{key: p + ".failover[].to", entry: mesh(yes, yes, failover)},
+		{key: p + ".failoverPriority[]", entry: mesh(yes, yes, failover+"; topology labels (region, zone, subzone, kubernetes.io/hostname) come from the locality and node; weft has one network and one cluster")},
 	}
 }
 

@@ -2,7 +2,8 @@ package support
 
 // Notes shared by the registry kinds.
 const (
-	noLocality  = "ignored: endpoints carry no locality or network"
+	noNetwork   = "ignored: weft has one network"
+	locality    = "the endpoint's locality for locality load balancing (else its istio-locality label)"
 	grpcWeights = "proxyless: grpc-go's round robin ignores endpoint weights; ring hash uses them"
 )
 
@@ -23,8 +24,8 @@ var serviceEntryRows = []row{
 	{key: "endpoints[].address", entry: both()},
 	{key: "endpoints[].ports{}", entry: both()},
 	{key: "endpoints[].labels{}", entry: both()},
-	{key: "endpoints[].network", entry: none(noLocality)},
-	{key: "endpoints[].locality", entry: none(noLocality)},
+	{key: "endpoints[].network", entry: none(noNetwork)},
+	{key: "endpoints[].locality", entry: mesh(yes, yes, locality)},
 	{key: "endpoints[].weight", entry: mesh(yes, part, grpcWeights)},
 	{key: "endpoints[].serviceAccount", entry: both()},
 	{key: "workloadSelector", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
@@ -40,8 +41,8 @@ var workloadEntryRows = []row{
 	{key: "address", entry: both()},
 	{key: "ports{}", entry: both()},
 	{key: "labels{}", entry: both()},
-	{key: "network", entry: none(noLocality)},
-	{key: "locality", entry: none(noLocality)},
+	{key: "network", entry: none(noNetwork)},
+	{key: "locality", entry: mesh(yes, yes, locality)},
 	{key: "weight", entry: mesh(yes, part, grpcWeights)},
 	{key: "serviceAccount", entry: both()},
 }

@@ -27,6 +27,7 @@ type simulateOptions struct {
 	proxy      string
 	labels     []string
 	proxyless  bool
+	locality   string
 	spec       simulate.RequestSpec
 	sample     int
 	nodeID     string // the proxy simulated, once known
@@ -60,6 +61,7 @@ func (o *simulateOptions) addFlags(cmd *cobra.Command) {
 	f.StringArrayVarP(&o.files, "filename", "f", nil, "Istio and Kubernetes YAML (file, directory or -) to translate in process; needs --proxy")
 	f.StringVar(&o.proxy, "proxy", "", "with -f: the node id of the proxy, e.g. sidecar~IP~POD.NS~NS.svc.cluster.local")
 	f.StringArrayVar(&o.labels, "labels", nil, "with -f: the workload's labels, k=v (repeatable), when no Pod in the input names the proxy")
+	f.StringVar(&o.locality, "locality", "", "with -f: the proxy's node locality, region/zone/subzone, when no Pod in the input places it")
 	f.BoolVar(&o.proxyless, "proxyless", false, "simulate a proxyless gRPC client: the URL's host:port names the listener it asks for")
 	f.StringArrayVarP(&o.spec.Headers, "header", "H", nil, "request header 'name: value' (repeatable)")
 	f.BoolVar(&o.spec.Inbound, "inbound", false, "the request comes from a peer to the workload (needs --port)")
@@ -180,7 +182,7 @@ func (o *simulateOptions) fromYAML(cmd *cobra.Command, req simulate.Request) (*s
 	if err != nil {
 		return nil, nil, &exitError{code: 2, err: err}
 	}
-	opts := offline.Options{NodeID: o.proxy, Labels: labels, Proxyless: o.proxyless}
+	opts := offline.Options{NodeID: o.proxy, Labels: labels, Proxyless: o.proxyless, Locality: o.locality}
 	if req.Target != "" {
 		opts.Targets = []string{req.Target}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // ServerListenerTemplate is the server Listener name template weftd serves,
@@ -24,6 +25,9 @@ type BootstrapOptions struct {
 	// weft-agent writes them); the bootstrap then declares the file_watcher
 	// certificate provider "default" that weftd's TLS config refers to.
 	CertDir string
+	// Locality is the node locality the bootstrap declares,
+	// "region/zone/subzone"; weftd uses it when no pod places the proxy.
+	Locality string
 }
 
 // bootstrapJSON mirrors the subset of the grpc-go bootstrap format we emit.
@@ -60,8 +64,25 @@ type channelCredJSON struct {
 }
 
 type nodeJSON struct {
-	ID       string       `json:"id"`
-	Metadata nodeMetadata `json:"metadata"`
+	ID       string        `json:"id"`
+	Metadata nodeMetadata  `json:"metadata"`
+	Locality *localityJSON `json:"locality,omitempty"`
+}
+
+// localityJSON is the bootstrap node's locality (core.Locality's JSON names).
+type localityJSON struct {
+	Region  string `json:"region,omitempty"`
+	Zone    string `json:"zone,omitempty"`
+	SubZone string `json:"sub_zone,omitempty"`
+}
+
+// nodeLocality splits "region/zone/subzone"; nil when empty.
+func nodeLocality(s string) *localityJSON {
+	if s == "" {
+		return nil
+	}
+	parts := append(strings.SplitN(s, "/", 3), "", "")
+	return &localityJSON{Region: parts[0], Zone: parts[1], SubZone: parts[2]}
 }
 
 type nodeMetadata struct {
@@ -123,6 +144,7 @@ func Bootstrap(opts BootstrapOptions) ([]byte, error) {
 		}},
 		ServerListenerResourceNameTemplate: ServerListenerTemplate,
 	}
+	b.Node.Locality = nodeLocality(o.Locality)
 	if o.CertDir != "" {
 		b.CertificateProviders = fileWatcher(o.CertDir)
 		b.Node.Metadata.CertProviders = "default"

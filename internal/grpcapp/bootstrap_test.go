@@ -36,6 +36,24 @@ func TestBootstrapFields(t *testing.T) {
 	assertEq(t, "template", got["server_listener_resource_name_template"], "xds.istio.io/grpc/lds/inbound/%s")
 }
 
+// The node locality is written as core.Locality's JSON, which grpc-go
+// parses into the node it sends (weftd ranks endpoints from it).
+func TestBootstrapLocality(t *testing.T) {
+	bs, err := Bootstrap(BootstrapOptions{XDSAddr: "127.0.0.1:1", PodName: "c", Locality: "us-east/zone-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(bs), `"locality": {
+      "region": "us-east",
+      "zone": "zone-a"
+    }`) {
+		t.Errorf("node locality missing:\n%s", bs)
+	}
+	if _, err := xds.NewXDSResolverWithConfigForTesting(bs); err != nil {
+		t.Fatalf("grpc-go rejected bootstrap: %v\n%s", err, bs)
+	}
+}
+
 func TestBootstrapDefaultsAndGRPCAccepts(t *testing.T) {
 	bs, err := Bootstrap(BootstrapOptions{XDSAddr: "127.0.0.1:1", PodName: "c"})
 	if err != nil {

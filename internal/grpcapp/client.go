@@ -28,6 +28,8 @@ type ClientOptions struct {
 	CertDir string
 	// Bootstrap, if set, is the xDS bootstrap as weft-agent wrote it.
 	Bootstrap []byte
+	// Locality is the node locality in the bootstrap (region/zone/subzone).
+	Locality string
 }
 
 // Client calls grpc.testing.TestService/UnaryCall through xds:///Target.
@@ -50,6 +52,7 @@ func NewClient(_ context.Context, opts ClientOptions) (*Client, error) {
 	bs, err := orBootstrap(opts.Bootstrap, BootstrapOptions{
 		XDSAddr: opts.XDSAddr, NodeID: opts.NodeID, PodName: opts.PodName, Namespace: opts.Namespace,
 		IP: opts.IP, Labels: opts.Labels, ServiceAccount: opts.ServiceAccount, CertDir: opts.CertDir,
+		Locality: opts.Locality,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("client %s: %w", opts.Target, err)

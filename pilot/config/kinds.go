@@ -138,6 +138,7 @@ var kinds = []*kind{
 		func(s *Snapshot) *[]*discoveryv1.EndpointSlice { return &s.EndpointSlices }),
 	core[corev1.Pod]("Pod", "", true, func(s *Snapshot) *[]*corev1.Pod { return &s.Pods }),
 	core[corev1.Namespace]("Namespace", "", false, func(s *Snapshot) *[]*corev1.Namespace { return &s.Namespaces }),
+	core[corev1.Node]("Node", "", false, func(s *Snapshot) *[]*corev1.Node { return &s.Nodes }),
 }
 
 var (

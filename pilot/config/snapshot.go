@@ -41,6 +41,8 @@ type Snapshot struct {
 	EndpointSlices []*discoveryv1.EndpointSlice
 	Pods           []*corev1.Pod
 	Namespaces     []*corev1.Namespace
+	// Nodes carry the topology labels pods' localities come from.
+	Nodes []*corev1.Node
 
 	// Origins says where each resource was read from; resources built in
 	// code have none.

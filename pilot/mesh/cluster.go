@@ -135,6 +135,8 @@ type TrafficPolicy struct {
 	ConnectionPool   *ConnectionPool
 	OutlierDetection *OutlierDetection
 	TLS              *ClusterTLS
+	// LocalityLB is the loadBalancer's localityLbSetting; nil defers to the mesh's.
+	LocalityLB *LocalityLB
 	// TCPProxy is what a TCP proxy to this cluster takes from the rule.
 	TCPProxy *TCPProxyLimits
 }

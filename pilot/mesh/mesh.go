@@ -68,6 +68,9 @@ type Mesh struct {
 	// Views are the namespaces whose picks differ from the default
 	// (visibility.go); ViewFor applies them.
 	Views map[string]*View
+	// LocalityLB is meshConfig.localityLbSetting; nil is Istio's default
+	// (enabled, no failover rules).
+	LocalityLB *LocalityLB
 
 	byHost       map[string]*Service
 	byCluster    map[ClusterKey]*Cluster
@@ -78,6 +81,10 @@ type Mesh struct {
 	restricted   []*Service // services with exportTo
 	views        *viewCache
 	viewKey      string
+	// failoverLabels are the label names failoverPriority settings read.
+	failoverLabels []string
+	// dnsLocality: some DNS cluster's endpoints depend on proxy locality.
+	dnsLocality bool
 }
 
 // Instance is one service port served by the workload at an IP.
@@ -121,6 +128,7 @@ func (m *Mesh) Index() {
 	}
 	m.indexInstances()
 	m.indexVisibility()
+	m.indexLocality()
 }
 
 // indexInstances maps each endpoint IP to the service ports it serves, so a

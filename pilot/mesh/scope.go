@@ -175,7 +175,7 @@ func (m *Mesh) Scoped(s *Scope) *Mesh {
 
 func (m *Mesh) filtered(s *Scope) *Mesh {
 	v := &Mesh{Version: m.Version, Diagnostics: m.Diagnostics, Workloads: m.Workloads, PeerAuthn: m.PeerAuthn,
-		TrustDomain: m.TrustDomain, Scopes: m.Scopes}
+		TrustDomain: m.TrustDomain, Scopes: m.Scopes, LocalityLB: m.LocalityLB}
 	for _, svc := range m.Services {
 		if s.Sees(svc) {
 			v.Services = append(v.Services, svc)

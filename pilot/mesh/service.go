@@ -83,6 +83,10 @@ type Endpoint struct {
 	Namespace      string
 	Weight         uint32
 	Healthy        bool
+	// Locality is "region/zone/subzone" (see locality.go); "" when unknown.
+	Locality string
+	// NodeName is the Kubernetes Node the endpoint's pod runs on.
+	NodeName string
 }
 
 // Service is one mesh host: a Kubernetes Service or a ServiceEntry host.

@@ -108,7 +108,7 @@ func (v *View) selectedFor(labels map[string]string) []*SelectedRule {
 
 func (m *Mesh) buildView(namespace string, v *View, sel []*SelectedRule, key string) *Mesh {
 	out := &Mesh{Version: m.Version, Diagnostics: m.Diagnostics, Workloads: m.Workloads, PeerAuthn: m.PeerAuthn,
-		TrustDomain: m.TrustDomain, Scopes: m.Scopes.fresh(), viewKey: key}
+		TrustDomain: m.TrustDomain, Scopes: m.Scopes.fresh(), LocalityLB: m.LocalityLB, viewKey: key}
 	for _, s := range m.Services {
 		if s.VisibleTo(namespace) {
 			out.Services = append(out.Services, s)

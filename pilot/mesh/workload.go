@@ -8,6 +8,9 @@ type Workload struct {
 	IP             string
 	Labels         map[string]string
 	ServiceAccount string
+	// Locality is the pod's, from its labels or its Node's.
+	Locality string
+	NodeName string
 }
 
 // Workloads indexes pods by namespace/name and by IP.

@@ -129,6 +129,7 @@ func toDoc(m *Mesh) (*meshDoc, error) {
 	}
 	doc.PeerAuthentication = peerAuthnToDoc(m.PeerAuthn)
 	doc.SidecarScopes = scopesToDoc(m.Scopes)
+	doc.LocalityLB = m.LocalityLB
 	for _, d := range m.Diagnostics {
 		doc.Diagnostics = append(doc.Diagnostics, diagnosticDoc{Kind: d.Ref.Kind, Namespace: d.Ref.Namespace, Name: d.Ref.Name,
 			Field: d.Field, Reason: d.Reason, Message: d.Message})
@@ -177,6 +178,7 @@ func fromDoc(doc *meshDoc) (*Mesh, error) {
 	}
 	m.PeerAuthn = peerAuthnFromDoc(doc.PeerAuthentication)
 	m.Scopes = scopesFromDoc(doc.SidecarScopes)
+	m.LocalityLB = doc.LocalityLB
 	for _, d := range doc.Diagnostics {
 		m.Diagnostics = append(m.Diagnostics, Diagnostic{Ref: Ref{Kind: d.Kind, Namespace: d.Namespace, Name: d.Name},
 			Field: d.Field, Reason: d.Reason, Message: d.Message})

@@ -19,7 +19,9 @@ func fullMesh() *Mesh {
 	s := &Service{Hostname: "cart.shop.svc.cluster.local", Namespace: "shop", Name: "cart", Addresses: []string{"10.0.0.1"},
 		Ports: []Port{port}, Resolution: ResolutionDNS, External: true, SubjectAltNames: []string{"cart.example"}, ExportTo: []string{"shop"},
 		Endpoints: map[uint32][]Endpoint{8080: {{Address: "10.1.0.1", Port: 18080, Labels: labels, ServiceAccount: "cart",
-			Namespace: "shop", Weight: 3, Healthy: true}}}}
+			Namespace: "shop", Weight: 3, Healthy: true, Locality: "us-east/zone-a/rack1", NodeName: "node-1"}}}}
+	localityLB := &LocalityLB{Disabled: true, Distribute: []LocalityDistribute{{From: "us-east/*", To: []LocalityWeight{{Locality: "us-west/*", Weight: 100}}}},
+		Failover: []LocalityFailover{{From: "us-east", To: "us-west"}}, FailoverPriority: []string{"topology.kubernetes.io/zone"}}
 	key := ClusterKey{Direction: Outbound, Port: 8080, Subset: "v1", Host: s.Hostname}
 	sm := StringMatch{Kind: MatchRegex, Value: "^/a"}
 	hm := HeaderMatch{Name: "x-a", Match: sm, Invert: true}
@@ -65,11 +67,13 @@ func fullMesh() *Mesh {
 				FailurePercentage: u(85)},
 			TLS: &ClusterTLS{Mode: TLSMutual, SANs: []string{"spiffe://td/ns/shop/sa/cart"}, SNI: "cart", CACertificates: "/ca.pem",
 				ClientCertificate: "/c.pem", PrivateKey: "/k.pem", CACRL: "/crl.pem", InsecureSkipVerify: true, CredentialName: "cart-cred"},
-			TCPProxy: &TCPProxyLimits{IdleTimeout: &idle, MaxConnectionDuration: time.Hour},
+			TCPProxy:   &TCPProxyLimits{IdleTimeout: &idle, MaxConnectionDuration: time.Hour},
+			LocalityLB: localityLB,
 		}}},
+		LocalityLB: localityLB,
 		Diagnostics: []Diagnostic{{Ref: Ref{Kind: "VirtualService", Namespace: "shop", Name: "cart"}, Field: "spec.tls",
 			Reason: ReasonUnsupportedField, Message: "m"}},
-		Workloads:   NewWorkloads([]*Workload{{Name: "cart-0", Namespace: "shop", IP: "10.1.0.1", Labels: labels, ServiceAccount: "cart"}}),
+		Workloads:   NewWorkloads([]*Workload{{Name: "cart-0", Namespace: "shop", IP: "10.1.0.1", Labels: labels, ServiceAccount: "cart", Locality: "us-east/zone-a", NodeName: "node-1"}}),
 		PeerAuthn:   PeerAuthn{Mesh: policy, Namespace: map[string]*PeerPolicy{"shop": policy}, Workload: map[string][]*PeerPolicy{"shop": {policy}}},
 		TrustDomain: "td",
 		Views: map[string]*View{"shop": {Namespace: "shop",

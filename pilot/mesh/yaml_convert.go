@@ -83,10 +83,10 @@ func clusterFromDoc(d *clusterDoc, byHost map[string]*Service) (*Cluster, error)
 }
 
 func policyToDoc(p TrafficPolicy) (*policyDoc, error) {
-	if p.LoadBalancer == nil && p.ConnectionPool == nil && p.OutlierDetection == nil && p.TLS == nil && p.TCPProxy == nil {
+	if p.LoadBalancer == nil && p.ConnectionPool == nil && p.OutlierDetection == nil && p.TLS == nil && p.TCPProxy == nil && p.LocalityLB == nil {
 		return nil, nil
 	}
-	d := &policyDoc{TCPProxy: tcpProxyToDoc(p.TCPProxy)}
+	d := &policyDoc{TCPProxy: tcpProxyToDoc(p.TCPProxy), LocalityLB: p.LocalityLB}
 	if lb := p.LoadBalancer; lb != nil {
 		d.LoadBalancer = &lbDoc{Kind: lb.Kind}
 		if h := lb.Hash; h != nil {
@@ -126,6 +126,7 @@ func policyFromDoc(d *policyDoc) (TrafficPolicy, error) {
 	}
 	tcpProxy, err := tcpProxyFromDoc(d.TCPProxy)
 	p.TCPProxy = tcpProxy
+	p.LocalityLB = d.LocalityLB
 	errs := []error{err}
 	pd := func(s, field string) time.Duration {
 		v, err := parseDur(s, field)

@@ -21,6 +21,7 @@ type meshDoc struct {
 	Workloads          []workloadDoc    `json:"workloads,omitempty"`
 	PeerAuthentication *peerAuthnDoc    `json:"peerAuthentication,omitempty"`
 	SidecarScopes      *scopesDoc       `json:"sidecarScopes,omitempty"`
+	LocalityLB         *LocalityLB      `json:"localityLB,omitempty"`
 	Diagnostics        []diagnosticDoc  `json:"diagnostics,omitempty"`
 }
 
@@ -53,6 +54,8 @@ type endpointDoc struct {
 	Namespace      string            `json:"namespace,omitempty"`
 	Weight         uint32            `json:"weight,omitempty"`
 	Healthy        bool              `json:"healthy"`
+	Locality       string            `json:"locality,omitempty"`
+	NodeName       string            `json:"nodeName,omitempty"`
 }
 
 // clusterDoc names its service and port by the key; the decoder resolves them.
@@ -68,6 +71,7 @@ type policyDoc struct {
 	OutlierDetection *outlierDoc  `json:"outlierDetection,omitempty"`
 	TLS              *tlsDoc      `json:"tls,omitempty"`
 	TCPProxy         *tcpProxyDoc `json:"tcpProxy,omitempty"`
+	LocalityLB       *LocalityLB  `json:"localityLB,omitempty"`
 }
 
 type lbDoc struct {
@@ -259,6 +263,8 @@ type workloadDoc struct {
 	IP             string            `json:"ip,omitempty"`
 	Labels         map[string]string `json:"labels,omitempty"`
 	ServiceAccount string            `json:"serviceAccount,omitempty"`
+	Locality       string            `json:"locality,omitempty"`
+	NodeName       string            `json:"nodeName,omitempty"`
 }
 
 type peerAuthnDoc struct {

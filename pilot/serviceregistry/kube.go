@@ -11,10 +11,11 @@ import (
 type podIndex struct {
 	byName map[string]*corev1.Pod // "ns/name"
 	byIP   map[string]*corev1.Pod
+	nodes  map[string]string // node name → locality
 }
 
 func indexPods(s *config.Snapshot) podIndex {
-	idx := podIndex{byName: map[string]*corev1.Pod{}, byIP: map[string]*corev1.Pod{}}
+	idx := podIndex{byName: map[string]*corev1.Pod{}, byIP: map[string]*corev1.Pod{}, nodes: NodeLocalities(s)}
 	for _, p := range s.Pods {
 		idx.byName[p.Namespace+"/"+p.Name] = p
 		if p.Status.PodIP != "" {
@@ -46,7 +47,7 @@ func kubeServices(s *config.Snapshot, pods podIndex) []*mesh.Service {
 		if own := slices[ks.Namespace+"/"+ks.Name]; len(own) > 0 {
 			svc.Endpoints = sliceEndpoints(ks, own, pods)
 		} else {
-			svc.Endpoints = podEndpoints(ks, s.Pods)
+			svc.Endpoints = podEndpoints(ks, s.Pods, pods.nodes)
 		}
 		out = append(out, svc)
 	}
@@ -108,10 +109,12 @@ func endpointsOf(es *discoveryv1.EndpointSlice, port uint32, pods podIndex) []me
 	for _, ep := range es.Endpoints {
 		for _, addr := range ep.Addresses {
 			e := mesh.Endpoint{Address: addr, Port: port, Namespace: es.Namespace, Healthy: ep.Conditions.Ready == nil || *ep.Conditions.Ready}
-			if pod := pods.podFor(es.Namespace, ep.TargetRef, addr); pod != nil {
+			pod := pods.podFor(es.Namespace, ep.TargetRef, addr)
+			if pod != nil {
 				e.Labels = pod.Labels
 				e.ServiceAccount = serviceAccount(pod)
 			}
+			e.Locality, e.NodeName = sliceEndpointLocality(pod, ep, pods.nodes), sliceEndpointNode(pod, ep)
 			out = append(out, e)
 		}
 	}
@@ -120,7 +123,7 @@ func endpointsOf(es *discoveryv1.EndpointSlice, port uint32, pods podIndex) []me
 
 // podEndpoints serves file mode without EndpointSlices: running pods that
 // the Service selects become its endpoints.
-func podEndpoints(ks *corev1.Service, pods []*corev1.Pod) map[uint32][]mesh.Endpoint {
+func podEndpoints(ks *corev1.Service, pods []*corev1.Pod, nodes map[string]string) map[uint32][]mesh.Endpoint {
 	out := map[uint32][]mesh.Endpoint{}
 	if len(ks.Spec.Selector) == 0 {
 		return out
@@ -131,7 +134,7 @@ func podEndpoints(ks *corev1.Service, pods []*corev1.Pod) map[uint32][]mesh.Endp
 		}
 		for _, sp := range ks.Spec.Ports {
 			e := mesh.Endpoint{Address: pod.Status.PodIP, Port: targetPort(sp, pod), Labels: pod.Labels,
-				ServiceAccount: serviceAccount(pod), Namespace: pod.Namespace, Healthy: podReady(pod)}
+				ServiceAccount: serviceAccount(pod), Namespace: pod.Namespace, Healthy: podReady(pod), Locality: PodLocality(pod, nodes), NodeName: pod.Spec.NodeName}
 			out[uint32(sp.Port)] = append(out[uint32(sp.Port)], e)
 		}
 	}

@@ -65,7 +65,7 @@ func seEndpoints(se *networkingv1.ServiceEntry, host string, p *networking.Servi
 	for _, w := range workloads {
 		out = append(out, mesh.Endpoint{
 			Address: w.GetAddress(), Port: workloadPort(w, p), Labels: w.GetLabels(), Weight: w.GetWeight(),
-			ServiceAccount: w.GetServiceAccount(), Namespace: se.Namespace, Healthy: true,
+			ServiceAccount: w.GetServiceAccount(), Namespace: se.Namespace, Healthy: true, Locality: workloadEntryLocality(w),
 		})
 	}
 	if len(out) == 0 && resolution(se.Spec.GetResolution()).ByDNS() {

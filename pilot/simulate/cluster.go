@@ -34,7 +34,7 @@ func unsupportedCluster(cl *clusterv3.Cluster) error {
 		{cl.GetTransportSocketMatcher() != nil, "transport_socket_matcher"},
 		{len(cl.GetHealthChecks()) > 0, "health_checks"},
 		{len(cl.GetFilters()) > 0, "filters"},
-		{unsupportedCommonLB(cl.GetCommonLbConfig()), "common_lb_config (beyond healthy_panic_threshold)"},
+		{unsupportedCommonLB(cl.GetCommonLbConfig()), "common_lb_config (beyond healthy_panic_threshold and locality_weighted_lb_config)"},
 	} {
 		if f.set {
 			return cannot("cluster %s %s", cl.GetName(), f.field)
@@ -43,15 +43,19 @@ func unsupportedCluster(cl *clusterv3.Cluster) error {
 	return nil
 }
 
-// unsupportedCommonLB: of common_lb_config only the panic threshold is
-// modelled; zone-aware and locality-weighted balancing, fail_traffic_on_panic
-// and the rest change which hosts take traffic.
+// unsupportedCommonLB: of common_lb_config only the panic threshold and
+// locality-weighted balancing (hosts are listed with their locality's
+// weight) are modelled; zone-aware balancing, fail_traffic_on_panic and the
+// rest change which hosts take traffic.
 func unsupportedCommonLB(c *clusterv3.Cluster_CommonLbConfig) bool {
 	if c == nil {
 		return false
 	}
 	rest := proto.Clone(c).(*clusterv3.Cluster_CommonLbConfig)
 	rest.HealthyPanicThreshold = nil
+	if rest.GetLocalityWeightedLbConfig() != nil {
+		rest.LocalityConfigSpecifier = nil
+	}
 	return !proto.Equal(rest, &clusterv3.Cluster_CommonLbConfig{})
 }
 

@@ -94,10 +94,11 @@ func lbHost(cla *endpointv3.ClusterLoadAssignment, loc *endpointv3.LocalityLbEnd
 	}
 	h := host{
 		Endpoint: Endpoint{
-			Address:  addr,
-			Weight:   max(lb.GetLoadBalancingWeight().GetValue(), 1),
-			Locality: locality(loc.GetLocality()),
-			Priority: loc.GetPriority(),
+			Address:        addr,
+			Weight:         max(lb.GetLoadBalancingWeight().GetValue(), 1),
+			Locality:       locality(loc.GetLocality()),
+			Priority:       loc.GetPriority(),
+			LocalityWeight: loc.GetLoadBalancingWeight().GetValue(),
 		},
 		meta:       lb.GetMetadata().GetFilterMetadata()[transportSocketMatch],
 		localityMD: loc.GetMetadata().GetFilterMetadata()[transportSocketMatch],

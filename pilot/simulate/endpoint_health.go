@@ -19,6 +19,7 @@ func (c *Config) checkHosts(cl *clusterv3.Cluster, hosts []host, req *Request, r
 		return
 	}
 	res.step("endpoints", "%s: %d of %d hosts healthy%s", name, countHealthy(hosts), len(hosts), degradedNote(hosts))
+	describeLocalities(cl, hosts, res)
 	pct := availablePercent(hosts)
 	threshold := panicThreshold(cl)
 	switch {

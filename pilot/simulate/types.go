@@ -229,7 +229,9 @@ type Endpoint struct {
 	Weight   uint32 `json:"weight,omitempty"`
 	Locality string `json:"locality,omitempty"` // region/zone/subzone
 	Priority uint32 `json:"priority,omitempty"`
-	Healthy  bool   `json:"healthy,omitempty"`
+	// LocalityWeight is the load_balancing_weight of the host's locality.
+	LocalityWeight uint32 `json:"localityWeight,omitempty"`
+	Healthy        bool   `json:"healthy,omitempty"`
 	// TransportSocket overrides Upstream.TransportSocket for this endpoint
 	// (transport_socket_matches on endpoint metadata, e.g. tlsMode=istio).
 	TransportSocket string `json:"transportSocket,omitempty"`

@@ -70,7 +70,7 @@ func TestUpstreamWeftSubset(t *testing.T) {
 	c := FromResources(weftResources(t, "destinationrule.in.yaml"))
 	res := run(t, c, "outbound|7070|v1|details.shop.svc.cluster.local", httpReq)
 	up := res.Upstreams[0]
-	want := Endpoint{Address: "10.244.3.2:7070", Weight: 1, Healthy: true, TransportSocket: "plaintext"}
+	want := Endpoint{Address: "10.244.3.2:7070", Weight: 1, LocalityWeight: 1, Healthy: true, TransportSocket: "plaintext"}
 	if res.Failure != nil || len(up.Endpoints) != 1 || up.Endpoints[0] != want {
 		t.Fatalf("subset v1 endpoints = %+v (failure %v), want [%+v]", up.Endpoints, res.Failure, want)
 	}

@@ -106,8 +106,9 @@ func subsetPolicy(base mesh.TrafficPolicy, tp *networking.TrafficPolicy, port ui
 
 // overlay lets each section a subset sets replace the rule-level one.
 func overlay(base, over mesh.TrafficPolicy) mesh.TrafficPolicy {
-	if over.LoadBalancer != nil {
-		base.LoadBalancer = over.LoadBalancer
+	if over.LoadBalancer != nil || over.LocalityLB != nil {
+		// loadBalancer is one section, its localityLbSetting included.
+		base.LoadBalancer, base.LocalityLB = over.LoadBalancer, over.LocalityLB
 	}
 	if over.ConnectionPool != nil {
 		base.ConnectionPool = over.ConnectionPool
@@ -144,8 +145,5 @@ func warnPolicy(t *translator, name mesh.Ref, path string, p *networking.Traffic
 	}
 	if p.GetProxyProtocol() != nil {
 		t.unsupported(name, path+".proxyProtocol", "not supported yet: ignored")
-	}
-	if p.GetLoadBalancer().GetLocalityLbSetting() != nil {
-		t.unsupported(name, path+".loadBalancer.localityLbSetting", "not supported yet: ignored")
 	}
 }

@@ -36,6 +36,7 @@ func sections(lb *networking.LoadBalancerSettings, cp *networking.ConnectionPool
 		ConnectionPool:   connectionPool(cp),
 		OutlierDetection: outlierDetection(od),
 		TLS:              clusterTLS(tls),
+		LocalityLB:       localityLB(lb.GetLocalityLbSetting()),
 	}
 }
 

@@ -38,6 +38,11 @@ type Proxy struct {
 	// bootstrap declares (metadata CERT_PROVIDERS, comma-separated); grpc-go
 	// rejects TLS config naming an instance its bootstrap lacks.
 	CertProviders []string
+	// Locality is where the proxy runs ("region/zone/subzone"): its pod's
+	// (labels, then Node) when known, else the node locality it sent.
+	Locality string
+	// NodeName is the Kubernetes Node it runs on: its pod's, else metadata NODE_NAME.
+	NodeName string
 }
 
 // HasCertProvider reports whether the proxy declared the named provider.
@@ -69,6 +74,8 @@ func ParseNode(node *core.Node) (*Proxy, error) {
 		p.DNSDomain = parts[3]
 	}
 	readMetadata(p, node.GetMetadata())
+	p.Locality = nodeLocality(p.Labels, node.GetLocality())
+	p.NodeName = node.GetMetadata().GetFields()[metaNodeName].GetStringValue()
 	if p.Namespace == "" {
 		return nil, fmt.Errorf("node %q: namespace unknown: use id sidecar~IP~POD.NS~NS.svc.cluster.local or metadata NAMESPACE", p.ID)
 	}
@@ -117,6 +124,12 @@ func (p *Proxy) WithWorkload(w mesh.Workloads) *Proxy {
 	}
 	if cp.IP == "" {
 		cp.IP = wl.IP
+	}
+	if wl.Locality != "" {
+		cp.Locality = wl.Locality
+	}
+	if wl.NodeName != "" {
+		cp.NodeName = wl.NodeName
 	}
 	return &cp
 }

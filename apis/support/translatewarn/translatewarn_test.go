@@ -35,7 +35,7 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 	for _, want := range []string{
 		"VirtualService gateways[]", "VirtualService http[].match[].gateways[]",
 		"DestinationRule trafficPolicy.tls.credentialName", "DestinationRule trafficPolicy.tls.caCertCredentialName", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
-		"DestinationRule trafficPolicy.loadBalancer.localityLbSetting", "DestinationRule subsets[].trafficPolicy.tls.credentialName",
+		"DestinationRule subsets[].trafficPolicy.tls.credentialName",
 		"Sidecar ingress[]", "Sidecar egress[].port", "Sidecar outboundTrafficPolicy.egressProxy", "Sidecar inboundConnectionPool",
 		"PeerAuthentication portLevelMtls{}",
 	} {

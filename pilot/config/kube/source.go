@@ -92,6 +92,9 @@ func (s *Source) Run(ctx context.Context, onChange func(*config.Snapshot)) error
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(s.dynamic, 0)
 	changed := make(chan struct{}, 1)
 	for _, k := range kinds {
+		if s.unreadableNodes(ctx, k) {
+			continue
+		}
 		if err := s.watch(factory, k, changed); err != nil {
 			return err
 		}

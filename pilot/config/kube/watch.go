@@ -66,7 +66,7 @@ func ServedResource(disc discovery.DiscoveryInterface, k config.KindInfo) (strin
 // converting once per event keeps snapshot rebuilds cheap.
 func (s *Source) watch(f dynamicinformer.DynamicSharedInformerFactory, k servedKind, changed chan<- struct{}) error {
 	inf := f.ForResource(k.gvr).Informer()
-	if err := inf.SetTransform(typed(k.KindInfo)); err != nil {
+	if err := inf.SetTransform(transformFor(k.KindInfo)); err != nil {
 		return fmt.Errorf("%s informer: %w", k.Name, err)
 	}
 	notify := func() {
@@ -76,8 +76,12 @@ func (s *Source) watch(f dynamicinformer.DynamicSharedInformerFactory, k servedK
 		}
 	}
 	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { notify() },
-		UpdateFunc: func(any, any) { notify() },
+		AddFunc: func(any) { notify() },
+		UpdateFunc: func(o, n any) {
+			if relevantUpdate(o, n) {
+				notify()
+			}
+		},
 		DeleteFunc: func(any) { notify() },
 	})
 	if err != nil {

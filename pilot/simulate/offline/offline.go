@@ -12,6 +12,7 @@ import (
 
 	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/simulate"
 	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/validation"
@@ -36,6 +37,9 @@ type Options struct {
 	// the listeners it asks for (host:port).
 	Proxyless bool
 	Targets   []string
+	// Locality is the node locality the proxy's bootstrap sends
+	// ("region/zone/subzone"); a Pod in the input (its Node) wins, as in weftd.
+	Locality string
 }
 
 // Build decodes the inputs as weftd's file mode does (a resource that does
@@ -93,7 +97,9 @@ func proxy(o Options) (*xds.Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy metadata: %w", err)
 	}
-	p, err := xds.ParseNode(&corev3.Node{Id: o.NodeID, Metadata: s})
+	l := mesh.ParseLocality(o.Locality)
+	p, err := xds.ParseNode(&corev3.Node{Id: o.NodeID, Metadata: s,
+		Locality: &corev3.Locality{Region: l.Region, Zone: l.Zone, SubZone: l.Subzone}})
 	if err != nil {
 		return nil, fmt.Errorf("--proxy: %w", err)
 	}

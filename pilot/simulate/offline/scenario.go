@@ -2,6 +2,7 @@ package offline
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -20,7 +21,9 @@ type Scenario struct {
 	Proxy     string            `json:"proxy"`
 	Labels    map[string]string `json:"labels,omitempty"`
 	Proxyless bool              `json:"proxyless,omitempty"`
-	Cases     []Case            `json:"cases"`
+	// Locality is the node locality the proxy sends (region/zone/subzone).
+	Locality string `json:"locality,omitempty"`
+	Cases    []Case `json:"cases"`
 }
 
 // Case is one request and its expected outcome.
@@ -29,6 +32,7 @@ type Case struct {
 	Proxy     string            `json:"proxy,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
 	Proxyless *bool             `json:"proxyless,omitempty"`
+	Locality  string            `json:"locality,omitempty"`
 	// Request is "[METHOD] URL"; the other fields are weftctl simulate's flags.
 	Request  string   `json:"request,omitempty"`
 	Headers  []string `json:"headers,omitempty"`
@@ -92,6 +96,11 @@ type Want struct {
 	TCP              *simulate.TCPLimits        `json:"tcp,omitempty"`
 	ClusterType      string                     `json:"clusterType,omitempty"` // the first upstream's discovery type
 	DNS              *simulate.DNSResolution    `json:"dns,omitempty"`
+
+	// Priorities are the first upstream's endpoint addresses by priority;
+	// LocalityWeights its localities' weights (region/zone/subzone).
+	Priorities      map[uint32][]string `json:"priorities,omitempty"`
+	LocalityWeights map[string]uint32   `json:"localityWeights,omitempty"`
 }
 
 // LoadScenario reads a scenario file.
@@ -254,7 +263,8 @@ func faultShare(f *simulate.Fault, delay bool) float64 {
 }
 
 func (w Want) checkUpstream(r *simulate.Result, diff func(string, any, any)) {
-	if w.TransportSocket == "" && w.Endpoints == nil && w.LB == "" && w.CircuitBreakers == nil && !w.checksTLS() {
+	if w.TransportSocket == "" && w.Endpoints == nil && w.LB == "" && w.CircuitBreakers == nil && !w.checksTLS() &&
+		w.Priorities == nil && w.LocalityWeights == nil {
 		return
 	}
 	if len(r.Upstreams) == 0 {
@@ -278,6 +288,7 @@ func (w Want) checkUpstream(r *simulate.Result, diff func(string, any, any)) {
 			diff("circuit breakers", got, *w.CircuitBreakers)
 		}
 	}
+	w.checkLocalities(u, diff)
 	if w.Endpoints != nil {
 		var got []string
 		for _, e := range u.Endpoints {
@@ -320,4 +331,36 @@ func mirrorClusters(ms []simulate.Mirror) []string {
 		out = append(out, m.Cluster)
 	}
 	return out
+}
+
+// checkLocalities compares the endpoints' priorities and their
+// localities' weights, each set in any order.
+func (w Want) checkLocalities(u simulate.Upstream, diff func(string, any, any)) {
+	if w.Priorities != nil {
+		got := map[uint32][]string{}
+		for _, e := range u.Endpoints {
+			got[e.Priority] = append(got[e.Priority], e.Address)
+		}
+		if !sameSets(got, w.Priorities) {
+			diff("priorities", got, w.Priorities)
+		}
+	}
+	if w.LocalityWeights != nil {
+		got := map[string]uint32{}
+		for _, e := range u.Endpoints {
+			got[strings.TrimRight(e.Locality, "/")] = e.LocalityWeight
+		}
+		if !maps.Equal(got, w.LocalityWeights) {
+			diff("locality weights", got, w.LocalityWeights)
+		}
+	}
+}
+
+func sameSets(a, b map[uint32][]string) bool {
+	return maps.EqualFunc(a, b, func(x, y []string) bool {
+		x, y = slices.Clone(x), slices.Clone(y)
+		slices.Sort(x)
+		slices.Sort(y)
+		return slices.Equal(x, y)
+	})
 }

@@ -54,9 +54,12 @@ func TestGoldenScenarios(t *testing.T) {
 
 func runCase(t *testing.T, s *Scenario, c Case, inputs []Input) {
 	t.Helper()
-	opts := Options{NodeID: s.Proxy, Labels: s.Labels, Proxyless: s.Proxyless}
+	opts := Options{NodeID: s.Proxy, Labels: s.Labels, Proxyless: s.Proxyless, Locality: s.Locality}
 	if c.Proxy != "" {
 		opts.NodeID, opts.Labels = c.Proxy, c.Labels
+	}
+	if c.Locality != "" {
+		opts.Locality = c.Locality
 	}
 	if c.Proxyless != nil {
 		opts.Proxyless = *c.Proxyless

@@ -155,12 +155,13 @@ func TestServerSANs(t *testing.T) {
 }
 
 // Duplicate addresses are dropped (grpc-go rejects them), health and
-// weight carry over, and mesh pods are marked for TLS socket matching.
+// weight carry over, the locality weighs the sum of its endpoints' weights
+// (as istiod), and mesh pods are marked for TLS socket matching.
 func TestLoadAssignment(t *testing.T) {
 	plain := mesh.Endpoint{Address: "10.0.0.2", Port: 8080, Weight: 3}
 	cla := LoadAssignment("c", []mesh.Endpoint{meshPod("10.0.0.1", "a"), meshPod("10.0.0.1", "a"), plain}, mesh.PeerAuthn{})
-	if len(cla.Endpoints) != 1 || cla.Endpoints[0].GetLoadBalancingWeight().GetValue() != 1 {
-		t.Fatalf("want one locality of weight 1, got %v", cla.Endpoints)
+	if len(cla.Endpoints) != 1 || cla.Endpoints[0].GetLoadBalancingWeight().GetValue() != 4 {
+		t.Fatalf("want one locality of weight 4, got %v", cla.Endpoints)
 	}
 	eps := cla.Endpoints[0].LbEndpoints
 	if len(eps) != 2 {

@@ -44,6 +44,7 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 		setHTTPProtocolOptions(out, c)
 	}
 	setUpstreamTLS(out, c, opts, deg)
+	setLocalityWeighted(out, c, opts)
 	return out
 }
 
@@ -70,7 +71,7 @@ func setDiscovery(out *clusterv3.Cluster, c *mesh.Cluster, opts Options, deg *De
 		return false
 	case res.ByDNS():
 		setDNS(out, res)
-		out.LoadAssignment = LoadAssignment(out.Name, c.Endpoints(), peerAuthnOf(opts))
+		out.LoadAssignment = dnsLoadAssignment(out.Name, c, opts)
 	default:
 		out.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_ORIGINAL_DST}
 		out.LbPolicy = clusterv3.Cluster_CLUSTER_PROVIDED
@@ -116,27 +117,11 @@ func setLoadBalancer(out *clusterv3.Cluster, lb *mesh.LoadBalancer, opts Options
 	}
 }
 
-// LoadAssignment lists endpoints in one weighted locality; grpc-go ignores
-// localities whose weight is unset, so it is always 1. pa decides which
-// endpoints automatic mTLS may use mTLS to.
+// LoadAssignment lists endpoints by locality, without priorities: what
+// every proxy sees when no locality view applies (DNS clusters' inline
+// endpoints, goldens).
 func LoadAssignment(cluster string, eps []mesh.Endpoint, pa mesh.PeerAuthn) *endpointv3.ClusterLoadAssignment {
-	cla := &endpointv3.ClusterLoadAssignment{ClusterName: cluster}
-	if len(eps) == 0 {
-		return cla
-	}
-	loc := &endpointv3.LocalityLbEndpoints{Locality: &corev3.Locality{}, LoadBalancingWeight: wrapperspb.UInt32(1)}
-	seen := map[string]bool{}
-	for _, ep := range eps {
-		addr := SocketAddress(ep.Address, ep.Port)
-		key := addr.GetSocketAddress().GetAddress() + ":" + itoa(ep.Port)
-		if seen[key] {
-			continue // duplicate addresses make grpc-go reject the whole assignment
-		}
-		seen[key] = true
-		loc.LbEndpoints = append(loc.LbEndpoints, lbEndpoint(ep, addr, pa.AcceptsMeshTLS(ep)))
-	}
-	cla.Endpoints = []*endpointv3.LocalityLbEndpoints{loc}
-	return cla
+	return LocalityLoadAssignment(cluster, mesh.GroupByLocality(eps), pa)
 }
 
 // lbEndpoint marks endpoints that accept mesh mTLS with tlsMode=istio, the

@@ -18,6 +18,9 @@ type Options struct {
 	// NoTLS: the proxyless client has no certificate provider, so TLS
 	// config would be rejected; clusters are sent without it.
 	NoTLS bool
+	// Locality is the proxy's, which DNS clusters' inline endpoints are
+	// ranked from; nil ranks nothing.
+	Locality *mesh.LocalityView
 }
 
 // Degradations collects features dropped or approximated for a proxy kind.

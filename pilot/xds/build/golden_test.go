@@ -118,6 +118,24 @@ func renderEndpoints(t *testing.T, buf *bytes.Buffer, m *mesh.Mesh) {
 		}
 		writeResource(t, buf, build.LoadAssignment(c.Key.String(), c.Endpoints(), m.PeerAuthn))
 	}
+	renderLocalityViews(t, buf, m)
+}
+
+// renderLocalityViews lists EDS as each client pod (one no service
+// selects) with a locality sees it: the priorities and weights each
+// cluster's localityLbSetting gives from there.
+func renderLocalityViews(t *testing.T, buf *bytes.Buffer, m *mesh.Mesh) {
+	for _, w := range m.Workloads.All() {
+		if w.Locality == "" || len(m.InstancesAt(w.IP)) > 0 {
+			continue
+		}
+		buf.WriteString("# from " + w.Namespace + "/" + w.Name + " in " + w.Locality + "\n")
+		for _, c := range m.Clusters {
+			if c.Service.Resolution == mesh.ResolutionEDS {
+				writeResource(t, buf, build.ProxyLoadAssignment(c, m, mesh.LocalityView{Locality: w.Locality, Labels: w.Labels, NodeName: w.NodeName}))
+			}
+		}
+	}
 }
 
 // renderRoutes writes one Envoy virtual host per HTTP service port, named

@@ -1,7 +1,5 @@
 package build
 
-import "strconv"
-
 // Well-known Envoy filter names; per-route filter config is keyed by them.
 const (
 	FilterFault  = "envoy.filters.http.fault"
@@ -10,5 +8,3 @@ const (
 	FilterHCM    = "envoy.filters.network.http_connection_manager"
 	FilterTCP    = "envoy.filters.network.tcp_proxy"
 )
-
-func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }

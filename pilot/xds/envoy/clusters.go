@@ -21,7 +21,7 @@ const (
 func Clusters(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*clusterv3.Cluster {
 	out := make([]*clusterv3.Cluster, 0, len(m.Clusters)+4)
 	for _, c := range m.Clusters {
-		if cl := build.Cluster(c, build.Options{Mesh: m}, deg); cl != nil {
+		if cl := build.Cluster(c, build.Options{Mesh: m, Locality: dnsLocality(m, p)}, deg); cl != nil {
 			out = append(out, withProxyDNSFamily(cl, p))
 		}
 	}

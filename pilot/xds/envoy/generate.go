@@ -26,10 +26,10 @@ func Generate(m *mesh.Mesh, p *xds.Proxy) (xds.Resources, build.Degradations) {
 
 // Specs describes a sidecar's configuration per type. Each key names what
 // that type reads of the proxy, so sidecars of one deployment (same
-// namespace, labels and service ports) share every part, and all sidecars
-// share endpoints. A Sidecar resource selecting the proxy narrows the mesh
-// to the services it lists (egress scoping), after exportTo narrowed it to
-// what the proxy's namespace sees (ViewFor).
+// namespace, labels and service ports) share every part, and sidecars in
+// one locality share endpoints. A Sidecar resource selecting the proxy
+// narrows the mesh to the services it lists (egress scoping), after
+// exportTo narrowed it to what the proxy's namespace sees (ViewFor).
 func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
 	m = m.ViewFor(p.Namespace, p.Labels)
 	visible := m.ViewKey()
@@ -38,11 +38,11 @@ func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
 	inbound := inboundKey(m, p)
 	view := share.Key("sidecar", visible, scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), inbound)
 	return []share.Spec{
-		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", visible, scope.Key(), inbound), Build: func(deg *build.Degradations) []types.Resource {
+		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", visible, scope.Key(), inbound, dnsLocalityKey(m, p)), Build: func(deg *build.Degradations) []types.Resource {
 			return share.List(Clusters(m, p, deg))
 		}},
-		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", visible, scope.Key()), Build: func(*build.Degradations) []types.Resource {
-			return share.List(Endpoints(m))
+		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", visible, scope.Key(), m.LocalityViewKey(p.LocalityView())), Build: func(*build.Degradations) []types.Resource {
+			return share.List(Endpoints(m, p.LocalityView()))
 		}},
 		{TypeURL: resource.ListenerType, Key: view, Build: func(*build.Degradations) []types.Resource {
 			return share.List(Listeners(m, p))

@@ -39,7 +39,8 @@ func Specs(m *mesh.Mesh, p *xds.Proxy, listenerNames []string) []share.Spec {
 	scope := scopeOf(m, p)
 	m = m.Scoped(scope)
 	noTLS := !p.HasCertProvider(build.CertProviderInstance)
-	view := share.Key("grpc", scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...))
+	view := share.Key("grpc", scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), strconv.FormatBool(noTLS), share.Key(listenerNames...),
+		localityKey(m, p))
 	// One build per view serves all four types: the clusters are the ones
 	// the routes reference.
 	built := sync.OnceValues(func() (viewConfig, build.Degradations) {
@@ -79,7 +80,7 @@ func buildView(m *mesh.Mesh, p *xds.Proxy, names []string, noTLS bool, deg *buil
 	var v viewConfig
 	referenced := map[string]bool{}
 	v.lds, v.rds = listenersAndRoutes(m, p, names, referenced, deg)
-	v.cds, v.eds = clustersAndEndpoints(m, noTLS, referenced, deg)
+	v.cds, v.eds = clustersAndEndpoints(m, p, noTLS, referenced, deg)
 	return v
 }
 
@@ -103,7 +104,7 @@ func listenersAndRoutes(m *mesh.Mesh, p *xds.Proxy, names []string, referenced m
 }
 
 // clustersAndEndpoints builds the named mesh clusters, in name order.
-func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, names map[string]bool, deg *build.Degradations) (cds, eds []types.Resource) {
+func clustersAndEndpoints(m *mesh.Mesh, p *xds.Proxy, noTLS bool, names map[string]bool, deg *build.Degradations) (cds, eds []types.Resource) {
 	opts := build.Options{Proxyless: true, Mesh: m, NoTLS: noTLS}
 	for _, name := range slices.Sorted(maps.Keys(names)) {
 		c := m.ClusterNamed(name)
@@ -115,7 +116,7 @@ func clustersAndEndpoints(m *mesh.Mesh, noTLS bool, names map[string]bool, deg *
 				reportMixedMTLS(c, m, deg)
 			}
 			cds = append(cds, cl)
-			eds = append(eds, build.LoadAssignment(cl.Name, c.Endpoints(), m.PeerAuthn))
+			eds = append(eds, loadAssignment(cl.Name, c, m, p))
 		}
 	}
 	return cds, eds
