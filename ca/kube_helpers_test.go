@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +23,7 @@ import (
 	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
-func createSA(t *testing.T, env *kubeenv.Env, ns, name string) *corev1.ServiceAccount {
+func createSA(t testing.TB, env *kubeenv.Env, ns, name string) *corev1.ServiceAccount {
 	t.Helper()
 	sa, err := env.Client.CoreV1().ServiceAccounts(ns).Create(context.Background(),
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
@@ -48,7 +50,9 @@ func requestToken(t *testing.T, env *kubeenv.Env, ns, sa string, audiences ...st
 // key (kubeenv keeps it in Dir/pki/sa.key), with the expiry we choose: the
 // only way to get a real, genuinely expired token without waiting the
 // TokenRequest minimum of 10 minutes.
-func mintToken(t *testing.T, env *kubeenv.Env, sa *corev1.ServiceAccount, audience string, exp time.Time) string {
+var mintedTokens atomic.Int64
+
+func mintToken(t testing.TB, env *kubeenv.Env, sa *corev1.ServiceAccount, audience string, exp time.Time) string {
 	t.Helper()
 	keyPEM, err := os.ReadFile(filepath.Join(env.Dir, "pki", "sa.key"))
 	if err != nil {
@@ -61,6 +65,7 @@ func mintToken(t *testing.T, env *kubeenv.Env, sa *corev1.ServiceAccount, audien
 	claims := map[string]any{
 		"iss": "https://kubernetes.default.svc.cluster.local",
 		"sub": "system:serviceaccount:" + sa.Namespace + ":" + sa.Name,
+		"jti": fmt.Sprint(mintedTokens.Add(1)), // every minted token distinct, even with the same expiry
 		"aud": []string{audience}, "exp": exp.Unix(), "iat": exp.Add(-time.Hour).Unix(), "nbf": exp.Add(-time.Hour).Unix(),
 		"kubernetes.io": map[string]any{"namespace": sa.Namespace,
 			"serviceaccount": map[string]string{"name": sa.Name, "uid": string(sa.UID)}},
@@ -68,7 +73,7 @@ func mintToken(t *testing.T, env *kubeenv.Env, sa *corev1.ServiceAccount, audien
 	return signES256(t, key.(*ecdsa.PrivateKey), claims)
 }
 
-func signES256(t *testing.T, key *ecdsa.PrivateKey, claims map[string]any) string {
+func signES256(t testing.TB, key *ecdsa.PrivateKey, claims map[string]any) string {
 	t.Helper()
 	enc := base64.RawURLEncoding
 	header, _ := json.Marshal(map[string]string{"alg": "ES256", "typ": "JWT"})
@@ -97,7 +102,7 @@ func incoming(token string) context.Context {
 }
 
 // newKubeCA starts a CA in Kubernetes mode on ns's root Secret.
-func newKubeCA(t *testing.T, env *kubeenv.Env, ns string, mutate func(*Options)) *Server {
+func newKubeCA(t testing.TB, env *kubeenv.Env, ns string, mutate func(*Options)) *Server {
 	t.Helper()
 	opts := Options{Kube: env.Client, Namespace: ns, DisableRootConfigMaps: true}
 	if mutate != nil {

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) {
 // kubeEnv returns the shared control plane. Without the controller-manager
 // namespaces are never finalized after deletion; they stay Terminating,
 // which the root-cert publisher skips, as it must in a real cluster.
-func kubeEnv(t *testing.T) *kubeenv.Env {
+func kubeEnv(t testing.TB) *kubeenv.Env {
 	t.Helper()
 	return kubeenv.Shared(t, kubeenv.Options{WithoutControllerManager: true})
 }
