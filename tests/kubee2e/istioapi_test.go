@@ -42,15 +42,15 @@ func requireIstioAPI(t *testing.T, env *kubeenv.Env) {
 		}
 	})
 	t.Run("unsupported field is admitted with a warning and a status condition", func(t *testing.T) {
-		vs := vsWith(ns, "unsupported", "    - destination: {host: reviews}\n") + "  tls:\n  - match: [{sniHosts: [reviews]}]\n    route: [{destination: {host: reviews}}]\n"
-		_, stderr, err := env.KubectlWarnings("apply", "-f", writeTemp(t, vs))
-		if err != nil || !strings.Contains(stderr, "Warning:") || !strings.Contains(stderr, "spec.tls") {
-			t.Fatalf("want the VirtualService admitted with a warning naming spec.tls: err=%v\n%s", err, stderr)
+		dr := fmt.Sprintf("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: unsupported, namespace: %s}\n"+
+			"spec:\n  host: reviews\n  trafficPolicy:\n    tunnel: {protocol: CONNECT, targetHost: egress.example, targetPort: 8080}\n", ns)
+		_, stderr, err := env.KubectlWarnings("apply", "-f", writeTemp(t, dr))
+		if err != nil || !strings.Contains(stderr, "Warning:") || !strings.Contains(stderr, "spec.trafficPolicy.tunnel") {
+			t.Fatalf("want the DestinationRule admitted with a warning naming spec.trafficPolicy.tunnel: err=%v\n%s", err, stderr)
 		}
-		// The condition's reason is its first warning's (here the host has no Service); the message lists all.
-		waitStatus(t, env, "virtualservice", ns, "unsupported", time.Minute, func(v statusView) bool {
+		waitStatus(t, env, "destinationrule", ns, "unsupported", time.Minute, func(v statusView) bool {
 			c := v.accepted()
-			return c != nil && c.Status == "True" && strings.Contains(c.Message, "spec.tls: not supported")
+			return c != nil && c.Status == "True" && strings.Contains(c.Message, "spec.trafficPolicy.tunnel: not supported")
 		})
 	})
 	for _, kind := range []string{"EnvoyFilter", "WasmPlugin"} {
