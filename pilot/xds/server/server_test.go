@@ -79,7 +79,7 @@ func startWith(t *testing.T, opts Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grpc.NewServer()
+	g := grpc.NewServer(grpc.ForceServerCodecV2(Codec()))
 	srv.Register(g)
 	go g.Serve(srv.Listener(lis))
 	t.Cleanup(g.Stop)
