@@ -50,23 +50,21 @@ var workloadEntryRows = []row{
 // without Sidecar scoping.
 const sidecarNoProxyless = "proxyless: Sidecar scopes are not applied to proxyless clients"
 
-// sidecarRows rates Sidecar (pilot/translate/sidecar.go, pilot/mesh/scope.go,
+// sidecarRows rates Sidecar (pilot/translate/sidecar*.go, pilot/mesh/scope*.go,
 // pilot/xds/envoy/generate.go).
-var sidecarRows = []row{
-	{key: "", entry: mesh(part, no, "egress hosts and outboundTrafficPolicy mode only; "+sidecarNoProxyless)},
+var sidecarRows = concat(sidecarIngressRows(), []row{
+	{key: "", entry: mesh(part, no, "egress hosts, outboundTrafficPolicy mode, ingress listeners and inbound pools; "+sidecarNoProxyless)},
 	{key: "workloadSelector", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "workloadSelector.labels{}", entry: mesh(yes, no, sidecarNoProxyless)},
-	{key: "ingress[]", entry: none("not supported yet: inbound listeners follow the workload's service ports (translate warns)"), subtree: true},
 	{key: "egress[]", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "egress[].port", entry: none("not supported yet: the hosts apply to every port (translate warns)"), subtree: true},
 	{key: "egress[].bind", entry: none("ignored")},
 	{key: "egress[].captureMode", entry: none("ignored")},
 	{key: "egress[].hosts[]", entry: mesh(yes, no, sidecarNoProxyless)},
-	{key: "inboundConnectionPool", entry: none("not supported yet: ignored (translate warns)"), subtree: true},
 	{key: "outboundTrafficPolicy", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "outboundTrafficPolicy.mode", entry: mesh(yes, no, "REGISTRY_ONLY sends unknown destinations to BlackHoleCluster (HTTP: 502 from the block_all route), ALLOW_ANY to PassthroughCluster; "+sidecarNoProxyless)},
 	{key: "outboundTrafficPolicy.egressProxy", entry: none("not supported yet: unknown destinations go to their original address (translate warns)"), subtree: true},
-}
+})
 
 // peerAuthenticationRows rates PeerAuthentication (pilot/translate/
 // peerauthentication.go, pilot/mesh/mtls.go, pilot/xds/envoy/listeners.go,

@@ -15,6 +15,10 @@ type Scope struct {
 	// RegistryOnly is outboundTrafficPolicy REGISTRY_ONLY: destinations
 	// outside the scope are refused instead of passed through.
 	RegistryOnly bool
+	// Ingress and InboundPoolDefault are the Sidecar's ingress listeners
+	// and inboundConnectionPool (scope_ingress.go).
+	Ingress            []IngressListener
+	InboundPoolDefault *ConnectionPool
 	// boundTo is the proxy namespace a root-namespace Sidecar's "." hosts
 	// were bound to; empty for the Sidecar as written (and in the IR).
 	boundTo string
@@ -106,7 +110,7 @@ func (sc *Scopes) bind(s *Scope, namespace string) *Scope {
 	if b, ok := sc.bound[k]; ok {
 		return b
 	}
-	b := &Scope{Ref: s.Ref, Selector: s.Selector, RegistryOnly: s.RegistryOnly, boundTo: namespace}
+	b := s.rebound(namespace)
 	for _, h := range s.Hosts {
 		if h.Namespace == OwnNamespace {
 			h.Namespace = namespace

@@ -66,7 +66,9 @@ func fullMesh() *Mesh {
 		TrustDomain: "td",
 		Scopes: &Scopes{RootNamespace: "istio-system", ByNamespace: map[string][]*Scope{"shop": {{
 			Ref: Ref{Kind: "Sidecar", Namespace: "shop", Name: "s"}, Selector: labels, Hosts: []HostPattern{{Namespace: "shop", Host: "*"}},
-			RegistryOnly: true}}}},
+			RegistryOnly: true, InboundPoolDefault: fullPool(),
+			Ingress: []IngressListener{{Port: Port{Name: "http", Number: 9080, Protocol: ProtocolHTTP}, DefaultEndpoint: "127.0.0.1:8080",
+				Bind: "127.0.0.1", CaptureNone: true, Pool: fullPool()}}}}}},
 	}
 	m.Index()
 	return m
@@ -164,4 +166,10 @@ func TestUnmarshalYAMLRejectsUnknownPolicyEnums(t *testing.T) {
 			t.Errorf("%s: error %v, want %s", old, err, want)
 		}
 	}
+}
+
+func fullPool() *ConnectionPool {
+	return &ConnectionPool{MaxConnections: 1, ConnectTimeout: time.Second, MaxPendingRequests: 2, MaxRequests: 3,
+		MaxRequestsPerConnection: 4, MaxRetries: 5, IdleTimeout: time.Minute, H2Upgrade: true,
+		TCPKeepalive: &TCPKeepalive{Probes: 3, Time: time.Minute, Interval: time.Second}}
 }

@@ -282,6 +282,9 @@ type scopeDoc struct {
 	Hosts     []string          `json:"hosts,omitempty"`
 	// RegistryOnly is outboundTrafficPolicy REGISTRY_ONLY.
 	RegistryOnly bool `json:"registryOnly,omitempty"`
+	// Ingress and InboundPool: see scope_yaml.go.
+	Ingress     []ingressDoc `json:"ingress,omitempty"`
+	InboundPool *poolDoc     `json:"inboundConnectionPool,omitempty"`
 }
 
 type diagnosticDoc struct {

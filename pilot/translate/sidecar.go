@@ -10,8 +10,8 @@ import (
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
-// sidecarScopes turns Sidecar resources into egress scopes. Only
-// spec.egress[].hosts is acted on; the other fields are reported.
+// sidecarScopes turns Sidecar resources into scopes: egress hosts,
+// outbound traffic policy, ingress listeners and inbound pools.
 func (t *translator) sidecarScopes() *mesh.Scopes {
 	out := &mesh.Scopes{RootNamespace: RootNamespace, ByNamespace: map[string][]*mesh.Scope{}}
 	sidecars := append([]*networkingv1.Sidecar(nil), t.snap.Sidecars...)
@@ -39,6 +39,7 @@ func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 	if tp := sc.Spec.GetOutboundTrafficPolicy(); tp != nil {
 		s.RegistryOnly = tp.GetMode() == networking.OutboundTrafficPolicy_REGISTRY_ONLY
 	}
+	t.sidecarIngress(ref, &sc.Spec, s)
 	egress := sc.Spec.GetEgress()
 	if len(egress) == 0 {
 		// istiod still selects the Sidecar (it shadows the root default) and
@@ -72,13 +73,7 @@ func hostPattern(h, namespace string) mesh.HostPattern {
 }
 
 func (t *translator) sidecarUnsupported(ref mesh.Ref, spec *networking.Sidecar) {
-	if len(spec.GetIngress()) > 0 {
-		t.unsupported(ref, "spec.ingress", "not supported yet: inbound listeners follow the workload's service ports")
-	}
 	if spec.GetOutboundTrafficPolicy().GetEgressProxy() != nil {
 		t.unsupported(ref, "spec.outboundTrafficPolicy.egressProxy", "not supported yet: unknown destinations are passed through to their original address")
-	}
-	if spec.GetInboundConnectionPool() != nil {
-		t.unsupported(ref, "spec.inboundConnectionPool", "not supported yet: ignored")
 	}
 }

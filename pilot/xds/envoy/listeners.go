@@ -29,6 +29,7 @@ const (
 func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	unknown := unknownCluster(m, p)
 	out := []*listenerv3.Listener{virtualOutbound(unknown), virtualInbound(m, p)}
+	out = append(out, boundIngressListeners(m, p)...)
 	httpPorts := map[uint32]bool{}
 	for _, vh := range m.VirtualHosts {
 		if vh.Port.Protocol.IsHTTP() {
@@ -152,7 +153,8 @@ func tcpFilter(tp *tcpv3.TcpProxy) *listenerv3.Filter {
 }
 
 // virtualInbound receives captured inbound traffic: one filter chain per
-// application port, then a passthrough for ports no service declares.
+// application port (Service ports, or the Sidecar's ingress ports), then
+// a passthrough for the other ports.
 func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 	l := &listenerv3.Listener{
 		Name:    "virtualInbound",
@@ -168,9 +170,12 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 		TrafficDirection: corev3.TrafficDirection_INBOUND,
 	}
 	declared := map[uint32]bool{}
-	for _, in := range inboundPorts(m, p) {
-		declared[in.TargetPort] = true
-		l.FilterChains = append(l.FilterChains, inboundChains(in, m.PeerAuthn.Mode(p.Namespace, p.Labels, in.TargetPort))...)
+	for _, ip := range inboundPortsOf(m, p) {
+		if ip.boundIngress() {
+			continue
+		}
+		declared[ip.Port] = true
+		l.FilterChains = append(l.FilterChains, inboundChains(ip, m.PeerAuthn.Mode(p.Namespace, p.Labels, ip.Port))...)
 	}
 	l.FilterChains = append(l.FilterChains, passthroughChains(m, p, declared)...)
 	return l
@@ -231,7 +236,7 @@ func catchAllChain(port uint32, suffix string, match *listenerv3.FilterChainMatc
 // inboundChains serves one application port per its mTLS mode: STRICT
 // terminates mutual TLS on every connection (plaintext fails the
 // handshake), PERMISSIVE splits by transport protocol, DISABLE is plaintext.
-func inboundChains(in xds.Instance, mode mesh.MTLSMode) []*listenerv3.FilterChain {
+func inboundChains(in inboundPort, mode mesh.MTLSMode) []*listenerv3.FilterChain {
 	switch mode {
 	case mesh.MTLSStrict:
 		fc := inboundChain(in, "")
@@ -245,17 +250,17 @@ func inboundChains(in xds.Instance, mode mesh.MTLSMode) []*listenerv3.FilterChai
 	return []*listenerv3.FilterChain{inboundChain(in, "")}
 }
 
-func inboundChain(in xds.Instance, transport string) *listenerv3.FilterChain {
-	cluster := InboundClusterName(in.TargetPort)
+func inboundChain(in inboundPort, transport string) *listenerv3.FilterChain {
+	cluster := InboundClusterName(in.Port)
 	name := cluster
 	if transport != "" {
 		name += "-" + transport
 	}
 	fc := &listenerv3.FilterChain{
 		Name:             name,
-		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(in.TargetPort), TransportProtocol: transport},
+		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(in.Port), TransportProtocol: transport},
 	}
-	if !in.Port.Protocol.IsHTTP() {
+	if !in.Protocol.IsHTTP() {
 		fc.Filters = []*listenerv3.Filter{tcpProxy(cluster, cluster)}
 		return fc
 	}
@@ -266,8 +271,8 @@ func inboundChain(in xds.Instance, transport string) *listenerv3.FilterChain {
 	return fc
 }
 
-func inboundRoutes(cluster string, in xds.Instance) *routev3.RouteConfiguration {
-	port := in.TargetPort
+func inboundRoutes(cluster string, in inboundPort) *routev3.RouteConfiguration {
+	port := in.Port
 	return &routev3.RouteConfiguration{
 		Name: cluster,
 		VirtualHosts: []*routev3.VirtualHost{{
@@ -276,7 +281,7 @@ func inboundRoutes(cluster string, in xds.Instance) *routev3.RouteConfiguration 
 			Routes: []*routev3.Route{{
 				Name:   "default",
 				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-				Action: &routev3.Route_Route{Route: inboundRouteAction(cluster, in.Port.Protocol == mesh.ProtocolGRPC)},
+				Action: &routev3.Route_Route{Route: inboundRouteAction(cluster, in.Protocol == mesh.ProtocolGRPC)},
 			}},
 		}},
 	}

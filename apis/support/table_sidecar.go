@@ -1,0 +1,35 @@
+package support
+
+// ingressNote: what Sidecar ingress does for Envoy sidecars (pilot/xds/envoy/inbound_sidecar.go).
+const ingressNote = "sidecars: chains and inbound clusters for these ports replace the Service ports', as istiod; " +
+	"proxyless: not applied, a grpc-go xDS server serves the port it listens on (translate warns)"
+
+// sidecarIngressRows rates spec.ingress.
+func sidecarIngressRows() []row {
+	return concat([]row{
+		{key: "ingress[]", entry: mesh(yes, no, ingressNote)},
+		{key: "ingress[].port", entry: mesh(yes, no, ingressNote)},
+		{key: "ingress[].port.number", entry: mesh(yes, no, ingressNote)},
+		{key: "ingress[].port.protocol", entry: mesh(yes, no, "HTTP, HTTP2 and GRPC get an HTTP connection manager, others a TCP proxy; "+ingressNote)},
+		{key: "ingress[].port.name", entry: mesh(yes, no, ingressNote)},
+		{key: "ingress[].port.targetPort", entry: none("ignored, as by istiod: the ingress port is the application port")},
+		{key: "ingress[].bind", entry: mesh(yes, no, "the address of a captureMode NONE listener (default the pod IP); with capture it only names the chain in istiod")},
+		{key: "ingress[].captureMode", entry: mesh(yes, no, "NONE: a listener bound on bind:port instead of virtualInbound chains; DEFAULT and IPTABLES: chains in virtualInbound")},
+		{key: "ingress[].defaultEndpoint", entry: mesh(yes, no, "127.0.0.1:PORT, 0.0.0.0:PORT (the pod IP) and unix:///path as STATIC clusters; unset forwards to the original destination")},
+		{key: "ingress[].tls", entry: none("ignored, as istiod does unless its experimental ENABLE_TLS_ON_SIDECAR_INGRESS flag is on: PeerAuthentication mTLS applies on the port"), subtree: true},
+	}, sidecarPoolRows("ingress[].connectionPool"), sidecarPoolRows("inboundConnectionPool"))
+}
+
+// sidecarPoolRows rate a Sidecar connection pool: the DestinationRule
+// fields, applied to inbound clusters, never to proxyless servers.
+func sidecarPoolRows(p string) []row {
+	rows := connectionPoolRows(p)
+	for i := range rows {
+		e := &rows[i].entry
+		if e.Sidecar != no {
+			e.Proxyless = no
+			e.Note = "on the inbound cluster, as istiod (over any DestinationRule pool); " + sidecarNoProxyless
+		}
+	}
+	return rows
+}
