@@ -52,14 +52,11 @@ const sidecarNoProxyless = "proxyless: Sidecar scopes are not applied to proxyle
 
 // sidecarRows rates Sidecar (pilot/translate/sidecar*.go, pilot/mesh/scope*.go,
 // pilot/xds/envoy/generate.go).
-var sidecarRows = concat(sidecarIngressRows(), []row{
+var sidecarRows = concat(sidecarIngressRows(), sidecarEgressPortRows(), []row{
 	{key: "", entry: mesh(part, no, "egress hosts, outboundTrafficPolicy mode, ingress listeners and inbound pools; "+sidecarNoProxyless)},
 	{key: "workloadSelector", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "workloadSelector.labels{}", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "egress[]", entry: mesh(yes, no, sidecarNoProxyless)},
-	{key: "egress[].port", entry: none("not supported yet: the hosts apply to every port (translate warns)"), subtree: true},
-	{key: "egress[].bind", entry: none("ignored")},
-	{key: "egress[].captureMode", entry: none("ignored")},
 	{key: "egress[].hosts[]", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "outboundTrafficPolicy", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "outboundTrafficPolicy.mode", entry: mesh(yes, no, "REGISTRY_ONLY sends unknown destinations to BlackHoleCluster (HTTP: 502 from the block_all route), ALLOW_ANY to PassthroughCluster; "+sidecarNoProxyless)},

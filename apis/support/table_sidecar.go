@@ -20,6 +20,23 @@ func sidecarIngressRows() []row {
 	}, sidecarPoolRows("ingress[].connectionPool"), sidecarPoolRows("inboundConnectionPool"))
 }
 
+// egressPortNote: what a port on an egress listener does (pilot/mesh/scope_ports.go).
+const egressPortNote = "HTTP ports: routes on the port see only the listener's hosts; TCP ports add their hosts, " +
+	"istiod keeping the catch-all listener's services on their own addresses; " + sidecarNoProxyless
+
+// sidecarEgressPortRows rates the per-port fields of spec.egress.
+func sidecarEgressPortRows() []row {
+	return []row{
+		{key: "egress[].port", entry: mesh(yes, no, egressPortNote)},
+		{key: "egress[].port.number", entry: mesh(yes, no, egressPortNote)},
+		{key: "egress[].port.protocol", entry: mesh(part, no, "HTTP_PROXY listeners are not built (translate warns); listeners follow the service port's protocol where istiod uses the egress port's; "+sidecarNoProxyless)},
+		{key: "egress[].port.name", entry: mesh(yes, no, egressPortNote)},
+		{key: "egress[].port.targetPort", entry: none("ignored, as by istiod (deprecated)")},
+		{key: "egress[].bind", entry: mesh(part, no, "HTTP ports: the listener's address; non-HTTP ports and unix sockets are not supported (translate warns)")},
+		{key: "egress[].captureMode", entry: mesh(part, no, "NONE on HTTP ports: a listener bound on bind (127.0.0.1 by default) that applications call directly; non-HTTP ports not supported (translate warns)")},
+	}
+}
+
 // sidecarPoolRows rate a Sidecar connection pool: the DestinationRule
 // fields, applied to inbound clusters, never to proxyless servers.
 func sidecarPoolRows(p string) []row {

@@ -87,5 +87,5 @@ func parsePort(s string) (uint32, error) {
 // rebound copies s for a proxy namespace, hosts left to the caller.
 func (s *Scope) rebound(namespace string) *Scope {
 	return &Scope{Ref: s.Ref, Selector: s.Selector, RegistryOnly: s.RegistryOnly, Ingress: s.Ingress,
-		InboundPoolDefault: s.InboundPoolDefault, boundTo: namespace}
+		InboundPoolDefault: s.InboundPoolDefault, EgressProxy: s.EgressProxy, boundTo: namespace}
 }

@@ -1,6 +1,9 @@
 package mesh
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // sidecarPortDoc is a Sidecar listener's port.
 type sidecarPortDoc struct {
@@ -19,15 +22,51 @@ type ingressDoc struct {
 	Pool            *poolDoc       `json:"connectionPool,omitempty"`
 }
 
+// egressDoc is an EgressListener; hosts as "namespace/host".
+type egressDoc struct {
+	Port        sidecarPortDoc `json:"port"`
+	Hosts       []string       `json:"hosts,omitempty"`
+	Bind        string         `json:"bind,omitempty"`
+	CaptureNone bool           `json:"captureNone,omitempty"`
+}
+
 func scopeExtrasToDoc(s *Scope, sd *scopeDoc) {
+	for _, l := range s.EgressPorts {
+		d := egressDoc{Port: sidecarPortDoc(l.Port), Bind: l.Bind, CaptureNone: l.CaptureNone}
+		for _, h := range l.Hosts {
+			d.Hosts = append(d.Hosts, h.Namespace+"/"+h.Host)
+		}
+		sd.EgressPorts = append(sd.EgressPorts, d)
+	}
 	for _, in := range s.Ingress {
 		sd.Ingress = append(sd.Ingress, ingressDoc{Port: sidecarPortDoc(in.Port), DefaultEndpoint: in.DefaultEndpoint,
 			Bind: in.Bind, CaptureNone: in.CaptureNone, Pool: poolToDoc(in.Pool)})
 	}
 	sd.InboundPool = poolToDoc(s.InboundPoolDefault)
+	if s.EgressProxy != nil {
+		sd.EgressProxy = s.EgressProxy.String()
+	}
 }
 
 func scopeExtrasFromDoc(sd *scopeDoc, s *Scope) error {
+	if sd.EgressProxy != "" {
+		k, err := ParseClusterKey(sd.EgressProxy)
+		if err != nil {
+			return fmt.Errorf("egressProxy: %w", err)
+		}
+		s.EgressProxy = &k
+	}
+	for _, d := range sd.EgressPorts {
+		if err := checkKnown(knownProtocols, d.Port.Protocol, "protocol"); err != nil {
+			return fmt.Errorf("egress port %d: %w", d.Port.Number, err)
+		}
+		l := EgressListener{Port: Port(d.Port), Bind: d.Bind, CaptureNone: d.CaptureNone}
+		for _, h := range d.Hosts {
+			ns, host, _ := strings.Cut(h, "/")
+			l.Hosts = append(l.Hosts, HostPattern{Namespace: ns, Host: host})
+		}
+		s.EgressPorts = append(s.EgressPorts, l)
+	}
 	for _, d := range sd.Ingress {
 		if err := checkKnown(knownProtocols, d.Port.Protocol, "protocol"); err != nil {
 			return fmt.Errorf("ingress port %d: %w", d.Port.Number, err)

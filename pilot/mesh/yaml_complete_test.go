@@ -67,6 +67,9 @@ func fullMesh() *Mesh {
 		Scopes: &Scopes{RootNamespace: "istio-system", ByNamespace: map[string][]*Scope{"shop": {{
 			Ref: Ref{Kind: "Sidecar", Namespace: "shop", Name: "s"}, Selector: labels, Hosts: []HostPattern{{Namespace: "shop", Host: "*"}},
 			RegistryOnly: true, InboundPoolDefault: fullPool(),
+			EgressPorts: []EgressListener{{Port: Port{Name: "http", Number: 9080, Protocol: ProtocolHTTP},
+				Hosts: []HostPattern{{Namespace: "shop", Host: "reviews.shop.svc.cluster.local"}}, Bind: "127.0.0.1", CaptureNone: true}},
+			EgressProxy: &ClusterKey{Direction: Outbound, Port: 443, Subset: "v1", Host: "egress.istio-system.svc.cluster.local"},
 			Ingress: []IngressListener{{Port: Port{Name: "http", Number: 9080, Protocol: ProtocolHTTP}, DefaultEndpoint: "127.0.0.1:8080",
 				Bind: "127.0.0.1", CaptureNone: true, Pool: fullPool()}}}}}},
 	}

@@ -46,14 +46,7 @@ func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 		// imports every namespace's services: "*/*".
 		egress = []*networking.IstioEgressListener{{Hosts: []string{"*/*"}}}
 	}
-	for i, eg := range egress {
-		if eg.GetPort() != nil {
-			t.unsupported(ref, fieldIndex("spec.egress", i)+".port", "not supported yet: the hosts apply to every port")
-		}
-		for _, h := range eg.GetHosts() {
-			s.Hosts = append(s.Hosts, hostPattern(h, sc.Namespace))
-		}
-	}
+	t.sidecarEgress(ref, egress, sc.Namespace, s)
 	return s
 }
 

@@ -36,8 +36,9 @@ func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 			httpPorts[vh.Port.Number] = true
 		}
 	}
+	scope := m.ScopeFor(p.Namespace, p.Labels)
 	for _, port := range sortedPorts(httpPorts) {
-		out = append(out, httpOutbound(port))
+		out = append(out, httpOutbound(port, scope.PortListener(port)))
 	}
 	sni := sniPorts(m, httpPorts)
 	for _, port := range sortedPorts(portSet(sni)) {
@@ -95,13 +96,15 @@ func virtualOutbound(unknown string) *listenerv3.Listener {
 }
 
 // httpOutbound is the per-port listener; it does not bind, it only serves
-// connections virtualOutbound hands over.
-func httpOutbound(port uint32) *listenerv3.Listener {
-	name := "0.0.0.0_" + portString(port)
+// connections virtualOutbound hands over, unless a Sidecar egress listener
+// on the port sets its address or binds it (egressBind).
+func httpOutbound(port uint32, eg *mesh.EgressListener) *listenerv3.Listener {
+	addr, bind := egressBind(eg)
+	name := addr + "_" + portString(port)
 	return &listenerv3.Listener{
 		Name:       name,
-		Address:    build.SocketAddress("0.0.0.0", port),
-		BindToPort: wrapperspb.Bool(false),
+		Address:    build.SocketAddress(addr, port),
+		BindToPort: wrapperspb.Bool(bind),
 		FilterChains: []*listenerv3.FilterChain{{
 			Filters: []*listenerv3.Filter{sidecarHCMFilter(build.HCMOptions{StatPrefix: "outbound_" + name, RDS: portString(port)})},
 		}},
