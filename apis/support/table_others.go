@@ -52,7 +52,7 @@ const sidecarNoProxyless = "proxyless: Sidecar scopes are not applied to proxyle
 
 // sidecarRows rates Sidecar (pilot/translate/sidecar*.go, pilot/mesh/scope*.go,
 // pilot/xds/envoy/generate.go).
-var sidecarRows = concat(sidecarIngressRows(), sidecarEgressPortRows(), []row{
+var sidecarRows = concat(sidecarIngressRows(), sidecarEgressPortRows(), sidecarEgressProxyRows(), []row{
 	{key: "", entry: mesh(part, no, "egress hosts, outboundTrafficPolicy mode, ingress listeners and inbound pools; "+sidecarNoProxyless)},
 	{key: "workloadSelector", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "workloadSelector.labels{}", entry: mesh(yes, no, sidecarNoProxyless)},
@@ -60,7 +60,6 @@ var sidecarRows = concat(sidecarIngressRows(), sidecarEgressPortRows(), []row{
 	{key: "egress[].hosts[]", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "outboundTrafficPolicy", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "outboundTrafficPolicy.mode", entry: mesh(yes, no, "REGISTRY_ONLY sends unknown destinations to BlackHoleCluster (HTTP: 502 from the block_all route), ALLOW_ANY to PassthroughCluster; "+sidecarNoProxyless)},
-	{key: "outboundTrafficPolicy.egressProxy", entry: none("not supported yet: unknown destinations go to their original address (translate warns)"), subtree: true},
 })
 
 // peerAuthenticationRows rates PeerAuthentication (pilot/translate/

@@ -37,6 +37,23 @@ func sidecarEgressPortRows() []row {
 	}
 }
 
+// egressProxyNote: outboundTrafficPolicy.egressProxy (pilot/xds/envoy/listeners.go unknownCluster).
+const egressProxyNote = "under ALLOW_ANY unknown destinations (virtualOutbound's catch-all, non-HTTP traffic on HTTP ports, " +
+	"the allow_any route) go to outbound|PORT|SUBSET|HOST as istiod names it; the host must be imported by the egress hosts " +
+	"(translate warns otherwise); " + sidecarNoProxyless
+
+// sidecarEgressProxyRows rates outboundTrafficPolicy.egressProxy.
+func sidecarEgressProxyRows() []row {
+	p := "outboundTrafficPolicy.egressProxy"
+	return []row{
+		{key: p, entry: mesh(yes, no, egressProxyNote)},
+		{key: p + ".host", entry: mesh(yes, no, "used as written, as istiod does: a short name matches no cluster; "+sidecarNoProxyless)},
+		{key: p + ".subset", entry: mesh(yes, no, egressProxyNote)},
+		{key: p + ".port", entry: mesh(yes, no, egressProxyNote)},
+		{key: p + ".port.number", entry: mesh(yes, no, egressProxyNote)},
+	}
+}
+
 // sidecarPoolRows rate a Sidecar connection pool: the DestinationRule
 // fields, applied to inbound clusters, never to proxyless servers.
 func sidecarPoolRows(p string) []row {

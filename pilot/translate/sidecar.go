@@ -30,7 +30,6 @@ func (t *translator) sidecarScopes() *mesh.Scopes {
 
 func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 	ref := mesh.Ref{Kind: "Sidecar", Namespace: sc.Namespace, Name: sc.Name}
-	t.sidecarUnsupported(ref, &sc.Spec)
 	s := &mesh.Scope{Ref: ref}
 	if sel := sc.Spec.GetWorkloadSelector().GetLabels(); len(sel) > 0 {
 		s.Selector = sel
@@ -47,6 +46,7 @@ func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 		egress = []*networking.IstioEgressListener{{Hosts: []string{"*/*"}}}
 	}
 	t.sidecarEgress(ref, egress, sc.Namespace, s)
+	s.EgressProxy = t.egressProxy(ref, sc.Spec.GetOutboundTrafficPolicy(), s)
 	return s
 }
 
@@ -63,10 +63,4 @@ func hostPattern(h, namespace string) mesh.HostPattern {
 		ns = namespace
 	}
 	return mesh.HostPattern{Namespace: ns, Host: host}
-}
-
-func (t *translator) sidecarUnsupported(ref mesh.Ref, spec *networking.Sidecar) {
-	if spec.GetOutboundTrafficPolicy().GetEgressProxy() != nil {
-		t.unsupported(ref, "spec.outboundTrafficPolicy.egressProxy", "not supported yet: unknown destinations are passed through to their original address")
-	}
 }

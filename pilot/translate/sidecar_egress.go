@@ -49,3 +49,34 @@ func (t *translator) egressListener(ref mesh.Ref, field string, eg *networking.I
 	}
 	return l, true
 }
+
+// egressProxy is the cluster outboundTrafficPolicy.egressProxy names, as
+// istiod builds it: outbound|PORT|SUBSET|HOST with the host as written.
+// Validation has required ALLOW_ANY and a port. The Sidecar reference
+// asks that the host be imported by the egress hosts; otherwise the proxy
+// has no such cluster and unknown destinations fail, which is warned.
+func (t *translator) egressProxy(ref mesh.Ref, tp *networking.OutboundTrafficPolicy, s *mesh.Scope) *mesh.ClusterKey {
+	d := tp.GetEgressProxy()
+	if d == nil || tp.GetMode() != networking.OutboundTrafficPolicy_ALLOW_ANY {
+		return nil
+	}
+	const field = "spec.outboundTrafficPolicy.egressProxy.host"
+	svc := t.service(d.GetHost())
+	switch {
+	case svc == nil:
+		t.warn(ref, mesh.ReasonUnknownHost, field, "no service "+d.GetHost()+" in the registry: unknown destinations will find no egress proxy cluster")
+	case ref.Namespace != RootNamespace && !s.Sees(svc):
+		t.warn(ref, mesh.ReasonUnknownHost, field, d.GetHost()+" is not imported by the Sidecar's egress hosts: unknown destinations will find no egress proxy cluster")
+	}
+	return &mesh.ClusterKey{Direction: mesh.Outbound, Port: d.GetPort().GetNumber(), Subset: d.GetSubset(), Host: d.GetHost()}
+}
+
+// service finds a registry service before the translator's index exists.
+func (t *translator) service(host string) *mesh.Service {
+	for _, svc := range t.m.Services {
+		if svc.Hostname == host {
+			return svc
+		}
+	}
+	return nil
+}

@@ -38,7 +38,7 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 		"DestinationRule trafficPolicy.tls.mode", "DestinationRule trafficPolicy.tunnel", "DestinationRule trafficPolicy.proxyProtocol",
 		"DestinationRule trafficPolicy.loadBalancer.localityLbSetting", "DestinationRule subsets[].trafficPolicy.tls.mode",
 		"DestinationRule workloadSelector",
-		"Sidecar ingress[]", "Sidecar egress[].port.protocol", "Sidecar outboundTrafficPolicy.egressProxy",
+		"Sidecar ingress[]", "Sidecar egress[].port.protocol",
 		"PeerAuthentication portLevelMtls{}",
 	} {
 		if !slices.Contains(keys, want) {

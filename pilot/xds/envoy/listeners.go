@@ -38,7 +38,7 @@ func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	}
 	scope := m.ScopeFor(p.Namespace, p.Labels)
 	for _, port := range sortedPorts(httpPorts) {
-		out = append(out, httpOutbound(port, scope.PortListener(port)))
+		out = append(out, httpOutbound(port, scope.PortListener(port), unknown))
 	}
 	sni := sniPorts(m, httpPorts)
 	for _, port := range sortedPorts(portSet(sni)) {
@@ -72,36 +72,51 @@ func sortedPorts(set map[uint32]bool) []uint32 {
 func portString(p uint32) string { return strconv.FormatUint(uint64(p), 10) }
 
 // unknownCluster is where a connection to no known service goes: its
-// original destination under ALLOW_ANY, nowhere under REGISTRY_ONLY.
+// original destination under ALLOW_ANY (or the Sidecar's egressProxy),
+// nowhere under REGISTRY_ONLY.
 func unknownCluster(m *mesh.Mesh, p *xds.Proxy) string {
-	if m.ScopeFor(p.Namespace, p.Labels).BlocksUnknown() {
+	scope := m.ScopeFor(p.Namespace, p.Labels)
+	switch {
+	case scope.BlocksUnknown():
 		return BlackHoleCluster
+	case scope != nil && scope.EgressProxy != nil:
+		return scope.EgressProxy.String()
 	}
 	return PassthroughCluster
 }
 
 // virtualOutbound receives all captured outbound traffic and hands each
 // connection to the listener of its original destination; the rest goes
-// to the unknown-destination cluster.
+// to the unknown-destination cluster. As in istiod, a connection to 15001
+// itself is dropped (virtualOutbound-blackhole) so it cannot loop.
 func virtualOutbound(unknown string) *listenerv3.Listener {
 	return &listenerv3.Listener{
 		Name:           "virtualOutbound",
 		Address:        build.SocketAddress("0.0.0.0", OutboundCapturePort),
 		UseOriginalDst: wrapperspb.Bool(true),
-		FilterChains: []*listenerv3.FilterChain{{
+		FilterChains: []*listenerv3.FilterChain{blackholeChain("virtualOutbound-blackhole", OutboundCapturePort), {
 			Name:    "virtualOutbound-catchall-tcp",
 			Filters: []*listenerv3.Filter{tcpProxy(unknown, unknown)},
 		}},
 	}
 }
 
+// blackholeChain drops connections addressed to the capture port itself.
+func blackholeChain(name string, port uint32) *listenerv3.FilterChain {
+	return &listenerv3.FilterChain{
+		Name:             name,
+		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(port)},
+		Filters:          []*listenerv3.Filter{tcpProxy(BlackHoleCluster, BlackHoleCluster)},
+	}
+}
+
 // httpOutbound is the per-port listener; it does not bind, it only serves
 // connections virtualOutbound hands over, unless a Sidecar egress listener
 // on the port sets its address or binds it (egressBind).
-func httpOutbound(port uint32, eg *mesh.EgressListener) *listenerv3.Listener {
+func httpOutbound(port uint32, eg *mesh.EgressListener, unknown string) *listenerv3.Listener {
 	addr, bind := egressBind(eg)
 	name := addr + "_" + portString(port)
-	return &listenerv3.Listener{
+	l := &listenerv3.Listener{
 		Name:       name,
 		Address:    build.SocketAddress(addr, port),
 		BindToPort: wrapperspb.Bool(bind),
@@ -110,6 +125,10 @@ func httpOutbound(port uint32, eg *mesh.EgressListener) *listenerv3.Listener {
 		}},
 		TrafficDirection: corev3.TrafficDirection_OUTBOUND,
 	}
+	if addr == wildcardAddress {
+		sniffHTTP(l, unknown)
+	}
+	return l
 }
 
 // tcpOutbound serves a TCP service on each of its addresses; a service
@@ -172,6 +191,7 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 		}},
 		TrafficDirection: corev3.TrafficDirection_INBOUND,
 	}
+	l.FilterChains = append(l.FilterChains, blackholeChain("virtualInbound-blackhole", InboundCapturePort))
 	declared := map[uint32]bool{}
 	for _, ip := range inboundPortsOf(m, p) {
 		if ip.boundIngress() {

@@ -86,7 +86,7 @@ func TestSNIListenerYieldsToHTTP(t *testing.T) {
 	}}
 	ls := Listeners(m, sidecar("default", "10.0.0.1", nil))
 	l := listenerNamed(ls, "0.0.0.0_8443")
-	if l == nil || len(l.ListenerFilters) != 0 {
+	if l == nil || len(l.FilterChains) != 1 || l.FilterChains[0].GetFilterChainMatch().GetTransportProtocol() != "raw_buffer" {
 		t.Errorf("0.0.0.0_8443 = %v, want the HTTP listener alone", l)
 	}
 }

@@ -63,7 +63,7 @@ func catchAll(unknown string) *routev3.VirtualHost {
 	if unknown == BlackHoleCluster {
 		return blockAll()
 	}
-	return allowAny()
+	return allowAny(unknown)
 }
 
 // blockAll refuses unknown hosts with 502, Istio's REGISTRY_ONLY answer.
@@ -80,15 +80,16 @@ func blockAll() *routev3.VirtualHost {
 }
 
 // allowAny sends unknown hosts to their original destination, Istio's
-// default ALLOW_ANY outbound traffic policy.
-func allowAny() *routev3.VirtualHost {
+// default ALLOW_ANY outbound traffic policy, or to the Sidecar's egress
+// proxy cluster.
+func allowAny(cluster string) *routev3.VirtualHost {
 	return &routev3.VirtualHost{
 		Name:    "allow_any",
 		Domains: []string{"*"},
 		Routes: []*routev3.Route{{
 			Name:   "allow_any",
 			Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-			Action: &routev3.Route_Route{Route: passthroughRouteAction()},
+			Action: &routev3.Route_Route{Route: passthroughRouteAction(cluster)},
 		}},
 	}
 }
