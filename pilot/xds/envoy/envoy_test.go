@@ -136,7 +136,7 @@ func TestInboundChainsByMTLSMode(t *testing.T) {
 		got[fc.Name] = fc.TransportSocket != nil
 	}
 	want := map[string]bool{"inbound|9443||": true, "inbound|9102||": false, "virtualInbound-catchall-tcp-mtls": true,
-		"virtualInbound-blackhole": false}
+		"virtualInbound-blackhole": false, "virtualInbound-catchall-http-mtls": true}
 	if len(got) != len(want) {
 		t.Errorf("filter chains %v, want %v", got, want)
 	}
@@ -247,10 +247,13 @@ func TestInboundPassthroughByMTLSMode(t *testing.T) {
 		mode mesh.MTLSMode
 		want map[string]string // chain name -> transport protocol, "+tls" when it terminates mTLS
 	}{
-		{mesh.MTLSStrict, map[string]string{"virtualInbound-catchall-tcp-mtls": "tls+tls", "virtualInbound-catchall-tcp-9200": ""}},
-		{mesh.MTLSPermissive, map[string]string{"virtualInbound-catchall-tcp-mtls": "tls+tls", "virtualInbound-catchall-tcp-tls": "tls",
-			"virtualInbound-catchall-tcp": "raw_buffer", "virtualInbound-catchall-tcp-9200": ""}},
-		{mesh.MTLSDisable, map[string]string{"virtualInbound-catchall-tcp": "", "virtualInbound-catchall-tcp-9200": ""}},
+		{mesh.MTLSStrict, withDisabled9200(map[string]string{"virtualInbound-catchall-http-mtls": "tls+tls",
+			"virtualInbound-catchall-tcp-mtls": "tls+tls"})},
+		{mesh.MTLSPermissive, withDisabled9200(map[string]string{"virtualInbound-catchall-http-mtls": "tls+tls",
+			"virtualInbound-catchall-http": "raw_buffer", "virtualInbound-catchall-tcp-mtls": "tls+tls",
+			"virtualInbound-catchall-tcp-tls": "tls", "virtualInbound-catchall-tcp": "raw_buffer"})},
+		{mesh.MTLSDisable, withDisabled9200(map[string]string{"virtualInbound-catchall-http": "raw_buffer",
+			"virtualInbound-catchall-tcp-tls": "tls", "virtualInbound-catchall-tcp": "raw_buffer"})},
 	} {
 		m := featureIR(t, "tls-peerauthentication")
 		m.PeerAuthn.Namespace["finance"] = &mesh.PeerPolicy{Mode: tt.mode}
@@ -258,7 +261,7 @@ func TestInboundPassthroughByMTLSMode(t *testing.T) {
 		p := sidecar("finance", "10.244.18.1", map[string]string{"app": "ledger", mesh.TLSModeLabel: "istio"})
 		got := map[string]string{}
 		for _, fc := range virtualInbound(m, p).FilterChains {
-			if !strings.HasPrefix(fc.Name, CatchAllChain) {
+			if !strings.HasPrefix(fc.Name, "virtualInbound-catchall-") {
 				continue
 			}
 			got[fc.Name] = fc.GetFilterChainMatch().GetTransportProtocol()
@@ -270,6 +273,15 @@ func TestInboundPassthroughByMTLSMode(t *testing.T) {
 			t.Errorf("%s: passthrough chains %v, want %v", tt.mode, got, tt.want)
 		}
 	}
+}
+
+// withDisabled9200 adds the chains of the undeclared port 9200, DISABLE
+// at port level: plaintext HTTP and TCP, TLS passed through.
+func withDisabled9200(chains map[string]string) map[string]string {
+	chains["virtualInbound-catchall-http-9200"] = "raw_buffer"
+	chains["virtualInbound-catchall-tcp-9200-tls"] = "tls"
+	chains["virtualInbound-catchall-tcp-9200"] = "raw_buffer"
+	return chains
 }
 
 // Under REGISTRY_ONLY (unsupported-fields: the shop Sidecar) unknown

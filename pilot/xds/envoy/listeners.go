@@ -201,15 +201,25 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 		l.FilterChains = append(l.FilterChains, inboundChains(ip, m.PeerAuthn.Mode(p.Namespace, p.Labels, ip.Port))...)
 	}
 	l.FilterChains = append(l.FilterChains, passthroughChains(m, p, declared)...)
+	l.ListenerFilters = append(l.ListenerFilters, inboundHTTPInspector(declared))
 	return l
 }
 
-// CatchAllChain names the passthrough chains for ports no Service declares.
-const CatchAllChain = "virtualInbound-catchall-tcp"
+// CatchAllChain and CatchAllHTTPChain name the passthrough chains for
+// ports no Service declares: TCP proxying, and HTTP sniffed by
+// http_inspector (or announced by an Istio client's mTLS ALPN), which
+// istiod serves through an HTTP connection manager.
+const (
+	CatchAllChain     = "virtualInbound-catchall-tcp"
+	CatchAllHTTPChain = "virtualInbound-catchall-http"
+)
 
-// istioMTLSALPNs are the ALPN values Istio's sidecars (and weft's) offer on
-// mesh mTLS; a PERMISSIVE passthrough terminates only TLS that offers one.
-var istioMTLSALPNs = []string{"istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2"}
+// ALPN values of Istio's sidecars (and weft's) on mesh mTLS: the HTTP
+// ones say the client's sidecar detected HTTP, the TCP ones that it did not.
+var (
+	istioMTLSHTTPALPNs = []string{"istio-http/1.0", "istio-http/1.1", "istio-h2"}
+	istioMTLSTCPALPNs  = []string{"istio-peer-exchange", "istio"}
+)
 
 // passthroughChains serve ports no Service declares, under the workload's
 // mode as istiod's passthrough chains do, so STRICT covers every port. A
@@ -224,36 +234,45 @@ func passthroughChains(m *mesh.Mesh, p *xds.Proxy, declared map[uint32]bool) []*
 	return out
 }
 
-// catchAllChains forward to the original destination. STRICT accepts only
-// mTLS (plaintext matches no chain and is closed); PERMISSIVE terminates
-// TLS offering an Istio ALPN and passes other TLS and plaintext through
-// untouched; DISABLE passes everything through. Port 0 means any port.
+// catchAllChains forward to the original destination, HTTP through an
+// HCM with Istio's inbound route, the rest by TCP proxy. STRICT accepts
+// only mTLS (plaintext matches no chain and is closed); PERMISSIVE
+// terminates TLS offering an Istio ALPN and passes other TLS and plaintext
+// through untouched; DISABLE passes everything through. Port 0 means any
+// port.
 func catchAllChains(port uint32, mode mesh.MTLSMode) []*listenerv3.FilterChain {
-	mtls := catchAllChain(port, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"})
+	httpMTLS := catchAllChain(port, true, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls", ApplicationProtocols: istioMTLSHTTPALPNs})
+	httpMTLS.TransportSocket = build.DownstreamTLS(build.Options{})
+	httpPlain := catchAllChain(port, true, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer", ApplicationProtocols: plaintextHTTPALPNs})
+	mtls := catchAllChain(port, false, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"})
 	mtls.TransportSocket = build.DownstreamTLS(build.Options{})
 	switch mode {
 	case mesh.MTLSStrict:
-		return []*listenerv3.FilterChain{mtls}
+		return []*listenerv3.FilterChain{httpMTLS, mtls}
 	case mesh.MTLSPermissive:
-		mtls.FilterChainMatch.ApplicationProtocols = istioMTLSALPNs
-		return []*listenerv3.FilterChain{mtls,
-			catchAllChain(port, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
-			catchAllChain(port, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
+		mtls.FilterChainMatch.ApplicationProtocols = istioMTLSTCPALPNs
+		return []*listenerv3.FilterChain{httpMTLS, httpPlain, mtls,
+			catchAllChain(port, false, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
+			catchAllChain(port, false, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
 	}
-	return []*listenerv3.FilterChain{catchAllChain(port, "", &listenerv3.FilterChainMatch{})}
+	// Envoy does not fall back from the raw_buffer branch once it matched,
+	// so plaintext TCP needs a raw_buffer chain beside the HTTP one; TLS,
+	// which tls_inspector tells apart, passes through untouched.
+	return []*listenerv3.FilterChain{httpPlain,
+		catchAllChain(port, false, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
+		catchAllChain(port, false, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
 }
 
-func catchAllChain(port uint32, suffix string, match *listenerv3.FilterChainMatch) *listenerv3.FilterChain {
-	name := CatchAllChain
+func catchAllChain(port uint32, http bool, suffix string, match *listenerv3.FilterChainMatch) *listenerv3.FilterChain {
+	name, filter := CatchAllChain, tcpProxy(InboundPassthroughCluster, InboundPassthroughCluster)
+	if http {
+		name, filter = CatchAllHTTPChain, passthroughHCM()
+	}
 	if port != 0 {
 		match.DestinationPort = wrapperspb.UInt32(port)
 		name += "-" + portString(port)
 	}
-	return &listenerv3.FilterChain{
-		Name:             name + suffix,
-		FilterChainMatch: match,
-		Filters:          []*listenerv3.Filter{tcpProxy("InboundPassthroughCluster", InboundPassthroughCluster)},
-	}
+	return &listenerv3.FilterChain{Name: name + suffix, FilterChainMatch: match, Filters: []*listenerv3.Filter{filter}}
 }
 
 // inboundChains serves one application port per its mTLS mode: STRICT

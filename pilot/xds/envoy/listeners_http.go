@@ -3,8 +3,10 @@ package envoy
 import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	httpinspector "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/http_inspector/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/xds/build"
 )
 
@@ -33,4 +35,40 @@ func sniffHTTP(l *listenerv3.Listener, unknown string) {
 		FilterChainMatch: &listenerv3.FilterChainMatch{},
 		Filters:          []*listenerv3.Filter{tcpProxy(unknown, unknown)},
 	}
+}
+
+// passthroughHCM is the HTTP catch-all chains' connection manager: istiod's
+// inbound route (no timeouts, two retries of requests reset before any
+// byte was sent) to InboundPassthroughCluster, under vhost inbound|http|0.
+func passthroughHCM() *listenerv3.Filter {
+	return sidecarHCMFilter(build.HCMOptions{
+		StatPrefix: InboundPassthroughCluster,
+		Inline:     inboundRoutes(InboundPassthroughCluster, inboundPort{Protocol: mesh.ProtocolHTTP}),
+	})
+}
+
+// inboundHTTPInspector detects plaintext HTTP for the catch-all chains.
+// As in istiod it is disabled on ports with chains of their own: their
+// matches need no ALPN, and a server-first protocol there would otherwise
+// wait on it.
+func inboundHTTPInspector(declared map[uint32]bool) *listenerv3.ListenerFilter {
+	f := &listenerv3.ListenerFilter{
+		Name:       "envoy.filters.listener.http_inspector",
+		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: build.MustAny(&httpinspector.HttpInspector{})},
+	}
+	var rules []*listenerv3.ListenerFilterChainMatchPredicate
+	for _, port := range sortedPorts(declared) {
+		rules = append(rules, &listenerv3.ListenerFilterChainMatchPredicate{
+			Rule: &listenerv3.ListenerFilterChainMatchPredicate_DestinationPortRange{
+				DestinationPortRange: &typev3.Int32Range{Start: int32(port), End: int32(port) + 1}}})
+	}
+	switch len(rules) {
+	case 0:
+	case 1:
+		f.FilterDisabled = rules[0]
+	default:
+		f.FilterDisabled = &listenerv3.ListenerFilterChainMatchPredicate{Rule: &listenerv3.ListenerFilterChainMatchPredicate_OrMatch{
+			OrMatch: &listenerv3.ListenerFilterChainMatchPredicate_MatchSet{Rules: rules}}}
+	}
+	return f
 }
