@@ -201,6 +201,7 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 		l.FilterChains = append(l.FilterChains, inboundChains(ip, m.PeerAuthn.Mode(p.Namespace, p.Labels, ip.Port))...)
 	}
 	l.FilterChains = append(l.FilterChains, passthroughChains(m, p, declared)...)
+	declared[InboundCapturePort] = true // virtualInbound-blackhole
 	l.ListenerFilters = append(l.ListenerFilters, inboundHTTPInspector(declared))
 	return l
 }

@@ -48,9 +48,9 @@ func passthroughHCM() *listenerv3.Filter {
 }
 
 // inboundHTTPInspector detects plaintext HTTP for the catch-all chains.
-// As in istiod it is disabled on ports with chains of their own: their
-// matches need no ALPN, and a server-first protocol there would otherwise
-// wait on it.
+// As in istiod it is disabled on ports with chains of their own (and the
+// capture port's blackhole chain): their matches need no ALPN, and a
+// server-first protocol there would otherwise wait on it.
 func inboundHTTPInspector(declared map[uint32]bool) *listenerv3.ListenerFilter {
 	f := &listenerv3.ListenerFilter{
 		Name:       "envoy.filters.listener.http_inspector",
