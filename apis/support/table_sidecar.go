@@ -29,11 +29,11 @@ func sidecarEgressPortRows() []row {
 	return []row{
 		{key: "egress[].port", entry: mesh(yes, no, egressPortNote)},
 		{key: "egress[].port.number", entry: mesh(yes, no, egressPortNote)},
-		{key: "egress[].port.protocol", entry: mesh(part, no, "HTTP_PROXY listeners are not built (translate warns); listeners follow the service port's protocol where istiod uses the egress port's; "+sidecarNoProxyless)},
+		{key: "egress[].port.protocol", entry: mesh(part, no, "sets the port's listener protocol, as istiod (an HTTP service behind a TCP port is proxied as TCP); HTTP_PROXY listeners are not built (translate warns); "+sidecarNoProxyless)},
 		{key: "egress[].port.name", entry: mesh(yes, no, egressPortNote)},
 		{key: "egress[].port.targetPort", entry: none("ignored, as by istiod (deprecated)")},
-		{key: "egress[].bind", entry: mesh(part, no, "HTTP ports: the listener's address; non-HTTP ports and unix sockets are not supported (translate warns)")},
-		{key: "egress[].captureMode", entry: mesh(part, no, "NONE on HTTP ports: a listener bound on bind (127.0.0.1 by default) that applications call directly; non-HTTP ports not supported (translate warns)")},
+		{key: "egress[].bind", entry: mesh(part, no, "the port's listener address (TCP ports: one listener, the first service by host name, as istiod keeps the first); unix sockets are not supported (translate warns)")},
+		{key: "egress[].captureMode", entry: mesh(yes, no, "NONE: the port's listener is bound on bind (127.0.0.1 by default) for applications to call directly; DEFAULT and IPTABLES serve redirected traffic")},
 	}
 }
 

@@ -44,9 +44,6 @@ func (t *translator) egressListener(ref mesh.Ref, field string, eg *networking.I
 	for _, h := range eg.GetHosts() {
 		l.Hosts = append(l.Hosts, hostPattern(h, namespace))
 	}
-	if !l.Port.Protocol.IsHTTP() && (l.Bind != "" || l.CaptureNone) {
-		t.unsupported(ref, field+".bind", "not supported on non-HTTP egress ports: their listeners stay on each service address, redirected by iptables")
-	}
 	return l, true
 }
 

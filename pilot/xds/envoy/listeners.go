@@ -30,13 +30,13 @@ func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	unknown := unknownCluster(m, p)
 	out := []*listenerv3.Listener{virtualOutbound(unknown), virtualInbound(m, p)}
 	out = append(out, boundIngressListeners(m, p)...)
+	scope := m.ScopeFor(p.Namespace, p.Labels)
 	httpPorts := map[uint32]bool{}
 	for _, vh := range m.VirtualHosts {
-		if vh.Port.Protocol.IsHTTP() {
+		if routedAsHTTP(scope, vh) {
 			httpPorts[vh.Port.Number] = true
 		}
 	}
-	scope := m.ScopeFor(p.Namespace, p.Labels)
 	for _, port := range sortedPorts(httpPorts) {
 		out = append(out, httpOutbound(port, scope.PortListener(port), unknown))
 	}
@@ -44,12 +44,7 @@ func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	for _, port := range sortedPorts(portSet(sni)) {
 		out = append(out, sniOutbound(port, sni[port], unknown))
 	}
-	for _, vh := range m.VirtualHosts {
-		if !vh.Port.Protocol.IsHTTP() {
-			out = append(out, tcpOutbound(vh, p)...)
-		}
-	}
-	return out
+	return append(out, tcpListeners(m, p, scope)...)
 }
 
 func portSet[V any](m map[uint32]V) map[uint32]bool {

@@ -15,7 +15,7 @@ import (
 // RouteConfigs returns one route configuration per HTTP service port, named
 // by the port number as Istio names them ("9080").
 func RouteConfigs(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*routev3.RouteConfiguration {
-	byPort := httpVirtualHostsByPort(m)
+	byPort := httpVirtualHostsByPort(m, m.ScopeFor(p.Namespace, p.Labels))
 	ports := make([]uint32, 0, len(byPort))
 	for port := range byPort {
 		ports = append(ports, port)
@@ -28,10 +28,10 @@ func RouteConfigs(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*routev
 	return out
 }
 
-func httpVirtualHostsByPort(m *mesh.Mesh) map[uint32][]*mesh.VirtualHost {
+func httpVirtualHostsByPort(m *mesh.Mesh, scope *mesh.Scope) map[uint32][]*mesh.VirtualHost {
 	byPort := map[uint32][]*mesh.VirtualHost{}
 	for _, vh := range m.VirtualHosts {
-		if vh.Port.Protocol.IsHTTP() {
+		if routedAsHTTP(scope, vh) {
 			byPort[vh.Port.Number] = append(byPort[vh.Port.Number], vh)
 		}
 	}
