@@ -53,7 +53,7 @@ const sidecarNoProxyless = "proxyless: Sidecar scopes are not applied to proxyle
 // sidecarRows rates Sidecar (pilot/translate/sidecar*.go, pilot/mesh/scope*.go,
 // pilot/xds/envoy/generate.go).
 var sidecarRows = concat(sidecarIngressRows(), sidecarEgressPortRows(), sidecarEgressProxyRows(), []row{
-	{key: "", entry: mesh(part, no, "egress hosts, outboundTrafficPolicy mode, ingress listeners and inbound pools; "+sidecarNoProxyless)},
+	{key: "", entry: mesh(part, no, "egress hosts and ports, outboundTrafficPolicy (egressProxy too), ingress listeners and inbound pools; not ingress TLS (istiod's default too), HTTP_PROXY or unix-socket egress; "+sidecarNoProxyless)},
 	{key: "workloadSelector", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "workloadSelector.labels{}", entry: mesh(yes, no, sidecarNoProxyless)},
 	{key: "egress[]", entry: mesh(yes, no, sidecarNoProxyless)},
