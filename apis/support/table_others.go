@@ -55,23 +55,17 @@ const sidecarProxyless = "proxyless: targets outside the egress hosts are not fo
 // passthrough, so the mode has nothing to act on.
 const sidecarNoPassthrough = "proxyless: no passthrough, a target outside the registry is never found"
 
-// sidecarRows rates Sidecar (pilot/translate/sidecar.go, pilot/mesh/scope.go,
+// sidecarRows rates Sidecar (pilot/translate/sidecar*.go, pilot/mesh/scope*.go,
 // pilot/xds/envoy/generate.go, pilot/xds/grpcgen/generate.go).
-var sidecarRows = []row{
-	{key: "", entry: mesh(part, part, "egress hosts and outboundTrafficPolicy mode only; "+sidecarProxyless)},
+var sidecarRows = concat(sidecarIngressRows(), sidecarEgressPortRows(), sidecarEgressProxyRows(), []row{
+	{key: "", entry: mesh(part, part, "egress hosts and ports, outboundTrafficPolicy (egressProxy too), ingress listeners and inbound pools; not ingress TLS (istiod's default too), HTTP_PROXY or unix-socket egress; proxyless: egress hosts only, "+sidecarProxyless)},
 	{key: "workloadSelector", entry: mesh(yes, yes, sidecarProxyless)},
 	{key: "workloadSelector.labels{}", entry: mesh(yes, yes, sidecarProxyless)},
-	{key: "ingress[]", entry: none("not supported yet: inbound listeners follow the workload's service ports (translate warns)"), subtree: true},
 	{key: "egress[]", entry: mesh(yes, yes, sidecarProxyless)},
-	{key: "egress[].port", entry: none("not supported yet: the hosts apply to every port (translate warns)"), subtree: true},
-	{key: "egress[].bind", entry: none("ignored")},
-	{key: "egress[].captureMode", entry: none("ignored")},
 	{key: "egress[].hosts[]", entry: mesh(yes, yes, sidecarProxyless)},
-	{key: "inboundConnectionPool", entry: none("not supported yet: ignored (translate warns)"), subtree: true},
 	{key: "outboundTrafficPolicy", entry: mesh(yes, no, sidecarNoPassthrough)},
 	{key: "outboundTrafficPolicy.mode", entry: mesh(yes, no, "REGISTRY_ONLY sends unknown destinations to BlackHoleCluster (HTTP: 502 from the block_all route), ALLOW_ANY to PassthroughCluster; "+sidecarNoPassthrough)},
-	{key: "outboundTrafficPolicy.egressProxy", entry: none("not supported yet: unknown destinations go to their original address (translate warns)"), subtree: true},
-}
+})
 
 // peerAuthenticationRows rates PeerAuthentication (pilot/translate/
 // peerauthentication.go, pilot/mesh/mtls.go, pilot/xds/envoy/listeners.go,

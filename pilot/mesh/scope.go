@@ -1,7 +1,6 @@
 package mesh
 
 import (
-	"slices"
 	"strings"
 	"sync"
 )
@@ -15,6 +14,16 @@ type Scope struct {
 	// RegistryOnly is outboundTrafficPolicy REGISTRY_ONLY: destinations
 	// outside the scope are refused instead of passed through.
 	RegistryOnly bool
+	// Ingress and InboundPoolDefault are the Sidecar's ingress listeners
+	// and inboundConnectionPool (scope_ingress.go).
+	Ingress            []IngressListener
+	InboundPoolDefault *ConnectionPool
+	// EgressPorts are the egress listeners with a port (scope_ports.go);
+	// Hosts are the catch-all listener's.
+	EgressPorts []EgressListener
+	// EgressProxy is outboundTrafficPolicy.egressProxy: the cluster that
+	// takes unknown destinations under ALLOW_ANY instead of passthrough.
+	EgressProxy *ClusterKey
 	// boundTo is the proxy namespace a root-namespace Sidecar's "." hosts
 	// were bound to; empty for the Sidecar as written (and in the IR).
 	boundTo string
@@ -56,7 +65,7 @@ func (s *Scope) Sees(svc *Service) bool {
 			return true
 		}
 	}
-	return false
+	return s.seesOnAPort(svc)
 }
 
 func (h HostPattern) matches(svc *Service) bool {
@@ -97,7 +106,7 @@ func (m *Mesh) ScopeFor(namespace string, labels map[string]string) *Scope {
 // Sidecar's scope once per namespace it serves. Bound scopes are cached so
 // each namespace keeps one *Scope, which Scoped's cache is keyed by.
 func (sc *Scopes) bind(s *Scope, namespace string) *Scope {
-	if s == nil || !slices.ContainsFunc(s.Hosts, func(h HostPattern) bool { return h.Namespace == OwnNamespace }) {
+	if s == nil || !s.usesOwnNamespace() {
 		return s
 	}
 	sc.mu.Lock()
@@ -106,10 +115,11 @@ func (sc *Scopes) bind(s *Scope, namespace string) *Scope {
 	if b, ok := sc.bound[k]; ok {
 		return b
 	}
+	b := s.rebound(namespace)
+	b.Hosts, b.EgressPorts = bindHosts(s.Hosts, namespace), bindPorts(s.EgressPorts, namespace)
 	if len(sc.bound) >= maxCachedViews {
-		return bindTo(s, namespace) // namespaces are client claims: past the bound, not kept
+		return b // namespaces are client claims: past the bound, not kept
 	}
-	b := bindTo(s, namespace)
 	if sc.bound == nil {
 		sc.bound = map[boundKey]*Scope{}
 	}
@@ -120,17 +130,6 @@ func (sc *Scopes) bind(s *Scope, namespace string) *Scope {
 // maxCachedViews bounds the bound scopes and scoped meshes kept per mesh
 // version: both grow with the namespaces proxies claim.
 const maxCachedViews = 4096
-
-func bindTo(s *Scope, namespace string) *Scope {
-	b := &Scope{Ref: s.Ref, Selector: s.Selector, RegistryOnly: s.RegistryOnly, boundTo: namespace}
-	for _, h := range s.Hosts {
-		if h.Namespace == OwnNamespace {
-			h.Namespace = namespace
-		}
-		b.Hosts = append(b.Hosts, h)
-	}
-	return b
-}
 
 type boundKey struct {
 	s         *Scope
@@ -182,12 +181,12 @@ func (m *Mesh) filtered(s *Scope) *Mesh {
 		}
 	}
 	for _, vh := range m.VirtualHosts {
-		if s.Sees(vh.Service) {
+		if s.SeesPort(vh.Service, vh.Port.Number) {
 			v.VirtualHosts = append(v.VirtualHosts, vh)
 		}
 	}
 	for _, c := range m.Clusters {
-		if c.Service == nil || s.Sees(c.Service) {
+		if c.Service == nil || s.SeesCluster(c.Service, c.Port.Number) {
 			v.Clusters = append(v.Clusters, c)
 		}
 	}

@@ -177,7 +177,11 @@ func fromDoc(doc *meshDoc) (*Mesh, error) {
 		return nil, fmt.Errorf("peerAuthentication: %w", err)
 	}
 	m.PeerAuthn = peerAuthnFromDoc(doc.PeerAuthentication)
-	m.Scopes = scopesFromDoc(doc.SidecarScopes)
+	scopes, err := scopesFromDoc(doc.SidecarScopes)
+	if err != nil {
+		return nil, err
+	}
+	m.Scopes = scopes
 	m.LocalityLB = doc.LocalityLB
 	for _, d := range doc.Diagnostics {
 		m.Diagnostics = append(m.Diagnostics, Diagnostic{Ref: Ref{Kind: d.Kind, Namespace: d.Namespace, Name: d.Name},

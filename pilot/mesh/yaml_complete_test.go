@@ -57,11 +57,7 @@ func fullMesh() *Mesh {
 		Clusters: []*Cluster{{Key: key, Service: s, Port: port, SubsetLabels: labels, Policy: TrafficPolicy{
 			LoadBalancer: &LoadBalancer{Kind: LBRingHash, Hash: &HashKey{Header: "h", Cookie: "c", CookiePath: "/", CookieTTL: time.Minute,
 				SourceIP: true, QueryParam: "q", MinRingSize: 64}},
-			ConnectionPool: &ConnectionPool{MaxConnections: 1, ConnectTimeout: time.Second, MaxPendingRequests: 2, MaxRequests: 3,
-				MaxRequestsPerConnection: 4, MaxRetries: 5, IdleTimeout: time.Minute, H2Upgrade: true,
-				TCPKeepalive:          &TCPKeepalive{Probes: 3, Time: time.Minute, Interval: time.Second},
-				MaxConnectionDuration: time.Hour, TCPIdleTimeout: &idle, MaxConcurrentStreams: 7,
-				H2KeepAlive: &H2KeepAlive{Interval: time.Second, Timeout: time.Minute}, UseClientProtocol: true},
+			ConnectionPool: fullPool(),
 			OutlierDetection: &OutlierDetection{Consecutive5xx: u(5), ConsecutiveGateway: u(2), Interval: time.Second,
 				BaseEjectionTime: time.Minute, MaxEjectionPercent: 10, MinHealthPercent: 50, SplitExternalLocalErr: true, ConsecutiveLocalOrigin: 4,
 				FailurePercentage: u(85)},
@@ -84,7 +80,12 @@ func fullMesh() *Mesh {
 			Selected: []*SelectedRule{{Ref: Ref{Kind: "DestinationRule", Namespace: "shop", Name: "d"}, Selector: labels}}}},
 		Scopes: &Scopes{RootNamespace: "istio-system", ByNamespace: map[string][]*Scope{"shop": {{
 			Ref: Ref{Kind: "Sidecar", Namespace: "shop", Name: "s"}, Selector: labels, Hosts: []HostPattern{{Namespace: "shop", Host: "*"}},
-			RegistryOnly: true}}}},
+			RegistryOnly: true, InboundPoolDefault: fullPool(),
+			EgressPorts: []EgressListener{{Port: Port{Name: "http", Number: 9080, Protocol: ProtocolHTTP},
+				Hosts: []HostPattern{{Namespace: "shop", Host: "reviews.shop.svc.cluster.local"}}, Bind: "127.0.0.1", CaptureNone: true}},
+			EgressProxy: &ClusterKey{Direction: Outbound, Port: 443, Subset: "v1", Host: "egress.istio-system.svc.cluster.local"},
+			Ingress: []IngressListener{{Port: Port{Name: "http", Number: 9080, Protocol: ProtocolHTTP}, DefaultEndpoint: "127.0.0.1:8080",
+				Bind: "127.0.0.1", CaptureNone: true, Pool: fullPool()}}}}}},
 	}
 	// The views' clusters are the mesh's, so they are as full.
 	m.Views["shop"].Clusters = m.Clusters
@@ -186,4 +187,13 @@ func TestUnmarshalYAMLRejectsUnknownPolicyEnums(t *testing.T) {
 			t.Errorf("%s: error %v, want %s", old, err, want)
 		}
 	}
+}
+
+func fullPool() *ConnectionPool {
+	idle := 2 * time.Minute
+	return &ConnectionPool{MaxConnections: 1, ConnectTimeout: time.Second, MaxPendingRequests: 2, MaxRequests: 3,
+		MaxRequestsPerConnection: 4, MaxRetries: 5, IdleTimeout: time.Minute, H2Upgrade: true,
+		TCPKeepalive:          &TCPKeepalive{Probes: 3, Time: time.Minute, Interval: time.Second},
+		MaxConnectionDuration: time.Hour, TCPIdleTimeout: &idle, MaxConcurrentStreams: 7,
+		H2KeepAlive: &H2KeepAlive{Interval: time.Second, Timeout: time.Minute}, UseClientProtocol: true}
 }

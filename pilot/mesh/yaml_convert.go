@@ -499,6 +499,7 @@ func scopesToDoc(sc *Scopes) *scopesDoc {
 			for _, h := range s.Hosts {
 				sd.Hosts = append(sd.Hosts, h.Namespace+"/"+h.Host)
 			}
+			scopeExtrasToDoc(s, sd)
 			if d.ByNamespace == nil {
 				d.ByNamespace = map[string][]*scopeDoc{}
 			}
@@ -508,9 +509,9 @@ func scopesToDoc(sc *Scopes) *scopesDoc {
 	return d
 }
 
-func scopesFromDoc(d *scopesDoc) *Scopes {
+func scopesFromDoc(d *scopesDoc) (*Scopes, error) {
 	if d == nil {
-		return nil
+		return nil, nil
 	}
 	sc := &Scopes{RootNamespace: d.RootNamespace, ByNamespace: map[string][]*Scope{}}
 	for ns, list := range d.ByNamespace {
@@ -520,8 +521,11 @@ func scopesFromDoc(d *scopesDoc) *Scopes {
 				hns, host, _ := strings.Cut(h, "/")
 				s.Hosts = append(s.Hosts, HostPattern{Namespace: hns, Host: host})
 			}
+			if err := scopeExtrasFromDoc(sd, s); err != nil {
+				return nil, fmt.Errorf("sidecar scope %s/%s: %w", sd.Namespace, sd.Name, err)
+			}
 			sc.ByNamespace[ns] = append(sc.ByNamespace[ns], s)
 		}
 	}
-	return sc
+	return sc, nil
 }

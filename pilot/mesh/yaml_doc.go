@@ -295,6 +295,11 @@ type scopeDoc struct {
 	Hosts     []string          `json:"hosts,omitempty"`
 	// RegistryOnly is outboundTrafficPolicy REGISTRY_ONLY.
 	RegistryOnly bool `json:"registryOnly,omitempty"`
+	// Ingress, InboundPool, EgressPorts and EgressProxy: see scope_yaml.go.
+	Ingress     []ingressDoc `json:"ingress,omitempty"`
+	InboundPool *poolDoc     `json:"inboundConnectionPool,omitempty"`
+	EgressPorts []egressDoc  `json:"egressPorts,omitempty"`
+	EgressProxy string       `json:"egressProxy,omitempty"` // a cluster name
 }
 
 type diagnosticDoc struct {

@@ -25,6 +25,13 @@ func inspectConn(l *listenerv3.Listener, req *Request) (*connInfo, error) {
 		if err != nil {
 			return nil, err
 		}
+		off, err := filterDisabled(f.GetFilterDisabled(), req)
+		if err != nil {
+			return nil, cannot("listener %s listener_filters[%d].filter_disabled: %v", l.GetName(), i, err)
+		}
+		if off {
+			continue
+		}
 		restored = restored || typ == originalDstFilter
 		inspectWith(typ, req, ci)
 	}
@@ -37,9 +44,6 @@ func inspectConn(l *listenerv3.Listener, req *Request) (*connInfo, error) {
 }
 
 func listenerFilterType(l *listenerv3.Listener, i int, f *listenerv3.ListenerFilter) (string, error) {
-	if f.GetFilterDisabled() != nil {
-		return "", cannot("listener %s listener_filters[%d].filter_disabled", l.GetName(), i)
-	}
 	typ := string(f.GetTypedConfig().MessageName())
 	switch typ {
 	case originalDstFilter, tlsInspectorFilter, httpInspectorFilter:

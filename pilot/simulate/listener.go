@@ -17,6 +17,9 @@ func (c *Config) matchListener(req *Request, res *Result) (*listenerv3.Listener,
 	if req.Target != "" {
 		return c.apiListener(req, res)
 	}
+	if loopback(req) {
+		return c.loopbackListener(req, res)
+	}
 	capture, err := c.captureListener(req, res)
 	if capture == nil || err != nil {
 		return nil, err
@@ -69,6 +72,31 @@ func (c *Config) captureListener(req *Request, res *Result) (*listenerv3.Listene
 		return found[0], nil
 	}
 	return nil, cannot("%d listeners bound on capture port %d (%s, %s)", len(found), port, found[0].GetName(), found[1].GetName())
+}
+
+// loopbackListener: Istio's iptables rules leave outbound connections to
+// loopback addresses alone, so an application calling 127.0.0.1:PORT
+// reaches the listener bound there (a Sidecar egress listener with
+// captureMode NONE), not the capture listener.
+// With nothing bound there the kernel refuses the connection.
+func (c *Config) loopbackListener(req *Request, res *Result) (*listenerv3.Listener, error) {
+	ip := netip.MustParseAddr(req.DestIP)
+	l, err := c.listenerAt(netip.AddrPortFrom(ip, uint16(req.DestPort)))
+	if err != nil {
+		return nil, err
+	}
+	if l == nil || !bindsToPort(l) {
+		res.fail(0, flagNone, "nothing bound on %s:%s and loopback traffic is not redirected: connection refused", req.DestIP, portText(req.DestPort))
+		return nil, nil
+	}
+	res.Listener = l.GetName()
+	res.step("listener", "%s bound on %s:%s (loopback traffic is not redirected)", l.GetName(), req.DestIP, portText(req.DestPort))
+	return l, nil
+}
+
+func loopback(req *Request) bool {
+	ip, err := netip.ParseAddr(req.DestIP)
+	return req.Direction == Outbound && req.Target == "" && err == nil && ip.IsLoopback()
 }
 
 // bindsToPort: bind_to_port defaults to true; a listener that does not

@@ -170,3 +170,25 @@ func TestSelectFilterChainAPIListener(t *testing.T) {
 	_, err = selectFilterChain(l, &Request{}, &Result{})
 	lisWantCannot(t, err)
 }
+
+// Istio's iptables leave outbound connections to loopback addresses
+// alone: 127.0.0.1:9080 reaches a listener bound there, a listener that
+// does not bind is not reachable, and with nothing bound the connection
+// is refused rather than captured.
+func TestMatchListenerLoopback(t *testing.T) {
+	c := lisConfig(lisCapture("capture-out", 15001), lisAt("127.0.0.1_9080", "127.0.0.1", 9080, true),
+		lisAt("127.0.0.1_9090", "127.0.0.1", 9090, false))
+	for _, tt := range []struct {
+		port     uint32
+		listener string
+	}{{9080, "127.0.0.1_9080"}, {9090, ""}, {7000, ""}} {
+		res := &Result{}
+		l, err := c.matchListener(lisOutbound("127.0.0.1", tt.port), res)
+		if err != nil || l.GetName() != tt.listener {
+			t.Errorf("127.0.0.1:%d: listener %q (err %v), want %q", tt.port, l.GetName(), err, tt.listener)
+		}
+		if tt.listener == "" && res.Failure == nil {
+			t.Errorf("127.0.0.1:%d: want connection refused", tt.port)
+		}
+	}
+}

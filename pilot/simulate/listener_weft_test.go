@@ -32,6 +32,11 @@ func lisWeftProxy(t *testing.T, proxyless bool) *xds.Proxy {
 	return p
 }
 
+func lisHTTP(r *Request) *Request {
+	r.Protocol = HTTP1
+	return r
+}
+
 // lisWeftSidecar is weft's sidecar config for a pipeline golden input.
 func lisWeftSidecar(t *testing.T, input string) *Config {
 	m := translate.Translate(golden.Snapshot(t, "../pipeline/testdata/"+input), "golden")
@@ -60,7 +65,9 @@ func TestWeftSidecarConnection(t *testing.T) {
 		listener, chain string
 		failed          bool
 	}{
-		{"outbound to reviews' service IP", lisOutbound("10.96.0.20", 9080), "0.0.0.0_9080", "#0", false},
+		{"outbound HTTP to reviews' service IP", lisHTTP(lisOutbound("10.96.0.20", 9080)), "0.0.0.0_9080", "#0", false},
+		// istiod: non-HTTP bytes on an HTTP port fall through to the unknown-destination cluster.
+		{"outbound raw TCP to reviews' HTTP port", lisOutbound("10.96.0.20", 9080), "0.0.0.0_9080", "PassthroughFilterChain", false},
 		{"outbound to an unknown destination", lisOutbound("1.2.3.4", 443), "virtualOutbound", "virtualOutbound-catchall-tcp", false},
 		{"inbound mTLS to 9080", inbound(9080, true), "virtualInbound", "inbound|9080||", false},
 		{"inbound plaintext to STRICT 9080", inbound(9080, false), "virtualInbound", "inbound|9080||", true},

@@ -13,12 +13,15 @@ import (
 // `--inbound --port 9080 --from spiffe://cluster.local/ns/a/sa/b`,
 // `--tcp 10.0.0.5:3306`.
 type RequestSpec struct {
-	Method   string
-	URL      string   // http://, https:// (TLS with SNI) or a bare path for inbound
-	Headers  []string // "name: value"
-	Inbound  bool
-	Port     uint32 // inbound: the port called
-	From     string // the client's SPIFFE ID: the connection is Istio mTLS
+	Method  string
+	URL     string   // http://, https:// (TLS with SNI) or a bare path for inbound
+	Headers []string // "name: value"
+	Inbound bool
+	Port    uint32 // inbound: the port called
+	From    string // the client's SPIFFE ID: the connection is Istio mTLS
+	// ALPN is what that mTLS client offers; Istio's sidecars say "istio"
+	// (the default) or, for HTTP they detected, istio-http/1.1 or istio-h2.
+	ALPN     []string
 	TCP      string // ip:port of a raw TCP connection
 	IP       string // destination IP, when the URL's host is a name
 	Protocol string // http1 (default), h2 or grpc
@@ -141,7 +144,11 @@ func (s RequestSpec) inboundTarget(r *Request) error {
 
 func (s RequestSpec) identity(r *Request) {
 	if s.From != "" {
-		r.TLS = &TLS{ClientID: s.From, ALPN: []string{"istio"}}
+		alpn := s.ALPN
+		if len(alpn) == 0 {
+			alpn = []string{"istio"}
+		}
+		r.TLS = &TLS{ClientID: s.From, ALPN: alpn}
 	}
 }
 

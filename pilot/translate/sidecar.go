@@ -10,8 +10,8 @@ import (
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
-// sidecarScopes turns Sidecar resources into egress scopes. Only
-// spec.egress[].hosts is acted on; the other fields are reported.
+// sidecarScopes turns Sidecar resources into scopes: egress hosts,
+// outbound traffic policy, ingress listeners and inbound pools.
 func (t *translator) sidecarScopes() *mesh.Scopes {
 	out := &mesh.Scopes{RootNamespace: RootNamespace, ByNamespace: map[string][]*mesh.Scope{}}
 	sidecars := append([]*networkingv1.Sidecar(nil), t.snap.Sidecars...)
@@ -30,7 +30,6 @@ func (t *translator) sidecarScopes() *mesh.Scopes {
 
 func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 	ref := mesh.Ref{Kind: "Sidecar", Namespace: sc.Namespace, Name: sc.Name}
-	t.sidecarUnsupported(ref, &sc.Spec)
 	s := &mesh.Scope{Ref: ref}
 	if sel := sc.Spec.GetWorkloadSelector().GetLabels(); len(sel) > 0 {
 		s.Selector = sel
@@ -39,20 +38,15 @@ func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 	if tp := sc.Spec.GetOutboundTrafficPolicy(); tp != nil {
 		s.RegistryOnly = tp.GetMode() == networking.OutboundTrafficPolicy_REGISTRY_ONLY
 	}
+	t.sidecarIngress(ref, &sc.Spec, s)
 	egress := sc.Spec.GetEgress()
 	if len(egress) == 0 {
 		// istiod still selects the Sidecar (it shadows the root default) and
 		// imports every namespace's services: "*/*".
 		egress = []*networking.IstioEgressListener{{Hosts: []string{"*/*"}}}
 	}
-	for i, eg := range egress {
-		if eg.GetPort() != nil {
-			t.unsupported(ref, fieldIndex("spec.egress", i)+".port", "not supported yet: the hosts apply to every port")
-		}
-		for _, h := range eg.GetHosts() {
-			s.Hosts = append(s.Hosts, hostPattern(h, sc.Namespace))
-		}
-	}
+	t.sidecarEgress(ref, egress, sc.Namespace, s)
+	s.EgressProxy = t.egressProxy(ref, sc.Spec.GetOutboundTrafficPolicy(), s)
 	return s
 }
 
@@ -69,16 +63,4 @@ func hostPattern(h, namespace string) mesh.HostPattern {
 		ns = namespace
 	}
 	return mesh.HostPattern{Namespace: ns, Host: host}
-}
-
-func (t *translator) sidecarUnsupported(ref mesh.Ref, spec *networking.Sidecar) {
-	if len(spec.GetIngress()) > 0 {
-		t.unsupported(ref, "spec.ingress", "not supported yet: inbound listeners follow the workload's service ports")
-	}
-	if spec.GetOutboundTrafficPolicy().GetEgressProxy() != nil {
-		t.unsupported(ref, "spec.outboundTrafficPolicy.egressProxy", "not supported yet: unknown destinations are passed through to their original address")
-	}
-	if spec.GetInboundConnectionPool() != nil {
-		t.unsupported(ref, "spec.inboundConnectionPool", "not supported yet: ignored")
-	}
 }

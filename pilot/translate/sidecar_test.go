@@ -79,12 +79,10 @@ func TestNoSidecarSeesEverything(t *testing.T) {
 func TestSidecarUnsupportedFields(t *testing.T) {
 	snap := pipeline.Synthetic(pipeline.SyntheticOptions{Services: 1, PodsPerService: 2})
 	sc := sidecar("ns-0", "default", 0, nil, "./*")
-	sc.Spec.Egress[0].Port = &networking.SidecarPort{Number: 9080, Protocol: "GRPC", Name: "grpc"}
-	sc.Spec.OutboundTrafficPolicy = &networking.OutboundTrafficPolicy{Mode: networking.OutboundTrafficPolicy_ALLOW_ANY,
-		EgressProxy: &networking.Destination{Host: "egress.example.com"}}
+	sc.Spec.Egress[0].Port = &networking.SidecarPort{Number: 9080, Protocol: "HTTP_PROXY", Name: "proxy"}
 	snap.Sidecars = []*networkingv1.Sidecar{sc}
 	m := Translate(snap, "test")
-	for _, want := range []string{"Sidecar ns-0/default: spec.egress[0].port", "Sidecar ns-0/default: spec.outboundTrafficPolicy.egressProxy"} {
+	for _, want := range []string{"Sidecar ns-0/default: spec.egress[0].port.protocol"} {
 		if !hasDiagnostic(m, want) {
 			t.Errorf("no diagnostic for %s in %+v", want, m.Diagnostics)
 		}

@@ -39,6 +39,7 @@ type Case struct {
 	Inbound  bool     `json:"inbound,omitempty"`
 	Port     uint32   `json:"port,omitempty"`
 	From     string   `json:"from,omitempty"`
+	ALPN     []string `json:"alpn,omitempty"` // with from: the mTLS client's ALPN
 	TCP      string   `json:"tcp,omitempty"`
 	IP       string   `json:"ip,omitempty"`
 	Protocol string   `json:"protocol,omitempty"`
@@ -118,7 +119,7 @@ func LoadScenario(path string) (*Scenario, error) {
 
 // Spec is the case's request as weftctl simulate would read it.
 func (c Case) Spec(proxyless bool) simulate.RequestSpec {
-	s := simulate.RequestSpec{Headers: c.Headers, Inbound: c.Inbound, Port: c.Port, From: c.From,
+	s := simulate.RequestSpec{Headers: c.Headers, Inbound: c.Inbound, Port: c.Port, From: c.From, ALPN: c.ALPN,
 		TCP: c.TCP, IP: c.IP, Protocol: c.Protocol, Target: proxyless}
 	words := strings.Fields(c.Request)
 	switch len(words) {

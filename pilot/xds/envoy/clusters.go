@@ -25,9 +25,7 @@ func Clusters(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*clusterv3.
 			out = append(out, withProxyDNSFamily(cl, p))
 		}
 	}
-	for _, in := range inboundPorts(m, p) {
-		out = append(out, inboundCluster(InboundClusterName(in.TargetPort)))
-	}
+	out = append(out, inboundClusters(m, p)...)
 	return append(out, blackHole(), originalDst(PassthroughCluster), originalDst(InboundPassthroughCluster))
 }
 

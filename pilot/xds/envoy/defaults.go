@@ -58,9 +58,9 @@ func inboundRouteAction(cluster string, grpc bool) *routev3.RouteAction {
 
 // passthroughRouteAction is the allow_any route's: unknown destinations
 // get no route timeout and gRPC's own deadline, as in Istio.
-func passthroughRouteAction() *routev3.RouteAction {
+func passthroughRouteAction(cluster string) *routev3.RouteAction {
 	return &routev3.RouteAction{
-		ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: PassthroughCluster},
+		ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster},
 		Timeout:          build.NoTimeout(),
 		MaxGrpcTimeout:   build.NoTimeout(), //lint:ignore SA1019 Istio's sidecars use it; see build.setGRPCTimeout
 	}

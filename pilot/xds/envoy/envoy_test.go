@@ -135,7 +135,8 @@ func TestInboundChainsByMTLSMode(t *testing.T) {
 	for _, fc := range inbound.FilterChains {
 		got[fc.Name] = fc.TransportSocket != nil
 	}
-	want := map[string]bool{"inbound|9443||": true, "inbound|9102||": false, "virtualInbound-catchall-tcp-mtls": true}
+	want := map[string]bool{"inbound|9443||": true, "inbound|9102||": false, "virtualInbound-catchall-tcp-mtls": true,
+		"virtualInbound-blackhole": false, "virtualInbound-catchall-http-mtls": true}
 	if len(got) != len(want) {
 		t.Errorf("filter chains %v, want %v", got, want)
 	}
@@ -192,6 +193,11 @@ func tcpClusters(t *testing.T, l *listenerv3.Listener) string {
 	return strings.Join(out, " ")
 }
 
+// catchAllOnly is l with only its last chain (virtualOutbound's catch-all).
+func catchAllOnly(l *listenerv3.Listener) *listenerv3.Listener {
+	return &listenerv3.Listener{FilterChains: l.FilterChains[len(l.FilterChains)-1:]}
+}
+
 func itoa(n uint32) string { return portString(n) }
 
 func contains(list []string, s string) bool {
@@ -241,10 +247,13 @@ func TestInboundPassthroughByMTLSMode(t *testing.T) {
 		mode mesh.MTLSMode
 		want map[string]string // chain name -> transport protocol, "+tls" when it terminates mTLS
 	}{
-		{mesh.MTLSStrict, map[string]string{"virtualInbound-catchall-tcp-mtls": "tls+tls", "virtualInbound-catchall-tcp-9200": ""}},
-		{mesh.MTLSPermissive, map[string]string{"virtualInbound-catchall-tcp-mtls": "tls+tls", "virtualInbound-catchall-tcp-tls": "tls",
-			"virtualInbound-catchall-tcp": "raw_buffer", "virtualInbound-catchall-tcp-9200": ""}},
-		{mesh.MTLSDisable, map[string]string{"virtualInbound-catchall-tcp": "", "virtualInbound-catchall-tcp-9200": ""}},
+		{mesh.MTLSStrict, withDisabled9200(map[string]string{"virtualInbound-catchall-http-mtls": "tls+tls",
+			"virtualInbound-catchall-tcp-mtls": "tls+tls"})},
+		{mesh.MTLSPermissive, withDisabled9200(map[string]string{"virtualInbound-catchall-http-mtls": "tls+tls",
+			"virtualInbound-catchall-http": "raw_buffer", "virtualInbound-catchall-tcp-mtls": "tls+tls",
+			"virtualInbound-catchall-tcp-tls": "tls", "virtualInbound-catchall-tcp": "raw_buffer"})},
+		{mesh.MTLSDisable, withDisabled9200(map[string]string{"virtualInbound-catchall-http": "raw_buffer",
+			"virtualInbound-catchall-tcp-tls": "tls", "virtualInbound-catchall-tcp": "raw_buffer"})},
 	} {
 		m := featureIR(t, "tls-peerauthentication")
 		m.PeerAuthn.Namespace["finance"] = &mesh.PeerPolicy{Mode: tt.mode}
@@ -252,7 +261,7 @@ func TestInboundPassthroughByMTLSMode(t *testing.T) {
 		p := sidecar("finance", "10.244.18.1", map[string]string{"app": "ledger", mesh.TLSModeLabel: "istio"})
 		got := map[string]string{}
 		for _, fc := range virtualInbound(m, p).FilterChains {
-			if !strings.HasPrefix(fc.Name, CatchAllChain) {
+			if !strings.HasPrefix(fc.Name, "virtualInbound-catchall-") {
 				continue
 			}
 			got[fc.Name] = fc.GetFilterChainMatch().GetTransportProtocol()
@@ -266,6 +275,15 @@ func TestInboundPassthroughByMTLSMode(t *testing.T) {
 	}
 }
 
+// withDisabled9200 adds the chains of the undeclared port 9200, DISABLE
+// at port level: plaintext HTTP and TCP, TLS passed through.
+func withDisabled9200(chains map[string]string) map[string]string {
+	chains["virtualInbound-catchall-http-9200"] = "raw_buffer"
+	chains["virtualInbound-catchall-tcp-9200-tls"] = "tls"
+	chains["virtualInbound-catchall-tcp-9200"] = "raw_buffer"
+	return chains
+}
+
 // Under REGISTRY_ONLY (unsupported-fields: the shop Sidecar) unknown
 // destinations reach BlackHoleCluster and unknown HTTP hosts get 502, as
 // istiod builds it; without the Sidecar they pass through.
@@ -275,7 +293,7 @@ func TestRegistryOnly(t *testing.T) {
 		ns, cluster, vhost string
 	}{{"shop", BlackHoleCluster, "block_all"}, {"other", PassthroughCluster, "allow_any"}} {
 		p := sidecar(tt.ns, "10.244.99.9", nil)
-		if got := tcpClusters(t, Listeners(m, p)[0]); got != tt.cluster {
+		if got := tcpClusters(t, catchAllOnly(Listeners(m, p)[0])); got != tt.cluster {
 			t.Errorf("%s: virtualOutbound catch-all goes to %s, want %s", tt.ns, got, tt.cluster)
 		}
 		var deg build.Degradations

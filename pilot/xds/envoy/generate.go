@@ -61,7 +61,7 @@ func inboundKey(m *mesh.Mesh, p *xds.Proxy) string {
 		fields = append(fields, in.Service.Hostname, strconv.FormatUint(uint64(in.Port.Number), 10),
 			string(in.Port.Protocol), strconv.FormatUint(uint64(in.TargetPort), 10))
 	}
-	return share.Key(fields...)
+	return share.Key(append(fields, ingressPodIP(m, p))...)
 }
 
 func boolFalse() *wrapperspb.BoolValue { return wrapperspb.Bool(false) }

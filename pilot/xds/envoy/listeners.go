@@ -29,9 +29,11 @@ const (
 func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	unknown := unknownCluster(m, p)
 	out := []*listenerv3.Listener{virtualOutbound(unknown), virtualInbound(m, p)}
+	out = append(out, boundIngressListeners(m, p)...)
+	scope := m.ScopeFor(p.Namespace, p.Labels)
 	httpPorts := map[uint32]bool{}
 	for _, vh := range m.VirtualHosts {
-		if vh.Port.Protocol.IsHTTP() {
+		if routedAsHTTP(scope, vh) {
 			httpPorts[vh.Port.Number] = true
 		}
 	}
@@ -41,19 +43,14 @@ func Listeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 			out = append(out, mixedOutbound(m, p, port, vhs, unknown))
 			continue
 		}
-		out = append(out, httpOutbound(port))
+		out = append(out, httpOutbound(port, scope.PortListener(port), unknown))
 	}
 	for _, port := range sortedPorts(portSet(sni)) {
 		if !httpPorts[port] {
 			out = append(out, sniOutbound(m, p, port, sni[port], unknown))
 		}
 	}
-	for _, vh := range m.VirtualHosts {
-		if !vh.Port.Protocol.IsHTTP() {
-			out = append(out, tcpOutbound(m, vh, p)...)
-		}
-	}
-	return out
+	return append(out, tcpListeners(m, p, scope)...)
 }
 
 func portSet[V any](m map[uint32]V) map[uint32]bool {
@@ -76,42 +73,63 @@ func sortedPorts(set map[uint32]bool) []uint32 {
 func portString(p uint32) string { return strconv.FormatUint(uint64(p), 10) }
 
 // unknownCluster is where a connection to no known service goes: its
-// original destination under ALLOW_ANY, nowhere under REGISTRY_ONLY.
+// original destination under ALLOW_ANY (or the Sidecar's egressProxy),
+// nowhere under REGISTRY_ONLY.
 func unknownCluster(m *mesh.Mesh, p *xds.Proxy) string {
-	if m.ScopeFor(p.Namespace, p.Labels).BlocksUnknown() {
+	scope := m.ScopeFor(p.Namespace, p.Labels)
+	switch {
+	case scope.BlocksUnknown():
 		return BlackHoleCluster
+	case scope != nil && scope.EgressProxy != nil:
+		return scope.EgressProxy.String()
 	}
 	return PassthroughCluster
 }
 
 // virtualOutbound receives all captured outbound traffic and hands each
 // connection to the listener of its original destination; the rest goes
-// to the unknown-destination cluster.
+// to the unknown-destination cluster. As in istiod, a connection to 15001
+// itself is dropped (virtualOutbound-blackhole) so it cannot loop.
 func virtualOutbound(unknown string) *listenerv3.Listener {
 	return &listenerv3.Listener{
 		Name:           "virtualOutbound",
 		Address:        build.SocketAddress("0.0.0.0", OutboundCapturePort),
 		UseOriginalDst: wrapperspb.Bool(true),
-		FilterChains: []*listenerv3.FilterChain{{
+		FilterChains: []*listenerv3.FilterChain{blackholeChain("virtualOutbound-blackhole", OutboundCapturePort), {
 			Name:    "virtualOutbound-catchall-tcp",
 			Filters: []*listenerv3.Filter{tcpProxy(unknown, unknown)},
 		}},
 	}
 }
 
+// blackholeChain drops connections addressed to the capture port itself.
+func blackholeChain(name string, port uint32) *listenerv3.FilterChain {
+	return &listenerv3.FilterChain{
+		Name:             name,
+		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(port)},
+		Filters:          []*listenerv3.Filter{tcpProxy(BlackHoleCluster, BlackHoleCluster)},
+	}
+}
+
 // httpOutbound is the per-port listener; it does not bind, it only serves
-// connections virtualOutbound hands over.
-func httpOutbound(port uint32) *listenerv3.Listener {
-	name := "0.0.0.0_" + portString(port)
-	return &listenerv3.Listener{
+// connections virtualOutbound hands over, unless a Sidecar egress listener
+// on the port sets its address or binds it (egressBind).
+func httpOutbound(port uint32, eg *mesh.EgressListener, unknown string) *listenerv3.Listener {
+	addr, bind := egressBind(eg)
+	name := addr + "_" + portString(port)
+	l := &listenerv3.Listener{
 		Name:       name,
-		Address:    build.SocketAddress("0.0.0.0", port),
-		BindToPort: wrapperspb.Bool(false),
+		Address:    build.SocketAddress(addr, port),
+		BindToPort: wrapperspb.Bool(bind),
 		FilterChains: []*listenerv3.FilterChain{{
 			Filters: []*listenerv3.Filter{sidecarHCMFilter(build.HCMOptions{StatPrefix: "outbound_" + name, RDS: portString(port)})},
 		}},
 		TrafficDirection: corev3.TrafficDirection_OUTBOUND,
 	}
+	if addr == wildcardAddress {
+		sniffHTTP(l, unknown)
+	}
+	return l
 }
 
 // tcpOutbound serves a TCP service on each of its addresses; a service
@@ -158,7 +176,8 @@ func tcpFilter(tp *tcpv3.TcpProxy) *listenerv3.Filter {
 }
 
 // virtualInbound receives captured inbound traffic: one filter chain per
-// application port, then a passthrough for ports no service declares.
+// application port (Service ports, or the Sidecar's ingress ports), then
+// a passthrough for the other ports.
 func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 	l := &listenerv3.Listener{
 		Name:    "virtualInbound",
@@ -173,21 +192,36 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 		}},
 		TrafficDirection: corev3.TrafficDirection_INBOUND,
 	}
+	l.FilterChains = append(l.FilterChains, blackholeChain("virtualInbound-blackhole", InboundCapturePort))
 	declared := map[uint32]bool{}
-	for _, in := range inboundPorts(m, p) {
-		declared[in.TargetPort] = true
-		l.FilterChains = append(l.FilterChains, inboundChains(in, m.PeerAuthn.Mode(p.Namespace, p.Labels, in.TargetPort))...)
+	for _, ip := range inboundPortsOf(m, p) {
+		if ip.boundIngress() {
+			continue
+		}
+		declared[ip.Port] = true
+		l.FilterChains = append(l.FilterChains, inboundChains(ip, m.PeerAuthn.Mode(p.Namespace, p.Labels, ip.Port))...)
 	}
 	l.FilterChains = append(l.FilterChains, passthroughChains(m, p, declared)...)
+	declared[InboundCapturePort] = true // virtualInbound-blackhole
+	l.ListenerFilters = append(l.ListenerFilters, inboundHTTPInspector(declared))
 	return l
 }
 
-// CatchAllChain names the passthrough chains for ports no Service declares.
-const CatchAllChain = "virtualInbound-catchall-tcp"
+// CatchAllChain and CatchAllHTTPChain name the passthrough chains for
+// ports no Service declares: TCP proxying, and HTTP sniffed by
+// http_inspector (or announced by an Istio client's mTLS ALPN), which
+// istiod serves through an HTTP connection manager.
+const (
+	CatchAllChain     = "virtualInbound-catchall-tcp"
+	CatchAllHTTPChain = "virtualInbound-catchall-http"
+)
 
-// istioMTLSALPNs are the ALPN values Istio's sidecars (and weft's) offer on
-// mesh mTLS; a PERMISSIVE passthrough terminates only TLS that offers one.
-var istioMTLSALPNs = []string{"istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2"}
+// ALPN values of Istio's sidecars (and weft's) on mesh mTLS: the HTTP
+// ones say the client's sidecar detected HTTP, the TCP ones that it did not.
+var (
+	istioMTLSHTTPALPNs = []string{"istio-http/1.0", "istio-http/1.1", "istio-h2"}
+	istioMTLSTCPALPNs  = []string{"istio-peer-exchange", "istio"}
+)
 
 // passthroughChains serve ports no Service declares, under the workload's
 // mode as istiod's passthrough chains do, so STRICT covers every port. A
@@ -202,42 +236,51 @@ func passthroughChains(m *mesh.Mesh, p *xds.Proxy, declared map[uint32]bool) []*
 	return out
 }
 
-// catchAllChains forward to the original destination. STRICT accepts only
-// mTLS (plaintext matches no chain and is closed); PERMISSIVE terminates
-// TLS offering an Istio ALPN and passes other TLS and plaintext through
-// untouched; DISABLE passes everything through. Port 0 means any port.
+// catchAllChains forward to the original destination, HTTP through an
+// HCM with Istio's inbound route, the rest by TCP proxy. STRICT accepts
+// only mTLS (plaintext matches no chain and is closed); PERMISSIVE
+// terminates TLS offering an Istio ALPN and passes other TLS and plaintext
+// through untouched; DISABLE passes everything through. Port 0 means any
+// port.
 func catchAllChains(port uint32, mode mesh.MTLSMode) []*listenerv3.FilterChain {
-	mtls := catchAllChain(port, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"})
+	httpMTLS := catchAllChain(port, true, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls", ApplicationProtocols: istioMTLSHTTPALPNs})
+	httpMTLS.TransportSocket = build.DownstreamTLS(build.Options{})
+	httpPlain := catchAllChain(port, true, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer", ApplicationProtocols: plaintextHTTPALPNs})
+	mtls := catchAllChain(port, false, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"})
 	mtls.TransportSocket = build.DownstreamTLS(build.Options{})
 	switch mode {
 	case mesh.MTLSStrict:
-		return []*listenerv3.FilterChain{mtls}
+		return []*listenerv3.FilterChain{httpMTLS, mtls}
 	case mesh.MTLSPermissive:
-		mtls.FilterChainMatch.ApplicationProtocols = istioMTLSALPNs
-		return []*listenerv3.FilterChain{mtls,
-			catchAllChain(port, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
-			catchAllChain(port, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
+		mtls.FilterChainMatch.ApplicationProtocols = istioMTLSTCPALPNs
+		return []*listenerv3.FilterChain{httpMTLS, httpPlain, mtls,
+			catchAllChain(port, false, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
+			catchAllChain(port, false, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
 	}
-	return []*listenerv3.FilterChain{catchAllChain(port, "", &listenerv3.FilterChainMatch{})}
+	// Envoy does not fall back from the raw_buffer branch once it matched,
+	// so plaintext TCP needs a raw_buffer chain beside the HTTP one; TLS,
+	// which tls_inspector tells apart, passes through untouched.
+	return []*listenerv3.FilterChain{httpPlain,
+		catchAllChain(port, false, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
+		catchAllChain(port, false, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
 }
 
-func catchAllChain(port uint32, suffix string, match *listenerv3.FilterChainMatch) *listenerv3.FilterChain {
-	name := CatchAllChain
+func catchAllChain(port uint32, http bool, suffix string, match *listenerv3.FilterChainMatch) *listenerv3.FilterChain {
+	name, filter := CatchAllChain, tcpProxy(InboundPassthroughCluster, InboundPassthroughCluster)
+	if http {
+		name, filter = CatchAllHTTPChain, passthroughHCM()
+	}
 	if port != 0 {
 		match.DestinationPort = wrapperspb.UInt32(port)
 		name += "-" + portString(port)
 	}
-	return &listenerv3.FilterChain{
-		Name:             name + suffix,
-		FilterChainMatch: match,
-		Filters:          []*listenerv3.Filter{tcpProxy("InboundPassthroughCluster", InboundPassthroughCluster)},
-	}
+	return &listenerv3.FilterChain{Name: name + suffix, FilterChainMatch: match, Filters: []*listenerv3.Filter{filter}}
 }
 
 // inboundChains serves one application port per its mTLS mode: STRICT
 // terminates mutual TLS on every connection (plaintext fails the
 // handshake), PERMISSIVE splits by transport protocol, DISABLE is plaintext.
-func inboundChains(in xds.Instance, mode mesh.MTLSMode) []*listenerv3.FilterChain {
+func inboundChains(in inboundPort, mode mesh.MTLSMode) []*listenerv3.FilterChain {
 	switch mode {
 	case mesh.MTLSStrict:
 		fc := inboundChain(in, "")
@@ -251,17 +294,17 @@ func inboundChains(in xds.Instance, mode mesh.MTLSMode) []*listenerv3.FilterChai
 	return []*listenerv3.FilterChain{inboundChain(in, "")}
 }
 
-func inboundChain(in xds.Instance, transport string) *listenerv3.FilterChain {
-	cluster := InboundClusterName(in.TargetPort)
+func inboundChain(in inboundPort, transport string) *listenerv3.FilterChain {
+	cluster := InboundClusterName(in.Port)
 	name := cluster
 	if transport != "" {
 		name += "-" + transport
 	}
 	fc := &listenerv3.FilterChain{
 		Name:             name,
-		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(in.TargetPort), TransportProtocol: transport},
+		FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: wrapperspb.UInt32(in.Port), TransportProtocol: transport},
 	}
-	if !in.Port.Protocol.IsHTTP() {
+	if !in.Protocol.IsHTTP() {
 		fc.Filters = []*listenerv3.Filter{tcpProxy(cluster, cluster)}
 		return fc
 	}
@@ -272,8 +315,8 @@ func inboundChain(in xds.Instance, transport string) *listenerv3.FilterChain {
 	return fc
 }
 
-func inboundRoutes(cluster string, in xds.Instance) *routev3.RouteConfiguration {
-	port := in.TargetPort
+func inboundRoutes(cluster string, in inboundPort) *routev3.RouteConfiguration {
+	port := in.Port
 	return &routev3.RouteConfiguration{
 		Name: cluster,
 		VirtualHosts: []*routev3.VirtualHost{{
@@ -282,7 +325,7 @@ func inboundRoutes(cluster string, in xds.Instance) *routev3.RouteConfiguration 
 			Routes: []*routev3.Route{{
 				Name:   "default",
 				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-				Action: &routev3.Route_Route{Route: inboundRouteAction(cluster, in.Port.Protocol == mesh.ProtocolGRPC)},
+				Action: &routev3.Route_Route{Route: inboundRouteAction(cluster, in.Protocol == mesh.ProtocolGRPC)},
 			}},
 		}},
 	}

@@ -10,18 +10,14 @@ import (
 	"github.com/weftmesh/weft/pilot/xds/build"
 )
 
-// plaintextHTTP are the protocols the http_inspector reports for
-// plaintext HTTP; istiod matches HTTP/1.0 only with its HTTP10 feature.
-var plaintextHTTP = []string{"http/1.1", "h2c"}
-
 // mixedOutbound serves a port shared by HTTP services and address-less
 // TLS services as istiod does: one 0.0.0.0_PORT listener that inspects
 // each connection, sending TLS by server name to the TLS services'
 // chains, plaintext HTTP/1.1 and h2c to the HTTP connection manager, and
 // anything else to the unknown-destination cluster.
 func mixedOutbound(m *mesh.Mesh, p *xds.Proxy, port uint32, vhs []*mesh.VirtualHost, unknown string) *listenerv3.Listener {
-	http := httpOutbound(port).FilterChains[0]
-	http.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer", ApplicationProtocols: plaintextHTTP}
+	http := httpOutbound(port, nil, unknown).FilterChains[0]
+	http.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer", ApplicationProtocols: plaintextHTTPALPNs}
 	l := sniOutbound(m, p, port, vhs, unknown, http)
 	l.ListenerFilters = append(l.ListenerFilters, &listenerv3.ListenerFilter{
 		Name:       "envoy.filters.listener.http_inspector",

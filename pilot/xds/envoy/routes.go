@@ -15,7 +15,7 @@ import (
 // RouteConfigs returns one route configuration per HTTP service port, named
 // by the port number as Istio names them ("9080").
 func RouteConfigs(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*routev3.RouteConfiguration {
-	byPort := httpVirtualHostsByPort(m)
+	byPort := httpVirtualHostsByPort(m, m.ScopeFor(p.Namespace, p.Labels))
 	ports := make([]uint32, 0, len(byPort))
 	for port := range byPort {
 		ports = append(ports, port)
@@ -28,10 +28,10 @@ func RouteConfigs(m *mesh.Mesh, p *xds.Proxy, deg *build.Degradations) []*routev
 	return out
 }
 
-func httpVirtualHostsByPort(m *mesh.Mesh) map[uint32][]*mesh.VirtualHost {
+func httpVirtualHostsByPort(m *mesh.Mesh, scope *mesh.Scope) map[uint32][]*mesh.VirtualHost {
 	byPort := map[uint32][]*mesh.VirtualHost{}
 	for _, vh := range m.VirtualHosts {
-		if vh.Port.Protocol.IsHTTP() {
+		if routedAsHTTP(scope, vh) {
 			byPort[vh.Port.Number] = append(byPort[vh.Port.Number], vh)
 		}
 	}
@@ -63,7 +63,7 @@ func catchAll(unknown string) *routev3.VirtualHost {
 	if unknown == BlackHoleCluster {
 		return blockAll()
 	}
-	return allowAny()
+	return allowAny(unknown)
 }
 
 // blockAll refuses unknown hosts with 502, Istio's REGISTRY_ONLY answer.
@@ -80,15 +80,16 @@ func blockAll() *routev3.VirtualHost {
 }
 
 // allowAny sends unknown hosts to their original destination, Istio's
-// default ALLOW_ANY outbound traffic policy.
-func allowAny() *routev3.VirtualHost {
+// default ALLOW_ANY outbound traffic policy, or to the Sidecar's egress
+// proxy cluster.
+func allowAny(cluster string) *routev3.VirtualHost {
 	return &routev3.VirtualHost{
 		Name:    "allow_any",
 		Domains: []string{"*"},
 		Routes: []*routev3.Route{{
 			Name:   "allow_any",
 			Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-			Action: &routev3.Route_Route{Route: passthroughRouteAction()},
+			Action: &routev3.Route_Route{Route: passthroughRouteAction(cluster)},
 		}},
 	}
 }
