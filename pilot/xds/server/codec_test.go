@@ -25,10 +25,10 @@ func TestCodecRoundTrips(t *testing.T) {
 	msgs := map[string]proto.Message{
 		"sotw": &discovery.DiscoveryResponse{VersionInfo: "v1", TypeUrl: "t", Nonce: "7",
 			Resources: []*anypb.Any{anyOf("t", 10), big, {TypeUrl: "t"}, {}}},
-		"sotw empty":     &discovery.DiscoveryResponse{TypeUrl: "t", Nonce: "1"},
-		"sotw fallback":  &discovery.DiscoveryResponse{VersionInfo: "v", ControlPlane: &corev3.ControlPlane{Identifier: "weft"}, Resources: []*anypb.Any{big}},
+		"sotw empty":    &discovery.DiscoveryResponse{TypeUrl: "t", Nonce: "1"},
+		"sotw fallback": &discovery.DiscoveryResponse{VersionInfo: "v", ControlPlane: &corev3.ControlPlane{Identifier: "weft"}, Resources: []*anypb.Any{big}},
 		"delta": &discovery.DeltaDiscoveryResponse{SystemVersionInfo: "s", TypeUrl: "t", Nonce: "9",
-			Resources: []*discovery.Resource{{Name: "a", Version: "1", Resource: anyOf("t", 300)}, {Name: "b", Version: "2", Resource: big}, {Name: "c"}},
+			Resources:        []*discovery.Resource{{Name: "a", Version: "1", Resource: anyOf("t", 300)}, {Name: "b", Version: "2", Resource: big}, {Name: "c"}},
 			RemovedResources: []string{"x", "y"}},
 		"delta fallback": &discovery.DeltaDiscoveryResponse{Resources: []*discovery.Resource{{Name: "a", Ttl: durationpb.New(5)}}},
 	}
