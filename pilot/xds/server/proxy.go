@@ -2,6 +2,7 @@ package server
 
 import (
 	"reflect"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -37,7 +38,7 @@ type proxyState struct {
 	nackNonces  map[string]string // by type: the nonce last NACKed, logged once
 	held        *share.Held       // the shared parts of its config; guarded by Server.mu
 	degraded    map[string]bool
-	resources   xds.Resources // as last sent
+	shown       []*share.Part // as last sent, for debug views (no secrets)
 
 	// Make-before-break state (see warm.go): final is the last config sent
 	// without a warming step; edsSent maps response nonces to the cluster
@@ -110,26 +111,39 @@ func (s *Server) push(ps *proxyState) {
 	parts, held := s.parts.For(m).Acquire(s.specs(ps, m))
 	s.reportRejections(ps, m, parts)
 	s.logDegradations(ps, partsDegradations(parts))
-	res, final := share.Resources(parts), true
-	if step, prev := ps.warmingStep(res, time.Now()); step != nil {
-		res, final = step, false
-		parts = withWarmingStep(parts, step, prev)
-		time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.queue.add(ps, laneChange) })
-	}
+	parts, res := s.warmed(ps, parts)
 	if !s.holdIfConnected(ps, held) {
 		return
 	}
+	shown := parts
 	if sp := s.secretPart(ps); sp != nil {
-		parts = append(parts, sp) // after res: debug views never hold keys
+		parts = append(slices.Clip(parts), sp) // not in shown: debug views never hold keys
 	}
 	ps.publish(newSnapshot(parts))
 	ps.mu.Lock()
-	ps.resources = res
-	if final {
+	ps.shown = shown
+	if res != nil {
 		ps.final = res
 	}
 	ps.mu.Unlock()
 	s.metrics.generateSeconds.Observe(time.Since(start).Seconds())
+}
+
+// warmed applies a make-before-break step (warm.go) to a proxyless
+// client's parts; it returns the parts to send and, when they are final,
+// their decoded resources, which the next step keeps routes of. Sidecars
+// take no steps, so their parts are never decoded.
+func (s *Server) warmed(ps *proxyState, parts []*share.Part) ([]*share.Part, xds.Resources) {
+	if ps.Proxy().Kind != xds.KindProxyless {
+		return parts, nil
+	}
+	res := share.Resources(parts)
+	step, prev := ps.warmingStep(res, time.Now())
+	if step == nil {
+		return parts, res
+	}
+	time.AfterFunc(warmTimeout+50*time.Millisecond, func() { s.queue.add(ps, laneChange) })
+	return withWarmingStep(parts, step, prev), nil
 }
 
 // holdIfConnected makes held the parts the proxy holds, letting go of the

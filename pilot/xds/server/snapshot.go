@@ -51,16 +51,17 @@ func withWarmingStep(parts []*share.Part, step, prev xds.Resources) []*share.Par
 
 // union is p plus the resources of prev it lacks.
 func union(p *share.Part, prev map[string]types.Resource) *share.Part {
-	merged := make([]types.Resource, 0, len(p.Resources)+len(prev))
+	own := p.Resources()
+	merged := make([]types.Resource, 0, len(own)+len(prev))
 	for name, r := range prev {
-		if _, ok := p.Resources[name]; !ok {
+		if _, ok := own[name]; !ok {
 			merged = append(merged, r)
 		}
 	}
 	if len(merged) == 0 {
 		return p
 	}
-	for _, r := range p.Resources {
+	for _, r := range own {
 		merged = append(merged, r)
 	}
 	return share.NewPart(p.TypeURL, merged, p.Degradations)

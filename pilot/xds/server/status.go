@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
 // ProxyStatus is one connected proxy as shown by /debug/syncz.
@@ -43,6 +44,10 @@ func (s *Server) Resources(nodeID string) (xds.Resources, bool) {
 		return nil, false
 	}
 	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return ps.resources, ps.resources != nil
+	shown := ps.shown
+	ps.mu.Unlock()
+	if shown == nil {
+		return nil, false
+	}
+	return share.Resources(shown), true // decodes the parts: debug views only
 }

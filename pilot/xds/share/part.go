@@ -10,6 +10,7 @@ package share
 
 import (
 	"fmt"
+	"sync"
 	"hash/fnv"
 	"sort"
 	"strconv"
@@ -31,12 +32,12 @@ type Spec struct {
 	Build   func(deg *build.Degradations) []types.Resource
 }
 
-// Part is one type's resources for one view, immutable once built.
+// Part is one type's resources for one view, immutable once built. It
+// keeps only their encoding: the messages are decoded again on demand
+// (Resources), so a view costs its bytes once, not its bytes and its
+// messages.
 type Part struct {
-	TypeURL string
-	// Resources are the built messages by name, for debugging and for
-	// config derived from them (make-before-break); never modify them.
-	Resources    map[string]types.Resource
+	TypeURL      string
 	Version      string
 	Degradations build.Degradations
 	// Rejected are the resources left out because they failed validation:
@@ -50,6 +51,9 @@ type Part struct {
 	anys  map[string]*anypb.Any
 	all   []*anypb.Any
 	delta map[string]*discovery.Resource
+
+	decodeOnce sync.Once
+	decoded    map[string]types.Resource
 }
 
 // Rejection is one generated resource left out of a part, and why.
@@ -61,18 +65,18 @@ type Rejection struct {
 // NewPart validates, marshals and hashes resources once; resources that
 // fail validation are left out and listed in Rejected.
 func NewPart(typeURL string, resources []types.Resource, deg build.Degradations) *Part {
-	p := &Part{TypeURL: typeURL, Degradations: deg, Resources: make(map[string]types.Resource, len(resources)),
+	p := &Part{TypeURL: typeURL, Degradations: deg,
 		anys: make(map[string]*anypb.Any, len(resources)), delta: make(map[string]*discovery.Resource, len(resources))}
+	byName := make(map[string]types.Resource, len(resources))
 	for _, r := range resources {
-		p.Resources[cachev3.GetResourceName(r)] = r
+		byName[cachev3.GetResourceName(r)] = r
 	}
-	names := sortedNames(p.Resources)
+	names := sortedNames(byName)
 	typeHash := fnv.New64a()
 	for _, name := range names {
-		b, err := p.add(name, p.Resources[name])
+		b, err := p.add(name, byName[name])
 		if err != nil {
 			p.Rejected = append(p.Rejected, Rejection{TypeURL: typeURL, Name: name, Err: err})
-			delete(p.Resources, name)
 			continue
 		}
 		typeHash.Write([]byte(name))
@@ -128,4 +132,20 @@ func (p *Part) All() []*anypb.Any { return p.all }
 func (p *Part) DeltaResource(name string) (*discovery.Resource, bool) {
 	r, ok := p.delta[name]
 	return r, ok
+}
+
+// Resources are the part's messages by name, decoded from their encoding
+// on first use (debugging, make-before-break); never modify them.
+func (p *Part) Resources() map[string]types.Resource {
+	p.decodeOnce.Do(func() {
+		p.decoded = make(map[string]types.Resource, len(p.names))
+		for _, name := range p.names {
+			m, err := p.anys[name].UnmarshalNew()
+			if err != nil {
+				panic(fmt.Sprintf("share: %s %q does not decode from its own encoding: %v", p.TypeURL, name, err))
+			}
+			p.decoded[name] = m
+		}
+	})
+	return p.decoded
 }

@@ -69,7 +69,7 @@ func TestPartLeavesOutInvalidResource(t *testing.T) {
 	if len(p.Rejected) != 1 || p.Rejected[0].Name != "bad" || !strings.Contains(p.Rejected[0].Err.Error(), `"bad"`) {
 		t.Fatalf("rejected %v, want only bad, named", p.Rejected)
 	}
-	if names := p.Names(); len(names) != 1 || names[0] != "ok" || len(p.All()) != 1 || len(p.Resources) != 1 {
+	if names := p.Names(); len(names) != 1 || names[0] != "ok" || len(p.All()) != 1 || len(p.Resources()) != 1 {
 		t.Fatalf("served %v, want only ok", names)
 	}
 	if _, ok := p.Any("bad"); ok {
@@ -135,4 +135,21 @@ func TestCacheDropsPartsNobodyHolds(t *testing.T) {
 	}
 	var none *Held
 	none.Release() // a proxy that never held anything
+}
+
+// A part keeps only its encoding; its messages decode from it on demand,
+// equal to what was built.
+func TestPartDecodesWhatItEncoded(t *testing.T) {
+	built := []types.Resource{cluster("a", 1), cluster("b", 2)}
+	p := NewPart(resource.ClusterType, built, nil)
+	if p.decoded != nil {
+		t.Fatal("the messages were kept, not only their encoding")
+	}
+	got := p.Resources()
+	for _, want := range built {
+		name := want.(*clusterv3.Cluster).GetName()
+		if !proto.Equal(got[name], want) {
+			t.Errorf("%s decodes to %v, want %v", name, got[name], want)
+		}
+	}
 }

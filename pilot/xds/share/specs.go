@@ -28,7 +28,7 @@ func Build(specs []Spec) (xds.Resources, build.Degradations) {
 func Resources(parts []*Part) xds.Resources {
 	res := xds.Resources{}
 	for _, p := range parts {
-		res[p.TypeURL] = p.Resources
+		res[p.TypeURL] = p.Resources()
 	}
 	return res
 }
