@@ -10,10 +10,10 @@ package share
 
 import (
 	"fmt"
-	"sync"
 	"hash/fnv"
 	"sort"
 	"strconv"
+	"sync"
 
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
