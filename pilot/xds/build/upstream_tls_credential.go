@@ -3,7 +3,6 @@ package build
 import (
 	"strings"
 
-	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 
 	"github.com/weftmesh/weft/contract"
@@ -75,7 +74,5 @@ func caResource(name string) string {
 // serves credentials (resource version V3, no initial fetch timeout
 // override, so a missing Secret does not block the proxy).
 func sdsADS(name string) *tlsv3.SdsSecretConfig {
-	return &tlsv3.SdsSecretConfig{Name: name, SdsConfig: &corev3.ConfigSource{
-		ResourceApiVersion:    corev3.ApiVersion_V3,
-		ConfigSourceSpecifier: &corev3.ConfigSource_Ads{Ads: &corev3.AggregatedConfigSource{}}}}
+	return &tlsv3.SdsSecretConfig{Name: name, SdsConfig: ADS()}
 }

@@ -64,7 +64,7 @@ func UserTLSContext(c *mesh.Cluster, t *mesh.ClusterTLS) *tlsv3.UpstreamTlsConte
 		common.ValidationContextType = &tlsv3.CommonTlsContext_CombinedValidationContext{CombinedValidationContext: &tlsv3.CommonTlsContext_CombinedCertificateValidationContext{
 			DefaultValidationContext: userValidation(c, t), ValidationContextSdsSecretConfig: ca}}
 	}
-	if speaksHTTP2(c) {
+	if explicitHTTP2(c) {
 		common.AlpnProtocols = []string{"h2"}
 	}
 	return &tlsv3.UpstreamTlsContext{CommonTlsContext: common, Sni: t.SNI}
