@@ -37,7 +37,10 @@ func TestCredentialRBACServesTheNamedSecretOnly(t *testing.T) {
 	applyWeftdRBAC(ctx, t, admin)
 	for _, name := range []string{"vault-client", "other"} {
 		sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}, Data: map[string][]byte{"tls.crt": []byte(name)}}
-		mustCreate(t, func() error { _, err := admin.CoreV1().Secrets("shop").Create(ctx, sec, metav1.CreateOptions{}); return err })
+		mustCreate(t, func() error {
+			_, err := admin.CoreV1().Secrets("shop").Create(ctx, sec, metav1.CreateOptions{})
+			return err
+		})
 	}
 	// The workload web may list its namespace's Secrets (the grant istiod
 	// also asks of a workload before serving it keys); batch may not.
@@ -78,9 +81,15 @@ func applyWeftdRBAC(ctx context.Context, t *testing.T, c kubernetes.Interface) {
 	one(t, "ClusterRole", "weftd-"+namespace, &cr)
 	var crb rbacv1.ClusterRoleBinding
 	one(t, "ClusterRoleBinding", "weftd-"+namespace, &crb)
-	mustCreate(t, func() error { _, err := c.CoreV1().ServiceAccounts(namespace).Create(ctx, &sa, metav1.CreateOptions{}); return err })
+	mustCreate(t, func() error {
+		_, err := c.CoreV1().ServiceAccounts(namespace).Create(ctx, &sa, metav1.CreateOptions{})
+		return err
+	})
 	mustCreate(t, func() error { _, err := c.RbacV1().ClusterRoles().Create(ctx, &cr, metav1.CreateOptions{}); return err })
-	mustCreate(t, func() error { _, err := c.RbacV1().ClusterRoleBindings().Create(ctx, &crb, metav1.CreateOptions{}); return err })
+	mustCreate(t, func() error {
+		_, err := c.RbacV1().ClusterRoleBindings().Create(ctx, &crb, metav1.CreateOptions{})
+		return err
+	})
 	objs, err := parseDocs("rendered chart", renderChart(t, "credentials.secrets.shop={vault-client}"))
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +104,10 @@ func applyWeftdRBAC(ctx context.Context, t *testing.T, c kubernetes.Interface) {
 		case o.key.Kind == "RoleBinding":
 			var b rbacv1.RoleBinding
 			decode(t, o, &b)
-			mustCreate(t, func() error { _, err := c.RbacV1().RoleBindings("shop").Create(ctx, &b, metav1.CreateOptions{}); return err })
+			mustCreate(t, func() error {
+				_, err := c.RbacV1().RoleBindings("shop").Create(ctx, &b, metav1.CreateOptions{})
+				return err
+			})
 		}
 	}
 }
@@ -108,7 +120,10 @@ func grantListSecrets(ctx context.Context, t *testing.T, c kubernetes.Interface,
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
 		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: sa, Namespace: ns}}}
 	mustCreate(t, func() error { _, err := c.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); return err })
-	mustCreate(t, func() error { _, err := c.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); return err })
+	mustCreate(t, func() error {
+		_, err := c.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{})
+		return err
+	})
 }
 
 func impersonate(t *testing.T, cfg *rest.Config, user string) kubernetes.Interface {
