@@ -57,6 +57,10 @@ func warnTLS(t *translator, name mesh.Ref, path string, tls *networking.ClientTL
 	if m != networking.ClientTLSSettings_SIMPLE && m != networking.ClientTLSSettings_MUTUAL {
 		return
 	}
+	if strings.HasPrefix(tls.GetCredentialName(), configMapPrefix) {
+		t.unsupported(name, path+".credentialName", "a ConfigMap credential is not served by weftd (istiod serves its CA): sidecars originate no TLS for this "+m.String()+" setting")
+		return
+	}
 	if strings.HasPrefix(tls.GetCaCertCredentialName(), configMapPrefix) {
 		t.unsupported(name, path+".caCertCredentialName", "a ConfigMap CA is not served by weftd: ignored, the CA comes from credentialName or caCertificates")
 	}

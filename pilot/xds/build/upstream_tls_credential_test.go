@@ -43,3 +43,23 @@ func TestUserSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A credential gives a sidecar TLS only in a rule with a workloadSelector
+// and when weftd serves it (a Secret, not a ConfigMap), as translate warns.
+func TestCredentialTLSOnlyWhereServed(t *testing.T) {
+	web := mesh.Port{Name: "http", Number: 8443, Protocol: mesh.ProtocolHTTP}
+	for _, tt := range []struct {
+		name string
+		tls  mesh.ClusterTLS
+		want bool
+	}{
+		{"selected Secret", mesh.ClusterTLS{Mode: mesh.TLSMutual, CredentialName: "c", Selected: true}, true},
+		{"rule without selector", mesh.ClusterTLS{Mode: mesh.TLSMutual, CredentialName: "c"}, false},
+		{"ConfigMap", mesh.ClusterTLS{Mode: mesh.TLSSimple, CredentialName: "configmap://ns/c", Selected: true}, false},
+	} {
+		cl, _ := userCluster(t, &tt.tls, web, false)
+		if got := cl.GetTransportSocket() != nil; got != tt.want {
+			t.Errorf("%s: TLS %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

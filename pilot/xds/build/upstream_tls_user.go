@@ -1,6 +1,8 @@
 package build
 
 import (
+	"strings"
+
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
@@ -23,9 +25,9 @@ func setUserTLS(out *clusterv3.Cluster, c *mesh.Cluster, t *mesh.ClusterTLS, opt
 		deg.Add("cluster " + out.Name + " sent without TLS: DestinationRule tls mode " + tlsModeName(t.Mode) +
 			" needs certificates grpc-go cannot take from xDS (istiod's proxyless clusters carry none either)")
 		return
-	case t.CredentialName != "" && !t.Selected:
+	case t.CredentialName != "" && (!t.Selected || strings.HasPrefix(t.CredentialName, configMapPrefix)):
 		// istiod: a credential in a rule without a workloadSelector gives
-		// a sidecar no TLS; translate warns.
+		// a sidecar no TLS; weftd serves no ConfigMaps. Translate warns.
 		return
 	case t.Mode == mesh.TLSMutual && !fromCredential(t) && (t.ClientCertificate == "" || t.PrivateKey == ""):
 		// istiod builds no TLS context (validation rejects such a rule).
