@@ -131,7 +131,8 @@ func clientTLSRows(p string) []row {
 			"(and the CA as kubernetes://NAME-cacert) from weftd over ADS, as istiod; a rule without one gives sidecars no TLS, as istiod (translate warns). "+
 			"weftd serves it to proxies of the Secret's namespace, keys only to workloads that may list their namespace's Secrets (SubjectAccessReview, as istiod), "+
 			"watching a Secret once asked for it, alone (field selector). RBAC: the chart grants create on subjectaccessreviews; read access to Secrets is never cluster-wide (unlike istiod's): "+
-			"list and watch on each credential Secret by name come from the chart value credentials.secrets (namespace: [names]), else from an operator's Role with those resourceNames; file mode has no Secrets; "+noGRPC)},
+			"list and watch on each credential Secret by name come from the chart value credentials.secrets (namespace: [names]), else from an operator's Role with those resourceNames; file mode has no Secrets; "+
+			"a configmap:// credential is not served (no TLS, translate warns); "+noGRPC)},
 		{key: p + ".caCertCredentialName", entry: mesh(yes, no, "sidecars: only in a rule with a workloadSelector, as Istio documents: the CA comes from the Secret NAME-cacert, else NAME, "+
 			"over ADS as for credentialName (istiod itself ignores this field for client TLS); a ConfigMap is not served (translate warns); "+noGRPC)},
 		{key: p + ".subjectAltNames[]", entry: mesh(yes, part, "unset with SIMPLE/MUTUAL and no sni: the request's host is verified (auto SAN), as Istio; proxyless: ISTIO_MUTUAL only")},
