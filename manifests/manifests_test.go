@@ -227,7 +227,7 @@ func short(v any) string {
 // renderChart runs hack/helmrender, the program hack/render-install.sh uses,
 // and returns what install.yaml should be. The first run builds Helm's SDK
 // (about a minute on 2 cores); later runs hit the build cache.
-func renderChart(t *testing.T) []byte {
+func renderChart(t *testing.T, set ...string) []byte {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: not building hack/helmrender (Helm's Go SDK)")
@@ -238,7 +238,11 @@ func renderChart(t *testing.T) []byte {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "run", ".", "-chart", chart)
+	args := []string{"run", ".", "-chart", chart}
+	for _, kv := range set {
+		args = append(args, "-set", kv)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = renderDir
 	// helmrender is its own module; a go.work must not pull it into ours.
 	cmd.Env = append(os.Environ(), "GOWORK=off")
@@ -619,6 +623,9 @@ var clusterRules = []rule{
 	// The injection webhook gets a namespace its cache has not seen yet.
 	{"", []string{"namespaces"}, nil, []string{"get"}},
 	{"authentication.k8s.io", []string{"tokenreviews"}, nil, []string{"create"}},
+	// SDS serves a credential's key only to workloads that may list their
+	// namespace's Secrets (pilot/config/kube/secrets_authz.go, as istiod).
+	{"authorization.k8s.io", []string{"subjectaccessreviews"}, nil, []string{"create"}},
 	// istio-ca-root-cert in every namespace (ca/publisher.go).
 	{"", []string{"configmaps"}, nil, []string{"list", "watch", "create", "update"}},
 	// Only weft's own webhook configurations (caBundle, failurePolicy).
@@ -732,6 +739,12 @@ func TestRBACGrantsExactlyWhatWeftdNeeds(t *testing.T) {
 		{"delete or deletecollection", func(string) bool { return true }, func(r rbacv1.PolicyRule) bool {
 			return slices.Contains(r.Verbs, "delete") || slices.Contains(r.Verbs, "deletecollection")
 		}},
+		// weftd serves every proxy and holds the mesh CA's key: were it
+		// compromised, cluster-wide Secret access would hand over every key
+		// in the cluster. istiod has it for credentialName; weft does not
+		// need it, as it watches each credential Secret alone by a
+		// metadata.name field selector, which RBAC resourceNames can limit
+		// (TestCredentialRolesGrantOnlyTheNamedSecrets).
 		{"Secrets", func(scope string) bool { return scope == "cluster-wide" }, func(r rbacv1.PolicyRule) bool {
 			return slices.Contains(r.APIGroups, "") && slices.Contains(r.Resources, "secrets")
 		}},
@@ -1319,4 +1332,62 @@ func ptrAny[T any](p *T) string {
 		return "unset"
 	}
 	return fmt.Sprint(*p)
+}
+
+// The chart's credentials.secrets value grants weftd list and watch on
+// exactly the named Secrets of each namespace (what weft's field-selected
+// Secret watch needs to serve a credentialName over SDS), bound to weftd
+// alone; the default grants none.
+func TestCredentialRolesGrantOnlyTheNamedSecrets(t *testing.T) {
+	for _, o := range install(t) {
+		if strings.HasSuffix(o.key.Name, "-credentials") {
+			t.Errorf("install.yaml (default values) holds %s: no credential Secret is readable by default", o.key)
+		}
+	}
+	objs, err := parseDocs("rendered chart", renderChart(t, "credentials.secrets.shop={vault-client,bank-client}", "credentials.secrets.pay={card}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"shop": {"vault-client", "bank-client"}, "pay": {"card"}}
+	name := "weftd-" + namespace + "-credentials"
+	roles, bindings := 0, 0
+	for _, o := range objs {
+		switch {
+		case o.key.Name != name:
+		case o.key.Kind == "Role":
+			roles++
+			checkCredentialRole(t, o, want[o.key.Namespace])
+		case o.key.Kind == "RoleBinding":
+			bindings++
+			checkCredentialBinding(t, o, name)
+		}
+	}
+	if roles != len(want) || bindings != len(want) {
+		t.Errorf("%d Roles and %d RoleBindings %s, want one each in %d namespaces", roles, bindings, name, len(want))
+	}
+}
+
+func checkCredentialRole(t *testing.T, o object, names []string) {
+	t.Helper()
+	var r rbacv1.Role
+	if err := yaml.UnmarshalStrict(o.raw, &r); err != nil {
+		t.Fatalf("%s: %v", o.key, err)
+	}
+	want := expand([]rule{{"", []string{"secrets"}, names, informerVerbs}})
+	got := grantsOf(r.Rules)
+	if len(names) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("%s grants %v, want %v", o.key, sortedGrants(got), sortedGrants(want))
+	}
+}
+
+func checkCredentialBinding(t *testing.T, o object, role string) {
+	t.Helper()
+	var b rbacv1.RoleBinding
+	if err := yaml.UnmarshalStrict(o.raw, &b); err != nil {
+		t.Fatalf("%s: %v", o.key, err)
+	}
+	sa := rbacv1.Subject{Kind: "ServiceAccount", Name: "weftd", Namespace: namespace}
+	if b.RoleRef.Kind != "Role" || b.RoleRef.Name != role || len(b.Subjects) != 1 || b.Subjects[0] != sa {
+		t.Errorf("%s binds %v to %v, want Role %s to weftd only", o.key, b.RoleRef, b.Subjects, role)
+	}
 }

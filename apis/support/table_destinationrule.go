@@ -145,11 +145,14 @@ func clientTLSRows(p string) []row {
 		{key: p + ".clientCertificate", entry: sidecarOnly},
 		{key: p + ".privateKey", entry: sidecarOnly},
 		{key: p + ".caCertificates", entry: mesh(yes, no, "unset verifies against the OS roots (file-root:system), as Istio; "+noGRPC)},
-		{key: p + ".credentialName", entry: none("as in Istio, sidecars use it only in a rule with a workloadSelector, which weft does not apply yet; " +
-			"a rule without one gives sidecars no TLS, as istiod (translate warns). weftd serves kubernetes://NAME over SDS to proxies of the Secret's namespace, " +
-			"keys only to workloads that may list their namespace's Secrets (SubjectAccessReview, as istiod), " +
-			"watching a Secret once asked for it (grant weftd get/list/watch on those Secrets and create on subjectaccessreviews; the chart does not); file mode has no Secrets")},
-		{key: p + ".caCertCredentialName", entry: none("istiod does not use it for client TLS (translate warns)")},
+		{key: p + ".credentialName", entry: mesh(yes, no, "sidecars: only in a rule with a workloadSelector, as Istio; the cluster fetches kubernetes://NAME "+
+			"(and the CA as kubernetes://NAME-cacert) from weftd over ADS, as istiod; a rule without one gives sidecars no TLS, as istiod (translate warns). "+
+			"weftd serves it to proxies of the Secret's namespace, keys only to workloads that may list their namespace's Secrets (SubjectAccessReview, as istiod), "+
+			"watching a Secret once asked for it, alone (field selector). RBAC: the chart grants create on subjectaccessreviews; read access to Secrets is never cluster-wide (unlike istiod's): "+
+			"list and watch on each credential Secret by name come from the chart value credentials.secrets (namespace: [names]), else from an operator's Role with those resourceNames; file mode has no Secrets; "+
+			"a configmap:// credential is not served (no TLS, translate warns); "+noGRPC)},
+		{key: p + ".caCertCredentialName", entry: mesh(yes, no, "sidecars: only in a rule with a workloadSelector, as Istio documents: the CA comes from the Secret NAME-cacert, else NAME, "+
+			"over ADS as for credentialName (istiod itself ignores this field for client TLS); a ConfigMap is not served (translate warns); "+noGRPC)},
 		{key: p + ".subjectAltNames[]", entry: mesh(yes, part, "unset with SIMPLE/MUTUAL and no sni: the request's host is verified (auto SAN), as Istio; proxyless: ISTIO_MUTUAL only")},
 		{key: p + ".sni", entry: mesh(yes, no, "unset with SIMPLE/MUTUAL: the request's host (auto SNI); ISTIO_MUTUAL: replaces outbound_.PORT_.SUBSET_.HOST; proxyless: grpc-go sends none")},
 		{key: p + ".insecureSkipVerify", entry: sidecarOnly},

@@ -62,7 +62,7 @@ func main() {
 	chartDir := flag.String("chart", "../../manifests/charts/weft", "chart directory")
 	namespace := flag.String("namespace", "weft-system", "release namespace (where weftd runs)")
 	release := flag.String("release", "weft", "release name")
-	flag.Func("set", "extra value, PATH=VALUE with a dotted PATH (true/false are booleans); repeatable; for tests", func(kv string) error {
+	flag.Func("set", "extra value, PATH=VALUE with a dotted PATH (true/false are booleans, {a,b} a list); repeatable; for tests", func(kv string) error {
 		return setValue(installValues, kv)
 	})
 	flag.Parse()
@@ -74,7 +74,7 @@ func main() {
 }
 
 // setValue sets a dotted path in vals, as `helm --set` would for the
-// simple cases tests need: nested maps, booleans and strings.
+// simple cases tests need: nested maps, booleans, strings and {a,b} lists.
 func setValue(vals map[string]any, kv string) error {
 	path, value, ok := strings.Cut(kv, "=")
 	if !ok || path == "" {
@@ -90,9 +90,16 @@ func setValue(vals map[string]any, kv string) error {
 		}
 		m = next
 	}
-	switch value {
-	case "true", "false":
+	switch {
+	case value == "true" || value == "false":
 		m[keys[len(keys)-1]] = value == "true"
+	case strings.HasPrefix(value, "{") && strings.HasSuffix(value, "}"):
+		// helm --set's list form: {a,b}
+		var list []any
+		for _, v := range strings.Split(strings.Trim(value, "{}"), ",") {
+			list = append(list, v)
+		}
+		m[keys[len(keys)-1]] = list
 	default:
 		m[keys[len(keys)-1]] = value
 	}

@@ -124,8 +124,13 @@ type ClusterTLS struct {
 	// InsecureSkipVerify: no verification of the server's certificate.
 	InsecureSkipVerify bool
 	// CredentialName is a Secret in the proxy's namespace, served by weftd
-	// over SDS, holding what the file paths would.
-	CredentialName string
+	// over SDS, holding what the file paths would; CACertCredentialName
+	// one holding the CA alone.
+	CredentialName       string
+	CACertCredentialName string
+	// Selected: the rule has a workloadSelector, the only kind whose
+	// credentials Istio applies on sidecars.
+	Selected bool
 }
 
 // TrafficPolicy is the DestinationRule policy in force for one cluster,

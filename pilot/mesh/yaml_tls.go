@@ -45,6 +45,8 @@ type tlsDoc struct {
 	CACRL              string   `json:"caCrl,omitempty"`
 	InsecureSkipVerify bool     `json:"insecureSkipVerify,omitempty"`
 	CredentialName     string   `json:"credentialName,omitempty"`
+	CACertCredential   string   `json:"caCertCredentialName,omitempty"`
+	Selected           bool     `json:"selected,omitempty"`
 }
 
 func tlsToDoc(t *ClusterTLS) (*tlsDoc, error) {
@@ -57,7 +59,8 @@ func tlsToDoc(t *ClusterTLS) (*tlsDoc, error) {
 	}
 	return &tlsDoc{Mode: mode, SANs: t.SANs, SNI: t.SNI, CACertificates: t.CACertificates,
 		ClientCertificate: t.ClientCertificate, PrivateKey: t.PrivateKey, CACRL: t.CACRL,
-		InsecureSkipVerify: t.InsecureSkipVerify, CredentialName: t.CredentialName}, nil
+		InsecureSkipVerify: t.InsecureSkipVerify, CredentialName: t.CredentialName,
+		CACertCredential: t.CACertCredentialName, Selected: t.Selected}, nil
 }
 
 func tlsFromDoc(d *tlsDoc) (*ClusterTLS, error) {
@@ -67,5 +70,6 @@ func tlsFromDoc(d *tlsDoc) (*ClusterTLS, error) {
 	mode, err := valueOf(tlsModeNames, d.Mode, "TLS mode")
 	return &ClusterTLS{Mode: mode, SANs: d.SANs, SNI: d.SNI, CACertificates: d.CACertificates,
 		ClientCertificate: d.ClientCertificate, PrivateKey: d.PrivateKey, CACRL: d.CACRL,
-		InsecureSkipVerify: d.InsecureSkipVerify, CredentialName: d.CredentialName}, err
+		InsecureSkipVerify: d.InsecureSkipVerify, CredentialName: d.CredentialName,
+		CACertCredentialName: d.CACertCredential, Selected: d.Selected}, err
 }

@@ -125,20 +125,21 @@ func overlay(base, over mesh.TrafficPolicy) mesh.TrafficPolicy {
 func (t *translator) warnUnsupportedDR(drs []*networkingv1.DestinationRule) {
 	for _, dr := range drs {
 		name := mesh.Ref{Kind: "DestinationRule", Namespace: dr.Namespace, Name: dr.Name}
-		warnPolicy(t, name, "spec.trafficPolicy", dr.Spec.GetTrafficPolicy())
+		sel := dr.Spec.GetWorkloadSelector() != nil
+		warnPolicy(t, name, "spec.trafficPolicy", dr.Spec.GetTrafficPolicy(), sel)
 		for i, s := range dr.Spec.GetSubsets() {
-			warnPolicy(t, name, fieldIndex("spec.subsets", i)+".trafficPolicy", s.GetTrafficPolicy())
+			warnPolicy(t, name, fieldIndex("spec.subsets", i)+".trafficPolicy", s.GetTrafficPolicy(), sel)
 		}
 	}
 }
 
-func warnPolicy(t *translator, name mesh.Ref, path string, p *networking.TrafficPolicy) {
+func warnPolicy(t *translator, name mesh.Ref, path string, p *networking.TrafficPolicy, selected bool) {
 	if p == nil {
 		return
 	}
-	warnTLS(t, name, path+".tls", p.GetTls())
+	warnTLS(t, name, path+".tls", p.GetTls(), selected)
 	for i, pl := range p.GetPortLevelSettings() {
-		warnTLS(t, name, fieldIndex(path+".portLevelSettings", i)+".tls", pl.GetTls())
+		warnTLS(t, name, fieldIndex(path+".portLevelSettings", i)+".tls", pl.GetTls(), selected)
 	}
 	if p.GetTunnel() != nil {
 		t.unsupported(name, path+".tunnel", "not supported yet: ignored")

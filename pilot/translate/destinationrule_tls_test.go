@@ -31,3 +31,35 @@ func TestClusterTLS(t *testing.T) {
 		}
 	}
 }
+
+// Credentials apply to sidecars only in a rule with a workloadSelector
+// (Istio's ClientTLSSettings note); elsewhere, and for ConfigMaps weftd
+// does not serve, translate says what sidecars get instead.
+func TestWarnTLSCredentials(t *testing.T) {
+	mutual := networking.ClientTLSSettings_MUTUAL
+	for _, tt := range []struct {
+		name     string
+		tls      *networking.ClientTLSSettings
+		selected bool
+		want     []string // fields warned about
+	}{
+		{"selected credential", &networking.ClientTLSSettings{Mode: mutual, CredentialName: "c", CaCertCredentialName: "ca"}, true, nil},
+		{"credential without selector", &networking.ClientTLSSettings{Mode: mutual, CredentialName: "c"}, false, []string{"tls.credentialName"}},
+		{"CA credential without selector", &networking.ClientTLSSettings{Mode: mutual, ClientCertificate: "/c", PrivateKey: "/k", CaCertCredentialName: "ca"}, false,
+			[]string{"tls.caCertCredentialName"}},
+		{"ConfigMap credential", &networking.ClientTLSSettings{Mode: mutual, CredentialName: "configmap://ns/c"}, true, []string{"tls.credentialName"}},
+		{"ConfigMap CA credential", &networking.ClientTLSSettings{Mode: mutual, CredentialName: "c", CaCertCredentialName: "configmap://ns/ca"}, true,
+			[]string{"tls.caCertCredentialName"}},
+		{"istio mutual", &networking.ClientTLSSettings{Mode: networking.ClientTLSSettings_ISTIO_MUTUAL}, false, nil},
+	} {
+		tr := &translator{m: &mesh.Mesh{}}
+		warnTLS(tr, mesh.Ref{Kind: "DestinationRule", Namespace: "ns", Name: "r"}, "tls", tt.tls, tt.selected)
+		var got []string
+		for _, d := range tr.m.Diagnostics {
+			got = append(got, d.Field)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: warnings on %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

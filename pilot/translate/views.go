@@ -63,7 +63,9 @@ func (t *translator) viewOf(ns string, def, p picks) *mesh.View {
 			}
 			for _, e := range p.dr[h].selected {
 				s := selectedRule(selected, e)
-				s.Clusters = append(s.Clusters, clustersFor(svc, port, mergeRules(e.rules))...)
+				cs := clustersFor(svc, port, mergeRules(e.rules))
+				markSelected(cs)
+				s.Clusters = append(s.Clusters, cs...)
 			}
 		}
 	}

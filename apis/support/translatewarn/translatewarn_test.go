@@ -49,6 +49,10 @@ func TestAgreesWithTranslateWarnings(t *testing.T) {
 // field itself is supported.
 var istioIgnoresToo = map[string]bool{
 	"PeerAuthentication portLevelMtls{}": true, // without a selector
+	// in a DestinationRule without a workloadSelector
+	"DestinationRule trafficPolicy.tls.credentialName":           true,
+	"DestinationRule subsets[].trafficPolicy.tls.credentialName": true,
+	"DestinationRule trafficPolicy.tls.caCertCredentialName":     true,
 }
 
 // proxylessOnly: a warning about what proxyless clients do not apply,

@@ -48,6 +48,13 @@ func Cluster(c *mesh.Cluster, opts Options, deg *Degradations) *clusterv3.Cluste
 	return out
 }
 
+// explicitHTTP2: the cluster always speaks HTTP/2 upstream (not when it
+// follows the client's protocol), where istiod offers h2 by ALPN.
+func explicitHTTP2(c *mesh.Cluster) bool {
+	cp := c.Policy.ConnectionPool
+	return speaksHTTP2(c) && (cp == nil || !cp.UseClientProtocol)
+}
+
 // speaksHTTP2: an HTTP/2 or gRPC port, or a DestinationRule that asks
 // for h2UpgradePolicy UPGRADE, which istiod honours on any port.
 func speaksHTTP2(c *mesh.Cluster) bool {

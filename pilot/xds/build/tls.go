@@ -41,6 +41,31 @@ func provider(cert string) *tlsv3.CertificateProviderPluginInstance {
 	return &tlsv3.CertificateProviderPluginInstance{InstanceName: CertProviderInstance, CertificateName: cert}
 }
 
+// Istio's ALPN on mesh mTLS. A client offers istio-peer-exchange and
+// istio (and h2 to an HTTP/2 cluster), which a PERMISSIVE server's mTLS
+// chains match on; a server offers HTTP versions (and istio-peer-exchange
+// on TCP chains), never istio, which would win over h2 in negotiation.
+var (
+	alpnMeshClient     = []string{"istio-peer-exchange", "istio"}
+	alpnMeshClientH2   = []string{"istio-peer-exchange", "istio", "h2"}
+	alpnMeshServerHTTP = []string{"h2", "http/1.1"}
+	alpnMeshServerTCP  = []string{"istio-peer-exchange", "h2", "http/1.1"}
+)
+
+// meshServerCiphers are the cipher suites istiod lets a sidecar accept
+// mesh mTLS with (TLS 1.2; TLS 1.3 suites are not configurable).
+var meshServerCiphers = []string{
+	"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+	"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+	"AES256-GCM-SHA384", "AES128-GCM-SHA256",
+}
+
+// meshTLSParams: TLS 1.2 to 1.3, as istiod sets on both sides of mesh mTLS.
+func meshTLSParams(ciphers []string) *tlsv3.TlsParameters {
+	return &tlsv3.TlsParameters{TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_2,
+		TlsMaximumProtocolVersion: tlsv3.TlsParameters_TLSv1_3, CipherSuites: ciphers}
+}
+
 // commonTLS presents the workload certificate and validates peers against
 // the mesh root, by SDS for Envoy and by certificate provider for grpc-go.
 func commonTLS(sans []string, opts Options) *tlsv3.CommonTlsContext {
@@ -64,7 +89,6 @@ func commonTLS(sans []string, opts Options) *tlsv3.CommonTlsContext {
 		TlsCertificateSdsSecretConfigs: []*tlsv3.SdsSecretConfig{sds(SecretWorkload)},
 		ValidationContextType: &tlsv3.CommonTlsContext_CombinedValidationContext{CombinedValidationContext: &tlsv3.CommonTlsContext_CombinedCertificateValidationContext{
 			DefaultValidationContext: def, ValidationContextSdsSecretConfig: sds(SecretRootCA)}},
-		AlpnProtocols: []string{"istio"},
 	}
 }
 
@@ -77,6 +101,11 @@ func UpstreamTLS(c *mesh.Cluster, sans []string, opts Options) *corev3.Transport
 	ctx := &tlsv3.UpstreamTlsContext{CommonTlsContext: commonTLS(sans, opts)}
 	if !opts.Proxyless {
 		ctx.Sni = IstioSNI(c)
+		ctx.CommonTlsContext.TlsParams = meshTLSParams(nil)
+		ctx.CommonTlsContext.AlpnProtocols = alpnMeshClient
+		if explicitHTTP2(c) {
+			ctx.CommonTlsContext.AlpnProtocols = alpnMeshClientH2
+		}
 	}
 	return &corev3.TransportSocket{Name: TransportSocketTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(ctx)}}
 }
@@ -92,11 +121,26 @@ func IstioSNI(c *mesh.Cluster) string {
 }
 
 // DownstreamTLS is the server side of Istio mutual TLS: a client
-// certificate from the mesh is required.
+// certificate from the mesh is required. Sidecars get istiod's context
+// for an HTTP filter chain; DownstreamTLSForTCP is that of a TCP one.
 func DownstreamTLS(opts Options) *corev3.TransportSocket {
+	return downstreamTLS(opts, alpnMeshServerHTTP)
+}
+
+// DownstreamTLSForTCP is DownstreamTLS for a filter chain that proxies
+// TCP, where istiod also offers istio-peer-exchange.
+func DownstreamTLSForTCP(opts Options) *corev3.TransportSocket {
+	return downstreamTLS(opts, alpnMeshServerTCP)
+}
+
+func downstreamTLS(opts Options, alpn []string) *corev3.TransportSocket {
 	ctx := &tlsv3.DownstreamTlsContext{
 		CommonTlsContext:         commonTLS(nil, opts),
 		RequireClientCertificate: wrapperspb.Bool(true),
+	}
+	if !opts.Proxyless {
+		ctx.CommonTlsContext.TlsParams = meshTLSParams(meshServerCiphers)
+		ctx.CommonTlsContext.AlpnProtocols = alpn
 	}
 	return &corev3.TransportSocket{Name: TransportSocketTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(ctx)}}
 }

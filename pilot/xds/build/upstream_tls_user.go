@@ -1,13 +1,14 @@
 package build
 
 import (
+	"strings"
+
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	"github.com/weftmesh/weft/contract"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
@@ -24,11 +25,11 @@ func setUserTLS(out *clusterv3.Cluster, c *mesh.Cluster, t *mesh.ClusterTLS, opt
 		deg.Add("cluster " + out.Name + " sent without TLS: DestinationRule tls mode " + tlsModeName(t.Mode) +
 			" needs certificates grpc-go cannot take from xDS (istiod's proxyless clusters carry none either)")
 		return
-	case t.CredentialName != "":
-		// istiod: a credential in a rule without a workloadSelector (the
-		// only rules weft applies) gives a sidecar no TLS; translate warns.
+	case t.CredentialName != "" && (!t.Selected || strings.HasPrefix(t.CredentialName, configMapPrefix)):
+		// istiod: a credential in a rule without a workloadSelector gives
+		// a sidecar no TLS; weftd serves no ConfigMaps. Translate warns.
 		return
-	case t.Mode == mesh.TLSMutual && (t.ClientCertificate == "" || t.PrivateKey == ""):
+	case t.Mode == mesh.TLSMutual && !fromCredential(t) && (t.ClientCertificate == "" || t.PrivateKey == ""):
 		// istiod builds no TLS context (validation rejects such a rule).
 		return
 	}
@@ -44,22 +45,28 @@ func tlsModeName(m mesh.TLSMode) string {
 	return "SIMPLE"
 }
 
-// UserTLSContext is the client TLS of a SIMPLE or MUTUAL cluster with
+// UserTLSContext is the client TLS of a SIMPLE or MUTUAL cluster: with
 // certificates in files on the proxy, fetched from weft-agent by SDS under
-// Istio's file-cert:/file-root: names (the agent reads and watches them).
+// Istio's file-cert:/file-root: names (the agent reads and watches them),
+// or, for a rule with a workloadSelector, from the credential's Secrets,
+// fetched from weftd over ADS.
 func UserTLSContext(c *mesh.Cluster, t *mesh.ClusterTLS) *tlsv3.UpstreamTlsContext {
 	common := &tlsv3.CommonTlsContext{TlsParams: &tlsv3.TlsParameters{
 		TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_2, TlsMaximumProtocolVersion: tlsv3.TlsParameters_TLSv1_3}}
+	cert, ca := userSecrets(t)
 	if t.Mode == mesh.TLSMutual {
-		common.TlsCertificateSdsSecretConfigs = []*tlsv3.SdsSecretConfig{sds(contract.FileCertName(t.ClientCertificate, t.PrivateKey))}
+		common.TlsCertificateSdsSecretConfigs = []*tlsv3.SdsSecretConfig{cert}
 	}
-	if t.InsecureSkipVerify {
+	switch {
+	case t.InsecureSkipVerify && fromCredential(t):
+		// istiod sets no validation context at all here; Envoy verifies nothing either way.
+	case t.InsecureSkipVerify:
 		common.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContext{ValidationContext: &tlsv3.CertificateValidationContext{}}
-	} else {
+	default:
 		common.ValidationContextType = &tlsv3.CommonTlsContext_CombinedValidationContext{CombinedValidationContext: &tlsv3.CommonTlsContext_CombinedCertificateValidationContext{
-			DefaultValidationContext: userValidation(c, t), ValidationContextSdsSecretConfig: sds(contract.FileRootName(t.CACertificates))}}
+			DefaultValidationContext: userValidation(c, t), ValidationContextSdsSecretConfig: ca}}
 	}
-	if speaksHTTP2(c) {
+	if explicitHTTP2(c) {
 		common.AlpnProtocols = []string{"h2"}
 	}
 	return &tlsv3.UpstreamTlsContext{CommonTlsContext: common, Sni: t.SNI}
