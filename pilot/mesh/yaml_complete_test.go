@@ -82,7 +82,8 @@ func fullMesh() *Mesh {
 			Ref: Ref{Kind: "Sidecar", Namespace: "shop", Name: "s"}, Selector: labels, Hosts: []HostPattern{{Namespace: "shop", Host: "*"}},
 			RegistryOnly: true}}}},
 	}
-	// The views' clusters are the mesh's, so they are as full.
+	// The views' services and clusters are the mesh's, so they are as full.
+	m.Views["shop"].Services = m.Services
 	m.Views["shop"].Clusters = m.Clusters
 	m.Views["shop"].Selected[0].Clusters = m.Clusters
 	m.Index()
