@@ -5,7 +5,8 @@ import (
 	"sort"
 )
 
-// viewDoc is a View: clusters and virtual hosts name services of the mesh.
+// viewDoc is a View: clusters and virtual hosts name services of the mesh,
+// or the View's own services, which replace the mesh's of their host.
 type viewDoc struct {
 	Namespace    string           `json:"namespace"`
 	Services     []serviceDoc     `json:"services,omitempty"`

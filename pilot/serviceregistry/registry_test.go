@@ -220,3 +220,46 @@ spec:
 		t.Errorf("resolution %v, want passthrough", got)
 	}
 }
+
+// A host several ServiceEntries (or a Service and ServiceEntries) define
+// keeps all of them, oldest first, then by name and namespace as istiod.
+func TestBuildSharedKeepsEveryServiceOfAHost(t *testing.T) {
+	entry := func(name, ns, created string) string {
+		return fmt.Sprintf(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: %s, namespace: %s, creationTimestamp: "%s"}
+spec:
+  hosts: [api.example.com, %s.only.example]
+  ports: [{name: http, number: 80}]
+  resolution: DNS`, name, ns, created, name)
+	}
+	snap := snapshot(t, entry("late", "a", "2026-01-02T00:00:00Z"), entry("tie-b", "b", "2026-01-01T00:00:00Z"),
+		entry("tie-a", "c", "2026-01-01T00:00:00Z"))
+	svcs, shared := BuildShared(snap)
+	if len(svcs) != 4 {
+		t.Fatalf("got %d services, want one per host (4)", len(svcs))
+	}
+	var order []string
+	for _, s := range shared["api.example.com"] {
+		order = append(order, s.Namespace)
+	}
+	// Same creation time: same name (the host), so by namespace.
+	if got := strings.Join(order, ","); got != "b,c,a" {
+		t.Errorf("order %s, want b,c,a", got)
+	}
+	if len(shared) != 1 {
+		t.Errorf("shared hosts %d, want only api.example.com", len(shared))
+	}
+	if base := find(t, svcs, "api.example.com"); !containsSvc(shared["api.example.com"], base) {
+		t.Errorf("Build's pick is not one of the shared services")
+	}
+}
+
+func containsSvc(list []*mesh.Service, s *mesh.Service) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
