@@ -29,25 +29,51 @@ func exportRank(s *mesh.Service, ns string) int {
 }
 
 // pickExported returns the service of a shared host that proxies in ns
-// see, nil when none is exported there: a Kubernetes Service wins over
-// ServiceEntries (istiod keeps ServiceEntries from squatting on its host),
-// else the best rank, oldest first within a rank (cands are in that order).
+// see, nil when none is exported there. istiod (its default Sidecar
+// scope, checked over ADS) takes the proxy's own namespace's service when
+// one is visible, else a visible Kubernetes Service, else the first
+// visible in its list order; within a namespace a Kubernetes Service
+// before ServiceEntries. cands are oldest first.
 func pickExported(cands []*mesh.Service, ns string) *mesh.Service {
-	var best *mesh.Service
-	bestRank := rankHidden
-	for _, s := range cands {
-		r := exportRank(s, ns)
-		if r == rankHidden {
-			continue
-		}
-		if s.Name != "" { // a Kubernetes Service
-			return s
-		}
-		if r < bestRank {
-			best, bestRank = s, r
+	visible := exportOrder(cands, ns)
+	var own []*mesh.Service
+	for _, s := range visible {
+		if s.Namespace == ns {
+			own = append(own, s)
 		}
 	}
-	return best
+	if len(own) > 0 {
+		return kubeOrFirst(own)
+	}
+	return kubeOrFirst(visible)
+}
+
+// exportOrder lists the services visible to ns in istiod's order: by
+// rank, oldest first within a rank.
+func exportOrder(cands []*mesh.Service, ns string) []*mesh.Service {
+	var out []*mesh.Service
+	for r := rankOwn; r < rankHidden; r++ {
+		for _, s := range cands {
+			if exportRank(s, ns) == r {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// kubeOrFirst keeps a Kubernetes Service's host from being taken over
+// by a ServiceEntry, as istiod does.
+func kubeOrFirst(list []*mesh.Service) *mesh.Service {
+	for _, s := range list {
+		if s.Name != "" {
+			return s
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	return list[0]
 }
 
 // pickService returns the service of base's host for proxies in ns: base
