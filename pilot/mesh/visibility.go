@@ -225,3 +225,38 @@ func (m *Mesh) indexVisibility() {
 		m.views = &viewCache{}
 	}
 }
+
+// indexSharedInstances adds the ports the Views' own services have at an
+// IP no mesh service serves on that port: a workload serves its ports
+// whichever namespace's service of a host the mesh shows by default.
+func (m *Mesh) indexSharedInstances() {
+	for _, ns := range sortedViewNames(m.Views) {
+		for _, s := range m.Views[ns].Services {
+			for _, port := range s.Ports {
+				for _, ep := range s.Endpoints[port.Number] {
+					if !m.servesPort(ep.Address, port.Number) {
+						m.byIP[ep.Address] = append(m.byIP[ep.Address], Instance{Service: s, Port: port, TargetPort: ep.Port})
+					}
+				}
+			}
+		}
+	}
+}
+
+func (m *Mesh) servesPort(ip string, port uint32) bool {
+	for _, in := range m.byIP[ip] {
+		if in.Port.Number == port {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedViewNames(views map[string]*View) []string {
+	out := make([]string, 0, len(views))
+	for ns := range views {
+		out = append(out, ns)
+	}
+	slices.Sort(out)
+	return out
+}

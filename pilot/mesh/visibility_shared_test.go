@@ -47,3 +47,22 @@ func TestViewServicesReplaceTheHost(t *testing.T) {
 		}
 	}
 }
+
+// A workload behind a namespace's own service of a shared host still
+// serves that port, whichever service the mesh shows by default.
+func TestViewServicesKeepTheirInstances(t *testing.T) {
+	p := Port{Name: "http", Number: 8080, Protocol: ProtocolHTTP}
+	base := &Service{Hostname: "catalog.review.svc.cluster.local", Namespace: "rating", Ports: []Port{p},
+		Endpoints: map[uint32][]Endpoint{8080: {{Address: "10.0.0.5", Port: 8080}}}}
+	kube := &Service{Hostname: base.Hostname, Namespace: "review", Name: "catalog", Ports: []Port{p}, ExportTo: []string{"review"},
+		Endpoints: map[uint32][]Endpoint{8080: {{Address: "10.0.0.7", Port: 9090}, {Address: "10.0.0.5", Port: 8080}}}}
+	m := &Mesh{Services: []*Service{base}, Views: map[string]*View{"review": {Namespace: "review", Services: []*Service{kube}}}}
+	m.Index()
+	in := m.InstancesAt("10.0.0.7")
+	if len(in) != 1 || in[0].Service != kube || in[0].TargetPort != 9090 {
+		t.Errorf("instances at the view service's endpoint: %+v", in)
+	}
+	if in := m.InstancesAt("10.0.0.5"); len(in) != 1 || in[0].Service != base {
+		t.Errorf("an IP the mesh's service serves on that port keeps only it: %+v", in)
+	}
+}
