@@ -30,7 +30,7 @@ var serviceEntryRows = []row{
 	{key: "endpoints[].serviceAccount", entry: both()},
 	{key: "workloadSelector", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
 	{key: "workloadSelector.labels{}", entry: mesh(part, part, "selects WorkloadEntries in the namespace, not Pods")},
-	{key: "exportTo[]", entry: mesh(yes, yes, "proxies in namespaces not listed do not see the hosts (as the networking.istio.io/exportTo annotation on a Kubernetes Service); without exportTo, MeshConfig defaultServiceExportTo (\"*\" unless weftd --mesh-config sets it)")},
+	{key: "exportTo[]", entry: mesh(yes, yes, "proxies in namespaces not listed do not see the hosts (as the networking.istio.io/exportTo annotation on a Kubernetes Service); where entries in several namespaces define one host, a proxy takes one exported to it: its own namespace's, else the Kubernetes Service of that host, else one naming its namespace, else a public one; without exportTo, MeshConfig defaultServiceExportTo (\"*\" unless weftd --mesh-config sets it)")},
 	{key: "subjectAltNames[]", entry: mesh(part, no, "checked by DestinationRule SIMPLE/MUTUAL origination when the rule names none, as istiod; ISTIO_MUTUAL verifies the endpoints' service accounts")},
 }
 

@@ -12,23 +12,30 @@ import (
 )
 
 // analyzeHosts reports destinations and DestinationRules naming a host
-// no Service or ServiceEntry defines (WFT0101). VirtualService spec.hosts
-// come from translate's UnknownHost diagnostics instead.
+// no Service or ServiceEntry visible to them defines (IST0101, IST0174),
+// with exportTo as Istio's analyzers apply it (exportto.go). VirtualService
+// spec.hosts come from translate's UnknownHost diagnostics instead.
 func analyzeHosts(c *Context) {
+	scopes := newHostScopes(c.Snap)
 	for _, vs := range c.Snap.VirtualServices {
 		key := config.KeyOf(vs)
 		forEachDestination(vs, func(field string, d *networking.Destination) {
-			c.checkHost(key, field+".host", d.GetHost(), vs.Namespace)
+			c.checkHost(scopes, key, field+".host", d.GetHost(), vs.Spec.GetExportTo())
 		})
 	}
 	for _, dr := range c.Snap.DestinationRules {
-		c.checkHost(config.KeyOf(dr), "spec.host", dr.Spec.GetHost(), dr.Namespace)
+		c.checkHost(scopes, config.KeyOf(dr), "spec.host", dr.Spec.GetHost(), dr.Spec.GetExportTo())
 	}
 }
 
-func (c *Context) checkHost(key config.Key, field, host, ns string) {
-	fqdn := config.ResolveHost(host, ns)
-	if host == "" || strings.HasPrefix(fqdn, "*") || c.hosts[fqdn] != nil {
+func (c *Context) checkHost(scopes hostScopes, key config.Key, field, host string, exportTo []string) {
+	fqdn := config.ResolveHost(host, key.Namespace)
+	if host == "" || strings.HasPrefix(fqdn, "*") || scopes.visible(fqdn, key.Namespace, exportTo) {
+		return
+	}
+	if scopes[fqdn] != nil {
+		c.report(hostCode(key.Kind), key, field,
+			"host %s not found: its Service or ServiceEntry is not exported to the namespaces this %s is exported to", fqdn, key.Kind)
 		return
 	}
 	c.report(hostCode(key.Kind), key, field, "host %s not found: no Service or ServiceEntry defines it", fqdn)

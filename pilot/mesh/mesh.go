@@ -127,6 +127,7 @@ func (m *Mesh) Index() {
 		m.byHostPort[hostPort{vh.Service.Hostname, vh.Port.Number}] = vh
 	}
 	m.indexInstances()
+	m.indexSharedInstances()
 	m.indexVisibility()
 	m.indexLocality()
 }

@@ -13,6 +13,11 @@ import (
 // Translation makes a View only where the picks differ.
 type View struct {
 	Namespace string
+	// Services replace the mesh's service of the same host: another
+	// namespace's ServiceEntry for it is the one exported here (Istio keys
+	// services by host and namespace). Their routes and clusters are in
+	// VirtualHosts and Clusters.
+	Services []*Service
 	// VirtualHosts replace the mesh's for the same host and port.
 	VirtualHosts []*VirtualHost
 	// Clusters replace every cluster of the hosts they name.
@@ -109,11 +114,7 @@ func (v *View) selectedFor(labels map[string]string) []*SelectedRule {
 func (m *Mesh) buildView(namespace string, v *View, sel []*SelectedRule, key string) *Mesh {
 	out := &Mesh{Version: m.Version, Diagnostics: m.Diagnostics, Workloads: m.Workloads, PeerAuthn: m.PeerAuthn,
 		TrustDomain: m.TrustDomain, Scopes: m.Scopes.fresh(), LocalityLB: m.LocalityLB, viewKey: key}
-	for _, s := range m.Services {
-		if s.VisibleTo(namespace) {
-			out.Services = append(out.Services, s)
-		}
-	}
+	out.Services = viewServices(m.Services, v, namespace)
 	out.VirtualHosts = viewVirtualHosts(m.VirtualHosts, v, namespace)
 	out.Clusters = viewClusters(m.Clusters, v, sel, namespace)
 	out.Index()
@@ -121,16 +122,49 @@ func (m *Mesh) buildView(namespace string, v *View, sel []*SelectedRule, key str
 	return out
 }
 
+// viewServices lists the services namespace sees: the View's own for a
+// host, else the mesh's when exported there.
+func viewServices(base []*Service, v *View, namespace string) []*Service {
+	replaced := v.replacedHosts()
+	var out []*Service
+	for _, s := range base {
+		if r := replaced[s.Hostname]; r != nil {
+			out = append(out, r)
+		} else if s.VisibleTo(namespace) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// replacedHosts maps each host whose service the View replaces to its own.
+func (v *View) replacedHosts() map[string]*Service {
+	if v == nil || len(v.Services) == 0 {
+		return nil
+	}
+	out := make(map[string]*Service, len(v.Services))
+	for _, s := range v.Services {
+		out[s.Hostname] = s
+	}
+	return out
+}
+
+// viewVirtualHosts overlays the View's routes on the mesh's; a host whose
+// service the View replaces keeps only the View's ports.
 func viewVirtualHosts(base []*VirtualHost, v *View, namespace string) []*VirtualHost {
 	over := map[hostPort]*VirtualHost{}
+	replaced := v.replacedHosts()
+	var out []*VirtualHost
 	if v != nil {
 		for _, vh := range v.VirtualHosts {
 			over[hostPort{vh.Service.Hostname, vh.Port.Number}] = vh
+			if replaced[vh.Service.Hostname] != nil {
+				out = append(out, vh)
+			}
 		}
 	}
-	out := make([]*VirtualHost, 0, len(base))
 	for _, vh := range base {
-		if !vh.Service.VisibleTo(namespace) {
+		if replaced[vh.Service.Hostname] != nil || !vh.Service.VisibleTo(namespace) {
 			continue
 		}
 		if o := over[hostPort{vh.Service.Hostname, vh.Port.Number}]; o != nil {
@@ -190,4 +224,39 @@ func (m *Mesh) indexVisibility() {
 	if m.views == nil {
 		m.views = &viewCache{}
 	}
+}
+
+// indexSharedInstances adds the ports the Views' own services have at an
+// IP no mesh service serves on that port: a workload serves its ports
+// whichever namespace's service of a host the mesh shows by default.
+func (m *Mesh) indexSharedInstances() {
+	for _, ns := range sortedViewNames(m.Views) {
+		for _, s := range m.Views[ns].Services {
+			for _, port := range s.Ports {
+				for _, ep := range s.Endpoints[port.Number] {
+					if !m.servesPort(ep.Address, port.Number) {
+						m.byIP[ep.Address] = append(m.byIP[ep.Address], Instance{Service: s, Port: port, TargetPort: ep.Port})
+					}
+				}
+			}
+		}
+	}
+}
+
+func (m *Mesh) servesPort(ip string, port uint32) bool {
+	for _, in := range m.byIP[ip] {
+		if in.Port.Number == port {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedViewNames(views map[string]*View) []string {
+	out := make([]string, 0, len(views))
+	for ns := range views {
+		out = append(out, ns)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -88,7 +88,8 @@ func fullMesh() *Mesh {
 			Ingress: []IngressListener{{Port: Port{Name: "http", Number: 9080, Protocol: ProtocolHTTP}, DefaultEndpoint: "127.0.0.1:8080",
 				Bind: "127.0.0.1", CaptureNone: true, Pool: fullPool()}}}}}},
 	}
-	// The views' clusters are the mesh's, so they are as full.
+	// The views' services and clusters are the mesh's, so they are as full.
+	m.Views["shop"].Services = m.Services
 	m.Views["shop"].Clusters = m.Clusters
 	m.Views["shop"].Selected[0].Clusters = m.Clusters
 	m.Index()

@@ -5,9 +5,11 @@ import (
 	"sort"
 )
 
-// viewDoc is a View: clusters and virtual hosts name services of the mesh.
+// viewDoc is a View: clusters and virtual hosts name services of the mesh,
+// or the View's own services, which replace the mesh's of their host.
 type viewDoc struct {
 	Namespace    string           `json:"namespace"`
+	Services     []serviceDoc     `json:"services,omitempty"`
 	Clusters     []clusterDoc     `json:"clusters,omitempty"`
 	VirtualHosts []virtualHostDoc `json:"virtualHosts,omitempty"`
 	Selected     []selectedDoc    `json:"selected,omitempty"`
@@ -27,6 +29,13 @@ func viewsToDoc(views map[string]*View) ([]viewDoc, error) {
 	for _, v := range views {
 		d := viewDoc{Namespace: v.Namespace}
 		var err error
+		for _, s := range v.Services {
+			sd, err := serviceToDoc(s)
+			if err != nil {
+				return nil, fmt.Errorf("view %s: %w", v.Namespace, err)
+			}
+			d.Services = append(d.Services, sd)
+		}
 		if d.Clusters, err = clustersToDoc(v.Clusters); err != nil {
 			return nil, fmt.Errorf("view %s: %w", v.Namespace, err)
 		}
@@ -76,6 +85,9 @@ func viewsFromDoc(docs []viewDoc, byHost map[string]*Service) (map[string]*View,
 func viewFromDoc(d *viewDoc, byHost map[string]*Service) (*View, error) {
 	v := &View{Namespace: d.Namespace}
 	var err error
+	if v.Services, byHost, err = viewServicesFromDoc(d.Services, byHost); err != nil {
+		return nil, err
+	}
 	if v.Clusters, err = clustersFromDoc(d.Clusters, byHost); err != nil {
 		return nil, err
 	}
@@ -107,4 +119,26 @@ func clustersFromDoc(docs []clusterDoc, byHost map[string]*Service) ([]*Cluster,
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// viewServicesFromDoc reads a View's own services and returns the host
+// index its clusters and routes resolve against: the mesh's, overlaid.
+func viewServicesFromDoc(docs []serviceDoc, byHost map[string]*Service) ([]*Service, map[string]*Service, error) {
+	if len(docs) == 0 {
+		return nil, byHost, nil
+	}
+	own := make(map[string]*Service, len(byHost))
+	for h, s := range byHost {
+		own[h] = s
+	}
+	var out []*Service
+	for i := range docs {
+		s, err := serviceFromDoc(&docs[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, s)
+		own[s.Hostname] = s
+	}
+	return out, own, nil
 }

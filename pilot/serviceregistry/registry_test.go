@@ -220,3 +220,89 @@ spec:
 		t.Errorf("resolution %v, want passthrough", got)
 	}
 }
+
+// A host several ServiceEntries (or a Service and ServiceEntries) define
+// keeps all of them, oldest first, then by name and namespace as istiod.
+func TestBuildSharedKeepsEveryServiceOfAHost(t *testing.T) {
+	entry := func(name, ns, created string) string {
+		return fmt.Sprintf(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: %s, namespace: %s, creationTimestamp: "%s"}
+spec:
+  hosts: [api.example.com, %s.only.example]
+  ports: [{name: http, number: 80}]
+  resolution: DNS`, name, ns, created, name)
+	}
+	snap := snapshot(t, entry("late", "a", "2026-01-02T00:00:00Z"), entry("tie-b", "b", "2026-01-01T00:00:00Z"),
+		entry("tie-a", "c", "2026-01-01T00:00:00Z"))
+	svcs, shared := BuildShared(snap)
+	if len(svcs) != 4 {
+		t.Fatalf("got %d services, want one per host (4)", len(svcs))
+	}
+	var order []string
+	for _, s := range shared["api.example.com"] {
+		order = append(order, s.Namespace)
+	}
+	// Same creation time: same name (the host), so by namespace.
+	if got := strings.Join(order, ","); got != "b,c,a" {
+		t.Errorf("order %s, want b,c,a", got)
+	}
+	if len(shared) != 1 {
+		t.Errorf("shared hosts %d, want only api.example.com", len(shared))
+	}
+	if base := find(t, svcs, "api.example.com"); !containsSvc(shared["api.example.com"], base) {
+		t.Errorf("Build's pick is not one of the shared services")
+	}
+}
+
+func containsSvc(list []*mesh.Service, s *mesh.Service) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// istiod merges ServiceEntries of one host in one namespace with the same
+// resolution (ports of both; each port's endpoints of both) and keeps the
+// older alone otherwise (checked over ADS).
+func TestBuildSharedMergesOneNamespacesEntries(t *testing.T) {
+	entry := func(name, resolution, created, ports, addr string) string {
+		return fmt.Sprintf(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: %s, namespace: web, creationTimestamp: "%s"}
+spec:
+  hosts: [%s.example.com]
+  resolution: %s
+  ports: [%s]
+  endpoints: [{address: %s}]`, name, created, name[:1], resolution, ports, addr)
+	}
+	http, alt := "{name: http, number: 80}", "{name: http-alt, number: 9090}"
+	snap := snapshot(t,
+		entry("m2", "STATIC", "2026-01-02T00:00:00Z", http+", "+alt, "10.0.0.2"),
+		entry("m1", "STATIC", "2026-01-01T00:00:00Z", http, "10.0.0.1"),
+		entry("d1", "STATIC", "2026-01-01T00:00:00Z", http, "10.0.0.3"),
+		entry("d2", "DNS", "2026-01-02T00:00:00Z", alt, "10.0.0.4"))
+	svcs, shared := BuildShared(snap)
+	m := find(t, svcs, "m.example.com")
+	if len(m.Ports) != 2 || m.Ports[0].Number != 80 || m.Ports[1].Number != 9090 {
+		t.Errorf("merged ports %+v, want the older's 80 then 9090", m.Ports)
+	}
+	if got := endpoints(m, 80); got != "10.0.0.1:80, 10.0.0.2:80" {
+		t.Errorf("merged port 80 endpoints %q", got)
+	}
+	if got := endpoints(m, 9090); got != "10.0.0.2:9090" {
+		t.Errorf("merged port 9090 endpoints %q", got)
+	}
+	if shared["m.example.com"] != nil {
+		t.Errorf("a merged host is not shared")
+	}
+	d := shared["d.example.com"]
+	if len(d) != 2 || d[0].Resolution != mesh.ResolutionEDS {
+		t.Fatalf("entries with different resolutions stay apart, older first: %+v", d)
+	}
+	if got := find(t, svcs, "d.example.com"); got != d[0] || len(got.Ports) != 1 {
+		t.Errorf("Build's pick for d.example.com: %+v", got)
+	}
+}

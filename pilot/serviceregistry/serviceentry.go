@@ -4,20 +4,8 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
-	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
-
-func serviceEntryServices(s *config.Snapshot) []*mesh.Service {
-	var out []*mesh.Service
-	for _, se := range s.ServiceEntries {
-		workloads := selectWorkloads(se, s.WorkloadEntries)
-		for _, host := range se.Spec.GetHosts() {
-			out = append(out, serviceEntryHost(se, host, workloads))
-		}
-	}
-	return out
-}
 
 func serviceEntryHost(se *networkingv1.ServiceEntry, host string, workloads []*networking.WorkloadEntry) *mesh.Service {
 	svc := &mesh.Service{

@@ -98,7 +98,7 @@ func (t *translator) serviceExports() {
 			kube[s.Namespace+"/"+s.Name] = splitList(v)
 		}
 	}
-	for _, svc := range t.m.Services {
+	for _, svc := range t.allServices() {
 		list := kube[svc.Namespace+"/"+svc.Name]
 		if svc.Name == "" {
 			list = serviceEntryExport(t.snap.ServiceEntries, svc)

@@ -24,8 +24,9 @@ func Translate(s *config.Snapshot, version string) *mesh.Mesh {
 func TranslateWith(s *config.Snapshot, version string, opts Options) *mesh.Mesh {
 	t := &translator{snap: s, m: &mesh.Mesh{Version: version}, opts: opts, named: map[string]bool{},
 		delegates: map[string]*boundVS{}}
-	t.m.Services = serviceregistry.Build(s)
+	t.m.Services, t.shared = serviceregistry.BuildShared(s)
 	t.serviceExports()
+	t.pickSharedBases()
 	t.m.Workloads = workloads(s)
 	t.m.PeerAuthn = t.peerAuthn()
 	t.m.TrustDomain = TrustDomain
@@ -59,6 +60,9 @@ type translator struct {
 	named map[string]bool
 	// delegates are the VirtualServices without hosts, by namespace/name.
 	delegates map[string]*boundVS
+	// shared are the services of hosts several namespaces define
+	// (export_hosts.go).
+	shared map[string][]*mesh.Service
 }
 
 func (t *translator) index() {

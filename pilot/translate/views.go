@@ -14,13 +14,19 @@ const anyNamespace = ""
 // picks are the VirtualService and DestinationRules that apply to each
 // service (by its index in the mesh) for proxies of one namespace.
 type picks struct {
-	vs []*boundVS
-	dr []drPick
+	svc []*mesh.Service // nil: the host is not exported to the namespace
+	vs  []*boundVS
+	dr  []drPick
 }
 
 func (t *translator) pick(ns string, drs *drIndex, vss *vsIndex) picks {
-	p := picks{vs: make([]*boundVS, len(t.m.Services)), dr: make([]drPick, len(t.m.Services))}
+	n := len(t.m.Services)
+	p := picks{svc: make([]*mesh.Service, n), vs: make([]*boundVS, n), dr: make([]drPick, n)}
 	for i, svc := range t.m.Services {
+		p.svc[i] = t.pickService(ns, svc)
+		if p.svc[i] != nil {
+			svc = p.svc[i]
+		}
 		p.vs[i] = vss.forHost(ns, svc.Hostname)
 		p.dr[i] = drs.forService(ns, svc)
 	}
@@ -52,8 +58,16 @@ func (t *translator) viewOf(ns string, def, p picks) *mesh.View {
 	v := &mesh.View{Namespace: ns}
 	selected := map[*drEntry]*mesh.SelectedRule{}
 	for h, svc := range t.m.Services {
-		changedVS := p.vs[h] != def.vs[h]
-		changedDR := !sameRules(p.dr[h].catchAll, def.dr[h].catchAll)
+		if p.svc[h] == nil {
+			continue // another namespace's service, not exported here
+		}
+		changedSvc := p.svc[h] != svc
+		if changedSvc {
+			svc = p.svc[h]
+			v.Services = append(v.Services, svc)
+		}
+		changedVS := changedSvc || p.vs[h] != def.vs[h]
+		changedDR := changedSvc || !sameRules(p.dr[h].catchAll, def.dr[h].catchAll)
 		for _, port := range svc.Ports {
 			if changedVS {
 				v.VirtualHosts = append(v.VirtualHosts, t.virtualHost(svc, port, p.vs[h]))
@@ -70,7 +84,7 @@ func (t *translator) viewOf(ns string, def, p picks) *mesh.View {
 		}
 	}
 	v.Selected = orderSelected(selected)
-	if len(v.VirtualHosts)+len(v.Clusters)+len(v.Selected) == 0 {
+	if len(v.Services)+len(v.VirtualHosts)+len(v.Clusters)+len(v.Selected) == 0 {
 		return nil
 	}
 	return v
