@@ -33,7 +33,8 @@ spec:
 // must refuse what Envoy would refuse; guard.Apply only backs it up.
 func FuzzAcceptedConfigIsValidEnvoy(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.in.yaml")
-	for _, name := range files {
+	features, _ := filepath.Glob("../translate/testdata/*/input.yaml") // one per feature
+	for _, name := range append(files, features...) {
 		if data, err := os.ReadFile(name); err == nil {
 			f.Add(data)
 		}
