@@ -65,6 +65,7 @@ type flags struct {
 	duration, timeout  time.Duration
 	scenario, change   string
 	scope, restart     bool
+	entries            bool
 	tls                bool
 	pluginDir          string
 	parallel           int
@@ -90,6 +91,7 @@ func parseFlags(args []string) (flags, error) {
 	fl.StringVar(&f.scenario, "scenario", "", "preset: S1 (1000 services, 2000 proxies) or S2 (1000 services, 10000 proxies)")
 	fl.StringVar(&f.change, "change", "weight", "the change measured: weight, endpoint or service")
 	fl.BoolVar(&f.scope, "scope", false, "one Sidecar per namespace scoping egress to ./* and ns-0/* (default true with --scenario)")
+	fl.BoolVar(&f.entries, "service-entries", false, "describe the services as ServiceEntries with inline endpoints instead of Services, EndpointSlices and Pods (default true with --scenario S3)")
 	fl.BoolVar(&f.restart, "restart", false, "restart weftd after the initial sync and measure reconnection (needs --weftd)")
 	fl.BoolVar(&f.tls, "tls", false, "connect every proxy over mutual TLS to weftd's secure port, each with its own workload certificate")
 	fl.StringVar(&f.pluginDir, "ca-plugin-dir", "", "with --tls and no --weftd: the running weftd's plug-in CA dir (signs the proxies' certificates)")
@@ -106,7 +108,7 @@ func parseFlags(args []string) (flags, error) {
 	if f.scenario != "" {
 		p, ok := load.Presets[strings.ToUpper(f.scenario)]
 		if !ok {
-			return f, fmt.Errorf("--scenario %q: want S1 or S2", f.scenario)
+			return f, fmt.Errorf("--scenario %q: want S1, S2 or S3", f.scenario)
 		}
 		f.scenario = p.Name
 		if !set["services"] {
@@ -117,6 +119,12 @@ func parseFlags(args []string) (flags, error) {
 		}
 		if !set["scope"] {
 			f.scope = true
+		}
+		if !set["kind"] && p.Kind != "" {
+			f.kind = string(p.Kind)
+		}
+		if !set["service-entries"] {
+			f.entries = p.ServiceEntries
 		}
 	}
 	if _, err := load.ParseChange(f.change); err != nil {
@@ -173,7 +181,7 @@ func run(args []string) error {
 	change, _ := load.ParseChange(f.change) // checked by parseFlags
 	sc := load.Scenario{Name: f.scenario, XDSAddr: f.xdsAddr, DebugAddr: f.debugAddr, WeftdPID: f.weftdPID, Proxies: f.proxies,
 		Kind: load.Kind(f.kind), Delta: f.delta, MixTransports: f.mix, MeshDir: f.configDir, Services: f.services, Timeout: f.timeout,
-		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, Restart: f.restart,
+		Hold: f.duration, Log: os.Stderr, Change: change, Scope: f.scope, ServiceEntries: f.entries, Restart: f.restart,
 		ConnectParallelism: f.parallel, Preconnect: f.preconnect}
 	if f.weftd != "" {
 		w, pki, cleanup, err := startWeftd(ctx, f)
@@ -208,7 +216,7 @@ func run(args []string) error {
 // startWeftd generates the mesh (and for --tls a plug-in CA) and starts
 // weftd on it; cleanup stops weftd and removes both.
 func startWeftd(ctx context.Context, f flags) (*weftdproc.Process, *load.PKI, func(), error) {
-	dir, err := load.TempMeshDir(load.MeshOptions(f.services, f.scope))
+	dir, err := load.TempMeshDir(load.MeshOptions(f.services, f.scope, f.entries))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -256,7 +264,7 @@ func removePKI(pki *load.PKI) {
 // prepareMesh writes the mesh into a running weftd's config dir and gives
 // its debounce time to apply it before proxies connect.
 func prepareMesh(ctx context.Context, f flags) error {
-	if _, err := load.WriteMesh(f.configDir, load.MeshOptions(f.services, f.scope)); err != nil {
+	if _, err := load.WriteMesh(f.configDir, load.MeshOptions(f.services, f.scope, f.entries)); err != nil {
 		return err
 	}
 	select {

@@ -84,7 +84,7 @@ func (m *Mesh) rewrite(i int) error {
 		pods = max(m.Opts.PodsPerService, 2)
 	}
 	var objs []config.Object
-	for _, r := range pipeline.SyntheticService(i, m.Namespace(i), pods, weight) {
+	for _, r := range pipeline.SyntheticService(m.Opts, i, m.Namespace(i), pods, weight) {
 		objs = append(objs, config.Object{Resource: r})
 	}
 	return m.write(objs)

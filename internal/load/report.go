@@ -48,6 +48,9 @@ type Report struct {
 	// Weftd is weftd's resource use at the end of the run; after a restart,
 	// that of the new process only (its start plus the reconnections).
 	Weftd ProcStats `json:"weftd"`
+	// ChangeCPUSeconds is weftd's CPU from just before the change until
+	// every proxy converged (0 without a change).
+	ChangeCPUSeconds float64 `json:"change_cpu_seconds,omitempty"`
 	// WeftdRestart is SIGTERM → the new weftd answering (restart only).
 	WeftdRestart time.Duration `json:"weftd_restart_ns,omitempty"`
 	Reconnects   int           `json:"reconnects,omitempty"` // streams opened beyond the first, fleet-wide
@@ -108,9 +111,11 @@ func lastResponse(s ProxyState) time.Time {
 
 // ProcStats is weftd's resource use.
 type ProcStats struct {
-	RSSBytes   int64   `json:"rss_bytes"`
-	CPUSeconds float64 `json:"cpu_seconds"`
-	Source     string  `json:"source"` // "/proc" or "/metrics"
+	RSSBytes int64 `json:"rss_bytes"`
+	// PeakRSSBytes is the high-water mark (VmHWM); /proc only.
+	PeakRSSBytes int64   `json:"peak_rss_bytes,omitempty"`
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	Source       string  `json:"source"` // "/proc" or "/metrics"
 }
 
 // Convergence summarises the fleet's ACK times after the last MarkChange.
@@ -221,7 +226,9 @@ func (r Report) WriteTable(w io.Writer) error {
 		{"bytes received", fmt.Sprintf("%d (%.1f MiB)", r.BytesRecv, float64(r.BytesRecv)/(1<<20))},
 		{"responses", strconv.Itoa(r.Responses)},
 		{"weftd RSS", fmt.Sprintf("%.1f MiB (%s)", float64(r.Weftd.RSSBytes)/(1<<20), r.Weftd.Source)},
+		{"weftd peak RSS", fmt.Sprintf("%.1f MiB", float64(r.Weftd.PeakRSSBytes)/(1<<20))},
 		{"weftd CPU", fmt.Sprintf("%.2f s", r.Weftd.CPUSeconds)},
+		{"weftd CPU for the change", fmt.Sprintf("%.2f s", r.ChangeCPUSeconds)},
 	}...)
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
@@ -258,11 +265,19 @@ func ProcStatsOf(pid int) (ProcStats, error) {
 	}
 	for line := range strings.Lines(string(status)) {
 		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			ps.RSSBytes = kb << 10
+			ps.RSSBytes = kibField(rest)
+		}
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			ps.PeakRSSBytes = kibField(rest)
 		}
 	}
 	return ps, nil
+}
+
+// kibField reads a /proc/PID/status size ("  12345 kB") in bytes.
+func kibField(rest string) int64 {
+	kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+	return kb << 10
 }
 
 // Metrics fetches weftd's /metrics and returns the unlabelled-sum of each

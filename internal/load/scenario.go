@@ -67,16 +67,22 @@ func (m *Mesh) ListenersFor(c Change) func(p int) []string {
 	return m.GRPCListeners(0)
 }
 
-// Preset is one of the issue's scenarios.
+// Preset is one of the issues' scenarios.
 type Preset struct {
 	Name              string
 	Services, Proxies int
+	Kind              Kind // "" leaves the --kind default (mixed)
+	// ServiceEntries: services are ServiceEntries (MeshOptions).
+	ServiceEntries bool
 }
 
-// Presets are the issue's scenarios S1 and S2.
+// Presets are the scenarios S1 and S2, and S3 from issue 17: 1000
+// ServiceEntry services in 100 namespaces each with a Sidecar, 2000 Envoy
+// sidecars, the same mesh istiod was measured on in file mode.
 var Presets = map[string]Preset{
 	"S1": {Name: "S1", Services: 1000, Proxies: 2000},
 	"S2": {Name: "S2", Services: 1000, Proxies: 10000},
+	"S3": {Name: "S3", Services: 1000, Proxies: 2000, Kind: KindSidecar, ServiceEntries: true},
 }
 
 // Scenario is one measured run: connect, sync, then either apply one config
@@ -99,8 +105,9 @@ type Scenario struct {
 	Services int
 	Change   Change // default weight
 	// Scope gives the mesh one Sidecar per namespace (SyntheticOptions.
-	// SidecarScope); it must match how MeshDir was written.
-	Scope bool
+	// SidecarScope), and ServiceEntries makes its services ServiceEntries;
+	// both must match how MeshDir was written.
+	Scope, ServiceEntries bool
 	// Restart measures reconnection instead of a change: after the initial
 	// sync, Weftd is restarted (SIGTERM, then a new process on the same
 	// ports and dir) and the proxies, which reconnect with backoff, must
@@ -120,9 +127,9 @@ type Scenario struct {
 }
 
 // MeshOptions is the synthetic mesh the scenario uses for n services.
-func MeshOptions(services int, scope bool) pipeline.SyntheticOptions {
+func MeshOptions(services int, scope, entries bool) pipeline.SyntheticOptions {
 	return pipeline.SyntheticOptions{Services: services, PodsPerService: 4, Namespaces: max(services/10, 1), CanaryWeightToV2: 10,
-		SidecarScope: scope}
+		SidecarScope: scope, ServiceEntries: entries}
 }
 
 // Run executes the scenario.
@@ -134,7 +141,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 		s.Change = ChangeWeight
 	}
 	wait := WaitOptions{Timeout: s.Timeout}
-	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1), s.Scope)}
+	mesh := &Mesh{Dir: s.MeshDir, Opts: MeshOptions(max(s.Services, 1), s.Scope, s.ServiceEntries)}
 	opts := Options{XDSAddr: s.XDSAddr, Proxies: s.Proxies, Kind: s.Kind, Delta: s.Delta, MixTransports: s.MixTransports,
 		Namespaces: mesh.Namespaces(), GRPCListeners: mesh.ListenersFor(s.Change), Reconnect: s.Restart, TLS: s.TLS,
 		ConnectParallelism: s.ConnectParallelism, Preconnect: s.Preconnect}
@@ -149,6 +156,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	synced, sync := time.Since(f.ConnectAt()), f.InitialSync()
 	s.logf("%d proxies synced in %v", s.Proxies, synced.Round(time.Millisecond))
 	var restartedIn time.Duration
+	var changeCPU float64
 	var restartAt time.Time
 	switch {
 	case s.Restart:
@@ -163,12 +171,16 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 			return Report{}, fmt.Errorf("reconnect: %w", err)
 		}
 	case s.MeshDir != "":
+		before, _ := WeftdStats(ctx, s.WeftdPID, s.DebugAddr)
 		if err := mesh.Apply(s.Change); err != nil {
 			return Report{}, err
 		}
 		f.MarkChange(time.Now())
 		if err := f.WaitConverged(ctx, wait); err != nil {
 			return Report{}, fmt.Errorf("convergence after the %s change: %w", s.Change, err)
+		}
+		if after, err := WeftdStats(ctx, s.WeftdPID, s.DebugAddr); err == nil && before.Source != "" {
+			changeCPU = after.CPUSeconds - before.CPUSeconds
 		}
 	}
 	if err := sleep(ctx, s.Hold); err != nil {
@@ -191,7 +203,7 @@ func (s Scenario) Run(ctx context.Context) (Report, error) {
 	if r.Kind == "" {
 		r.Kind = string(KindMixed)
 	}
-	r.InitialSync, r.Sync = synced, sync
+	r.InitialSync, r.Sync, r.ChangeCPUSeconds = synced, sync, changeCPU
 	if r.Weftd, err = WeftdStats(ctx, s.WeftdPID, s.DebugAddr); err != nil {
 		s.logf("weftd stats unavailable: %v", err)
 	}

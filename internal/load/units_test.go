@@ -180,7 +180,7 @@ func decodeFile(t *testing.T, name, content string) map[string][]config.Resource
 func newTestMesh(t *testing.T) (*Mesh, map[string]string) {
 	t.Helper()
 	dir := t.TempDir()
-	m, err := WriteMesh(dir, MeshOptions(30, true))
+	m, err := WriteMesh(dir, MeshOptions(30, true, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,10 @@ type SyntheticOptions struct {
 	// egress is limited to "./*" and "ns-0/*": each proxy sees its own
 	// namespace plus ns-0, which plays the role of a shared namespace.
 	SidecarScope bool
+	// ServiceEntries describes each service as a ServiceEntry with inline
+	// endpoints instead of a Service, EndpointSlice and Pods: a mesh istiod
+	// serves in file mode too.
+	ServiceEntries bool
 }
 
 // SharedNamespace is the namespace every scoped proxy also sees.
@@ -34,7 +38,7 @@ func Synthetic(o SyntheticOptions) *config.Snapshot {
 	b := config.NewBuilder()
 	ns := max(o.Namespaces, 1)
 	for i := 0; i < o.Services; i++ {
-		s := syntheticService{name: fmt.Sprintf("svc-%d", i), ns: fmt.Sprintf("ns-%d", i%ns), index: i}
+		s := syntheticService{name: fmt.Sprintf("svc-%d", i), ns: fmt.Sprintf("ns-%d", i%ns), index: i, entries: o.ServiceEntries}
 		for _, r := range s.resources(max(o.PodsPerService, 2), o.CanaryWeightToV2) {
 			_ = b.Add(config.Object{Resource: r}) // names are unique by construction
 		}
@@ -51,8 +55,8 @@ func Synthetic(o SyntheticOptions) *config.Snapshot {
 // (svc-i, its Service, EndpointSlice, DestinationRule, VirtualService and
 // pods), but in namespace ns, so a load test can add one service or one pod
 // to a running mesh.
-func SyntheticService(i int, ns string, pods int, weightV2 int32) []config.Resource {
-	return syntheticService{name: fmt.Sprintf("svc-%d", i), ns: ns, index: i}.resources(max(pods, 2), weightV2)
+func SyntheticService(o SyntheticOptions, i int, ns string, pods int, weightV2 int32) []config.Resource {
+	return syntheticService{name: fmt.Sprintf("svc-%d", i), ns: ns, index: i, entries: o.ServiceEntries}.resources(max(pods, 2), weightV2)
 }
 
 // SyntheticSidecar is the namespace-wide Sidecar SidecarScope adds to ns.
@@ -69,6 +73,7 @@ func SyntheticSidecar(ns string) *networkingv1.Sidecar {
 type syntheticService struct {
 	name, ns string
 	index    int
+	entries  bool // a ServiceEntry instead of Service, EndpointSlice and Pods
 }
 
 func (s syntheticService) meta(name string) metav1.ObjectMeta {
@@ -76,6 +81,9 @@ func (s syntheticService) meta(name string) metav1.ObjectMeta {
 }
 
 func (s syntheticService) resources(pods int, weightV2 int32) []config.Resource {
+	if s.entries {
+		return []config.Resource{s.serviceEntry(pods), s.destinationRule(), s.virtualService(weightV2)}
+	}
 	out := []config.Resource{s.service(), s.slice(pods), s.destinationRule(), s.virtualService(weightV2)}
 	for p := 0; p < pods; p++ {
 		out = append(out, s.pod(p))
@@ -157,4 +165,27 @@ func (s syntheticService) virtualService(weightV2 int32) *networkingv1.VirtualSe
 			}},
 		},
 	}
+}
+
+// serviceEntry is the service as a MESH_INTERNAL ServiceEntry whose inline
+// endpoints carry the pods' IPs and version labels.
+func (s syntheticService) serviceEntry(pods int) *networkingv1.ServiceEntry {
+	svc := s.service()
+	se := &networkingv1.ServiceEntry{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"},
+		ObjectMeta: s.meta(s.name),
+		Spec: networking.ServiceEntry{
+			Hosts:      []string{s.name + "." + s.ns + ".svc.cluster.local"},
+			Addresses:  []string{svc.Spec.ClusterIP},
+			Ports:      []*networking.ServicePort{{Number: 9080, Name: "grpc", Protocol: "GRPC"}},
+			Location:   networking.ServiceEntry_MESH_INTERNAL,
+			Resolution: networking.ServiceEntry_STATIC,
+		},
+	}
+	for p := 0; p < pods; p++ {
+		se.Spec.Endpoints = append(se.Spec.Endpoints, &networking.WorkloadEntry{
+			Address: s.podIP(p), Labels: map[string]string{"app": s.name, "version": fmt.Sprintf("v%d", p%2+1)},
+		})
+	}
+	return se
 }

@@ -102,7 +102,7 @@ func TestLoadConvergesOverTLS(t *testing.T) {
 		t.Skip("load test skipped in -short mode")
 	}
 	dir, pkiDir := t.TempDir(), t.TempDir()
-	m, err := load.WriteMesh(dir, load.MeshOptions(20, true))
+	m, err := load.WriteMesh(dir, load.MeshOptions(20, true, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestLoadReconnectsAfterRestart(t *testing.T) {
 		t.Skip("load test skipped in -short mode")
 	}
 	dir := t.TempDir()
-	m, err := load.WriteMesh(dir, load.MeshOptions(20, true))
+	m, err := load.WriteMesh(dir, load.MeshOptions(20, true, false))
 	if err != nil {
 		t.Fatal(err)
 	}
