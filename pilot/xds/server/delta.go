@@ -77,7 +77,7 @@ func (s *Server) onDeltaRequest(st *deltaStream, req *discovery.DeltaDiscoveryRe
 		}
 		ts.settle(nonce, !nack)
 	}
-	changed := ts.update(typeURL, first, req.GetResourceNamesSubscribe(), req.GetResourceNamesUnsubscribe())
+	changed := ts.update(typeURL, first, ps.current()[typeURL].Canonical(req.GetResourceNamesSubscribe()), req.GetResourceNamesUnsubscribe())
 	if typeURL == resource.EndpointType && ps.warms() {
 		ps.forget(req.GetResourceNamesUnsubscribe())
 	}

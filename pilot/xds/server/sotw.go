@@ -99,11 +99,12 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 	if nack {
 		ts.rejected = ts.sent
 	}
-	changed := ts.subscribe(typeURL, req.GetResourceNames())
+	names := ps.current()[typeURL].Canonical(req.GetResourceNames())
+	changed := ts.subscribe(typeURL, names)
 	if typeURL == resource.EndpointType && ps.warms() {
-		ps.keepSubscribed(req.GetResourceNames()) // a SotW request lists the whole subscription
+		ps.keepSubscribed(names) // a SotW request lists the whole subscription
 	}
-	if queued := s.afterRequest(ps, isNew, typeURL, req.GetResourceNames(), nonce, !nack); queued && changed {
+	if queued := s.afterRequest(ps, isNew, typeURL, names, nonce, !nack); queued && changed {
 		ts.force = true // answer once the push for the new names is published
 		return nil
 	}

@@ -11,6 +11,7 @@ package share
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -148,4 +149,22 @@ func (p *Part) Resources() map[string]types.Resource {
 		}
 	})
 	return p.decoded
+}
+
+// Canonical returns names with each one the part has replaced by the
+// part's own copy, so a proxy's subscription shares its strings with the
+// part instead of holding the copies its requests decoded; names the part
+// lacks are kept as given.
+func (p *Part) Canonical(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n
+		if p == nil {
+			continue
+		}
+		if j, ok := slices.BinarySearch(p.names, n); ok {
+			out[i] = p.names[j]
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package share
 import (
 	"strings"
 	"testing"
+	"unsafe"
 	"time"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -151,5 +152,22 @@ func TestPartDecodesWhatItEncoded(t *testing.T) {
 		if !proto.Equal(got[name], want) {
 			t.Errorf("%s decodes to %v, want %v", name, got[name], want)
 		}
+	}
+}
+
+// A subscription shares the part's strings for the names the part has.
+func TestCanonicalSharesThePartsNames(t *testing.T) {
+	p := NewPart(resource.ClusterType, []types.Resource{cluster("a", 1), cluster("b", 1)}, nil)
+	asked := []string{string([]byte("b")), "zzz"} // a fresh copy, as decoded from a request
+	got := p.Canonical(asked)
+	if len(got) != 2 || got[0] != "b" || got[1] != "zzz" {
+		t.Fatalf("canonical %q", got)
+	}
+	if unsafe.StringData(got[0]) != unsafe.StringData(p.Names()[1]) {
+		t.Error("the subscription holds its own copy of a name the part has")
+	}
+	var none *Part
+	if got := none.Canonical([]string{"x"}); len(got) != 1 || got[0] != "x" {
+		t.Errorf("without a part: %q", got)
 	}
 }
