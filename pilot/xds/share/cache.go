@@ -124,3 +124,6 @@ func (s *Store) For(m *mesh.Mesh) *Cache {
 		}
 	}
 }
+
+// Mesh is the mesh the cache's parts are built from.
+func (c *Cache) Mesh() *mesh.Mesh { return c.mesh }
