@@ -3,8 +3,8 @@ package share
 import (
 	"strings"
 	"testing"
-	"unsafe"
 	"time"
+	"unsafe"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
