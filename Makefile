@@ -59,7 +59,7 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pilot/... ./ca/ ./injector/
 
-.PHONY: bench-load bench-load-s1 bench-load-s2 bench-load-restart bench-load-tls
+.PHONY: bench-load bench-load-s1 bench-load-s2 bench-load-s3 bench-load-restart bench-load-tls
 # bound on each wait (initial sync, convergence, reconnection) of a bench-load run
 LOAD_TIMEOUT    ?= 5m
 LOAD_TIMEOUT_S2 ?= 15m
@@ -73,6 +73,11 @@ bench-load-s1: build
 	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --change weight --timeout $(LOAD_TIMEOUT)
 	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --change endpoint --timeout $(LOAD_TIMEOUT)
 	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S1 --change service --timeout $(LOAD_TIMEOUT)
+
+## bench-load-s3: issue 17's scenario (1000 ServiceEntry services, 100 namespaces with Sidecars, 2000 sidecars), one weight change, then the same mesh at 10,000 sidecars
+bench-load-s3: build
+	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S3 --change weight --timeout $(LOAD_TIMEOUT)
+	$(BIN)/weft-load --weftd $(BIN)/weftd --scenario S3 --proxies 10000 --change weight --timeout $(LOAD_TIMEOUT_S2)
 
 ## bench-load-s2: scenario S2 (1000 services, 10,000 proxies), one weight change
 bench-load-s2: build
