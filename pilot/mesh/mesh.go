@@ -68,6 +68,11 @@ type Mesh struct {
 	// Views are the namespaces whose picks differ from the default
 	// (visibility.go); ViewFor applies them.
 	Views map[string]*View
+	// SameClustersAs is the Version of an earlier mesh whose config differed
+	// from this one's in VirtualServices only: routes name clusters but do
+	// not shape them, so clusters and endpoints built from it are this
+	// mesh's too. A version, not a pointer, so no chain of meshes is kept.
+	SameClustersAs string
 	// LocalityLB is meshConfig.localityLbSetting; nil is Istio's default
 	// (enabled, no failover rules).
 	LocalityLB *LocalityLB

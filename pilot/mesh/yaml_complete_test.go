@@ -48,7 +48,7 @@ func fullMesh() *Mesh {
 	policy := &PeerPolicy{Ref: Ref{Kind: "PeerAuthentication", Namespace: "shop", Name: "p"}, Selector: labels, Mode: MTLSStrict,
 		Ports: map[uint32]MTLSMode{9102: MTLSDisable}}
 	m := &Mesh{
-		Version:  "v",
+		Version: "v", SameClustersAs: "u",
 		Services: []*Service{s},
 		VirtualHosts: []*VirtualHost{{Service: s, Port: port, HTTPRoutes: []*HTTPRoute{route},
 			TCPRoutes: []*TCPRoute{{Port: 8080, SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}},
@@ -151,6 +151,7 @@ func TestYAMLRoundTripKeepsEveryField(t *testing.T) {
 	}
 	for name, pair := range map[string][2]any{
 		"Version":      {m.Version, back.Version},
+		"SameClusters": {m.SameClustersAs, back.SameClustersAs},
 		"TrustDomain":  {m.TrustDomain, back.TrustDomain},
 		"Services":     {m.Services, back.Services},
 		"Clusters":     {m.Clusters, back.Clusters},

@@ -13,6 +13,7 @@ import (
 
 type meshDoc struct {
 	Version            string           `json:"version,omitempty"`
+	SameClustersAs     string           `json:"sameClustersAs,omitempty"`
 	TrustDomain        string           `json:"trustDomain,omitempty"`
 	Services           []serviceDoc     `json:"services,omitempty"`
 	Clusters           []clusterDoc     `json:"clusters,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds"
 	"github.com/weftmesh/weft/pilot/xds/envoy"
@@ -20,10 +21,13 @@ func s3(weightV2 int32) *config.Snapshot {
 }
 
 // s3Fleet is 2000 sidecars, 20 per namespace, as weft-load connects them.
-func s3Fleet() []*xds.Proxy {
-	out := make([]*xds.Proxy, 0, 2000)
-	for i := range 2000 {
-		ns := fmt.Sprintf("ns-%d", i%100)
+func s3Fleet() []*xds.Proxy { return sidecarFleet(2000, 100) }
+
+// sidecarFleet is n sidecars spread over namespaces ns-0 … ns-(namespaces-1).
+func sidecarFleet(n, namespaces int) []*xds.Proxy {
+	out := make([]*xds.Proxy, 0, n)
+	for i := range n {
+		ns := fmt.Sprintf("ns-%d", i%namespaces)
 		out = append(out, &xds.Proxy{ID: fmt.Sprintf("sidecar~10.200.%d.%d~load-%d.%s~%s.svc.cluster.local", i/256, i%256, i, ns, ns),
 			Kind: xds.KindSidecar, IP: fmt.Sprintf("10.200.%d.%d", i/256, i%256), Namespace: ns, DNSDomain: ns + ".svc.cluster.local",
 			Labels: map[string]string{}})
@@ -61,5 +65,49 @@ func BenchmarkS3WeightChange(b *testing.B) {
 			h.Release()
 		}
 		held, version = next, version+1
+	}
+}
+
+// A weight change reuses the clusters and endpoints built for the version
+// before (only VirtualServices changed), and every sidecar still gets
+// exactly the configuration generating for it alone gives.
+func TestRouteOnlyChangeReusesClusters(t *testing.T) {
+	snap := func(w int32) *config.Snapshot {
+		return Synthetic(SyntheticOptions{Services: 40, PodsPerService: 4, Namespaces: 4, CanaryWeightToV2: w, SidecarScope: true, ServiceEntries: true})
+	}
+	fleet := sidecarFleet(40, 4)
+	var store share.Store
+	hold := func(m *mesh.Mesh) (*share.Cache, []*share.Held) {
+		c := store.For(m)
+		var held []*share.Held
+		for _, p := range fleet {
+			parts, h := c.Acquire(envoy.Specs(m, p))
+			own, _ := share.Build(envoy.Specs(m, p))
+			if diff := diffResources(own, share.Resources(parts)); diff != "" {
+				t.Fatalf("mesh %s, %s: shared config differs from its own: %s", m.Version, p.ID, diff)
+			}
+			held = append(held, h)
+		}
+		return c, held
+	}
+	first := guard.Translate(snap(10), "1", translate.Options{})
+	_, held := hold(first)
+	second := guard.Translate(snap(60), "2", translate.Options{})
+	if second.SameClustersAs != "1" {
+		t.Fatalf("a weight change: SameClustersAs %q, want the previous version", second.SameClustersAs)
+	}
+	c, _ := hold(second)
+	// 4 namespaces: routes and listeners built again, clusters and endpoints not.
+	if got := c.Builds(); got != 4*2 {
+		t.Errorf("after a weight change %d parts were built, want %d (listeners and routes of 4 views)", got, 4*2)
+	}
+	for _, h := range held {
+		h.Release()
+	}
+	third := guard.Translate(snap(60), "3", translate.Options{})
+	mod := Synthetic(SyntheticOptions{Services: 41, PodsPerService: 4, Namespaces: 4, CanaryWeightToV2: 60, SidecarScope: true, ServiceEntries: true})
+	fourth := guard.Translate(mod, "4", translate.Options{})
+	if third.SameClustersAs != "2" || fourth.SameClustersAs != "" {
+		t.Errorf("SameClustersAs %q then %q, want 2 for an unchanged config and none once a service is added", third.SameClustersAs, fourth.SameClustersAs)
 	}
 }

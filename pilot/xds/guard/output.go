@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -36,10 +37,10 @@ type failure struct {
 // shapes (for sidecars and for proxyless clients) with their endpoints, and
 // the listeners of one sidecar per distinct listener view, and returns
 // those that fail validation.
-func checkOutput(m *mesh.Mesh, seHosts map[string]bool) []failure {
+func checkOutput(m *mesh.Mesh, seHosts map[string]bool, clusters bool) []failure {
 	var out []failure
 	for _, c := range m.Clusters {
-		if !shapedByConfig(c, seHosts) {
+		if !clusters || !shapedByConfig(c, seHosts) {
 			continue
 		}
 		if f, bad := checkCluster(m, c); bad {
@@ -79,6 +80,7 @@ func shapedByConfig(c *mesh.Cluster, seHosts map[string]bool) bool {
 }
 
 func checkCluster(m *mesh.Mesh, c *mesh.Cluster) (failure, bool) {
+	clusterChecks.Add(1)
 	name := c.Key.String()
 	for _, proxyless := range []bool{false, true} {
 		var deg build.Degradations
@@ -181,4 +183,16 @@ func listenerView(m *mesh.Mesh, p *xds.Proxy) string {
 		fields = append(fields, port(n), string(m.PeerAuthn.Mode(p.Namespace, p.Labels, n)))
 	}
 	return share.Key(fields...)
+}
+
+// clusterChecks counts clusters built and validated, for tests.
+var clusterChecks atomic.Int64
+
+func hasClusterFailure(fs []failure) bool {
+	for _, f := range fs {
+		if f.typ != "Listener" {
+			return true
+		}
+	}
+	return false
 }

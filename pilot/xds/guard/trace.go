@@ -37,8 +37,18 @@ var GuardedKinds = []string{"VirtualService", "DestinationRule", "ServiceEntry",
 func Translate(s *config.Snapshot, version string, opts translate.Options) *mesh.Mesh {
 	m := translated(s, version, opts)
 	var rejected []mesh.Diagnostic
-	for range maxRounds {
-		culprits := trace(s, version, opts, checkOutput(m, serviceEntryHosts(s)))
+	inputs := clusterInputs(s)
+	for round := range maxRounds {
+		same := ""
+		if round == 0 {
+			same = cleanClusters.passed(inputs)
+		}
+		failures := checkOutput(m, serviceEntryHosts(s), same == "")
+		if round == 0 && !hasClusterFailure(failures) {
+			m.SameClustersAs = same
+			cleanClusters.remember(inputs, m)
+		}
+		culprits := trace(s, version, opts, failures)
 		if len(culprits) == 0 {
 			break
 		}

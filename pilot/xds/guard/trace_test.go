@@ -160,7 +160,7 @@ spec: {selector: {matchLabels: {app: reviews}}, mtls: {mode: STRICT}, portLevelM
 			if slices.Sort(got); !slices.Equal(got, tt.want) {
 				t.Fatalf("rejected %v, want %v", got, tt.want)
 			}
-			if f := checkOutput(m, serviceEntryHosts(s)); len(f) != 0 {
+			if f := checkOutput(m, serviceEntryHosts(s), true); len(f) != 0 {
 				t.Fatalf("output still invalid: %s %s: %v", f[0].typ, f[0].name, f[0].err)
 			}
 			if m.ClusterNamed("outbound|9080|v2|details.default.svc.cluster.local") == nil || len(m.VirtualHost("details.default.svc.cluster.local", 9080).HTTPRoutes) != 1 {
@@ -222,4 +222,41 @@ func TestTraceTriesLastCulpritFirst(t *testing.T) {
 	if again := trials(); again != 1 {
 		t.Fatalf("second trace took %d trials, want 1", again)
 	}
+}
+
+// A change of VirtualServices alone (a canary weight) does not build and
+// check every cluster again when the rest of the config last passed; any
+// other change does, and a bad DestinationRule is still left out.
+func TestClustersCheckedOnlyWhenTheirInputsChange(t *testing.T) {
+	cleanClusters.remember(nil, nil)
+	snap := func(docs string) *config.Snapshot { return golden.SnapshotOf(t, "in.yaml", []byte(docs)) }
+	checks := func(docs string) (int64, *mesh.Mesh) {
+		before := clusterChecks.Load()
+		m := Translate(snap(docs), "1", translate.Options{})
+		return clusterChecks.Load() - before, m
+	}
+	base := traceBase + extSE // the entry's cluster is one config shapes: checked
+	if n, _ := checks(base); n == 0 {
+		t.Fatal("the first translation checked no cluster")
+	}
+	routed := strings.Replace(base, "http: [{route:", "http: [{timeout: 3s, route:", 1)
+	if n, _ := checks(routed); n != 0 {
+		t.Errorf("a VirtualService change checked %d clusters again", n)
+	}
+	n, m := checks(routed + ringDR)
+	if n == 0 {
+		t.Fatal("a new DestinationRule did not have its clusters checked")
+	}
+	if !rejects(m, "DestinationRule default/hash") {
+		t.Errorf("the bad DestinationRule was not left out: %v", m.Diagnostics)
+	}
+}
+
+func rejects(m *mesh.Mesh, ref string) bool {
+	for _, d := range m.Diagnostics {
+		if d.Rejected() && d.Ref.String() == ref {
+			return true
+		}
+	}
+	return false
 }

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/xds/build"
 )
@@ -24,7 +26,9 @@ type partKey struct{ typeURL, key string }
 type entry struct {
 	once sync.Once
 	part *Part
-	refs int // holders (Acquire) and builders in progress; guarded by Cache.mu
+	// refs counts holders (Acquire) and builders in progress; atomic, as
+	// an entry inherited by the next version's cache is counted from both.
+	refs atomic.Int64
 }
 
 // NewCache returns an empty cache for m.
@@ -50,7 +54,7 @@ func (c *Cache) ref(k partKey) *entry {
 		e = &entry{}
 		c.parts[k] = e
 	}
-	e.refs++
+	e.refs.Add(1)
 	return e
 }
 
@@ -58,7 +62,7 @@ func (c *Cache) ref(k partKey) *entry {
 func (c *Cache) unref(k partKey, e *entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e.refs--; e.refs == 0 && c.parts[k] == e {
+	if e.refs.Add(-1) == 0 && c.parts[k] == e {
 		delete(c.parts, k)
 	}
 }
@@ -119,6 +123,7 @@ func (s *Store) For(m *mesh.Mesh) *Cache {
 			return c
 		}
 		n := NewCache(m)
+		n.inherit(c)
 		if s.cur.CompareAndSwap(c, n) {
 			return n
 		}
@@ -127,3 +132,22 @@ func (s *Store) For(m *mesh.Mesh) *Cache {
 
 // Mesh is the mesh the cache's parts are built from.
 func (c *Cache) Mesh() *mesh.Mesh { return c.mesh }
+
+// sameAcrossRoutes are the types whose parts do not depend on routes.
+var sameAcrossRoutes = map[string]bool{resource.ClusterType: true, resource.EndpointType: true}
+
+// inherit takes over from prev the cluster and endpoint parts proxies hold
+// when this cache's mesh changed only routes since prev's (SameClustersAs):
+// a weight change then builds routes alone.
+func (c *Cache) inherit(prev *Cache) {
+	if prev == nil || c.mesh == nil || prev.mesh == nil || c.mesh.SameClustersAs == "" || c.mesh.SameClustersAs != prev.mesh.Version {
+		return
+	}
+	prev.mu.Lock()
+	defer prev.mu.Unlock()
+	for k, e := range prev.parts {
+		if sameAcrossRoutes[k.typeURL] && e.refs.Load() > 0 {
+			c.parts[k] = e // the holders' counts carry over with the entry
+		}
+	}
+}
