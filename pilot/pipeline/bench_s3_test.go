@@ -50,8 +50,9 @@ func BenchmarkS3WeightChange(b *testing.B) {
 		return held
 	}
 	before, after := s3(10), s3(60)
+	var store share.Store // as the server holds it: a route-only change inherits clusters
 	first := guard.Translate(before, "1", translate.Options{})
-	held := push(share.NewCache(first))
+	held := push(store.For(first))
 	b.ReportAllocs()
 	version := 2
 	for b.Loop() {
@@ -60,7 +61,7 @@ func BenchmarkS3WeightChange(b *testing.B) {
 			snap = before
 		}
 		m := guard.Translate(snap, fmt.Sprint(version), translate.Options{})
-		next := push(share.NewCache(m))
+		next := push(store.For(m))
 		for _, h := range held {
 			h.Release()
 		}
