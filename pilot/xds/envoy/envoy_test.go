@@ -85,26 +85,6 @@ func TestRouteConfigs(t *testing.T) {
 	}
 }
 
-func TestDomains(t *testing.T) {
-	svc := &mesh.Service{Hostname: "cart.shop.svc.cluster.local", Name: "cart", Namespace: "shop", Addresses: []string{"10.0.0.1"}}
-	ext := &mesh.Service{Hostname: "api.example.org", Namespace: "shop"}
-	for _, tt := range []struct {
-		svc   *mesh.Service
-		proxy *xds.Proxy
-		want  string
-	}{
-		{svc, sidecar("shop", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop cart.shop:80 cart.shop.svc cart.shop.svc:80 cart cart:80 10.0.0.1 10.0.0.1:80"},
-		{svc, sidecar("web", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop cart.shop:80 cart.shop.svc cart.shop.svc:80 10.0.0.1 10.0.0.1:80"},
-		{ext, sidecar("shop", "", nil), "api.example.org api.example.org:80"},
-		// Another cluster domain: the host is not a Kubernetes name there.
-		{svc, &xds.Proxy{Namespace: "shop", DNSDomain: "shop.svc.corp.example"}, "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 10.0.0.1 10.0.0.1:80"},
-	} {
-		if got := strings.Join(Domains(tt.svc, 80, tt.proxy), " "); got != tt.want {
-			t.Errorf("Domains(%s) from %s:\n got %s\nwant %s", tt.svc.Hostname, tt.proxy.DNSDomain, got, tt.want)
-		}
-	}
-}
-
 // Two services sharing an address must not share a domain: Envoy rejects
 // the whole route configuration.
 func TestDuplicateDomainsDropped(t *testing.T) {

@@ -3,7 +3,6 @@ package envoy
 import (
 	"sort"
 	"strconv"
-	"strings"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -92,34 +91,6 @@ func allowAny(cluster string) *routev3.VirtualHost {
 			Action: &routev3.Route_Route{Route: passthroughRouteAction(cluster)},
 		}},
 	}
-}
-
-// Domains lists the names a client may use for svc: the FQDN, the short
-// forms valid from the proxy's namespace, and the service addresses, each
-// with and without the port.
-func Domains(svc *mesh.Service, port uint32, p *xds.Proxy) []string {
-	names := []string{svc.Hostname}
-	if svc.Name != "" && strings.HasSuffix(svc.Hostname, ".svc."+clusterDomain(p)) {
-		base := svc.Name + "." + svc.Namespace
-		names = append(names, base, base+".svc")
-		if svc.Namespace == p.Namespace {
-			names = append(names, svc.Name)
-		}
-	}
-	names = append(names, svc.Addresses...)
-	ps := ":" + strconv.FormatUint(uint64(port), 10)
-	out := make([]string, 0, 2*len(names))
-	for _, n := range names {
-		out = append(out, n, n+ps)
-	}
-	return out
-}
-
-func clusterDomain(p *xds.Proxy) string {
-	if _, rest, ok := strings.Cut(p.DNSDomain, ".svc."); ok {
-		return rest
-	}
-	return "cluster.local"
 }
 
 // uniqueDomains drops names already used: Envoy rejects a route

@@ -1,0 +1,41 @@
+package envoy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/weftmesh/weft/pilot/mesh"
+	"github.com/weftmesh/weft/pilot/xds"
+)
+
+// Domains follow istiod's virtual host domains (checked against the
+// RouteConfiguration pilot-discovery sends): the short names come from the
+// hostname under the proxy's DNS domain, whatever registry defined it.
+func TestDomains(t *testing.T) {
+	svc := &mesh.Service{Hostname: "cart.shop.svc.cluster.local", Name: "cart", Namespace: "shop", Addresses: []string{"10.0.0.1"}}
+	// A ServiceEntry (no Kubernetes name) for a host under the cluster domain, defined in web.
+	entry := &mesh.Service{Hostname: "catalog.review.svc.cluster.local", Namespace: "web", Addresses: []string{"0.0.0.0"}}
+	ext := &mesh.Service{Hostname: "api.example.org", Namespace: "shop"}
+	vm := &mesh.Service{Hostname: "db.west.corp.example", Namespace: "shop"}
+	for _, tt := range []struct {
+		svc   *mesh.Service
+		proxy *xds.Proxy
+		want  string
+	}{
+		{svc, sidecar("shop", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop.svc.cluster.local. cart.shop.svc.cluster.local.:80 cart cart:80 cart.shop.svc cart.shop.svc:80 cart.shop cart.shop:80 10.0.0.1 10.0.0.1:80"},
+		{svc, sidecar("web", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop.svc.cluster.local. cart.shop.svc.cluster.local.:80 cart.shop cart.shop:80 cart.shop.svc cart.shop.svc:80 10.0.0.1 10.0.0.1:80"},
+		{entry, sidecar("review", "", nil), "catalog.review.svc.cluster.local catalog.review.svc.cluster.local:80 catalog.review.svc.cluster.local. catalog.review.svc.cluster.local.:80 catalog catalog:80 catalog.review.svc catalog.review.svc:80 catalog.review catalog.review:80"},
+		{entry, sidecar("web", "", nil), "catalog.review.svc.cluster.local catalog.review.svc.cluster.local:80 catalog.review.svc.cluster.local. catalog.review.svc.cluster.local.:80 catalog.review catalog.review:80 catalog.review.svc catalog.review.svc:80"},
+		{ext, sidecar("shop", "", nil), "api.example.org api.example.org:80 api.example.org. api.example.org.:80"},
+		// Another cluster domain: the host is not a Kubernetes name there.
+		{svc, &xds.Proxy{Namespace: "shop", DNSDomain: "shop.svc.corp.example"}, "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop.svc.cluster.local. cart.shop.svc.cluster.local.:80 10.0.0.1 10.0.0.1:80"},
+		// A DNS domain outside Kubernetes: the labels before the shared suffix.
+		{vm, &xds.Proxy{Namespace: "shop", DNSDomain: "east.corp.example"}, "db.west.corp.example db.west.corp.example:80 db.west.corp.example. db.west.corp.example.:80 db.west db.west:80 db.west.corp db.west.corp:80"},
+		{vm, &xds.Proxy{Namespace: "shop", DNSDomain: "west.corp.example"}, "db.west.corp.example db.west.corp.example:80 db.west.corp.example. db.west.corp.example.:80 db db:80"},
+		{ext, &xds.Proxy{Namespace: "shop", DNSDomain: "west.corp.example"}, "api.example.org api.example.org:80 api.example.org. api.example.org.:80"},
+	} {
+		if got := strings.Join(Domains(tt.svc, 80, tt.proxy), " "); got != tt.want {
+			t.Errorf("Domains(%s) from %s:\n got %s\nwant %s", tt.svc.Hostname, tt.proxy.DNSDomain, got, tt.want)
+		}
+	}
+}
