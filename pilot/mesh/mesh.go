@@ -68,6 +68,8 @@ type Mesh struct {
 	// Views are the namespaces whose picks differ from the default
 	// (visibility.go); ViewFor applies them.
 	Views map[string]*View
+	// Alternates are a namespace without a View's (scope_imports.go).
+	Alternates []*Alternate
 	// LocalityLB is meshConfig.localityLbSetting; nil is Istio's default
 	// (enabled, no failover rules).
 	LocalityLB *LocalityLB

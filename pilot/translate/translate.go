@@ -42,6 +42,7 @@ func TranslateWith(s *config.Snapshot, version string, opts Options) *mesh.Mesh 
 		}
 	}
 	t.m.Views = t.views(def, rules, vss)
+	t.m.Alternates = t.alternates(anyNamespace, def, rules)
 	t.reportUnsupported()
 	t.m.Index()
 	return t.m
