@@ -3,19 +3,20 @@ package envoy
 import (
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/xds"
 )
 
-// Domains lists the names a client may use for svc, as istiod lists them:
-// the hostname, its absolute form, the short forms the proxy's DNS search
-// domain expands to, and the service addresses, each with and without the
-// port. Short forms follow the hostname, not the registry: a ServiceEntry
-// for a host under the cluster domain gets them as a Kubernetes Service does.
-func Domains(svc *mesh.Service, port uint32, p *xds.Proxy) []string {
+// Domains lists the names a client may use for svc, as istiod lists them
+// for a sidecar: the hostname, its absolute form, the short forms the
+// proxy's DNS search domain expands to, and the service addresses. Short
+// forms follow the hostname, not the registry: a ServiceEntry for a host
+// under the cluster domain gets them as a Kubernetes Service does. No
+// name carries a port: the route configuration ignores the Host header's
+// port (ignore_port_in_host_matching), as istiod's sidecar routes do.
+func Domains(svc *mesh.Service, p *xds.Proxy) []string {
 	names := []string{svc.Hostname}
 	if net.ParseIP(svc.Hostname) == nil {
 		names = append(names, svc.Hostname+".")
@@ -26,12 +27,7 @@ func Domains(svc *mesh.Service, port uint32, p *xds.Proxy) []string {
 			names = append(names, a)
 		}
 	}
-	ps := ":" + strconv.FormatUint(uint64(port), 10)
-	out := make([]string, 0, 2*len(names))
-	for _, n := range names {
-		out = append(out, n, n+ps)
-	}
-	return out
+	return names
 }
 
 // altHosts are the shorter names of host a client resolves through its

@@ -22,19 +22,19 @@ func TestDomains(t *testing.T) {
 		proxy *xds.Proxy
 		want  string
 	}{
-		{svc, sidecar("shop", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop.svc.cluster.local. cart.shop.svc.cluster.local.:80 cart cart:80 cart.shop.svc cart.shop.svc:80 cart.shop cart.shop:80 10.0.0.1 10.0.0.1:80"},
-		{svc, sidecar("web", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop.svc.cluster.local. cart.shop.svc.cluster.local.:80 cart.shop cart.shop:80 cart.shop.svc cart.shop.svc:80 10.0.0.1 10.0.0.1:80"},
-		{entry, sidecar("review", "", nil), "catalog.review.svc.cluster.local catalog.review.svc.cluster.local:80 catalog.review.svc.cluster.local. catalog.review.svc.cluster.local.:80 catalog catalog:80 catalog.review.svc catalog.review.svc:80 catalog.review catalog.review:80"},
-		{entry, sidecar("web", "", nil), "catalog.review.svc.cluster.local catalog.review.svc.cluster.local:80 catalog.review.svc.cluster.local. catalog.review.svc.cluster.local.:80 catalog.review catalog.review:80 catalog.review.svc catalog.review.svc:80"},
-		{ext, sidecar("shop", "", nil), "api.example.org api.example.org:80 api.example.org. api.example.org.:80"},
+		{svc, sidecar("shop", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local. cart cart.shop.svc cart.shop 10.0.0.1"},
+		{svc, sidecar("web", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local. cart.shop cart.shop.svc 10.0.0.1"},
+		{entry, sidecar("review", "", nil), "catalog.review.svc.cluster.local catalog.review.svc.cluster.local. catalog catalog.review.svc catalog.review"},
+		{entry, sidecar("web", "", nil), "catalog.review.svc.cluster.local catalog.review.svc.cluster.local. catalog.review catalog.review.svc"},
+		{ext, sidecar("shop", "", nil), "api.example.org api.example.org."},
 		// Another cluster domain: the host is not a Kubernetes name there.
-		{svc, &xds.Proxy{Namespace: "shop", DNSDomain: "shop.svc.corp.example"}, "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop.svc.cluster.local. cart.shop.svc.cluster.local.:80 10.0.0.1 10.0.0.1:80"},
+		{svc, &xds.Proxy{Namespace: "shop", DNSDomain: "shop.svc.corp.example"}, "cart.shop.svc.cluster.local cart.shop.svc.cluster.local. 10.0.0.1"},
 		// A DNS domain outside Kubernetes: the labels before the shared suffix.
-		{vm, &xds.Proxy{Namespace: "shop", DNSDomain: "east.corp.example"}, "db.west.corp.example db.west.corp.example:80 db.west.corp.example. db.west.corp.example.:80 db.west db.west:80 db.west.corp db.west.corp:80"},
-		{vm, &xds.Proxy{Namespace: "shop", DNSDomain: "west.corp.example"}, "db.west.corp.example db.west.corp.example:80 db.west.corp.example. db.west.corp.example.:80 db db:80"},
-		{ext, &xds.Proxy{Namespace: "shop", DNSDomain: "west.corp.example"}, "api.example.org api.example.org:80 api.example.org. api.example.org.:80"},
+		{vm, &xds.Proxy{Namespace: "shop", DNSDomain: "east.corp.example"}, "db.west.corp.example db.west.corp.example. db.west db.west.corp"},
+		{vm, &xds.Proxy{Namespace: "shop", DNSDomain: "west.corp.example"}, "db.west.corp.example db.west.corp.example. db"},
+		{ext, &xds.Proxy{Namespace: "shop", DNSDomain: "west.corp.example"}, "api.example.org api.example.org."},
 	} {
-		if got := strings.Join(Domains(tt.svc, 80, tt.proxy), " "); got != tt.want {
+		if got := strings.Join(Domains(tt.svc, tt.proxy), " "); got != tt.want {
 			t.Errorf("Domains(%s) from %s:\n got %s\nwant %s", tt.svc.Hostname, tt.proxy.DNSDomain, got, tt.want)
 		}
 	}

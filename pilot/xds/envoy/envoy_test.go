@@ -76,11 +76,15 @@ func TestRouteConfigs(t *testing.T) {
 	if len(rcs) != 2 || rcs[0].Name != "8080" {
 		t.Fatalf("route configs %v", rcs)
 	}
+	// istiod's sidecar routes match the Host header without its port.
+	if !rcs[0].IgnorePortInHostMatching {
+		t.Error("route configuration matches the Host header's port; istiod's sidecar routes ignore it")
+	}
 	vhs := rcs[0].VirtualHosts
 	if last := vhs[len(vhs)-1]; last.Name != "allow_any" || last.Domains[0] != "*" {
 		t.Errorf("last virtual host %s, want allow_any", last.Name)
 	}
-	if vhs[0].Name != "cart.shop.svc.cluster.local:8080" || !contains(vhs[0].Domains, "cart") || !contains(vhs[0].Domains, "10.96.10.1:8080") {
+	if vhs[0].Name != "cart.shop.svc.cluster.local:8080" || !contains(vhs[0].Domains, "cart") || !contains(vhs[0].Domains, "10.96.10.1") {
 		t.Errorf("cart virtual host %s %v", vhs[0].Name, vhs[0].Domains)
 	}
 }

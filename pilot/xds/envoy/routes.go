@@ -3,6 +3,7 @@ package envoy
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -38,11 +39,12 @@ func httpVirtualHostsByPort(m *mesh.Mesh, scope *mesh.Scope) map[uint32][]*mesh.
 }
 
 func routeConfig(m *mesh.Mesh, p *xds.Proxy, port uint32, vhs []*mesh.VirtualHost, deg *build.Degradations) *routev3.RouteConfiguration {
-	rc := &routev3.RouteConfiguration{Name: strconv.FormatUint(uint64(port), 10), ValidateClusters: boolFalse()}
+	rc := &routev3.RouteConfiguration{Name: strconv.FormatUint(uint64(port), 10), ValidateClusters: boolFalse(),
+		IgnorePortInHostMatching: true}
 	seen := map[string]bool{}
 	opts := build.Options{ListenerPort: port}
 	for _, vh := range vhs {
-		domains := uniqueDomains(Domains(vh.Service, port, p), seen)
+		domains := uniqueDomains(Domains(vh.Service, p), seen)
 		if len(domains) == 0 {
 			continue
 		}
@@ -98,8 +100,8 @@ func allowAny(cluster string) *routev3.VirtualHost {
 func uniqueDomains(domains []string, seen map[string]bool) []string {
 	out := domains[:0:0]
 	for _, d := range domains {
-		if !seen[d] {
-			seen[d] = true
+		if k := strings.ToLower(d); !seen[k] {
+			seen[k] = true
 			out = append(out, d)
 		}
 	}
