@@ -95,6 +95,9 @@ type Scopes struct {
 
 // ScopeFor returns the Sidecar scope of a workload, or nil when none applies.
 func (m *Mesh) ScopeFor(namespace string, labels map[string]string) *Scope {
+	if m.Scopes == nil {
+		return nil
+	}
 	s := m.Scopes.find(namespace, labels)
 	if s == nil {
 		s = m.Scopes.find(m.Scopes.RootNamespace, nil)

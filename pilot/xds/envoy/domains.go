@@ -16,12 +16,21 @@ import (
 // under the cluster domain gets them as a Kubernetes Service does. No
 // name carries a port: the route configuration ignores the Host header's
 // port (ignore_port_in_host_matching), as istiod's sidecar routes do.
-func Domains(svc *mesh.Service, p *xds.Proxy) []string {
+func Domains(svc *mesh.Service, p *xds.Proxy) []string { return domainsFor(svc, p, nil) }
+
+// domainsFor is Domains without the short forms that are another
+// service's hostname (known): istiod keeps "foo.com" for the service named
+// so rather than let foo.com.svc.cluster.local's expansion take it.
+func domainsFor(svc *mesh.Service, p *xds.Proxy, known map[string]bool) []string {
 	names := []string{svc.Hostname}
 	if net.ParseIP(svc.Hostname) == nil {
 		names = append(names, svc.Hostname+".")
 	}
-	names = append(names, altHosts(svc.Hostname, p.DNSDomain)...)
+	for _, a := range altHosts(svc.Hostname, p.DNSDomain) {
+		if !known[a] {
+			names = append(names, a)
+		}
+	}
 	for _, a := range svc.Addresses {
 		if a != "" && a != "0.0.0.0" {
 			names = append(names, a)

@@ -1,11 +1,13 @@
 package envoy
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/xds"
+	"github.com/weftmesh/weft/pilot/xds/build"
 )
 
 // Domains follow istiod's virtual host domains (checked against the
@@ -36,6 +38,24 @@ func TestDomains(t *testing.T) {
 	} {
 		if got := strings.Join(Domains(tt.svc, tt.proxy), " "); got != tt.want {
 			t.Errorf("Domains(%s) from %s:\n got %s\nwant %s", tt.svc.Hostname, tt.proxy.DNSDomain, got, tt.want)
+		}
+	}
+}
+
+// A short form that is another service's hostname stays that service's,
+// whichever virtual host comes first, as istiod's known-FQDN rule.
+func TestShortFormsYieldToKnownHostnames(t *testing.T) {
+	expanded := &mesh.Service{Hostname: "foo.com.svc.cluster.local"}
+	real := &mesh.Service{Hostname: "foo.com"}
+	vhs := []*mesh.VirtualHost{{Service: expanded, Port: mesh.Port{Number: 80, Protocol: mesh.ProtocolHTTP}},
+		{Service: real, Port: mesh.Port{Number: 80, Protocol: mesh.ProtocolHTTP}}}
+	rc := routeConfig(&mesh.Mesh{}, sidecar("com", "", nil), 80, vhs, &build.Degradations{})
+	for _, vh := range rc.VirtualHosts {
+		if vh.Name == "foo.com:80" && !slices.Contains(vh.Domains, "foo.com") {
+			t.Errorf("foo.com lost its own name: %v", vh.Domains)
+		}
+		if vh.Name == "foo.com.svc.cluster.local:80" && slices.Contains(vh.Domains, "foo.com") {
+			t.Errorf("the expansion took foo.com: %v", vh.Domains)
 		}
 	}
 }

@@ -42,9 +42,13 @@ func routeConfig(m *mesh.Mesh, p *xds.Proxy, port uint32, vhs []*mesh.VirtualHos
 	rc := &routev3.RouteConfiguration{Name: strconv.FormatUint(uint64(port), 10), ValidateClusters: boolFalse(),
 		IgnorePortInHostMatching: true}
 	seen := map[string]bool{}
+	known := make(map[string]bool, len(vhs))
+	for _, vh := range vhs {
+		known[vh.Service.Hostname] = true
+	}
 	opts := build.Options{ListenerPort: port}
 	for _, vh := range vhs {
-		domains := uniqueDomains(Domains(vh.Service, p), seen)
+		domains := uniqueDomains(domainsFor(vh.Service, p, known), seen)
 		if len(domains) == 0 {
 			continue
 		}
