@@ -75,7 +75,7 @@ func loadBalancerRows(p string) []row {
 func localityRows(p string) []row {
 	failover := "only with outlierDetection, as Istio; proxyless: grpc-go moves to the next priority when a priority has no reachable endpoint"
 	return []row{
-		{key: p, entry: both()},
+		{key: p, entry: mesh(yes, yes, "a rule without one takes the mesh config's localityLbSetting (weftd --mesh-config), as istiod")},
 		{key: p + ".enabled", entry: both()},
 		{key: p + ".distribute[]", entry: mesh(yes, yes, "locality weights from the proxy's locality; a locality no rule lists is left out of EDS (istiod sends it with no endpoints: the same traffic)")},
 		{key: p + ".distribute[].from", entry: both()},

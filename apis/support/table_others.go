@@ -62,9 +62,9 @@ var sidecarRows = concat(sidecarIngressRows(), sidecarEgressPortRows(), sidecarE
 	{key: "workloadSelector", entry: mesh(yes, yes, sidecarProxyless)},
 	{key: "workloadSelector.labels{}", entry: mesh(yes, yes, sidecarProxyless)},
 	{key: "egress[]", entry: mesh(yes, yes, sidecarProxyless)},
-	{key: "egress[].hosts[]", entry: mesh(yes, yes, sidecarProxyless)},
+	{key: "egress[].hosts[]", entry: mesh(yes, yes, "for a host several namespaces define, the service of a namespace the hosts import (its own pick if imported, else a Kubernetes Service, else the first exported to it), as istiod; "+sidecarProxyless)},
 	{key: "outboundTrafficPolicy", entry: mesh(yes, no, sidecarNoPassthrough)},
-	{key: "outboundTrafficPolicy.mode", entry: mesh(yes, no, "REGISTRY_ONLY sends unknown destinations to BlackHoleCluster (HTTP: 502 from the block_all route), ALLOW_ANY to PassthroughCluster; "+sidecarNoPassthrough)},
+	{key: "outboundTrafficPolicy.mode", entry: mesh(yes, no, "REGISTRY_ONLY sends unknown destinations to BlackHoleCluster (HTTP: 502 from the block_all route), ALLOW_ANY to PassthroughCluster; unset, the mesh config's outboundTrafficPolicy mode (weftd --mesh-config; ALLOW_ANY by default), which also applies where no Sidecar does; "+sidecarNoPassthrough)},
 })
 
 // peerAuthenticationRows rates PeerAuthentication (pilot/translate/

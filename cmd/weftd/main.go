@@ -51,7 +51,7 @@ func addServerFlags(fl *pflag.FlagSet, c *bootstrap.Config) {
 	fl.Int64Var(&c.ConfigMaxFileBytes, "config-max-file-bytes", file.DefaultMaxFileBytes,
 		"file mode: a larger config file is refused with an error and its last good content kept")
 	fl.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig for Kubernetes mode; empty means in-cluster config")
-	fl.StringVar(&c.MeshConfig, "mesh-config", "", "Istio mesh config file (istiod's --meshConfig): weft reads defaultVirtualServiceExportTo, defaultDestinationRuleExportTo and defaultServiceExportTo")
+	fl.StringVar(&c.MeshConfig, "mesh-config", "", "Istio mesh config file (istiod's --meshConfig): weft reads defaultVirtualServiceExportTo, defaultDestinationRuleExportTo, defaultServiceExportTo, localityLbSetting, outboundTrafficPolicy, trustDomain (must match --trust-domain) and trustDomainAliases, and logs the other fields set as not acted on")
 	fl.StringVar(&c.Namespace, "namespace", envOr("POD_NAMESPACE", contract.DefaultNamespace), "weftd's own namespace (leader Lease, CA Secret, certificate names)")
 	fl.StringVar(&c.PodName, "pod-name", envOr("POD_NAME", hostname()), "this replica's identity in leader election")
 	fl.BoolVar(&c.LeaderElect, "leader-elect", true, "elect one replica to write resource status (Kubernetes mode)")

@@ -2,15 +2,12 @@ package bootstrap
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/weftmesh/weft/ca"
 	"github.com/weftmesh/weft/injector"
 	"github.com/weftmesh/weft/pilot/config/file"
-	"github.com/weftmesh/weft/pilot/translate"
 )
 
 // Config is everything weftd's command line sets; cmd/weftd only parses
@@ -24,7 +21,7 @@ type Config struct {
 	// ConfigMaxFileBytes refuses larger config files in file mode.
 	ConfigMaxFileBytes int64
 	// MeshConfig is an Istio mesh config file (istiod's --meshConfig); weft
-	// reads the exportTo defaults from it. Empty: Istio's defaults.
+	// reads what meshconfig.go lists from it. Empty: Istio's defaults.
 	MeshConfig string
 	// Namespace is weftd's own (Lease, CA Secret, certificate names).
 	Namespace   string
@@ -96,17 +93,4 @@ func (c Config) options() (Options, error) {
 		c.Logger.Info("secure port off: file mode needs --ca-plugin-dir for a mesh CA to verify proxies with", "secure_addr", c.SecureAddr)
 	}
 	return opts, nil
-}
-
-// readMeshConfig sets the translation options from --mesh-config.
-func (c Config) readMeshConfig(opts *Options) error {
-	if c.MeshConfig == "" {
-		return nil
-	}
-	data, err := os.ReadFile(c.MeshConfig)
-	if err != nil {
-		return fmt.Errorf("read mesh config: %w", err)
-	}
-	opts.Translate, err = translate.OptionsFromMeshConfig(data)
-	return err
 }

@@ -95,6 +95,9 @@ type Scopes struct {
 
 // ScopeFor returns the Sidecar scope of a workload, or nil when none applies.
 func (m *Mesh) ScopeFor(namespace string, labels map[string]string) *Scope {
+	if m.Scopes == nil {
+		return nil
+	}
 	s := m.Scopes.find(namespace, labels)
 	if s == nil {
 		s = m.Scopes.find(m.Scopes.RootNamespace, nil)
@@ -175,21 +178,16 @@ func (m *Mesh) Scoped(s *Scope) *Mesh {
 func (m *Mesh) filtered(s *Scope) *Mesh {
 	v := &Mesh{Version: m.Version, Diagnostics: m.Diagnostics, Workloads: m.Workloads, PeerAuthn: m.PeerAuthn,
 		TrustDomain: m.TrustDomain, Scopes: m.Scopes, LocalityLB: m.LocalityLB}
+	imports := m.imports(s)
 	for _, svc := range m.Services {
-		if s.Sees(svc) {
+		if a := imports[svc.Hostname]; a != nil {
+			v.Services = append(v.Services, a.Service)
+		} else if s.Sees(svc) {
 			v.Services = append(v.Services, svc)
 		}
 	}
-	for _, vh := range m.VirtualHosts {
-		if s.SeesPort(vh.Service, vh.Port.Number) {
-			v.VirtualHosts = append(v.VirtualHosts, vh)
-		}
-	}
-	for _, c := range m.Clusters {
-		if c.Service == nil || s.SeesCluster(c.Service, c.Port.Number) {
-			v.Clusters = append(v.Clusters, c)
-		}
-	}
+	v.VirtualHosts = scopedVirtualHosts(s, m.VirtualHosts, imports)
+	v.Clusters = scopedClusters(s, m.Clusters, imports)
 	v.Index()
 	v.byIP = m.byIP // a proxy serves its ports whatever it may call
 	return v

@@ -26,6 +26,9 @@ type View struct {
 	// oldest first: for a workload, the first one selecting it that names a
 	// host replaces that host's clusters.
 	Selected []*SelectedRule
+	// Alternates are the other services of shared hosts exported to the
+	// namespace that its picks pass over (scope_imports.go).
+	Alternates []*Alternate
 }
 
 // SelectedRule is a DestinationRule that applies only to the workloads its
@@ -113,7 +116,11 @@ func (v *View) selectedFor(labels map[string]string) []*SelectedRule {
 
 func (m *Mesh) buildView(namespace string, v *View, sel []*SelectedRule, key string) *Mesh {
 	out := &Mesh{Version: m.Version, Diagnostics: m.Diagnostics, Workloads: m.Workloads, PeerAuthn: m.PeerAuthn,
-		TrustDomain: m.TrustDomain, Scopes: m.Scopes.fresh(), LocalityLB: m.LocalityLB, viewKey: key}
+		TrustDomain: m.TrustDomain, Scopes: m.Scopes.fresh(), LocalityLB: m.LocalityLB, viewKey: key,
+		Alternates: m.Alternates}
+	if v != nil {
+		out.Alternates = v.Alternates
+	}
 	out.Services = viewServices(m.Services, v, namespace)
 	out.VirtualHosts = viewVirtualHosts(m.VirtualHosts, v, namespace)
 	out.Clusters = viewClusters(m.Clusters, v, sel, namespace)

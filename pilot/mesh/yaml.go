@@ -124,6 +124,9 @@ func toDoc(m *Mesh) (*meshDoc, error) {
 		return nil, err
 	}
 	doc.Views = views
+	if doc.Alternates, err = alternatesToDoc(m.Alternates); err != nil {
+		return nil, err
+	}
 	for _, w := range m.Workloads.All() {
 		doc.Workloads = append(doc.Workloads, workloadDoc(*w))
 	}
@@ -167,6 +170,9 @@ func fromDoc(doc *meshDoc) (*Mesh, error) {
 		return nil, err
 	}
 	m.Views = views
+	if m.Alternates, err = alternatesFromDoc(doc.Alternates, byHost); err != nil {
+		return nil, err
+	}
 	ws := make([]*Workload, 0, len(doc.Workloads))
 	for _, w := range doc.Workloads {
 		wl := Workload(w)

@@ -92,6 +92,9 @@ func fullMesh() *Mesh {
 	m.Views["shop"].Services = m.Services
 	m.Views["shop"].Clusters = m.Clusters
 	m.Views["shop"].Selected[0].Clusters = m.Clusters
+	alt := &Alternate{Service: s, VirtualHosts: m.VirtualHosts, Clusters: m.Clusters}
+	m.Alternates = []*Alternate{alt}
+	m.Views["shop"].Alternates = []*Alternate{alt}
 	m.Index()
 	return m
 }
@@ -157,6 +160,7 @@ func TestYAMLRoundTripKeepsEveryField(t *testing.T) {
 		"Clusters":     {m.Clusters, back.Clusters},
 		"VirtualHosts": {m.VirtualHosts, back.VirtualHosts},
 		"Views":        {m.Views, back.Views},
+		"Alternates":   {m.Alternates, back.Alternates},
 		"Diagnostics":  {m.Diagnostics, back.Diagnostics},
 		"Workloads":    {m.Workloads.All(), back.Workloads.All()},
 		"PeerAuthn":    {m.PeerAuthn, back.PeerAuthn},

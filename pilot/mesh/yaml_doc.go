@@ -19,6 +19,7 @@ type meshDoc struct {
 	Clusters           []clusterDoc     `json:"clusters,omitempty"`
 	VirtualHosts       []virtualHostDoc `json:"virtualHosts,omitempty"`
 	Views              []viewDoc        `json:"views,omitempty"`
+	Alternates         []alternateDoc   `json:"alternates,omitempty"`
 	Workloads          []workloadDoc    `json:"workloads,omitempty"`
 	PeerAuthentication *peerAuthnDoc    `json:"peerAuthentication,omitempty"`
 	SidecarScopes      *scopesDoc       `json:"sidecarScopes,omitempty"`

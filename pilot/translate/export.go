@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"istio.io/api/annotation"
+	networking "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"github.com/weftmesh/weft/pilot/mesh"
@@ -18,6 +19,19 @@ type Options struct {
 	DefaultVirtualServiceExportTo  []string
 	DefaultDestinationRuleExportTo []string
 	DefaultServiceExportTo         []string
+	// LocalityLB is MeshConfig localityLbSetting, the mesh-wide default a
+	// DestinationRule's own setting replaces (meshconfig_fields.go).
+	LocalityLB *networking.LocalityLoadBalancerSetting
+	// RegistryOnly is MeshConfig outboundTrafficPolicy mode REGISTRY_ONLY:
+	// the default of proxies whose Sidecar sets no outboundTrafficPolicy.
+	RegistryOnly bool
+	// TrustDomain names workload identities; empty is cluster.local.
+	// TrustDomainAliases are MeshConfig's, for bootstrap to accept.
+	TrustDomain        string
+	TrustDomainAliases []string
+	// Unread lists the MeshConfig fields set that weft does not act on, for
+	// the caller to warn about once.
+	Unread []string
 }
 
 // Visibility words of exportTo, as Istio spells them.

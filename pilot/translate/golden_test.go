@@ -16,7 +16,7 @@ func TestGolden(t *testing.T) {
 	dirs := featureDirs(t)
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			m := Translate(golden.Snapshot(t, filepath.Join(dir, "input.yaml")), "golden")
+			m := TranslateWith(golden.Snapshot(t, filepath.Join(dir, "input.yaml")), "golden", goldenOptions(t, dir))
 			got, err := mesh.MarshalYAML(m)
 			if err != nil {
 				t.Fatal(err)
@@ -25,6 +25,24 @@ func TestGolden(t *testing.T) {
 			assertRoundTrip(t, got)
 		})
 	}
+}
+
+// goldenOptions reads the feature's meshconfig.yaml, as weftd's
+// --mesh-config, when there is one.
+func goldenOptions(t *testing.T, dir string) Options {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "meshconfig.yaml"))
+	if os.IsNotExist(err) {
+		return Options{}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := OptionsFromMeshConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts
 }
 
 // assertRoundTrip checks that the YAML form loses nothing the build

@@ -10,7 +10,8 @@ import (
 
 // OptionsFromMeshConfig reads the MeshConfig settings translation follows
 // from Istio's mesh config (the "mesh" key of the istio ConfigMap, as
-// istiod's --meshConfig file). Fields weft does not read are ignored.
+// istiod's --meshConfig file). Options.Unread names the fields set that
+// weft does not act on.
 func OptionsFromMeshConfig(data []byte) (Options, error) {
 	j, err := sigsyaml.YAMLToJSON(data)
 	if err != nil {
@@ -23,9 +24,10 @@ func OptionsFromMeshConfig(data []byte) (Options, error) {
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(j, mc); err != nil {
 		return Options{}, fmt.Errorf("mesh config: %w", err)
 	}
-	return Options{
+	opts := Options{
 		DefaultVirtualServiceExportTo:  mc.GetDefaultVirtualServiceExportTo(),
 		DefaultDestinationRuleExportTo: mc.GetDefaultDestinationRuleExportTo(),
 		DefaultServiceExportTo:         mc.GetDefaultServiceExportTo(),
-	}, nil
+	}
+	return opts, readMeshFields(mc, j, &opts)
 }

@@ -15,7 +15,7 @@ func TestOptionsFromMeshConfig(t *testing.T) {
 		{name: "empty keeps Istio's defaults", yaml: ""},
 		{name: "the three defaults", yaml: "defaultVirtualServiceExportTo: [\".\"]\ndefaultDestinationRuleExportTo: [\".\", istio-system]\ndefaultServiceExportTo: [\"*\"]\n",
 			want: Options{DefaultVirtualServiceExportTo: []string{"."}, DefaultDestinationRuleExportTo: []string{".", "istio-system"}, DefaultServiceExportTo: []string{"*"}}},
-		{name: "other settings are ignored", yaml: "accessLogFile: /dev/stdout\nrootNamespace: istio-system\nsomethingNew: 1\n"},
+		{name: "other settings are not translation options", yaml: "accessLogFile: /dev/stdout\nrootNamespace: istio-system\nsomethingNew: 1\n"},
 		{name: "a list must be a list", yaml: "defaultServiceExportTo: 3\n", err: "mesh config"},
 		{name: "not YAML", yaml: "a: [", err: "mesh config"},
 	} {

@@ -25,6 +25,7 @@ func (t *translator) sidecarScopes() *mesh.Scopes {
 		// A selector is more specific than the namespace default; age breaks ties.
 		sort.SliceStable(scopes, func(i, j int) bool { return scopes[i].Selector != nil && scopes[j].Selector == nil })
 	}
+	t.meshOutboundDefault(out)
 	return out
 }
 
@@ -35,6 +36,7 @@ func (t *translator) sidecarScope(sc *networkingv1.Sidecar) *mesh.Scope {
 		s.Selector = sel
 	}
 	// REGISTRY_ONLY is the enum's zero value: only a set policy can mean it.
+	s.RegistryOnly = t.opts.RegistryOnly // MeshConfig's unless the Sidecar sets its own
 	if tp := sc.Spec.GetOutboundTrafficPolicy(); tp != nil {
 		s.RegistryOnly = tp.GetMode() == networking.OutboundTrafficPolicy_REGISTRY_ONLY
 	}

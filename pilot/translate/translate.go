@@ -4,6 +4,8 @@
 package translate
 
 import (
+	"cmp"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/weftmesh/weft/pilot/config"
@@ -29,7 +31,8 @@ func TranslateWith(s *config.Snapshot, version string, opts Options) *mesh.Mesh 
 	t.pickSharedBases()
 	t.m.Workloads = workloads(s)
 	t.m.PeerAuthn = t.peerAuthn()
-	t.m.TrustDomain = TrustDomain
+	t.m.TrustDomain = cmp.Or(opts.TrustDomain, TrustDomain)
+	t.m.LocalityLB = localityLB(opts.LocalityLB)
 	t.m.Scopes = t.sidecarScopes()
 	t.index()
 	rules := t.destinationRules()
@@ -42,6 +45,7 @@ func TranslateWith(s *config.Snapshot, version string, opts Options) *mesh.Mesh 
 		}
 	}
 	t.m.Views = t.views(def, rules, vss)
+	t.m.Alternates = t.alternates(anyNamespace, def, rules)
 	t.reportUnsupported()
 	t.m.Index()
 	return t.m

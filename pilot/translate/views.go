@@ -44,7 +44,8 @@ func (t *translator) views(def picks, drs *drIndex, vss *vsIndex) map[string]*me
 	}
 	slices.Sort(names)
 	for _, ns := range names {
-		if v := t.viewOf(ns, def, t.pick(ns, drs, vss)); v != nil {
+		p := t.pick(ns, drs, vss)
+		if v := withAlternates(t.viewOf(ns, def, p), ns, t.alternates(ns, p, drs)); v != nil {
 			if out == nil {
 				out = map[string]*mesh.View{}
 			}

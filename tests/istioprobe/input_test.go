@@ -55,8 +55,12 @@ func splitInput(t *testing.T, data []byte) *input {
 		if o.Kind == "" {
 			continue
 		}
-		namespaces[o.Metadata.Namespace] = true
+		if o.Metadata.Namespace != "" { // Nodes have none
+			namespaces[o.Metadata.Namespace] = true
+		}
 		switch o.Kind {
+		case "Node":
+			objects = append(objects, doc)
 		case "Pod":
 			in.addPod(o)
 			accounts = append(accounts, fmt.Sprintf("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: %s, namespace: %s}",

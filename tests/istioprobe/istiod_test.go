@@ -19,12 +19,17 @@ const (
 )
 
 // startIstiod runs istiod against the control plane with Istio config
-// from dir, and waits until it reports ready.
-func startIstiod(t *testing.T, kubeconfig, dir string) {
-	cmd := exec.Command(istiodBinary, "discovery", "--kubeconfig", kubeconfig,
+// from dir (and the scenario's mesh config, when it names one), and waits
+// until it reports ready.
+func startIstiod(t *testing.T, kubeconfig, dir, meshConfig string) {
+	args := []string{"discovery", "--kubeconfig", kubeconfig,
 		"--httpAddr", istiodHTTP, "--grpcAddr", istiodGRPC, "--secureGRPCAddr", "",
 		"--monitoringAddr", "127.0.0.1:15014", "--httpsAddr", "127.0.0.1:15017",
-		"--configDir", dir, "--registries", "Kubernetes")
+		"--configDir", dir, "--registries", "Kubernetes"}
+	if meshConfig != "" {
+		args = append(args, "--meshConfig", meshConfig)
+	}
+	cmd := exec.Command(istiodBinary, args...)
 	// Many short ADS streams, one per case: lift istiod's admission rate.
 	cmd.Env = append(os.Environ(), "POD_NAMESPACE=istio-system", "PILOT_MAX_REQUESTS_PER_SECOND=1000")
 	log, err := os.Create(filepath.Join(t.TempDir(), "istiod.log"))

@@ -53,11 +53,15 @@ func probeFeature(t *testing.T, feature string) {
 	in.apply(t, env)
 	cfgDir := t.TempDir()
 	in.writeIstio(t, cfgDir)
-	startIstiod(t, env.Kubeconfig, cfgDir)
 	s, err := offline.LoadScenario(filepath.Join(dir, "simulate.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	meshConfig := ""
+	if s.MeshConfig != "" {
+		meshConfig = filepath.Join(dir, s.MeshConfig)
+	}
+	startIstiod(t, env.Kubeconfig, cfgDir, meshConfig)
 	addrs := offline.Addresses([]offline.Input{{Name: "input.yaml", Data: data}})
 	for _, c := range s.Cases {
 		probeCase(t, s, c, in, addrs)

@@ -40,6 +40,8 @@ type Options struct {
 	// Locality is the node locality the proxy's bootstrap sends
 	// ("region/zone/subzone"); a Pod in the input (its Node) wins, as in weftd.
 	Locality string
+	// Translate are the mesh config's settings (weftd --mesh-config).
+	Translate translate.Options
 }
 
 // Build decodes the inputs as weftd's file mode does (a resource that does
@@ -51,7 +53,7 @@ func Build(inputs []Input, o Options) (*simulate.Config, []*config.Error, error)
 	if err != nil {
 		return nil, errs, err
 	}
-	m := translate.Translate(snap, "simulate")
+	m := translate.TranslateWith(snap, "simulate", o.Translate)
 	p = p.WithWorkload(m.Workloads)
 	if !o.Proxyless {
 		res, _ := envoy.Generate(m, p)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/weftmesh/weft/pilot/simulate"
+	"github.com/weftmesh/weft/pilot/translate"
 )
 
 // Scenario is a file of simulated requests and what must happen to them,
@@ -23,7 +25,11 @@ type Scenario struct {
 	Proxyless bool              `json:"proxyless,omitempty"`
 	// Locality is the node locality the proxy sends (region/zone/subzone).
 	Locality string `json:"locality,omitempty"`
-	Cases    []Case `json:"cases"`
+	// MeshConfig names a file beside the scenario read as weftd's
+	// --mesh-config; Translate holds what it sets.
+	MeshConfig string            `json:"meshConfig,omitempty"`
+	Translate  translate.Options `json:"-"`
+	Cases      []Case            `json:"cases"`
 }
 
 // Case is one request and its expected outcome.
@@ -113,6 +119,15 @@ func LoadScenario(path string) (*Scenario, error) {
 	var s Scenario
 	if err := yaml.UnmarshalStrict(data, &s); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if s.MeshConfig != "" {
+		mc, err := os.ReadFile(filepath.Join(filepath.Dir(path), s.MeshConfig))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if s.Translate, err = translate.OptionsFromMeshConfig(mc); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	return &s, nil
 }

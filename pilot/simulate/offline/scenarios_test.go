@@ -54,7 +54,7 @@ func TestGoldenScenarios(t *testing.T) {
 
 func runCase(t *testing.T, s *Scenario, c Case, inputs []Input) {
 	t.Helper()
-	opts := Options{NodeID: s.Proxy, Labels: s.Labels, Proxyless: s.Proxyless, Locality: s.Locality}
+	opts := Options{NodeID: s.Proxy, Labels: s.Labels, Proxyless: s.Proxyless, Locality: s.Locality, Translate: s.Translate}
 	if c.Proxy != "" {
 		opts.NodeID, opts.Labels = c.Proxy, c.Labels
 	}

@@ -76,32 +76,16 @@ func TestRouteConfigs(t *testing.T) {
 	if len(rcs) != 2 || rcs[0].Name != "8080" {
 		t.Fatalf("route configs %v", rcs)
 	}
+	// istiod's sidecar routes match the Host header without its port.
+	if !rcs[0].IgnorePortInHostMatching {
+		t.Error("route configuration matches the Host header's port; istiod's sidecar routes ignore it")
+	}
 	vhs := rcs[0].VirtualHosts
 	if last := vhs[len(vhs)-1]; last.Name != "allow_any" || last.Domains[0] != "*" {
 		t.Errorf("last virtual host %s, want allow_any", last.Name)
 	}
-	if vhs[0].Name != "cart.shop.svc.cluster.local:8080" || !contains(vhs[0].Domains, "cart") || !contains(vhs[0].Domains, "10.96.10.1:8080") {
+	if vhs[0].Name != "cart.shop.svc.cluster.local:8080" || !contains(vhs[0].Domains, "cart") || !contains(vhs[0].Domains, "10.96.10.1") {
 		t.Errorf("cart virtual host %s %v", vhs[0].Name, vhs[0].Domains)
-	}
-}
-
-func TestDomains(t *testing.T) {
-	svc := &mesh.Service{Hostname: "cart.shop.svc.cluster.local", Name: "cart", Namespace: "shop", Addresses: []string{"10.0.0.1"}}
-	ext := &mesh.Service{Hostname: "api.example.org", Namespace: "shop"}
-	for _, tt := range []struct {
-		svc   *mesh.Service
-		proxy *xds.Proxy
-		want  string
-	}{
-		{svc, sidecar("shop", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop cart.shop:80 cart.shop.svc cart.shop.svc:80 cart cart:80 10.0.0.1 10.0.0.1:80"},
-		{svc, sidecar("web", "", nil), "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 cart.shop cart.shop:80 cart.shop.svc cart.shop.svc:80 10.0.0.1 10.0.0.1:80"},
-		{ext, sidecar("shop", "", nil), "api.example.org api.example.org:80"},
-		// Another cluster domain: the host is not a Kubernetes name there.
-		{svc, &xds.Proxy{Namespace: "shop", DNSDomain: "shop.svc.corp.example"}, "cart.shop.svc.cluster.local cart.shop.svc.cluster.local:80 10.0.0.1 10.0.0.1:80"},
-	} {
-		if got := strings.Join(Domains(tt.svc, 80, tt.proxy), " "); got != tt.want {
-			t.Errorf("Domains(%s) from %s:\n got %s\nwant %s", tt.svc.Hostname, tt.proxy.DNSDomain, got, tt.want)
-		}
 	}
 }
 

@@ -39,11 +39,16 @@ func httpVirtualHostsByPort(m *mesh.Mesh, scope *mesh.Scope) map[uint32][]*mesh.
 }
 
 func routeConfig(m *mesh.Mesh, p *xds.Proxy, port uint32, vhs []*mesh.VirtualHost, deg *build.Degradations) *routev3.RouteConfiguration {
-	rc := &routev3.RouteConfiguration{Name: strconv.FormatUint(uint64(port), 10), ValidateClusters: boolFalse()}
+	rc := &routev3.RouteConfiguration{Name: strconv.FormatUint(uint64(port), 10), ValidateClusters: boolFalse(),
+		IgnorePortInHostMatching: true}
 	seen := map[string]bool{}
+	known := make(map[string]bool, len(vhs))
+	for _, vh := range vhs {
+		known[vh.Service.Hostname] = true
+	}
 	opts := build.Options{ListenerPort: port}
 	for _, vh := range vhs {
-		domains := uniqueDomains(Domains(vh.Service, port, p), seen)
+		domains := uniqueDomains(domainsFor(vh.Service, p, known), seen)
 		if len(domains) == 0 {
 			continue
 		}
@@ -94,41 +99,13 @@ func allowAny(cluster string) *routev3.VirtualHost {
 	}
 }
 
-// Domains lists the names a client may use for svc: the FQDN, the short
-// forms valid from the proxy's namespace, and the service addresses, each
-// with and without the port.
-func Domains(svc *mesh.Service, port uint32, p *xds.Proxy) []string {
-	names := []string{svc.Hostname}
-	if svc.Name != "" && strings.HasSuffix(svc.Hostname, ".svc."+clusterDomain(p)) {
-		base := svc.Name + "." + svc.Namespace
-		names = append(names, base, base+".svc")
-		if svc.Namespace == p.Namespace {
-			names = append(names, svc.Name)
-		}
-	}
-	names = append(names, svc.Addresses...)
-	ps := ":" + strconv.FormatUint(uint64(port), 10)
-	out := make([]string, 0, 2*len(names))
-	for _, n := range names {
-		out = append(out, n, n+ps)
-	}
-	return out
-}
-
-func clusterDomain(p *xds.Proxy) string {
-	if _, rest, ok := strings.Cut(p.DNSDomain, ".svc."); ok {
-		return rest
-	}
-	return "cluster.local"
-}
-
 // uniqueDomains drops names already used: Envoy rejects a route
 // configuration in which two virtual hosts share a domain.
 func uniqueDomains(domains []string, seen map[string]bool) []string {
 	out := domains[:0:0]
 	for _, d := range domains {
-		if !seen[d] {
-			seen[d] = true
+		if k := strings.ToLower(d); !seen[k] {
+			seen[k] = true
 			out = append(out, d)
 		}
 	}
