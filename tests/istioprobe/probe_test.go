@@ -74,6 +74,7 @@ func probeCase(t *testing.T, s *offline.Scenario, c offline.Case, in *input, add
 		labels = in.labelsByIP[ip]
 	}
 	cfg := fetchConfig(t, id, labels)
+	dumpConfig(t, c.Name, cfg)
 	req, err := c.Spec(false).Request()
 	if err != nil {
 		t.Fatalf("%s: %v", c.Name, err)

@@ -247,7 +247,7 @@ func catchAllChains(port uint32, mode mesh.MTLSMode) []*listenerv3.FilterChain {
 	httpMTLS.TransportSocket = build.DownstreamTLS(build.Options{})
 	httpPlain := catchAllChain(port, true, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer", ApplicationProtocols: plaintextHTTPALPNs})
 	mtls := catchAllChain(port, false, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"})
-	mtls.TransportSocket = build.DownstreamTLS(build.Options{})
+	mtls.TransportSocket = build.DownstreamTLSForTCP(build.Options{})
 	switch mode {
 	case mesh.MTLSStrict:
 		return []*listenerv3.FilterChain{httpMTLS, mtls}
@@ -280,18 +280,39 @@ func catchAllChain(port uint32, http bool, suffix string, match *listenerv3.Filt
 // inboundChains serves one application port per its mTLS mode: STRICT
 // terminates mutual TLS on every connection (plaintext fails the
 // handshake), PERMISSIVE splits by transport protocol, DISABLE is plaintext.
+// PERMISSIVE terminates only TLS offering an Istio ALPN, as istiod: other
+// TLS to a TCP port passes through to the application untouched.
 func inboundChains(in inboundPort, mode mesh.MTLSMode) []*listenerv3.FilterChain {
 	switch mode {
 	case mesh.MTLSStrict:
 		fc := inboundChain(in, "")
-		fc.TransportSocket = build.DownstreamTLS(build.Options{})
+		fc.TransportSocket = inboundMTLS(in)
 		return []*listenerv3.FilterChain{fc}
 	case mesh.MTLSPermissive:
 		tls := inboundChain(in, "tls")
-		tls.TransportSocket = build.DownstreamTLS(build.Options{})
-		return []*listenerv3.FilterChain{tls, inboundChain(in, "raw_buffer")}
+		tls.TransportSocket = inboundMTLS(in)
+		tls.FilterChainMatch.ApplicationProtocols = istioMTLSALPNs
+		if in.Protocol.IsHTTP() {
+			return []*listenerv3.FilterChain{tls, inboundChain(in, "raw_buffer")}
+		}
+		passthrough := inboundChain(in, "tls")
+		passthrough.Name += "-passthrough"
+		return []*listenerv3.FilterChain{tls, passthrough, inboundChain(in, "raw_buffer")}
 	}
 	return []*listenerv3.FilterChain{inboundChain(in, "")}
+}
+
+// istioMTLSALPNs are every ALPN an Istio client sidecar offers on mesh
+// mTLS, which istiod's PERMISSIVE port chains match.
+var istioMTLSALPNs = []string{"istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2"}
+
+// inboundMTLS is the mTLS server context of a port's chain: istiod offers
+// istio-peer-exchange too where the chain proxies TCP.
+func inboundMTLS(in inboundPort) *corev3.TransportSocket {
+	if in.Protocol.IsHTTP() {
+		return build.DownstreamTLS(build.Options{})
+	}
+	return build.DownstreamTLSForTCP(build.Options{})
 }
 
 func inboundChain(in inboundPort, transport string) *listenerv3.FilterChain {
