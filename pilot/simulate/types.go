@@ -204,6 +204,10 @@ type Upstream struct {
 	// verified against ("none": not verified).
 	ClientCertificate string `json:"clientCertificate,omitempty"`
 	TrustedCA         string `json:"trustedCA,omitempty"`
+	// ALPN is what the TLS socket offers the server: on Istio mTLS what
+	// the server's chains match to tell a mesh client. (Istio's istio.alpn
+	// HTTP filter, which weft does not send, would override it per request.)
+	ALPN []string `json:"alpn,omitempty"`
 	// CircuitBreakers are the thresholds (max connections, pending and
 	// requests, retries) at default priority; nil when unset.
 	CircuitBreakers *CircuitBreakers `json:"circuitBreakers,omitempty"`

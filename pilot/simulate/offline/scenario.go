@@ -63,8 +63,9 @@ type Want struct {
 	SANs              []string `json:"sans,omitempty"`
 	TrustedCA         string   `json:"trustedCA,omitempty"`
 	ClientCertificate string   `json:"clientCertificate,omitempty"`
-	Endpoints         []string `json:"endpoints,omitempty"` // addresses of the first upstream
-	LB                string   `json:"lb,omitempty"`        // the first upstream's load balancer
+	UpstreamALPN      []string `json:"upstreamALPN,omitempty"` // what the first upstream's TLS offers
+	Endpoints         []string `json:"endpoints,omitempty"`    // addresses of the first upstream
+	LB                string   `json:"lb,omitempty"`           // the first upstream's load balancer
 	// CircuitBreakers are the first upstream's thresholds (Envoy's defaults
 	// when the cluster sets none).
 	CircuitBreakers *simulate.CircuitBreakers `json:"circuitBreakers,omitempty"`
