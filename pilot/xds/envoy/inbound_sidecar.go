@@ -20,6 +20,9 @@ type inboundPort struct {
 	Port     uint32 // the application port: chain match and cluster name
 	Protocol mesh.Protocol
 	Ingress  *mesh.IngressListener // nil for a Service port
+	// Instance is the Service port the cluster serves (the first one with
+	// this target port); nil for an ingress listener.
+	Instance *mesh.Instance
 }
 
 // inboundPortsOf lists the proxy's inbound ports as istiod does: with a
@@ -31,7 +34,7 @@ func inboundPortsOf(m *mesh.Mesh, p *xds.Proxy) []inboundPort {
 	var out []inboundPort
 	if !scope.HasIngress() {
 		for _, in := range inboundPorts(m, p) {
-			out = append(out, inboundPort{Port: in.TargetPort, Protocol: in.Port.Protocol})
+			out = append(out, inboundPort{Port: in.TargetPort, Protocol: in.Port.Protocol, Instance: &in})
 		}
 		return out
 	}
@@ -50,17 +53,32 @@ func inboundPortsOf(m *mesh.Mesh, p *xds.Proxy) []inboundPort {
 // own (captureMode NONE) rather than by virtualInbound's chains.
 func (ip inboundPort) boundIngress() bool { return ip.Ingress != nil && ip.Ingress.CaptureNone }
 
-// inboundClusters builds inbound|PORT|| for each inbound port with the
-// Sidecar's connection pool for it.
+// inboundClusters builds inbound|PORT|| for each inbound port with its
+// connection pool.
 func inboundClusters(m *mesh.Mesh, p *xds.Proxy) []*clusterv3.Cluster {
 	scope := m.ScopeFor(p.Namespace, p.Labels)
 	var out []*clusterv3.Cluster
 	for _, ip := range inboundPortsOf(m, p) {
 		c := inboundClusterFor(ip, p)
-		build.InboundConnectionPool(c, scope.InboundPool(ip.Port))
+		build.InboundConnectionPool(c, inboundPool(m, scope, ip), ip.Protocol)
 		out = append(out, c)
 	}
 	return out
+}
+
+// inboundPool is the connection pool of an inbound port as istiod picks
+// it: the Sidecar's (the ingress port's, else inboundConnectionPool),
+// else that of the DestinationRule for the workload's own service, port
+// level included, as the proxy sees it. Ingress listeners have no service.
+func inboundPool(m *mesh.Mesh, scope *mesh.Scope, ip inboundPort) *mesh.ConnectionPool {
+	if cp := scope.InboundPool(ip.Port); cp != nil || ip.Instance == nil {
+		return cp
+	}
+	c := m.Cluster(mesh.ClusterKey{Direction: mesh.Outbound, Port: ip.Instance.Port.Number, Host: ip.Instance.Service.Hostname})
+	if c == nil {
+		return nil
+	}
+	return c.Policy.ConnectionPool
 }
 
 // inboundClusterFor forwards to the original destination, or to the
