@@ -14,15 +14,17 @@ import (
 // own service) to an inbound cluster, as istiod applies it: the same
 // circuit breakers, timeouts and keepalive as an outbound pool, and the
 // per-connection HTTP limits in the port protocol's upstream settings.
+// HTTP/2 and gRPC ports speak HTTP/2 to the application, pool or not.
 // h2UpgradePolicy and useClientProtocol are outbound choices istiod
 // leaves off inbound clusters.
 func InboundConnectionPool(out *clusterv3.Cluster, cp *mesh.ConnectionPool, protocol mesh.Protocol) {
-	if cp == nil {
-		return
+	if cp != nil {
+		setConnectionPool(out, cp, Options{})
+	} else {
+		cp = &mesh.ConnectionPool{}
 	}
-	setConnectionPool(out, cp, Options{})
 	common := commonHTTPOptions(cp)
-	if common == nil {
+	if common == nil && !protocol.IsHTTP2() {
 		return
 	}
 	o := &httpv3.HttpProtocolOptions{CommonHttpProtocolOptions: common}
