@@ -70,6 +70,10 @@ type Request struct {
 type Result struct {
 	Listener    string `json:"listener,omitempty"`
 	FilterChain string `json:"filterChain,omitempty"`
+	// DownstreamTLS is "terminated" when the filter chain ended the
+	// client's TLS (istiod gives a port's chains one name, so the name
+	// alone does not say which one matched).
+	DownstreamTLS string `json:"downstreamTLS,omitempty"`
 	// NetworkFilter is the filter that handles the connection: the HTTP
 	// connection manager or the TCP proxy.
 	NetworkFilter string `json:"networkFilter,omitempty"`

@@ -48,8 +48,11 @@ type Case struct {
 
 // Want lists what must hold; fields left out are not checked.
 type Want struct {
-	Listener        string             `json:"listener,omitempty"`
-	FilterChain     string             `json:"filterChain,omitempty"`
+	Listener    string `json:"listener,omitempty"`
+	FilterChain string `json:"filterChain,omitempty"`
+	// DownstreamTLS: "terminated" (the chain ended the client's TLS) or
+	// "none" (it did not: plaintext, or TLS passed through).
+	DownstreamTLS   string             `json:"downstreamTLS,omitempty"`
 	VirtualHost     string             `json:"virtualHost,omitempty"`
 	Route           string             `json:"route,omitempty"`
 	Clusters        map[string]float64 `json:"clusters,omitempty"` // cluster → probability
@@ -160,6 +163,13 @@ func (w Want) checkStages(r *simulate.Result, diff func(string, any, any)) {
 		if s.want != "" && s.got != s.want {
 			diff(s.what, s.got, s.want)
 		}
+	}
+	got := r.DownstreamTLS
+	if got == "" {
+		got = "none"
+	}
+	if w.DownstreamTLS != "" && got != w.DownstreamTLS {
+		diff("downstream TLS", got, w.DownstreamTLS)
 	}
 	switch {
 	case w.Failure == nil && r.Failure != nil:

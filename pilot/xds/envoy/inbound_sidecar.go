@@ -23,6 +23,10 @@ type inboundPort struct {
 	// Instance is the Service port the cluster serves (the first one with
 	// this target port); nil for an ingress listener.
 	Instance *mesh.Instance
+	// Chain names the port's filter chains as istiod does: 0.0.0.0_PORT
+	// for a Service port, INSTANCE-IP_PORT for an ingress listener
+	// (BIND_PORT when it has a listener of its own).
+	Chain string
 }
 
 // inboundPortsOf lists the proxy's inbound ports as istiod does: with a
@@ -34,7 +38,7 @@ func inboundPortsOf(m *mesh.Mesh, p *xds.Proxy) []inboundPort {
 	var out []inboundPort
 	if !scope.HasIngress() {
 		for _, in := range inboundPorts(m, p) {
-			out = append(out, inboundPort{Port: in.TargetPort, Protocol: in.Port.Protocol, Instance: &in})
+			out = append(out, inboundPort{Port: in.TargetPort, Protocol: in.Port.Protocol, Instance: &in, Chain: "0.0.0.0_" + portString(in.TargetPort)})
 		}
 		return out
 	}
@@ -43,10 +47,24 @@ func inboundPortsOf(m *mesh.Mesh, p *xds.Proxy) []inboundPort {
 		in := &scope.Ingress[i]
 		if !seen[in.Port.Number] {
 			seen[in.Port.Number] = true
-			out = append(out, inboundPort{Port: in.Port.Number, Protocol: in.Port.Protocol, Ingress: in})
+			ip := inboundPort{Port: in.Port.Number, Protocol: in.Port.Protocol, Ingress: in}
+			ip.Chain = ip.bindAddress(p) + "_" + portString(ip.Port)
+			out = append(out, ip)
 		}
 	}
 	return out
+}
+
+// bindAddress is the address istiod names an ingress port's chains by:
+// its bind for a listener of its own, else the instance IP.
+func (ip inboundPort) bindAddress(p *xds.Proxy) string {
+	if ip.boundIngress() && ip.Ingress.Bind != "" {
+		return ip.Ingress.Bind
+	}
+	if p.IP == "" {
+		return "0.0.0.0"
+	}
+	return p.IP
 }
 
 // boundIngress reports whether the port is served by a listener of its
@@ -156,18 +174,12 @@ func boundIngressListeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	return out
 }
 
-// ingressPodIP is the proxy's IP when its Sidecar ingress listeners use
-// it (a "0.0.0.0" defaultEndpoint or a default bind), so proxies of one
-// deployment do not share those clusters and listeners.
+// ingressPodIP is the proxy's IP when its Sidecar has ingress listeners:
+// istiod names their chains by it (and a "0.0.0.0" defaultEndpoint or a
+// default bind uses it), so proxies of one deployment do not share them.
 func ingressPodIP(m *mesh.Mesh, p *xds.Proxy) string {
-	scope := m.ScopeFor(p.Namespace, p.Labels)
-	if !scope.HasIngress() {
+	if !m.ScopeFor(p.Namespace, p.Labels).HasIngress() {
 		return ""
 	}
-	for _, in := range scope.Ingress {
-		if in.UsesPodIP() {
-			return p.IP
-		}
-	}
-	return ""
+	return p.IP
 }
