@@ -1,5 +1,7 @@
 package support
 
+import "strings"
+
 // destinationRuleRows rates DestinationRule (pilot/translate/destinationrule.go
 // and policy.go, pilot/xds/build/cluster.go, hash.go, upstream_tls.go).
 var destinationRuleRows = concat(
@@ -29,7 +31,7 @@ func trafficPolicyRows(prefix string, top bool) []row {
 	if !top {
 		rows = append(rows, row{key: prefix + ".port", entry: both()}, row{key: prefix + ".port.number", entry: both()})
 	}
-	rows = concat(rows, loadBalancerRows(prefix+".loadBalancer"), connectionPoolRows(prefix+".connectionPool"),
+	rows = concat(rows, loadBalancerRows(prefix+".loadBalancer"), ruleConnectionPoolRows(prefix),
 		outlierRows(prefix+".outlierDetection"), clientTLSRows(prefix+".tls"))
 	if !top {
 		return rows
@@ -40,6 +42,17 @@ func trafficPolicyRows(prefix string, top bool) []row {
 		row{key: prefix + ".proxyProtocol", entry: none("not supported yet: ignored (translate warns)"), subtree: true},
 		row{key: prefix + ".retryBudget", entry: none("ignored"), subtree: true},
 	)
+}
+
+// ruleConnectionPoolRows are a rule's connection pool rows: istiod also
+// applies the rule's (and port level's, not subsets') pool to the inbound
+// cluster of the workloads behind the host.
+func ruleConnectionPoolRows(prefix string) []row {
+	rows := connectionPoolRows(prefix + ".connectionPool")
+	if !strings.HasPrefix(prefix, "subsets") {
+		rows[0].entry.Note = "sidecars: also on the inbound cluster of the host's own workloads unless their Sidecar sets an inbound pool, as istiod; " + rows[0].entry.Note
+	}
+	return rows
 }
 
 func loadBalancerRows(p string) []row {

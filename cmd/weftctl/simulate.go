@@ -67,6 +67,7 @@ func (o *simulateOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.spec.Inbound, "inbound", false, "the request comes from a peer to the workload (needs --port)")
 	f.Uint32Var(&o.spec.Port, "port", 0, "with --inbound: the workload port called")
 	f.StringVar(&o.spec.From, "from", "", "the caller's SPIFFE ID: the connection is Istio mTLS")
+	f.StringSliceVar(&o.spec.ALPN, "alpn", nil, "with --from: the ALPN the client offers (default: an Istio sidecar's for the protocol)")
 	f.StringVar(&o.spec.TCP, "tcp", "", "a raw TCP connection to IP:PORT")
 	f.StringVar(&o.spec.IP, "ip", "", "the destination IP, when the URL's host is a name")
 	f.StringVar(&o.spec.Protocol, "protocol", "", "http1 (default), h2 or grpc")

@@ -29,6 +29,7 @@ type socketInfo struct {
 	// cert and ca name the client certificate and trusted roots (SDS
 	// secret or certificate provider names).
 	cert, ca string
+	alpn     []string // offered in the ClientHello
 }
 
 // describeSocket classifies a transport socket; where names it in a
@@ -64,7 +65,8 @@ func describeTLS(ctx *tlsv3.UpstreamTlsContext) socketInfo {
 		kind = socketIstioMTLS
 	}
 	cert, ca := tlsSecrets(common)
-	return socketInfo{kind: kind, sni: ctx.GetSni(), sans: sanMatchers(validationContext(common)), cert: cert, ca: ca}
+	return socketInfo{kind: kind, sni: ctx.GetSni(), sans: sanMatchers(validationContext(common)), cert: cert, ca: ca,
+		alpn: common.GetAlpnProtocols()}
 }
 
 func workloadCert(c *tlsv3.CommonTlsContext) bool {
@@ -188,6 +190,6 @@ func metadataMatch(want, md *structpb.Struct) bool {
 // the cluster's own socket has none (auto mTLS: plaintext by default).
 func adoptTLSNames(up *Upstream, s socketInfo) {
 	if s.kind != socketPlaintext && up.SNI == "" && len(up.SANs) == 0 {
-		up.SNI, up.SANs, up.ClientCertificate, up.TrustedCA = s.sni, s.sans, s.cert, s.ca
+		up.SNI, up.SANs, up.ClientCertificate, up.TrustedCA, up.ALPN = s.sni, s.sans, s.cert, s.ca, s.alpn
 	}
 }

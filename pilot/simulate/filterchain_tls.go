@@ -62,6 +62,7 @@ func downstreamHandshake(ctx *tlsv3.DownstreamTlsContext, name string, req *Requ
 	case ctx.GetRequireClientCertificate().GetValue() && req.TLS.ClientID == "":
 		res.fail(0, flagNone, handshakeFailedReason, name, "a client certificate is required and the client sent none")
 	default:
+		res.DownstreamTLS = "terminated"
 		res.step("filter-chain", "%s terminates TLS (client %s)", name, chainNameOr(req.TLS.ClientID, "without certificate"))
 	}
 	return nil

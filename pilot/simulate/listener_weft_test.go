@@ -69,11 +69,11 @@ func TestWeftSidecarConnection(t *testing.T) {
 		// istiod: non-HTTP bytes on an HTTP port fall through to the unknown-destination cluster.
 		{"outbound raw TCP to reviews' HTTP port", lisOutbound("10.96.0.20", 9080), "0.0.0.0_9080", "PassthroughFilterChain", false},
 		{"outbound to an unknown destination", lisOutbound("1.2.3.4", 443), "virtualOutbound", "virtualOutbound-catchall-tcp", false},
-		{"inbound mTLS to 9080", inbound(9080, true), "virtualInbound", "inbound|9080||", false},
-		{"inbound plaintext to STRICT 9080", inbound(9080, false), "virtualInbound", "inbound|9080||", true},
-		{"inbound plaintext to DISABLE 9090", inbound(9090, false), "virtualInbound", "inbound|9090||", false},
+		{"inbound mTLS to 9080", inbound(9080, true), "virtualInbound", "0.0.0.0_9080", false},
+		{"inbound plaintext to STRICT 9080", inbound(9080, false), "virtualInbound", "0.0.0.0_9080", true},
+		{"inbound plaintext to DISABLE 9090", inbound(9090, false), "virtualInbound", "0.0.0.0_9090", false},
 		{"inbound plaintext to an undeclared port under STRICT", inbound(8000, false), "virtualInbound", "", true},
-		{"inbound mTLS to an undeclared port under STRICT", inbound(8000, true), "virtualInbound", "virtualInbound-catchall-tcp-mtls", false},
+		{"inbound mTLS to an undeclared port under STRICT", inbound(8000, true), "virtualInbound", "virtualInbound", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

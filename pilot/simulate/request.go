@@ -19,8 +19,8 @@ type RequestSpec struct {
 	Inbound bool
 	Port    uint32 // inbound: the port called
 	From    string // the client's SPIFFE ID: the connection is Istio mTLS
-	// ALPN is what that mTLS client offers; Istio's sidecars say "istio"
-	// (the default) or, for HTTP they detected, istio-http/1.1 or istio-h2.
+	// ALPN is what that mTLS client offers; by default an Istio sidecar's
+	// for the request's protocol (MeshClientALPN).
 	ALPN     []string
 	TCP      string // ip:port of a raw TCP connection
 	IP       string // destination IP, when the URL's host is a name
@@ -146,10 +146,24 @@ func (s RequestSpec) identity(r *Request) {
 	if s.From != "" {
 		alpn := s.ALPN
 		if len(alpn) == 0 {
-			alpn = []string{"istio"}
+			alpn = MeshClientALPN(r.Protocol)
 		}
 		r.TLS = &TLS{ClientID: s.From, ALPN: alpn}
 	}
+}
+
+// MeshClientALPN is what an Istio client sidecar offers on mesh mTLS for
+// a request of this protocol: for HTTP its istio.alpn filter's override
+// by upstream protocol (istio-http/1.1 or istio-h2, then istio and the
+// plain protocol), for TCP its cluster's istio-peer-exchange and istio.
+func MeshClientALPN(p Protocol) []string {
+	switch p {
+	case HTTP1:
+		return []string{"istio-http/1.1", "istio", "http/1.1"}
+	case HTTP2, GRPC:
+		return []string{"istio-h2", "istio", "h2"}
+	}
+	return []string{"istio-peer-exchange", "istio"}
 }
 
 func hostPort(u *url.URL) (string, uint32, error) {

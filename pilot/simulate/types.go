@@ -70,6 +70,10 @@ type Request struct {
 type Result struct {
 	Listener    string `json:"listener,omitempty"`
 	FilterChain string `json:"filterChain,omitempty"`
+	// DownstreamTLS is "terminated" when the filter chain ended the
+	// client's TLS (istiod gives a port's chains one name, so the name
+	// alone does not say which one matched).
+	DownstreamTLS string `json:"downstreamTLS,omitempty"`
 	// NetworkFilter is the filter that handles the connection: the HTTP
 	// connection manager or the TCP proxy.
 	NetworkFilter string `json:"networkFilter,omitempty"`
@@ -204,6 +208,10 @@ type Upstream struct {
 	// verified against ("none": not verified).
 	ClientCertificate string `json:"clientCertificate,omitempty"`
 	TrustedCA         string `json:"trustedCA,omitempty"`
+	// ALPN is what the TLS socket offers the server: on Istio mTLS what
+	// the server's chains match to tell a mesh client. (Istio's istio.alpn
+	// HTTP filter, which weft does not send, would override it per request.)
+	ALPN []string `json:"alpn,omitempty"`
 	// CircuitBreakers are the thresholds (max connections, pending and
 	// requests, retries) at default priority; nil when unset.
 	CircuitBreakers *CircuitBreakers `json:"circuitBreakers,omitempty"`

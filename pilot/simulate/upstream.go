@@ -49,6 +49,7 @@ func (c *Config) describeCluster(cl *clusterv3.Cluster, req *Request) (*Upstream
 		return nil, nil, err
 	}
 	up.TransportSocket, up.SNI, up.SANs, up.ClientCertificate, up.TrustedCA = ts.kind, ts.sni, ts.sans, ts.cert, ts.ca
+	up.ALPN = ts.alpn
 	applyAutoSNI(cl, up, req)
 	hosts, err := c.clusterEndpoints(cl, req)
 	if err != nil {

@@ -54,8 +54,11 @@ type Case struct {
 
 // Want lists what must hold; fields left out are not checked.
 type Want struct {
-	Listener        string             `json:"listener,omitempty"`
-	FilterChain     string             `json:"filterChain,omitempty"`
+	Listener    string `json:"listener,omitempty"`
+	FilterChain string `json:"filterChain,omitempty"`
+	// DownstreamTLS: "terminated" (the chain ended the client's TLS) or
+	// "none" (it did not: plaintext, or TLS passed through).
+	DownstreamTLS   string             `json:"downstreamTLS,omitempty"`
 	VirtualHost     string             `json:"virtualHost,omitempty"`
 	Route           string             `json:"route,omitempty"`
 	Clusters        map[string]float64 `json:"clusters,omitempty"` // cluster → probability
@@ -69,8 +72,9 @@ type Want struct {
 	SANs              []string `json:"sans,omitempty"`
 	TrustedCA         string   `json:"trustedCA,omitempty"`
 	ClientCertificate string   `json:"clientCertificate,omitempty"`
-	Endpoints         []string `json:"endpoints,omitempty"` // addresses of the first upstream
-	LB                string   `json:"lb,omitempty"`        // the first upstream's load balancer
+	UpstreamALPN      []string `json:"upstreamALPN,omitempty"` // what the first upstream's TLS offers
+	Endpoints         []string `json:"endpoints,omitempty"`    // addresses of the first upstream
+	LB                string   `json:"lb,omitempty"`           // the first upstream's load balancer
 	// CircuitBreakers are the first upstream's thresholds (Envoy's defaults
 	// when the cluster sets none).
 	CircuitBreakers *simulate.CircuitBreakers `json:"circuitBreakers,omitempty"`
@@ -174,6 +178,13 @@ func (w Want) checkStages(r *simulate.Result, diff func(string, any, any)) {
 		if s.want != "" && s.got != s.want {
 			diff(s.what, s.got, s.want)
 		}
+	}
+	got := r.DownstreamTLS
+	if got == "" {
+		got = "none"
+	}
+	if w.DownstreamTLS != "" && got != w.DownstreamTLS {
+		diff("downstream TLS", got, w.DownstreamTLS)
 	}
 	switch {
 	case w.Failure == nil && r.Failure != nil:

@@ -7,7 +7,7 @@ import (
 )
 
 func (w Want) checksTLS() bool {
-	return w.SNI != "" || w.SANs != nil || w.TrustedCA != "" || w.ClientCertificate != ""
+	return w.SNI != "" || w.SANs != nil || w.TrustedCA != "" || w.ClientCertificate != "" || w.UpstreamALPN != nil
 }
 
 // checkTLS compares the upstream's TLS names with the wanted ones.
@@ -23,5 +23,8 @@ func (w Want) checkTLS(u simulate.Upstream, diff func(string, any, any)) {
 	}
 	if w.ClientCertificate != "" && u.ClientCertificate != w.ClientCertificate {
 		diff("client certificate", u.ClientCertificate, w.ClientCertificate)
+	}
+	if w.UpstreamALPN != nil && !slices.Equal(u.ALPN, w.UpstreamALPN) {
+		diff("upstream ALPN", u.ALPN, w.UpstreamALPN)
 	}
 }

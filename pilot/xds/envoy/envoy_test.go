@@ -119,8 +119,8 @@ func TestInboundChainsByMTLSMode(t *testing.T) {
 	for _, fc := range inbound.FilterChains {
 		got[fc.Name] = fc.TransportSocket != nil
 	}
-	want := map[string]bool{"inbound|9443||": true, "inbound|9102||": false, "virtualInbound-catchall-tcp-mtls": true,
-		"virtualInbound-blackhole": false, "virtualInbound-catchall-http-mtls": true}
+	want := map[string]bool{"0.0.0.0_9443": true, "0.0.0.0_9102": false, CatchAllChain: true,
+		"virtualInbound-blackhole": false, CatchAllHTTPChain: true}
 	if len(got) != len(want) {
 		t.Errorf("filter chains %v, want %v", got, want)
 	}
@@ -245,18 +245,38 @@ func TestInboundPassthroughByMTLSMode(t *testing.T) {
 		p := sidecar("finance", "10.244.18.1", map[string]string{"app": "ledger", mesh.TLSModeLabel: "istio"})
 		got := map[string]string{}
 		for _, fc := range virtualInbound(m, p).FilterChains {
-			if !strings.HasPrefix(fc.Name, "virtualInbound-catchall-") {
+			if fc.Name != CatchAllChain && fc.Name != CatchAllHTTPChain {
 				continue
 			}
-			got[fc.Name] = fc.GetFilterChainMatch().GetTransportProtocol()
+			key := catchAllKey(fc)
+			got[key] = fc.GetFilterChainMatch().GetTransportProtocol()
 			if fc.TransportSocket != nil {
-				got[fc.Name] += "+tls"
+				got[key] += "+tls"
 			}
 		}
 		if !maps.Equal(got, tt.want) {
 			t.Errorf("%s: passthrough chains %v, want %v", tt.mode, got, tt.want)
 		}
 	}
+}
+
+// catchAllKey tells catch-all chains apart, which istiod (and weft) name
+// alike: kind, port and whether TLS is terminated or passed through.
+func catchAllKey(fc *listenerv3.FilterChain) string {
+	key := "virtualInbound-catchall-tcp"
+	if fc.Name == CatchAllHTTPChain {
+		key = "virtualInbound-catchall-http"
+	}
+	if port := fc.GetFilterChainMatch().GetDestinationPort(); port != nil {
+		key += "-" + portString(port.GetValue())
+	}
+	switch {
+	case fc.TransportSocket != nil:
+		return key + "-mtls"
+	case fc.GetFilterChainMatch().GetTransportProtocol() == "tls":
+		return key + "-tls"
+	}
+	return key
 }
 
 // withDisabled9200 adds the chains of the undeclared port 9200, DISABLE

@@ -20,6 +20,13 @@ type inboundPort struct {
 	Port     uint32 // the application port: chain match and cluster name
 	Protocol mesh.Protocol
 	Ingress  *mesh.IngressListener // nil for a Service port
+	// Instance is the Service port the cluster serves (the first one with
+	// this target port); nil for an ingress listener.
+	Instance *mesh.Instance
+	// Chain names the port's filter chains as istiod does: 0.0.0.0_PORT
+	// for a Service port, INSTANCE-IP_PORT for an ingress listener
+	// (BIND_PORT when it has a listener of its own).
+	Chain string
 }
 
 // inboundPortsOf lists the proxy's inbound ports as istiod does: with a
@@ -31,7 +38,7 @@ func inboundPortsOf(m *mesh.Mesh, p *xds.Proxy) []inboundPort {
 	var out []inboundPort
 	if !scope.HasIngress() {
 		for _, in := range inboundPorts(m, p) {
-			out = append(out, inboundPort{Port: in.TargetPort, Protocol: in.Port.Protocol})
+			out = append(out, inboundPort{Port: in.TargetPort, Protocol: in.Port.Protocol, Instance: &in, Chain: "0.0.0.0_" + portString(in.TargetPort)})
 		}
 		return out
 	}
@@ -40,27 +47,56 @@ func inboundPortsOf(m *mesh.Mesh, p *xds.Proxy) []inboundPort {
 		in := &scope.Ingress[i]
 		if !seen[in.Port.Number] {
 			seen[in.Port.Number] = true
-			out = append(out, inboundPort{Port: in.Port.Number, Protocol: in.Port.Protocol, Ingress: in})
+			ip := inboundPort{Port: in.Port.Number, Protocol: in.Port.Protocol, Ingress: in}
+			ip.Chain = ip.bindAddress(p) + "_" + portString(ip.Port)
+			out = append(out, ip)
 		}
 	}
 	return out
+}
+
+// bindAddress is the address istiod names an ingress port's chains by:
+// its bind for a listener of its own, else the instance IP.
+func (ip inboundPort) bindAddress(p *xds.Proxy) string {
+	if ip.boundIngress() && ip.Ingress.Bind != "" {
+		return ip.Ingress.Bind
+	}
+	if p.IP == "" {
+		return "0.0.0.0"
+	}
+	return p.IP
 }
 
 // boundIngress reports whether the port is served by a listener of its
 // own (captureMode NONE) rather than by virtualInbound's chains.
 func (ip inboundPort) boundIngress() bool { return ip.Ingress != nil && ip.Ingress.CaptureNone }
 
-// inboundClusters builds inbound|PORT|| for each inbound port with the
-// Sidecar's connection pool for it.
+// inboundClusters builds inbound|PORT|| for each inbound port with its
+// connection pool.
 func inboundClusters(m *mesh.Mesh, p *xds.Proxy) []*clusterv3.Cluster {
 	scope := m.ScopeFor(p.Namespace, p.Labels)
 	var out []*clusterv3.Cluster
 	for _, ip := range inboundPortsOf(m, p) {
 		c := inboundClusterFor(ip, p)
-		build.InboundConnectionPool(c, scope.InboundPool(ip.Port))
+		build.InboundConnectionPool(c, inboundPool(m, scope, ip), ip.Protocol)
 		out = append(out, c)
 	}
 	return out
+}
+
+// inboundPool is the connection pool of an inbound port as istiod picks
+// it: the Sidecar's (the ingress port's, else inboundConnectionPool),
+// else that of the DestinationRule for the workload's own service, port
+// level included, as the proxy sees it. Ingress listeners have no service.
+func inboundPool(m *mesh.Mesh, scope *mesh.Scope, ip inboundPort) *mesh.ConnectionPool {
+	if cp := scope.InboundPool(ip.Port); cp != nil || ip.Instance == nil {
+		return cp
+	}
+	c := m.Cluster(mesh.ClusterKey{Direction: mesh.Outbound, Port: ip.Instance.Port.Number, Host: ip.Instance.Service.Hostname})
+	if c == nil {
+		return nil
+	}
+	return c.Policy.ConnectionPool
 }
 
 // inboundClusterFor forwards to the original destination, or to the
@@ -138,18 +174,12 @@ func boundIngressListeners(m *mesh.Mesh, p *xds.Proxy) []*listenerv3.Listener {
 	return out
 }
 
-// ingressPodIP is the proxy's IP when its Sidecar ingress listeners use
-// it (a "0.0.0.0" defaultEndpoint or a default bind), so proxies of one
-// deployment do not share those clusters and listeners.
+// ingressPodIP is the proxy's IP when its Sidecar has ingress listeners:
+// istiod names their chains by it (and a "0.0.0.0" defaultEndpoint or a
+// default bind uses it), so proxies of one deployment do not share them.
 func ingressPodIP(m *mesh.Mesh, p *xds.Proxy) string {
-	scope := m.ScopeFor(p.Namespace, p.Labels)
-	if !scope.HasIngress() {
+	if !m.ScopeFor(p.Namespace, p.Labels).HasIngress() {
 		return ""
 	}
-	for _, in := range scope.Ingress {
-		if in.UsesPodIP() {
-			return p.IP
-		}
-	}
-	return ""
+	return p.IP
 }

@@ -208,11 +208,12 @@ func virtualInbound(m *mesh.Mesh, p *xds.Proxy) *listenerv3.Listener {
 }
 
 // CatchAllChain and CatchAllHTTPChain name the passthrough chains for
-// ports no Service declares: TCP proxying, and HTTP sniffed by
-// http_inspector (or announced by an Istio client's mTLS ALPN), which
-// istiod serves through an HTTP connection manager.
+// ports no Service declares, as istiod names them whatever their TLS or
+// port: TCP proxying, and HTTP sniffed by http_inspector (or announced by
+// an Istio client's mTLS ALPN), which istiod serves through an HTTP
+// connection manager.
 const (
-	CatchAllChain     = "virtualInbound-catchall-tcp"
+	CatchAllChain     = "virtualInbound"
 	CatchAllHTTPChain = "virtualInbound-catchall-http"
 )
 
@@ -243,62 +244,80 @@ func passthroughChains(m *mesh.Mesh, p *xds.Proxy, declared map[uint32]bool) []*
 // through untouched; DISABLE passes everything through. Port 0 means any
 // port.
 func catchAllChains(port uint32, mode mesh.MTLSMode) []*listenerv3.FilterChain {
-	httpMTLS := catchAllChain(port, true, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls", ApplicationProtocols: istioMTLSHTTPALPNs})
+	httpMTLS := catchAllChain(port, true, &listenerv3.FilterChainMatch{TransportProtocol: "tls", ApplicationProtocols: istioMTLSHTTPALPNs})
 	httpMTLS.TransportSocket = build.DownstreamTLS(build.Options{})
-	httpPlain := catchAllChain(port, true, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer", ApplicationProtocols: plaintextHTTPALPNs})
-	mtls := catchAllChain(port, false, "-mtls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"})
-	mtls.TransportSocket = build.DownstreamTLS(build.Options{})
+	httpPlain := catchAllChain(port, true, &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer", ApplicationProtocols: plaintextHTTPALPNs})
+	mtls := catchAllChain(port, false, &listenerv3.FilterChainMatch{TransportProtocol: "tls"})
+	mtls.TransportSocket = build.DownstreamTLSForTCP(build.Options{})
 	switch mode {
 	case mesh.MTLSStrict:
 		return []*listenerv3.FilterChain{httpMTLS, mtls}
 	case mesh.MTLSPermissive:
 		mtls.FilterChainMatch.ApplicationProtocols = istioMTLSTCPALPNs
 		return []*listenerv3.FilterChain{httpMTLS, httpPlain, mtls,
-			catchAllChain(port, false, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
-			catchAllChain(port, false, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
+			catchAllChain(port, false, &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
+			catchAllChain(port, false, &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
 	}
 	// Envoy does not fall back from the raw_buffer branch once it matched,
 	// so plaintext TCP needs a raw_buffer chain beside the HTTP one; TLS,
 	// which tls_inspector tells apart, passes through untouched.
 	return []*listenerv3.FilterChain{httpPlain,
-		catchAllChain(port, false, "-tls", &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
-		catchAllChain(port, false, "", &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
+		catchAllChain(port, false, &listenerv3.FilterChainMatch{TransportProtocol: "tls"}),
+		catchAllChain(port, false, &listenerv3.FilterChainMatch{TransportProtocol: "raw_buffer"})}
 }
 
-func catchAllChain(port uint32, http bool, suffix string, match *listenerv3.FilterChainMatch) *listenerv3.FilterChain {
+func catchAllChain(port uint32, http bool, match *listenerv3.FilterChainMatch) *listenerv3.FilterChain {
 	name, filter := CatchAllChain, tcpProxy(InboundPassthroughCluster, InboundPassthroughCluster)
 	if http {
 		name, filter = CatchAllHTTPChain, passthroughHCM()
 	}
 	if port != 0 {
 		match.DestinationPort = wrapperspb.UInt32(port)
-		name += "-" + portString(port)
 	}
-	return &listenerv3.FilterChain{Name: name + suffix, FilterChainMatch: match, Filters: []*listenerv3.Filter{filter}}
+	return &listenerv3.FilterChain{Name: name, FilterChainMatch: match, Filters: []*listenerv3.Filter{filter}}
 }
 
 // inboundChains serves one application port per its mTLS mode: STRICT
 // terminates mutual TLS on every connection (plaintext fails the
 // handshake), PERMISSIVE splits by transport protocol, DISABLE is plaintext.
+// PERMISSIVE terminates only TLS offering an Istio ALPN, as istiod: other
+// TLS to a TCP port passes through to the application untouched.
 func inboundChains(in inboundPort, mode mesh.MTLSMode) []*listenerv3.FilterChain {
 	switch mode {
 	case mesh.MTLSStrict:
 		fc := inboundChain(in, "")
-		fc.TransportSocket = build.DownstreamTLS(build.Options{})
+		fc.TransportSocket = inboundMTLS(in)
 		return []*listenerv3.FilterChain{fc}
 	case mesh.MTLSPermissive:
 		tls := inboundChain(in, "tls")
-		tls.TransportSocket = build.DownstreamTLS(build.Options{})
-		return []*listenerv3.FilterChain{tls, inboundChain(in, "raw_buffer")}
+		tls.TransportSocket = inboundMTLS(in)
+		tls.FilterChainMatch.ApplicationProtocols = istioMTLSALPNs
+		if in.Protocol.IsHTTP() {
+			return []*listenerv3.FilterChain{tls, inboundChain(in, "raw_buffer")}
+		}
+		return []*listenerv3.FilterChain{tls, inboundChain(in, "tls"), inboundChain(in, "raw_buffer")}
 	}
 	return []*listenerv3.FilterChain{inboundChain(in, "")}
 }
 
+// istioMTLSALPNs are every ALPN an Istio client sidecar offers on mesh
+// mTLS, which istiod's PERMISSIVE port chains match.
+var istioMTLSALPNs = []string{"istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2"}
+
+// inboundMTLS is the mTLS server context of a port's chain: istiod offers
+// istio-peer-exchange too where the chain proxies TCP.
+func inboundMTLS(in inboundPort) *corev3.TransportSocket {
+	if in.Protocol.IsHTTP() {
+		return build.DownstreamTLS(build.Options{})
+	}
+	return build.DownstreamTLSForTCP(build.Options{})
+}
+
 func inboundChain(in inboundPort, transport string) *listenerv3.FilterChain {
 	cluster := InboundClusterName(in.Port)
-	name := cluster
-	if transport != "" {
-		name += "-" + transport
+	name := in.Chain
+	if name == "" {
+		name = "0.0.0.0_" + portString(in.Port)
 	}
 	fc := &listenerv3.FilterChain{
 		Name:             name,

@@ -14,10 +14,10 @@ func TestInboundHTTPInspectorSkipsDeclaredPorts(t *testing.T) {
 	l := virtualInbound(m, sidecar("perm", "10.244.35.1", map[string]string{"app": "api"}))
 	f := l.ListenerFilters[len(l.ListenerFilters)-1]
 	rules := f.GetFilterDisabled().GetOrMatch().GetRules()
-	if f.GetName() != "envoy.filters.listener.http_inspector" || len(rules) != 2 ||
-		rules[0].GetDestinationPortRange().GetStart() != 8080 || rules[0].GetDestinationPortRange().GetEnd() != 8081 ||
-		rules[1].GetDestinationPortRange().GetStart() != InboundCapturePort {
-		t.Errorf("last listener filter %v, want it off on 8080 and 15006", f)
+	if f.GetName() != "envoy.filters.listener.http_inspector" || len(rules) != 3 ||
+		rules[0].GetDestinationPortRange().GetStart() != 5432 || rules[1].GetDestinationPortRange().GetStart() != 8080 ||
+		rules[1].GetDestinationPortRange().GetEnd() != 8081 || rules[2].GetDestinationPortRange().GetStart() != InboundCapturePort {
+		t.Errorf("last listener filter %v, want it off on 5432, 8080 and 15006", f)
 	}
 	several := inboundHTTPInspector(map[uint32]bool{80: true, 443: true})
 	one := inboundHTTPInspector(map[uint32]bool{80: true})
