@@ -8,9 +8,11 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/weftmesh/weft/ca/pb"
+	"github.com/weftmesh/weft/tests/kubeenv"
 )
 
 // TestTokenForANeverYieldsB: service account a's token, with a CSR that
@@ -67,12 +69,31 @@ func TestTokenReviewRejects(t *testing.T) {
 	expectCode(t, "garbage CSR", call(requestToken(t, env, ns, "a", DefaultAudience), "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"), codes.InvalidArgument)
 
 	// A token of a ServiceAccount deleted since: still unexpired and
-	// correctly signed, refused because the account is gone.
+	// correctly signed, refused because the account is gone. The CA is
+	// asked once the API server itself knows (its account cache lags the
+	// delete): a review that succeeded is cached (reviewcache.go), so an
+	// earlier call would be answered from it for up to reviewMaxAge.
 	goneToken := requestToken(t, env, ns, "gone", DefaultAudience)
 	if err := env.Client.CoreV1().ServiceAccounts(ns).Delete(context.Background(), gone.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitCode(t, "deleted service account", func() error { return call(goneToken, csr) }, codes.Unauthenticated)
+	waitCode(t, "the API server's review of the deleted account's token", func() error { return review(env, goneToken) }, codes.Unauthenticated)
+	if err := call(goneToken, csr); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("deleted service account: got %v, want Unauthenticated", err)
+	}
+}
+
+// review asks the API server directly, as Unauthenticated when it refuses.
+func review(env *kubeenv.Env, token string) error {
+	res, err := env.Client.AuthenticationV1().TokenReviews().Create(context.Background(),
+		&authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token, Audiences: []string{DefaultAudience}}}, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	if !res.Status.Authenticated {
+		return status.Error(codes.Unauthenticated, res.Status.Error)
+	}
+	return nil
 }
 
 // TestCustomAudience: Options.Audiences replaces istio-ca.
