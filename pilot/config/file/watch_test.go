@@ -112,8 +112,10 @@ func TestRunCallsBackOnlyOnChange(t *testing.T) {
 	await(t, ch, map[string]string{"a": "a1"})
 
 	// Same content, a comment-only change and an ignored file: no callback.
-	write(t, dir, "a.yaml", vsDoc("a", "a1"))
-	write(t, dir, "a.yaml", "# comment\n"+vsDoc("a", "a1"))
+	// Written by rename: a reload between an in-place write's truncate and
+	// its write would see an empty file, which is a change.
+	writeByRename(t, dir, "a.yaml", vsDoc("a", "a1"))
+	writeByRename(t, dir, "a.yaml", "# comment\n"+vsDoc("a", "a1"))
 	write(t, dir, "notes.txt", "x")
 	select {
 	case s := <-ch:
@@ -144,5 +146,18 @@ func TestRunFailsWithoutDirectory(t *testing.T) {
 	err := src.Run(context.Background(), func(*config.Snapshot) { t.Error("unexpected callback") })
 	if err == nil {
 		t.Fatal("want an error for a missing directory")
+	}
+}
+
+// writeByRename replaces a file atomically, as editors that save by
+// renaming do.
+func writeByRename(t *testing.T, dir, name, content string) {
+	t.Helper()
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
 	}
 }
