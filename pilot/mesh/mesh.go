@@ -73,6 +73,9 @@ type Mesh struct {
 	// not shape them, so clusters and endpoints built from it are this
 	// mesh's too. A version, not a pointer, so no chain of meshes is kept.
 	SameClustersAs string
+	// SameListenersAs is the same for listeners: the earlier config
+	// differed in VirtualServices' HTTP rules only.
+	SameListenersAs string
 	// Alternates are a namespace without a View's (scope_imports.go).
 	Alternates []*Alternate
 	// LocalityLB is meshConfig.localityLbSetting; nil is Istio's default

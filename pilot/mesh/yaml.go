@@ -101,7 +101,7 @@ func (w Workloads) All() []*Workload {
 }
 
 func toDoc(m *Mesh) (*meshDoc, error) {
-	doc := &meshDoc{Version: m.Version, SameClustersAs: m.SameClustersAs, TrustDomain: m.TrustDomain}
+	doc := &meshDoc{Version: m.Version, SameClustersAs: m.SameClustersAs, SameListenersAs: m.SameListenersAs, TrustDomain: m.TrustDomain}
 	for _, s := range m.Services {
 		sd, err := serviceToDoc(s)
 		if err != nil {
@@ -141,7 +141,7 @@ func toDoc(m *Mesh) (*meshDoc, error) {
 }
 
 func fromDoc(doc *meshDoc) (*Mesh, error) {
-	m := &Mesh{Version: doc.Version, SameClustersAs: doc.SameClustersAs, TrustDomain: doc.TrustDomain}
+	m := &Mesh{Version: doc.Version, SameClustersAs: doc.SameClustersAs, SameListenersAs: doc.SameListenersAs, TrustDomain: doc.TrustDomain}
 	byHost := map[string]*Service{}
 	for i := range doc.Services {
 		s, err := serviceFromDoc(&doc.Services[i])

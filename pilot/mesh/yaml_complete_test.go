@@ -48,7 +48,7 @@ func fullMesh() *Mesh {
 	policy := &PeerPolicy{Ref: Ref{Kind: "PeerAuthentication", Namespace: "shop", Name: "p"}, Selector: labels, Mode: MTLSStrict,
 		Ports: map[uint32]MTLSMode{9102: MTLSDisable}}
 	m := &Mesh{
-		Version: "v", SameClustersAs: "u",
+		Version: "v", SameClustersAs: "u", SameListenersAs: "w",
 		Services: []*Service{s},
 		VirtualHosts: []*VirtualHost{{Service: s, Port: port, HTTPRoutes: []*HTTPRoute{route},
 			TCPRoutes: []*TCPRoute{{Port: 8080, SourceLabels: labels, SourceNamespace: "web", Destinations: []Destination{dest}, Origin: "o"}},
@@ -153,19 +153,20 @@ func TestYAMLRoundTripKeepsEveryField(t *testing.T) {
 		t.Fatalf("%v\n%s", err, text)
 	}
 	for name, pair := range map[string][2]any{
-		"Version":      {m.Version, back.Version},
-		"SameClusters": {m.SameClustersAs, back.SameClustersAs},
-		"TrustDomain":  {m.TrustDomain, back.TrustDomain},
-		"Services":     {m.Services, back.Services},
-		"Clusters":     {m.Clusters, back.Clusters},
-		"VirtualHosts": {m.VirtualHosts, back.VirtualHosts},
-		"Views":        {m.Views, back.Views},
-		"Alternates":   {m.Alternates, back.Alternates},
-		"Diagnostics":  {m.Diagnostics, back.Diagnostics},
-		"Workloads":    {m.Workloads.All(), back.Workloads.All()},
-		"PeerAuthn":    {m.PeerAuthn, back.PeerAuthn},
-		"Scopes":       {m.Scopes.ByNamespace, back.Scopes.ByNamespace},
-		"RootNs":       {m.Scopes.RootNamespace, back.Scopes.RootNamespace},
+		"Version":       {m.Version, back.Version},
+		"SameClusters":  {m.SameClustersAs, back.SameClustersAs},
+		"SameListeners": {m.SameListenersAs, back.SameListenersAs},
+		"TrustDomain":   {m.TrustDomain, back.TrustDomain},
+		"Services":      {m.Services, back.Services},
+		"Clusters":      {m.Clusters, back.Clusters},
+		"VirtualHosts":  {m.VirtualHosts, back.VirtualHosts},
+		"Views":         {m.Views, back.Views},
+		"Alternates":    {m.Alternates, back.Alternates},
+		"Diagnostics":   {m.Diagnostics, back.Diagnostics},
+		"Workloads":     {m.Workloads.All(), back.Workloads.All()},
+		"PeerAuthn":     {m.PeerAuthn, back.PeerAuthn},
+		"Scopes":        {m.Scopes.ByNamespace, back.Scopes.ByNamespace},
+		"RootNs":        {m.Scopes.RootNamespace, back.Scopes.RootNamespace},
 	} {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("%s changed in the round trip:\n before %#v\n after  %#v", name, pair[0], pair[1])

@@ -14,6 +14,7 @@ import (
 type meshDoc struct {
 	Version            string           `json:"version,omitempty"`
 	SameClustersAs     string           `json:"sameClustersAs,omitempty"`
+	SameListenersAs    string           `json:"sameListenersAs,omitempty"`
 	TrustDomain        string           `json:"trustDomain,omitempty"`
 	Services           []serviceDoc     `json:"services,omitempty"`
 	Clusters           []clusterDoc     `json:"clusters,omitempty"`

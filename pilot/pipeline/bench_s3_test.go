@@ -97,10 +97,13 @@ func TestRouteOnlyChangeReusesClusters(t *testing.T) {
 	if second.SameClustersAs != "1" {
 		t.Fatalf("a weight change: SameClustersAs %q, want the previous version", second.SameClustersAs)
 	}
+	if second.SameListenersAs != "1" {
+		t.Fatalf("a weight change: SameListenersAs %q, want the previous version", second.SameListenersAs)
+	}
 	c, _ := hold(second)
-	// 4 namespaces: routes and listeners built again, clusters and endpoints not.
-	if got := c.Builds(); got != 4*2 {
-		t.Errorf("after a weight change %d parts were built, want %d (listeners and routes of 4 views)", got, 4*2)
+	// 4 namespaces: routes built again; clusters, endpoints and listeners not.
+	if got := c.Builds(); got != 4 {
+		t.Errorf("after a weight change %d parts were built, want 4 (the routes of 4 views)", got)
 	}
 	for _, h := range held {
 		h.Release()

@@ -3,16 +3,20 @@ package guard
 import (
 	"sync"
 
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 )
 
 // Clusters depend on every kind but VirtualService (routes name clusters;
-// they do not shape them). A change of VirtualServices only, such as a
-// canary weight, so need not build and validate every cluster again when
-// the rest of the config is what last passed: that check was most of a
-// weight change's CPU.
-var cleanClusters cleanSet
+// they do not shape them), listeners on every kind but the HTTP rules of
+// VirtualServices (tcp and tls rules make listener chains). A change of
+// HTTP rules only, such as a canary weight, so need not build and validate
+// clusters and listeners again when the rest of the config is what last
+// passed: that check was most of a weight change's CPU.
+var cleanClusters, cleanListeners cleanSet
 
 type cleanSet struct {
 	mu      sync.Mutex
@@ -29,6 +33,29 @@ func clusterInputs(s *config.Snapshot) *config.Snapshot {
 		}
 	}
 	return b.Finish()
+}
+
+// listenerInputs is s with each VirtualService reduced to what listeners
+// read of it: hosts, gateways, tcp and tls rules, exportTo, and the name
+// and age that decide precedence (not its HTTP rules, nor metadata a
+// cluster writes when they change).
+func listenerInputs(s *config.Snapshot) *config.Snapshot {
+	b := config.NewBuilder()
+	for _, o := range s.Objects() {
+		if vs, ok := o.Resource.(*networkingv1.VirtualService); ok {
+			o.Resource = withoutHTTPRules(vs)
+		}
+		_ = b.Add(o) // keys are unique in s already
+	}
+	return b.Finish()
+}
+
+func withoutHTTPRules(vs *networkingv1.VirtualService) *networkingv1.VirtualService {
+	out := &networkingv1.VirtualService{TypeMeta: vs.TypeMeta, ObjectMeta: metav1.ObjectMeta{
+		Name: vs.Name, Namespace: vs.Namespace, CreationTimestamp: vs.CreationTimestamp}}
+	out.Spec.Hosts, out.Spec.Gateways, out.Spec.ExportTo = vs.Spec.Hosts, vs.Spec.Gateways, vs.Spec.ExportTo
+	out.Spec.Tcp, out.Spec.Tls = vs.Spec.Tcp, vs.Spec.Tls
+	return out
 }
 
 // passed returns the version of the mesh translated from in when its

@@ -37,7 +37,7 @@ type failure struct {
 // shapes (for sidecars and for proxyless clients) with their endpoints, and
 // the listeners of one sidecar per distinct listener view, and returns
 // those that fail validation.
-func checkOutput(m *mesh.Mesh, seHosts map[string]bool, clusters bool) []failure {
+func checkOutput(m *mesh.Mesh, seHosts map[string]bool, clusters, listeners bool) []failure {
 	var out []failure
 	for _, c := range m.Clusters {
 		if !clusters || !shapedByConfig(c, seHosts) {
@@ -47,7 +47,11 @@ func checkOutput(m *mesh.Mesh, seHosts map[string]bool, clusters bool) []failure
 			out = append(out, f)
 		}
 	}
+	if !listeners {
+		return out
+	}
 	for _, p := range probeProxies(m) {
+		listenerChecks.Add(1)
 		out = append(out, checkListeners(m, p, "")...)
 	}
 	return out
@@ -185,12 +189,14 @@ func listenerView(m *mesh.Mesh, p *xds.Proxy) string {
 	return share.Key(fields...)
 }
 
-// clusterChecks counts clusters built and validated, for tests.
-var clusterChecks atomic.Int64
+// clusterChecks and listenerChecks count the clusters and the probe
+// proxies' listeners built and validated, for tests.
+var clusterChecks, listenerChecks atomic.Int64
 
-func hasClusterFailure(fs []failure) bool {
+// hasFailure reports a failure of listeners (listener) or of the rest.
+func hasFailure(fs []failure, listener bool) bool {
 	for _, f := range fs {
-		if f.typ != "Listener" {
+		if (f.typ == "Listener") == listener {
 			return true
 		}
 	}

@@ -37,16 +37,15 @@ var GuardedKinds = []string{"VirtualService", "DestinationRule", "ServiceEntry",
 func Translate(s *config.Snapshot, version string, opts translate.Options) *mesh.Mesh {
 	m := translated(s, version, opts)
 	var rejected []mesh.Diagnostic
-	inputs := clusterInputs(s)
+	inputs, lisInputs := clusterInputs(s), listenerInputs(s)
 	for round := range maxRounds {
-		same := ""
+		same, sameLis := "", ""
 		if round == 0 {
-			same = cleanClusters.passed(inputs)
+			same, sameLis = cleanClusters.passed(inputs), cleanListeners.passed(lisInputs)
 		}
-		failures := checkOutput(m, serviceEntryHosts(s), same == "")
-		if round == 0 && !hasClusterFailure(failures) {
-			m.SameClustersAs = same
-			cleanClusters.remember(inputs, m)
+		failures := checkOutput(m, serviceEntryHosts(s), same == "", sameLis == "")
+		if round == 0 {
+			m.SameClustersAs, m.SameListenersAs = rememberClean(m, failures, inputs, lisInputs, same, sameLis)
 		}
 		culprits := trace(s, version, opts, failures)
 		if len(culprits) == 0 {
@@ -59,6 +58,23 @@ func Translate(s *config.Snapshot, version string, opts translate.Options) *mesh
 	m.Diagnostics = append(m.Diagnostics, rejected...)
 	suspects.remember(rejected)
 	return m
+}
+
+// rememberClean records what passed in the first round's check, and
+// returns the earlier versions whose clusters and listeners m may reuse.
+func rememberClean(m *mesh.Mesh, failures []failure, inputs, lisInputs *config.Snapshot, same, sameLis string) (string, string) {
+	clusters, listeners := hasFailure(failures, false), hasFailure(failures, true)
+	if !clusters {
+		cleanClusters.remember(inputs, m)
+	} else {
+		same = ""
+	}
+	if !listeners {
+		cleanListeners.remember(lisInputs, m)
+	} else {
+		sameLis = ""
+	}
+	return same, sameLis
 }
 
 // suspects are the resources left out by the last Translate: a bad

@@ -160,7 +160,7 @@ spec: {selector: {matchLabels: {app: reviews}}, mtls: {mode: STRICT}, portLevelM
 			if slices.Sort(got); !slices.Equal(got, tt.want) {
 				t.Fatalf("rejected %v, want %v", got, tt.want)
 			}
-			if f := checkOutput(m, serviceEntryHosts(s), true); len(f) != 0 {
+			if f := checkOutput(m, serviceEntryHosts(s), true, true); len(f) != 0 {
 				t.Fatalf("output still invalid: %s %s: %v", f[0].typ, f[0].name, f[0].err)
 			}
 			if m.ClusterNamed("outbound|9080|v2|details.default.svc.cluster.local") == nil || len(m.VirtualHost("details.default.svc.cluster.local", 9080).HTTPRoutes) != 1 {
@@ -229,6 +229,7 @@ func TestTraceTriesLastCulpritFirst(t *testing.T) {
 // other change does, and a bad DestinationRule is still left out.
 func TestClustersCheckedOnlyWhenTheirInputsChange(t *testing.T) {
 	cleanClusters.remember(nil, nil)
+	cleanListeners.remember(nil, nil)
 	snap := func(docs string) *config.Snapshot { return golden.SnapshotOf(t, "in.yaml", []byte(docs)) }
 	checks := func(docs string) (int64, *mesh.Mesh) {
 		before := clusterChecks.Load()
@@ -259,4 +260,26 @@ func rejects(m *mesh.Mesh, ref string) bool {
 		}
 	}
 	return false
+}
+
+// Listeners are built and checked again when anything but VirtualServices'
+// HTTP rules changes: a tcp rule counts, a route timeout does not.
+func TestListenersCheckedOnlyWhenTheirInputsChange(t *testing.T) {
+	cleanListeners.remember(nil, nil)
+	checks := func(docs, version string) (int64, *mesh.Mesh) {
+		before := listenerChecks.Load()
+		m := Translate(golden.SnapshotOf(t, "in.yaml", []byte(docs)), version, translate.Options{})
+		return listenerChecks.Load() - before, m
+	}
+	if n, _ := checks(traceBase, "1"); n == 0 {
+		t.Fatal("the first translation checked no listener")
+	}
+	routed := strings.Replace(traceBase, "http: [{route:", "http: [{timeout: 3s, route:", 1)
+	if n, m := checks(routed, "2"); n != 0 || m.SameListenersAs != "1" {
+		t.Errorf("an HTTP rule change checked %d probe proxies' listeners again (SameListenersAs %q)", n, m.SameListenersAs)
+	}
+	tcp := strings.Replace(routed, "spec: {hosts: [details], http:", "spec: {hosts: [details], tcp: [{route: [{destination: {host: details}}]}], http:", 1)
+	if n, m := checks(tcp, "3"); n == 0 || m.SameListenersAs != "" {
+		t.Errorf("a tcp rule change checked %d listeners (SameListenersAs %q), want a check and no reuse", n, m.SameListenersAs)
+	}
 }

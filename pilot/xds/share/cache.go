@@ -133,20 +133,28 @@ func (s *Store) For(m *mesh.Mesh) *Cache {
 // Mesh is the mesh the cache's parts are built from.
 func (c *Cache) Mesh() *mesh.Mesh { return c.mesh }
 
-// sameAcrossRoutes are the types whose parts do not depend on routes.
-var sameAcrossRoutes = map[string]bool{resource.ClusterType: true, resource.EndpointType: true}
-
-// inherit takes over from prev the cluster and endpoint parts proxies hold
-// when this cache's mesh changed only routes since prev's (SameClustersAs):
-// a weight change then builds routes alone.
+// inherit takes over from prev the parts proxies hold of the types this
+// cache's mesh says are unchanged since prev's (SameClustersAs: clusters
+// and endpoints; SameListenersAs: listeners): a weight change then builds
+// routes alone.
 func (c *Cache) inherit(prev *Cache) {
-	if prev == nil || c.mesh == nil || prev.mesh == nil || c.mesh.SameClustersAs == "" || c.mesh.SameClustersAs != prev.mesh.Version {
+	if prev == nil || c.mesh == nil || prev.mesh == nil {
+		return
+	}
+	same := map[string]bool{}
+	if v := c.mesh.SameClustersAs; v != "" && v == prev.mesh.Version {
+		same[resource.ClusterType], same[resource.EndpointType] = true, true
+	}
+	if v := c.mesh.SameListenersAs; v != "" && v == prev.mesh.Version {
+		same[resource.ListenerType] = true
+	}
+	if len(same) == 0 {
 		return
 	}
 	prev.mu.Lock()
 	defer prev.mu.Unlock()
 	for k, e := range prev.parts {
-		if sameAcrossRoutes[k.typeURL] && e.refs.Load() > 0 {
+		if same[k.typeURL] && e.refs.Load() > 0 {
 			c.parts[k] = e // the holders' counts carry over with the entry
 		}
 	}
