@@ -2,13 +2,16 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/weftmesh/weft/pilot/config"
+	"github.com/weftmesh/weft/pilot/golden"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"
 	"github.com/weftmesh/weft/pilot/xds"
 	"github.com/weftmesh/weft/pilot/xds/envoy"
+	"github.com/weftmesh/weft/pilot/xds/grpcgen"
 	"github.com/weftmesh/weft/pilot/xds/guard"
 	"github.com/weftmesh/weft/pilot/xds/share"
 )
@@ -113,5 +116,54 @@ func TestRouteOnlyChangeReusesClusters(t *testing.T) {
 	fourth := guard.Translate(mod, "4", translate.Options{})
 	if third.SameClustersAs != "2" || fourth.SameClustersAs != "" {
 		t.Errorf("SameClustersAs %q then %q, want 2 for an unchanged config and none once a service is added", third.SameClustersAs, fourth.SameClustersAs)
+	}
+}
+
+// Proxyless clients are sent the clusters their routes reference, so their
+// parts are never reused across a route change: routing reviews to ratings
+// gives a client the ratings cluster it now needs.
+func TestRouteChangeRebuildsProxylessClusters(t *testing.T) {
+	const base = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: reviews, namespace: ns-0}
+spec:
+  hosts: [reviews.ns-0.svc.cluster.local]
+  addresses: [10.96.9.9]
+  ports: [{number: 9080, name: grpc, protocol: GRPC}]
+  resolution: STATIC
+  endpoints: [{address: 10.9.0.1, labels: {version: v1}}, {address: 10.9.0.2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ratings, namespace: ns-0}
+spec:
+  hosts: [ratings.ns-0.svc.cluster.local]
+  addresses: [10.96.9.10]
+  ports: [{number: 9080, name: grpc, protocol: GRPC}]
+  resolution: STATIC
+  endpoints: [{address: 10.9.0.3}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: ns-0}
+spec: {host: reviews, subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: ns-0}
+spec: {hosts: [reviews], http: [{route: [{destination: {host: TARGET}}]}]}
+`
+	client := goldenProxy(t, xds.KindProxyless)
+	client.Namespace = "ns-0"
+	names := []string{"reviews.ns-0.svc.cluster.local:9080"}
+	var store share.Store
+	for i, target := range []string{"reviews", "ratings"} {
+		s := golden.SnapshotOf(t, "in.yaml", []byte(strings.ReplaceAll(base, "TARGET", target)))
+		m := guard.Translate(s, fmt.Sprintf("proxyless-%d", i), translate.Options{})
+		parts, _ := store.For(m).Acquire(grpcgen.Specs(m, client, names))
+		own, _ := share.Build(grpcgen.Specs(m, client, names))
+		if diff := diffResources(own, share.Resources(parts)); diff != "" {
+			t.Fatalf("routed to %s: the proxyless client's shared config differs from its own: %s", target, diff)
+		}
 	}
 }

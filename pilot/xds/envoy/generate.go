@@ -38,13 +38,13 @@ func Specs(m *mesh.Mesh, p *xds.Proxy) []share.Spec {
 	inbound := inboundKey(m, p)
 	view := share.Key("sidecar", visible, scope.Key(), p.Namespace, p.DNSDomain, share.LabelsKey(p.Labels), inbound)
 	return []share.Spec{
-		{TypeURL: resource.ClusterType, Key: share.Key("sidecar", visible, scope.Key(), inbound, dnsLocalityKey(m, p)), Build: func(deg *build.Degradations) []types.Resource {
+		{TypeURL: resource.ClusterType, RouteFree: true, Key: share.Key("sidecar", visible, scope.Key(), inbound, dnsLocalityKey(m, p)), Build: func(deg *build.Degradations) []types.Resource {
 			return share.List(Clusters(m, p, deg))
 		}},
-		{TypeURL: resource.EndpointType, Key: share.Key("sidecar", visible, scope.Key(), m.LocalityViewKey(p.LocalityView())), Build: func(*build.Degradations) []types.Resource {
+		{TypeURL: resource.EndpointType, RouteFree: true, Key: share.Key("sidecar", visible, scope.Key(), m.LocalityViewKey(p.LocalityView())), Build: func(*build.Degradations) []types.Resource {
 			return share.List(Endpoints(m, p.LocalityView()))
 		}},
-		{TypeURL: resource.ListenerType, Key: view, Build: func(*build.Degradations) []types.Resource {
+		{TypeURL: resource.ListenerType, RouteFree: true, Key: view, Build: func(*build.Degradations) []types.Resource {
 			return share.List(Listeners(m, p))
 		}},
 		{TypeURL: resource.RouteType, Key: view, Build: func(deg *build.Degradations) []types.Resource {

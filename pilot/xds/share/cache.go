@@ -29,6 +29,8 @@ type entry struct {
 	// refs counts holders (Acquire) and builders in progress; atomic, as
 	// an entry inherited by the next version's cache is counted from both.
 	refs atomic.Int64
+	// routeFree is the Spec's RouteFree, set before the entry is shared.
+	routeFree bool
 }
 
 // NewCache returns an empty cache for m.
@@ -45,13 +47,13 @@ func (c *Cache) built(e *entry, s Spec) *Part {
 	return e.part
 }
 
-// ref finds or makes the entry for k and counts one more holder.
-func (c *Cache) ref(k partKey) *entry {
+// ref finds or makes the entry for s and counts one more holder.
+func (c *Cache) ref(k partKey, s Spec) *entry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.parts[k]
 	if !ok {
-		e = &entry{}
+		e = &entry{routeFree: s.RouteFree}
 		c.parts[k] = e
 	}
 	e.refs.Add(1)
@@ -81,7 +83,7 @@ func (c *Cache) Acquire(specs []Spec) ([]*Part, *Held) {
 	out := make([]*Part, 0, len(specs))
 	for _, s := range specs {
 		k := partKey{s.TypeURL, s.Key}
-		e := c.ref(k)
+		e := c.ref(k, s)
 		h.keys, h.ents = append(h.keys, k), append(h.ents, e)
 		out = append(out, c.built(e, s))
 	}
@@ -154,7 +156,7 @@ func (c *Cache) inherit(prev *Cache) {
 	prev.mu.Lock()
 	defer prev.mu.Unlock()
 	for k, e := range prev.parts {
-		if same[k.typeURL] && e.refs.Load() > 0 {
+		if same[k.typeURL] && e.routeFree && e.refs.Load() > 0 {
 			c.parts[k] = e // the holders' counts carry over with the entry
 		}
 	}

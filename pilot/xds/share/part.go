@@ -31,6 +31,10 @@ type Spec struct {
 	TypeURL string
 	Key     string
 	Build   func(deg *build.Degradations) []types.Resource
+	// RouteFree: the part does not depend on HTTP routes, so a mesh whose
+	// config changed only there may reuse it (Cache.inherit). Proxyless
+	// clusters are those the routes reference: not route-free.
+	RouteFree bool
 }
 
 // Part is one type's resources for one view, immutable once built. It
