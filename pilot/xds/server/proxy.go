@@ -1,9 +1,9 @@
 package server
 
 import (
+	"maps"
 	"reflect"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,12 +87,7 @@ func (ps *proxyState) replaceProxy(p *xds.Proxy) bool {
 func (ps *proxyState) listenerNames() []string {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	names := make([]string, 0, len(ps.listeners))
-	for n := range ps.listeners {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(ps.listeners))
 }
 
 // push publishes the proxy's configuration for the current mesh to its

@@ -1,7 +1,8 @@
 package server
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -74,12 +75,7 @@ func (ps *proxyState) addSecrets(names []string) bool {
 func (ps *proxyState) secretNames() []string {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	out := make([]string, 0, len(ps.secrets))
-	for n := range ps.secrets {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(ps.secrets))
 }
 
 // secretPart is the proxy's secrets, or nil when it asked for none. It is
