@@ -46,12 +46,22 @@ const shortIDBytes = 96
 // ShortID quotes at most shortIDBytes of a node id, for messages about ids
 // that were refused and so may be huge or hold anything.
 func ShortID(id string) string {
-	if len(id) <= shortIDBytes {
+	head, cut := Truncate(id, shortIDBytes)
+	if !cut {
 		return strconv.Quote(id)
 	}
-	cut := shortIDBytes
-	for cut > 0 && !utf8.RuneStart(id[cut]) {
+	return strconv.Quote(head) + "…(" + strconv.Itoa(len(id)) + " bytes)"
+}
+
+// Truncate returns at most n bytes of s, cut on a rune boundary, and
+// whether anything was cut: client text bounded before it is logged.
+func Truncate(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return strconv.Quote(id[:cut]) + "…(" + strconv.Itoa(len(id)) + " bytes)"
+	return s[:cut], true
 }

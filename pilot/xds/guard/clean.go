@@ -24,30 +24,22 @@ type cleanSet struct {
 	version string           // of the mesh translated from it, whose clusters a later version may reuse
 }
 
-// clusterInputs is s without its VirtualServices.
-func clusterInputs(s *config.Snapshot) *config.Snapshot {
-	b := config.NewBuilder()
-	for _, o := range s.Objects() {
-		if o.Key.Kind != "VirtualService" {
-			_ = b.Add(o) // keys are unique in s already
-		}
-	}
-	return b.Finish()
-}
-
-// listenerInputs is s with each VirtualService reduced to what listeners
-// read of it: hosts, gateways, tcp and tls rules, exportTo, and the name
-// and age that decide precedence (not its HTTP rules, nor metadata a
-// cluster writes when they change).
-func listenerInputs(s *config.Snapshot) *config.Snapshot {
-	b := config.NewBuilder()
+// checkInputs returns, in one pass over s, what clusters read of it (s
+// without its VirtualServices) and what listeners read (each VirtualService
+// reduced to hosts, gateways, tcp and tls rules, exportTo, and the name and
+// age that decide precedence: not its HTTP rules, nor metadata a cluster
+// writes when they change).
+func checkInputs(s *config.Snapshot) (clusters, listeners *config.Snapshot) {
+	cb, lb := config.NewBuilder(), config.NewBuilder()
 	for _, o := range s.Objects() {
 		if vs, ok := o.Resource.(*networkingv1.VirtualService); ok {
 			o.Resource = withoutHTTPRules(vs)
+		} else {
+			_ = cb.Add(o) // keys are unique in s already
 		}
-		_ = b.Add(o) // keys are unique in s already
+		_ = lb.Add(o)
 	}
-	return b.Finish()
+	return cb.Finish(), lb.Finish()
 }
 
 func withoutHTTPRules(vs *networkingv1.VirtualService) *networkingv1.VirtualService {

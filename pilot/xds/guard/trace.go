@@ -37,7 +37,7 @@ var GuardedKinds = []string{"VirtualService", "DestinationRule", "ServiceEntry",
 func Translate(s *config.Snapshot, version string, opts translate.Options) *mesh.Mesh {
 	m := translated(s, version, opts)
 	var rejected []mesh.Diagnostic
-	inputs, lisInputs := clusterInputs(s), listenerInputs(s)
+	inputs, lisInputs := checkInputs(s)
 	for round := range maxRounds {
 		same, sameLis := "", ""
 		if round == 0 {

@@ -3,9 +3,10 @@ package server
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+
+	"github.com/weftmesh/weft/pilot/xds"
 )
 
 // afterRequest queues a push when the proxy is new, asks for a listener it
@@ -109,12 +110,9 @@ const maxLoggedNack = 1024
 
 // truncate shortens s to at most n bytes (on a rune boundary), saying so.
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	head, cut := xds.Truncate(s, n)
+	if !cut {
 		return s
 	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
+	return head + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
