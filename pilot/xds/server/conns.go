@@ -35,6 +35,9 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 	}
 	tc := &trackedConn{Conn: c, t: l.t}
 	l.t.add(tc)
+	if rc := rawReadable(tc); rc != nil {
+		return rc, nil
+	}
 	return tc, nil
 }
 

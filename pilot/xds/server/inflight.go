@@ -6,11 +6,11 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
-// inflight is a stream's responses sent and not yet answered. It belongs
-// to the stream's goroutine (no lock); the timer says when the oldest
-// answer is overdue.
+// inflight is a stream's responses sent and not yet answered, guarded by
+// the stream's lock; due runs when the oldest answer is due.
 type inflight struct {
 	budget  *semaphore.Weighted
+	due     func()
 	pending []sentResponse // in send order
 	timer   *time.Timer
 }
@@ -49,21 +49,13 @@ func (f *inflight) overdue(now time.Time) bool {
 	return len(f.pending) > 0 && !now.Before(f.pending[0].due)
 }
 
-// expired is the timer's channel; nil (blocks forever) when nothing waits.
-func (f *inflight) expired() <-chan time.Time {
-	if f.timer == nil || len(f.pending) == 0 {
-		return nil
-	}
-	return f.timer.C
-}
-
 func (f *inflight) arm() {
 	if len(f.pending) == 0 {
 		return
 	}
 	d := time.Until(f.pending[0].due)
 	if f.timer == nil {
-		f.timer = time.NewTimer(d)
+		f.timer = time.AfterFunc(d, f.due)
 		return
 	}
 	f.timer.Reset(d)

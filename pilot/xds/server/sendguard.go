@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -51,13 +52,10 @@ type response interface {
 // budget, sends within the deadline, and records the response in flight.
 func guarded[T response](s *Server, st *stream, ctx context.Context, send func(T) error) func(T) error {
 	g := s.sends
+	abandon := func() { s.conns.closePeer(ctx) } // gRPC would hold what it has of the response
 	return func(resp T) error {
 		size := min(max(int64(proto.Size(resp)), 1), g.total) // one larger than the budget takes all of it
-		if err := g.send(ctx, size, func() error { return send(resp) }); err != nil {
-			if status.Code(err) == codes.DeadlineExceeded {
-				s.conns.closePeer(ctx) // gRPC would hold what it has of the response
-
-			}
+		if err := g.send(ctx, size, func() error { return send(resp) }, abandon); err != nil {
 			return err
 		}
 		st.inflight.sent(resp.GetNonce(), size, time.Now().Add(g.timeout))
@@ -66,39 +64,41 @@ func guarded[T response](s *Server, st *stream, ctx context.Context, send func(T
 }
 
 // send runs do once size bytes are free, giving up when the budget or the
-// client keeps it waiting past the deadline. On failure the bytes are
-// returned when an abandoned do ends (the stream closing ends it).
-func (g *sendGuard) send(ctx context.Context, size int64, do func() error) error {
+// client keeps it waiting past the deadline: then abandon (which closes the
+// stream's connection) ends do. A failed send gives its bytes back.
+func (g *sendGuard) send(ctx context.Context, size int64, do func() error, abandon func()) error {
 	deadline, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
 	if err := g.budget.Acquire(deadline, size); err != nil {
 		return g.expired(ctx, "budget")
 	}
-	done := make(chan error, 1)
-	go func() {
-		err := do()
-		if err != nil {
-			g.budget.Release(size)
-		}
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-deadline.Done():
-		go func() {
-			if <-done == nil {
-				g.budget.Release(size) // sent after all, but never to be answered
-			}
-		}()
-		return g.expired(ctx, "client")
+	var late atomic.Bool
+	t := time.AfterFunc(time.Until(deadlineOf(deadline)), func() { late.Store(true); abandon() })
+	err := do()
+	t.Stop()
+	switch {
+	case late.Load():
+		g.budget.Release(size)
+		return g.timedOut("client") // counted even if the close ended the stream first
+	case err != nil:
+		g.budget.Release(size)
 	}
+	return err
+}
+
+func deadlineOf(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
 }
 
 func (g *sendGuard) expired(ctx context.Context, reason string) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // the stream ended first: nothing to count
 	}
+	return g.timedOut(reason)
+}
+
+func (g *sendGuard) timedOut(reason string) error {
 	g.timeouts(reason)
 	return status.Errorf(codes.DeadlineExceeded, "xDS response not taken within %v (waiting for: %s); ending the stream", g.timeout, reason)
 }

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,25 +22,31 @@ import (
 )
 
 func TestSendGuardDeadlineAndBudget(t *testing.T) {
+	var mu sync.Mutex
 	var reasons []string
-	g := newSendGuard(50*time.Millisecond, 100, func(r string) { reasons = append(reasons, r) })
-	release := make(chan struct{})
-	defer close(release)
-	stalled := func() error { <-release; return nil }
-	if err := g.send(context.Background(), 100, stalled); status.Code(err) != codes.DeadlineExceeded {
-		t.Fatalf("a send the client never takes: %v, want DeadlineExceeded", err)
+	counted := func() string { mu.Lock(); defer mu.Unlock(); return fmt.Sprint(reasons) }
+	g := newSendGuard(50*time.Millisecond, 100, func(r string) { mu.Lock(); reasons = append(reasons, r); mu.Unlock() })
+	nop, ok := func() {}, func() error { return nil }
+	closed := make(chan struct{})
+	stalled := func() error { <-closed; return errors.New("connection closed") }
+	if err := g.send(context.Background(), 100, stalled, func() { close(closed) }); status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("a send the client never takes: %v, want DeadlineExceeded after its connection is closed", err)
 	}
-	// The abandoned send still holds the whole budget: the next waits for it.
-	if err := g.send(context.Background(), 10, func() error { return nil }); status.Code(err) != codes.DeadlineExceeded {
+	// The abandoned send gave its bytes back; this one keeps the whole
+	// budget (sent, not answered), so the next waits for room and gives up.
+	if err := g.send(context.Background(), 100, ok, nop); err != nil {
+		t.Fatalf("a send after the abandoned one: %v; its bytes were not given back", err)
+	}
+	if err := g.send(context.Background(), 10, ok, nop); status.Code(err) != codes.DeadlineExceeded {
 		t.Fatalf("a send past the budget: %v, want DeadlineExceeded", err)
 	}
-	if fmt.Sprint(reasons) != "[client budget]" {
-		t.Errorf("timeouts counted %v, want [client budget]", reasons)
+	if got := counted(); got != "[client budget]" {
+		t.Errorf("timeouts counted %v, want [client budget]", got)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := g.send(ctx, 10, stalled); status.Code(err) == codes.DeadlineExceeded || len(reasons) != 2 {
-		t.Errorf("a send on an ended stream: %v, counted %v; want the stream's own end, not counted", err, reasons)
+	if err := g.send(ctx, 10, ok, nop); status.Code(err) == codes.DeadlineExceeded || counted() != "[client budget]" {
+		t.Errorf("a send on an ended stream: %v, counted %v; want the stream's own end, not counted", err, counted())
 	}
 }
 

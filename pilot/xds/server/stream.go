@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/grpc/codes"
@@ -12,13 +15,25 @@ import (
 	"github.com/weftmesh/weft/pilot/xds"
 )
 
-// stream is what one ADS stream's goroutine owns: its proxy, once the
-// first request named it, and the wake-up the proxy's pushes send.
+// stream is one ADS stream: its proxy, once the first request named it.
+// Requests are handled on the stream's goroutine, which blocks in Recv;
+// pushes run on a goroutine started per wake-up (one per stream at a time)
+// and take turns with requests under mu. An idle proxy costs gRPC's
+// goroutines and its handler, no more.
 type stream struct {
+	srv    *Server
+	ctx    context.Context
+	peer   Identity // from the stream's TLS client certificate
+	onWake func() error
+
+	mu       sync.Mutex
 	ps       *proxyState
-	wake     chan struct{}
-	peer     Identity // from the stream's TLS client certificate
 	inflight inflight // responses not yet answered
+	ended    bool     // the handler returned: no more pushes
+	err      error    // why a push or the send deadline ended the stream
+
+	woken   atomic.Bool // a wake-up not yet served
+	pushing atomic.Bool // a push goroutine is running
 }
 
 // newStream authenticates a stream from its transport before any request.
@@ -27,63 +42,105 @@ func (s *Server) newStream(ctx context.Context) (*stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stream{wake: make(chan struct{}, 1), peer: id, inflight: inflight{budget: s.sends.budget}}, nil
+	st := &stream{srv: s, ctx: ctx, peer: id}
+	st.inflight = inflight{budget: s.sends.budget, due: st.checkDue}
+	return st, nil
 }
 
-// serveStream is a stream's loop: requests and wake-ups are handled one at
-// a time on the stream's goroutine, so per-stream state needs no lock.
-func serveStream[T any](s *Server, ctx context.Context, st *stream, recv func() (T, error), onRequest func(T) error, onWake func() error) error {
+// serveStream handles a stream's requests until it ends; onWake runs when
+// the proxy's configuration changed.
+func serveStream[T any](s *Server, st *stream, recv func() (T, error), onRequest func(T) error, onWake func() error) error {
 	defer s.closeStream(st)
-	defer st.inflight.releaseAll()
-	errc := make(chan error, 1)
-	reqs := receive(ctx, recv, errc)
+	defer st.end()
+	st.onWake = onWake
 	for {
-		select {
-		case now := <-st.inflight.expired():
-			if st.inflight.overdue(now) {
-				return s.endStalled(ctx)
-			}
-			st.inflight.arm()
-		case req, ok := <-reqs:
-			if !ok {
-				return streamEnd(<-errc)
-			}
-			if err := onRequest(req); err != nil {
-				return err
-			}
-		case <-st.wake:
-			if err := onWake(); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return nil
-		case <-s.ctx.Done():
-			return nil
+		req, err := recv()
+		if err := handle(st, req, err, onRequest); err != nil {
+			return streamEnd(err)
 		}
 	}
 }
 
-// receive reads requests on their own goroutine (Recv blocks) and hands
-// them to the stream's loop; the channel closes when the stream ends.
-func receive[T any](ctx context.Context, recv func() (T, error), errc chan<- error) <-chan T {
-	out := make(chan T)
-	go func() {
-		defer close(out)
-		for {
-			req, err := recv()
-			if err != nil {
-				errc <- err
-				return
-			}
-			select {
-			case out <- req:
-			case <-ctx.Done():
-				errc <- ctx.Err() // the loop reads errc once out closes
-				return
-			}
+// handle takes one request, or how Recv failed; the error, if any, ends
+// the stream (why a push ended it, if one did).
+func handle[T any](st *stream, req T, recvErr error, onRequest func(T) error) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch {
+	case st.err != nil:
+		return st.err
+	case recvErr != nil:
+		return recvErr
+	}
+	return onRequest(req)
+}
+
+// end stops the stream's pushes and gives back what its responses held.
+func (st *stream) end() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.ended = true
+	st.inflight.releaseAll()
+}
+
+// wake asks for a push; a wake-up while one runs is served after it.
+func (st *stream) wake() {
+	st.woken.Store(true)
+	if st.pushing.CompareAndSwap(false, true) {
+		go st.pushes()
+	}
+}
+
+func (st *stream) pushes() {
+	for {
+		for st.woken.Swap(false) {
+			st.push()
 		}
-	}()
-	return out
+		st.pushing.Store(false)
+		// A wake-up between the last Swap and the Store saw pushing set.
+		if !st.woken.Load() || !st.pushing.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+func (st *stream) push() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended || st.err != nil {
+		return
+	}
+	if err := st.onWake(); err != nil {
+		st.fail(err)
+	}
+}
+
+// fail ends the stream with err. The handler is blocked in Recv, which
+// only the connection closing ends. Callers hold mu.
+func (st *stream) fail(err error) {
+	if st.err != nil || st.ctx.Err() != nil {
+		return // already ending; the connection may carry a newer stream
+	}
+	st.err = err
+	if !st.srv.conns.closePeer(st.ctx) {
+		st.srv.log.Warn("xDS stream failed; it ends at the client's next request", "err", err)
+	}
+}
+
+// checkDue runs when the oldest response in flight is due: a client that
+// has not answered it loses its stream and connection (gRPC would hold the
+// unread response until the connection closes).
+func (st *stream) checkDue() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended || st.err != nil {
+		return
+	}
+	if !st.inflight.overdue(time.Now()) {
+		st.inflight.arm()
+		return
+	}
+	st.fail(st.srv.sends.expired(st.ctx, "client"))
 }
 
 // streamEnd maps how a stream ended to its return value: a client that
@@ -182,10 +239,7 @@ func (ps *proxyState) publish(snap snapshot) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	for st := range ps.subscribers {
-		select {
-		case st.wake <- struct{}{}:
-		default: // already woken; it will read the newest snapshot
-		}
+		st.wake() // a push reads the newest snapshot
 	}
 }
 
@@ -195,12 +249,4 @@ func (ps *proxyState) current() snapshot {
 		return *p
 	}
 	return nil
-}
-
-// endStalled ends a stream whose client has not answered in time, and
-// closes its connection: gRPC would otherwise hold the unread response.
-func (s *Server) endStalled(ctx context.Context) error {
-	err := s.sends.expired(ctx, "client")
-	s.conns.closePeer(ctx)
-	return err
 }
