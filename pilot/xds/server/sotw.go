@@ -116,8 +116,7 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 func (ts *sotwType) subscribe(typeURL string, names []string) bool {
 	wildcard := slices.Contains(names, "*") ||
 		(len(names) == 0 && (typeURL == resource.ListenerType || typeURL == resource.ClusterType))
-	sorted := names
-	slices.Sort(sorted) // in place: the request is ours and order means nothing to the callers after
+	sorted := names // Canonical sorted them
 	changed := wildcard != ts.wildcard || (!wildcard && !slices.Equal(sorted, ts.names))
 	ts.wildcard, ts.names = wildcard, sorted
 	if changed {

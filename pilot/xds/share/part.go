@@ -155,17 +155,23 @@ func (p *Part) Resources() map[string]types.Resource {
 	return p.decoded
 }
 
-// Canonical returns names with each one the part has replaced by the
-// part's own copy, so a proxy's subscription shares its strings with the
-// part instead of holding the copies its requests decoded; names the part
-// lacks are kept as given.
+// Canonical returns names sorted, with each one the part has replaced by
+// the part's own copy, so a proxy's subscription shares its strings with
+// the part instead of holding the copies its requests decoded; names the
+// part lacks are kept as given. A subscription to exactly the part's names
+// (Envoy's usual EDS and RDS request) is the part's own slice. names is
+// sorted in place; the result must not be modified.
 func (p *Part) Canonical(names []string) []string {
+	slices.Sort(names)
+	if p == nil {
+		return names
+	}
+	if slices.Equal(names, p.names) {
+		return p.names
+	}
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = n
-		if p == nil {
-			continue
-		}
 		if j, ok := slices.BinarySearch(p.names, n); ok {
 			out[i] = p.names[j]
 		}

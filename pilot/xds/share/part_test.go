@@ -158,13 +158,17 @@ func TestPartDecodesWhatItEncoded(t *testing.T) {
 // A subscription shares the part's strings for the names the part has.
 func TestCanonicalSharesThePartsNames(t *testing.T) {
 	p := NewPart(resource.ClusterType, []types.Resource{cluster("a", 1), cluster("b", 1)}, nil)
-	asked := []string{string([]byte("b")), "zzz"} // a fresh copy, as decoded from a request
+	asked := []string{"zzz", string([]byte("b"))} // a fresh copy, as decoded from a request
 	got := p.Canonical(asked)
 	if len(got) != 2 || got[0] != "b" || got[1] != "zzz" {
-		t.Fatalf("canonical %q", got)
+		t.Fatalf("canonical %q, want sorted [b zzz]", got)
 	}
 	if unsafe.StringData(got[0]) != unsafe.StringData(p.Names()[1]) {
 		t.Error("the subscription holds its own copy of a name the part has")
+	}
+	all := p.Canonical([]string{string([]byte("b")), string([]byte("a"))})
+	if unsafe.SliceData(all) != unsafe.SliceData(p.Names()) {
+		t.Errorf("a subscription to exactly the part's names %q does not share the part's slice", all)
 	}
 	var none *Part
 	if got := none.Canonical([]string{"x"}); len(got) != 1 || got[0] != "x" {
