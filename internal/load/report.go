@@ -113,7 +113,10 @@ func lastResponse(s ProxyState) time.Time {
 type ProcStats struct {
 	RSSBytes int64 `json:"rss_bytes"`
 	// PeakRSSBytes is the high-water mark (VmHWM); /proc only.
-	PeakRSSBytes int64   `json:"peak_rss_bytes,omitempty"`
+	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
+	// FileRSSBytes is the part of RSS that maps files (RssFile: weftd's own
+	// binary), the same at any fleet size; /proc only.
+	FileRSSBytes int64   `json:"file_rss_bytes,omitempty"`
 	CPUSeconds   float64 `json:"cpu_seconds"`
 	Source       string  `json:"source"` // "/proc" or "/metrics"
 }
@@ -227,6 +230,7 @@ func (r Report) WriteTable(w io.Writer) error {
 		{"responses", strconv.Itoa(r.Responses)},
 		{"weftd RSS", fmt.Sprintf("%.1f MiB (%s)", float64(r.Weftd.RSSBytes)/(1<<20), r.Weftd.Source)},
 		{"weftd peak RSS", fmt.Sprintf("%.1f MiB", float64(r.Weftd.PeakRSSBytes)/(1<<20))},
+		{"weftd RSS mapping files", fmt.Sprintf("%.1f MiB (its binary; in both figures above)", float64(r.Weftd.FileRSSBytes)/(1<<20))},
 		{"weftd CPU", fmt.Sprintf("%.2f s", r.Weftd.CPUSeconds)},
 		{"weftd CPU for the change", fmt.Sprintf("%.2f s", r.ChangeCPUSeconds)},
 	}...)
@@ -263,12 +267,12 @@ func ProcStatsOf(pid int) (ProcStats, error) {
 	if err != nil {
 		return ProcStats{}, fmt.Errorf("weftd stats: %w", err)
 	}
+	fields := map[string]*int64{"VmRSS:": &ps.RSSBytes, "VmHWM:": &ps.PeakRSSBytes, "RssFile:": &ps.FileRSSBytes}
 	for line := range strings.Lines(string(status)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			ps.RSSBytes = kibField(rest)
-		}
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			ps.PeakRSSBytes = kibField(rest)
+		for prefix, dst := range fields {
+			if rest, ok := strings.CutPrefix(line, prefix); ok {
+				*dst = kibField(rest)
+			}
 		}
 	}
 	return ps, nil

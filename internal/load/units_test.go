@@ -426,3 +426,14 @@ func TestInitialSyncCountsFromStartAndPerProxy(t *testing.T) {
 		t.Errorf("per proxy = %+v, want 400ms for both", got.PerProxy)
 	}
 }
+
+// The report's memory figures come from this process's own /proc entry.
+func TestProcStatsOfReadsRSSFigures(t *testing.T) {
+	ps, err := ProcStatsOf(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps.RSSBytes <= 0 || ps.PeakRSSBytes < ps.RSSBytes || ps.FileRSSBytes <= 0 || ps.FileRSSBytes > ps.RSSBytes {
+		t.Errorf("RSS %d, peak %d, file-backed %d: want 0 < file <= RSS <= peak", ps.RSSBytes, ps.PeakRSSBytes, ps.FileRSSBytes)
+	}
+}
