@@ -3,10 +3,12 @@ package bootstrap
 import (
 	"context"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/weftmesh/weft/ca"
 	"github.com/weftmesh/weft/injector"
+	"github.com/weftmesh/weft/internal/memlimit"
 	"github.com/weftmesh/weft/pilot/config/file"
 )
 
@@ -71,7 +73,22 @@ func RunConfig(ctx context.Context, c Config) error {
 	if err != nil {
 		return err
 	}
+	applyMemoryLimit(opts.Logger)
 	return Run(ctx, opts)
+}
+
+// applyMemoryLimit gives Go's garbage collector the container's memory
+// limit (less a margin) unless GOMEMLIMIT is set; one line says which.
+func applyMemoryLimit(log *slog.Logger) {
+	r, err := memlimit.Apply(os.DirFS("/"))
+	switch {
+	case err != nil:
+		log.Warn("no soft memory limit", "err", err)
+	case r.Soft > 0:
+		log.Info("soft memory limit set", "bytes", r.Soft, "container_limit_bytes", r.Container, "reason", r.Reason)
+	default:
+		log.Info("no soft memory limit", "reason", r.Reason)
+	}
 }
 
 func (c Config) options() (Options, error) {
