@@ -60,6 +60,12 @@ func (s *Server) onDeltaRequest(st *deltaStream, req *discovery.DeltaDiscoveryRe
 		return err
 	}
 	ps, typeURL := st.ps, req.GetTypeUrl()
+	if s.ignoreType(ps, isNew, typeURL) {
+		return nil
+	}
+	if err := s.checkDeltaNames(st, ps, req); err != nil {
+		return err
+	}
 	ts := st.types[typeURL]
 	first := ts == nil
 	if first {

@@ -23,6 +23,9 @@ type metrics struct {
 	// sendTimeouts counts streams ended because a response was not taken
 	// in time, by what it waited for: the client's window or the budget.
 	sendTimeouts *prometheus.CounterVec
+	// refused counts requests ignored or refused for what they ask
+	// (limits.go), by reason.
+	refused *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -42,9 +45,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "xDS streams refused because the node's claims do not match its client certificate, by reason."}, []string{"reason"}),
 		sendTimeouts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_send_timeouts_total",
 			Help: "xDS streams ended because a response was not taken in time, by what it waited for (client, budget)."}, []string{"reason"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_xds_requests_refused_total",
+			Help: "xDS requests ignored (a type weft does not serve) or refused (names beyond weft's bounds), by reason."}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.rejected, m.meshReady, m.queueWait, m.identityRejections, m.sendTimeouts)
+		reg.MustRegister(m.connected, m.pushes, m.nacks, m.generateSeconds, m.generateErrors, m.rejected, m.meshReady, m.queueWait, m.identityRejections, m.sendTimeouts, m.refused)
 	}
 	return m
 }

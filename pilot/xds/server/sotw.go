@@ -79,6 +79,12 @@ func (s *Server) onSotWRequest(st *sotwStream, req *discovery.DiscoveryRequest) 
 		return err
 	}
 	ps, typeURL := st.ps, req.GetTypeUrl()
+	if s.ignoreType(ps, isNew, typeURL) {
+		return nil
+	}
+	if err := s.checkSotWNames(ps, typeURL, req.GetResourceNames()); err != nil {
+		return err
+	}
 	ts := st.types[typeURL]
 	if ts == nil {
 		ts = newSotWType(typeURL)
