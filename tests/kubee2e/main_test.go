@@ -23,9 +23,23 @@ func sharedEnv(t *testing.T) *kubeenv.Env {
 	t.Helper()
 	kubeenv.RequirePrivateNetwork(t)
 	env := kubeenv.Shared(t, kubeenv.Options{BindAddress: kubeenv.NamespaceHostIP})
-	crdsOnce.Do(func() {
-		kubectl(t, env, "apply", "-f", crdsDir(t))
-		kubectl(t, env, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
-	})
+	crdsOnce.Do(func() { installCRDs(t, env) })
 	return env
+}
+
+// privateEnv is a control plane of the test's own with weft's CRDs, for a
+// test that stops the API server: the shared one's controller-manager would
+// be left in client-go's backoff, and the tests after it waiting on it.
+func privateEnv(t *testing.T) *kubeenv.Env {
+	t.Helper()
+	kubeenv.RequirePrivateNetwork(t)
+	env := kubeenv.Start(t, kubeenv.Options{BindAddress: kubeenv.NamespaceHostIP})
+	installCRDs(t, env)
+	return env
+}
+
+func installCRDs(t *testing.T, env *kubeenv.Env) {
+	t.Helper()
+	kubectl(t, env, "apply", "-f", crdsDir(t))
+	kubectl(t, env, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
 }

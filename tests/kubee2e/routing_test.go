@@ -104,7 +104,7 @@ const outage = 30 * time.Second
 // the first change after the API server returns reaches the proxies within
 // 5 s (client-go's own backoff alone took 25 s).
 func TestAPIServerOutage(t *testing.T) {
-	env := sharedEnv(t)
+	env := privateEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	ns := env.Namespace(t)
