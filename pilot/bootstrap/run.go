@@ -14,9 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/keepalive"
 
+	"github.com/weftmesh/weft/internal/leangrpc"
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/debug"
 	"github.com/weftmesh/weft/pilot/mesh"
@@ -83,7 +82,7 @@ func Run(ctx context.Context, o Options) error {
 	rejected := newRejectedGauge(reg)
 	tasks := []func(context.Context) error{func(ctx context.Context) error { return runPipeline(ctx, o, xdsServer, rejected) }}
 	if lis := listeners["xds"]; lis != nil {
-		g := grpc.NewServer(xdsServerOptions()...)
+		g := leangrpc.NewServer(xdsServerOptions(o.Logger))
 		xdsServer.Register(g)
 		tasks = append(tasks, func(ctx context.Context) error { return serveGRPC(ctx, g, xdsServer.Listener(lis)) })
 	}
@@ -219,20 +218,20 @@ func logNewDiagnostics(log *slog.Logger, diags []mesh.Diagnostic, before map[mes
 // maxStreamsPerConn bounds concurrent streams on one client connection.
 const maxStreamsPerConn = 100
 
-// xdsServerOptions suit many mostly idle proxy connections.
-func xdsServerOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{
+// xdsServerOptions suit many mostly idle proxy connections: weft's own
+// transport holds one goroutine and no buffers per idle connection, where
+// gRPC-Go's holds four goroutines and its transport state (~30 KB).
+func xdsServerOptions(log *slog.Logger) leangrpc.Options {
+	return leangrpc.Options{
 		// A proxy needs one ADS stream (and the agent one CA call at a
 		// time); a connection opening thousands only costs weftd memory.
-		grpc.MaxConcurrentStreams(maxStreamsPerConn),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
-		// Proxies are mostly idle connections whose requests are small ACKs:
-		// a 4 KiB read buffer instead of 32 KiB saves ~280 MB at 10,000
-		// proxies (write buffers are already pooled between writes).
-		grpc.ReadBufferSize(4 << 10),
+		MaxConcurrentStreams: maxStreamsPerConn,
+		KeepaliveTime:        30 * time.Second,
+		KeepaliveTimeout:     10 * time.Second,
+		MinPingInterval:      5 * time.Second,
 		// Responses are framed around the resources' shared encoded bytes.
-		grpc.ForceServerCodecV2(server.Codec()),
+		Codec:  server.Codec(),
+		Logger: log,
 	}
 }
 

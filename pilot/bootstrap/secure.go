@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/weftmesh/weft/ca"
+	"github.com/weftmesh/weft/internal/leangrpc"
 	"github.com/weftmesh/weft/pilot/xds/server"
 )
 
@@ -39,7 +40,9 @@ func serveSecure(ctx context.Context, o SecureOptions, xdsServer *server.Server,
 	if err != nil {
 		return fmt.Errorf("secure listener: %w", err)
 	}
-	g := grpc.NewServer(append(xdsServerOptions(), authority.GRPCServerOptions()...)...)
+	opts := xdsServerOptions(log)
+	opts.TLS = authority.MutualTLSConfig()
+	g := leangrpc.NewServer(opts)
 	if o.ServeCA {
 		authority.Register(g)
 	}
@@ -53,7 +56,7 @@ func serveSecure(ctx context.Context, o SecureOptions, xdsServer *server.Server,
 }
 
 // serveGRPC serves until ctx ends, then stops g.
-func serveGRPC(ctx context.Context, g *grpc.Server, lis net.Listener) error {
+func serveGRPC(ctx context.Context, g *leangrpc.Server, lis net.Listener) error {
 	go func() {
 		<-ctx.Done()
 		g.Stop()

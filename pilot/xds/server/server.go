@@ -88,7 +88,7 @@ func New(ctx context.Context, opts Options) *Server {
 }
 
 // Register adds the aggregated discovery service (SotW and delta) to g.
-func (s *Server) Register(g *grpc.Server) {
+func (s *Server) Register(g grpc.ServiceRegistrar) {
 	discoverygrpc.RegisterAggregatedDiscoveryServiceServer(g, s)
 }
 
