@@ -90,14 +90,24 @@ func newConn(s *Server, nc net.Conn, p *peer.Peer) *conn {
 
 // serve runs the connection until it fails or the peer leaves.
 func (c *conn) serve() {
-	c.lastRead.Store(time.Now().UnixNano())
-	c.startKeepalive()
-	err := c.writeControl(appendSettings(nil,
-		http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: c.srv.opts.MaxConcurrentStreams},
-		http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: maxHeaderList}))
+	err := c.start()
 	if err == nil {
 		err = c.readLoop()
 	}
+	c.end(err)
+}
+
+//go:noinline
+func (c *conn) start() error {
+	c.lastRead.Store(time.Now().UnixNano())
+	c.startKeepalive()
+	return c.writeControl(appendSettings(nil,
+		http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: c.srv.opts.MaxConcurrentStreams},
+		http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: maxHeaderList}))
+}
+
+//go:noinline
+func (c *conn) end(err error) {
 	var ce connError
 	if errors.As(err, &ce) {
 		c.srv.opts.Logger.Debug("gRPC connection error", "peer", c.nc.RemoteAddr().String(), "err", err)

@@ -145,13 +145,10 @@ func (c *conn) endHeaders() error {
 	return c.openLocked(id, ends)
 }
 
-// clearFields drops the decoded strings; the slice is kept, it is small.
+// clearFields drops the decoded headers: a connection opens few calls,
+// and an idle one keeps nothing of them.
 func (c *conn) clearFields() {
-	clear(c.fields)
-	c.fields = c.fields[:0]
-	if cap(c.fields) > 64 {
-		c.fields = nil
-	}
+	c.fields = nil
 }
 
 // openLocked starts a call for a new stream, or refuses it.

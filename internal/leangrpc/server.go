@@ -188,19 +188,30 @@ func (s *Server) untrack(c *conn) {
 	delete(s.conns, c)
 }
 
+// serveConn serves one connection on the goroutine Serve started; its
+// frames stay small, as an idle connection's stack is them.
 func (s *Server) serveConn(nc net.Conn) {
+	if c := s.accept(nc); c != nil {
+		c.serve()
+		s.untrack(c)
+	}
+}
+
+// accept runs the handshake and tracks the connection; nil if it failed.
+//
+//go:noinline
+func (s *Server) accept(nc net.Conn) *conn {
 	c, err := s.handshake(nc)
 	if err != nil {
 		nc.Close()
 		s.opts.Logger.Debug("gRPC connection refused", "peer", nc.RemoteAddr().String(), "err", err)
-		return
+		return nil
 	}
 	if !s.track(c) {
 		c.close(errServerStopped)
-		return
+		return nil
 	}
-	defer s.untrack(c)
-	c.serve()
+	return c
 }
 
 // handshake runs TLS, if configured, and reads the client preface.

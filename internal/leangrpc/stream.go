@@ -143,6 +143,26 @@ func (st *stream) RecvMsg(m any) error {
 	}
 }
 
+// WaitMsg returns once RecvMsg would not block: a message, the client's
+// end or an error is there (or the call's context ended). A handler can
+// wait on a small stack here and take the message on another goroutine,
+// so the stack of an idle call does not keep the depth of its work.
+func (st *stream) WaitMsg() {
+	for !st.ready() {
+		select {
+		case <-st.signal:
+		case <-st.ctx.Done():
+			return
+		}
+	}
+}
+
+func (st *stream) ready() bool {
+	st.c.mu.Lock()
+	defer st.c.mu.Unlock()
+	return len(st.msgs) > 0 || st.recvErr != nil || st.done || st.halfClosed
+}
+
 // next takes a complete message, if any; (nil, nil) means wait.
 func (st *stream) next() ([]byte, error) {
 	c := st.c

@@ -69,9 +69,15 @@ func (c *conn) takePending(buf []byte) []byte {
 // writeLocked writes the queued control frames, then frames. Callers
 // hold wmu. A failed write ends the connection.
 func (c *conn) writeLocked(frames []byte) error {
+	return c.writeWith(func(buf []byte) []byte { return append(buf, frames...) })
+}
+
+// writeWith writes the queued control frames and what add appends to
+// them, from a pooled buffer. Callers hold wmu.
+func (c *conn) writeWith(add func([]byte) []byte) error {
 	bp := writePool.Get().(*[]byte)
 	defer writePool.Put(bp)
-	buf := append(c.takePending((*bp)[:0]), frames...)
+	buf := add(c.takePending((*bp)[:0]))
 	*bp = buf[:0]
 	if len(buf) == 0 {
 		return nil
@@ -188,18 +194,16 @@ func (c *conn) reserve(st *stream, want int) (n, maxFrame int, err error) {
 func (c *conn) writeData(st *stream, src *chunks, n, maxFrame int) error {
 	c.wmu.Lock()
 	defer c.unlockWriter()
-	bp := writePool.Get().(*[]byte)
-	defer writePool.Put(bp)
-	buf := (*bp)[:0]
-	for n > 0 {
-		k := min(n, maxFrame)
-		buf = appendFrameHeader(buf, http2.FrameData, 0, st.id, k)
-		buf = src.appendN(buf, k)
-		n -= k
-	}
-	*bp = buf[:0]
 	c.dataSent.Store(true) // before the peer can see it and ping
-	return c.writeLocked(buf)
+	return c.writeWith(func(buf []byte) []byte {
+		for n > 0 {
+			k := min(n, maxFrame)
+			buf = appendFrameHeader(buf, http2.FrameData, 0, st.id, k)
+			buf = src.appendN(buf, k)
+			n -= k
+		}
+		return buf
+	})
 }
 
 // chunks reads a message's parts in order.

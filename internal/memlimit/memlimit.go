@@ -74,3 +74,19 @@ func parse(path, s string) (int64, error) {
 	}
 	return n, nil
 }
+
+// GCPercent is weftd's default GOGC. A proxy costs weftd a few KB that
+// live for hours, and a push allocates far more that dies at once; at
+// Go's default of 100 the heap grows to twice what is live between
+// collections. 50 bounds that to 1.5x for ~20% more GC CPU (measured in
+// docs/performance.md, "Load and abuse").
+const GCPercent = 50
+
+// ApplyGCPercent sets GCPercent unless GOGC is set; it says what it did.
+func ApplyGCPercent() string {
+	if v := os.Getenv("GOGC"); v != "" {
+		return "GOGC=" + v + " is set"
+	}
+	debug.SetGCPercent(GCPercent)
+	return "GOGC=" + strconv.Itoa(GCPercent) + " (weftd's default)"
+}

@@ -2,6 +2,8 @@ package memlimit
 
 import (
 	"math"
+	"os"
+	"strings"
 	"runtime/debug"
 	"testing"
 	"testing/fstest"
@@ -64,5 +66,26 @@ func TestApplyLeavesAnExplicitLimitAndNoLimitAlone(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("the runtime's soft limit changed to %d", got)
+	}
+}
+
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+func TestApplyGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(gcPercent())
+	debug.SetGCPercent(100)
+	t.Setenv("GOGC", "")
+	os.Unsetenv("GOGC")
+	if got := ApplyGCPercent(); !strings.Contains(got, "50") || gcPercent() != GCPercent {
+		t.Errorf("without GOGC: %q, percent %d; want %d", got, gcPercent(), GCPercent)
+	}
+	debug.SetGCPercent(100)
+	t.Setenv("GOGC", "200")
+	if got := ApplyGCPercent(); got != "GOGC=200 is set" || gcPercent() != 100 {
+		t.Errorf("with GOGC=200: %q, percent %d; want it left alone (100)", got, gcPercent())
 	}
 }

@@ -77,9 +77,11 @@ func RunConfig(ctx context.Context, c Config) error {
 	return Run(ctx, opts)
 }
 
-// applyMemoryLimit gives Go's garbage collector the container's memory
-// limit (less a margin) unless GOMEMLIMIT is set; one line says which.
+// applyMemoryLimit gives Go's garbage collector weftd's GOGC and the
+// container's memory limit (less a margin) unless GOGC or GOMEMLIMIT are
+// set; a line each says which.
 func applyMemoryLimit(log *slog.Logger) {
+	log.Info("garbage collector target", "setting", memlimit.ApplyGCPercent())
 	r, err := memlimit.Apply(os.DirFS("/"))
 	switch {
 	case err != nil:

@@ -42,7 +42,7 @@ func (s *Server) DeltaAggregatedResources(gs discovery.AggregatedDiscoveryServic
 		return err
 	}
 	st := &deltaStream{stream: base, send: guarded(s, base, gs.Context(), gs.Send), types: map[string]*deltaType{}}
-	return serveStream(s, st.stream, gs.Recv,
+	return serveStream(s, st.stream, streamIOOf(gs),
 		func(req *discovery.DeltaDiscoveryRequest) error { return s.onDeltaRequest(st, req) },
 		func() error {
 			for typeURL := range st.types {

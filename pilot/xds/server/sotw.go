@@ -66,7 +66,7 @@ func (s *Server) StreamAggregatedResources(gs discovery.AggregatedDiscoveryServi
 		return err
 	}
 	st := &sotwStream{stream: base, send: guarded(s, base, gs.Context(), gs.Send), types: map[string]*sotwType{}}
-	return serveStream(s, st.stream, gs.Recv,
+	return serveStream(s, st.stream, streamIOOf(gs),
 		func(req *discovery.DiscoveryRequest) error { return s.onSotWRequest(st, req) },
 		func() error { return s.flushSotW(st) })
 }

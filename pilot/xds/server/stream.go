@@ -9,6 +9,7 @@ import (
 	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -48,17 +49,55 @@ func (s *Server) newStream(ctx context.Context) (*stream, error) {
 }
 
 // serveStream handles a stream's requests until it ends; onWake runs when
-// the proxy's configuration changed.
-func serveStream[T any](s *Server, st *stream, recv func() (T, error), onRequest func(T) error, onWake func() error) error {
+// the proxy's configuration changed. With wait (the transport's WaitMsg),
+// the stream's goroutine only waits: each request is decoded and handled
+// on a goroutine of its own, so the stack an idle stream keeps is not as
+// deep as the deepest request it handled (2 KB instead of 8 KB each).
+func serveStream[T any](s *Server, st *stream, io streamIO[T], onRequest func(T) error, onWake func() error) error {
 	defer s.closeStream(st)
 	defer st.end()
 	st.onWake = onWake
+	next := func() error {
+		req, err := io.recv()
+		return handle(st, req, err, onRequest)
+	}
 	for {
-		req, err := recv()
-		if err := handle(st, req, err, onRequest); err != nil {
+		var err error
+		if io.wait != nil {
+			io.wait()
+			err = onFreshStack(next)
+		} else {
+			err = next()
+		}
+		if err != nil {
 			return streamEnd(err)
 		}
 	}
+}
+
+// streamIO is how a stream receives: recv takes the next request; wait,
+// if the transport has it, returns once recv would not block.
+type streamIO[T any] struct {
+	recv func() (T, error)
+	wait func()
+}
+
+// streamIOOf finds the transport's WaitMsg behind a generated stream.
+func streamIOOf[Req, Res any](gs grpc.BidiStreamingServer[Req, Res]) streamIO[*Req] {
+	io := streamIO[*Req]{recv: gs.Recv}
+	if g, ok := gs.(*grpc.GenericServerStream[Req, Res]); ok {
+		if w, ok := g.ServerStream.(interface{ WaitMsg() }); ok {
+			io.wait = w.WaitMsg
+		}
+	}
+	return io
+}
+
+// onFreshStack runs f on a new goroutine and waits for it.
+func onFreshStack(f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	return <-done
 }
 
 // handle takes one request, or how Recv failed; the error, if any, ends
