@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"github.com/weftmesh/weft/internal/leangrpc"
 	"net"
 	"strings"
 	"testing"
@@ -64,9 +65,9 @@ func startSecure(t *testing.T, trustDomain string, opts Options) *secureFixture 
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grpc.NewServer(grpc.Creds(credentials.NewTLS(authority.MutualTLSConfig())))
+	g := leangrpc.NewServer(leangrpc.Options{TLS: authority.MutualTLSConfig(), Codec: Codec()})
 	srv.Register(g)
-	go g.Serve(lis)
+	go g.Serve(srv.Listener(lis))
 	t.Cleanup(g.Stop)
 	return &secureFixture{srv: srv, reg: opts.Registry.(*prometheus.Registry), mesh: m, addr: lis.Addr().String()}
 }

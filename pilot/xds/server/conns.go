@@ -9,9 +9,9 @@ import (
 )
 
 // connTracker remembers the connections of the listeners the server is
-// served on, by remote address. gRPC keeps a response a client grants no
-// window for until the connection closes, even after the stream ends, so
-// a stalled stream's connection is closed to free it.
+// served on, by remote address. A send blocked on a client that grants
+// no window ends only when the connection closes, so a stalled stream's
+// connection is closed to free it.
 type connTracker struct {
 	mu    sync.Mutex
 	conns map[string]net.Conn
@@ -35,9 +35,6 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 	}
 	tc := &trackedConn{Conn: c, t: l.t}
 	l.t.add(tc)
-	if rc := rawReadable(tc); rc != nil {
-		return rc, nil
-	}
 	return tc, nil
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/weftmesh/weft/internal/leangrpc"
 	"net"
 	"testing"
 	"time"
@@ -79,7 +80,8 @@ func startWith(t *testing.T, opts Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grpc.NewServer(grpc.ForceServerCodecV2(Codec()))
+	// weftd's transport, as bootstrap serves it.
+	g := leangrpc.NewServer(leangrpc.Options{Codec: Codec(), MaxConcurrentStreams: 100})
 	srv.Register(g)
 	go g.Serve(srv.Listener(lis))
 	t.Cleanup(g.Stop)
