@@ -107,7 +107,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRequestSpec -fuzztime $(FUZZTIME) ./pilot/simulate/
 	$(GO) test -run '^$$' -fuzz FuzzFromConfigDump -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./pilot/simulate/
 	$(GO) test -run '^$$' -fuzz FuzzAcceptedConfigIsValidEnvoy -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -timeout 0 ./pilot/pipeline/
-	$(GO) test -run '^$$$$' -fuzz FuzzConn -fuzztime $(FUZZTIME) ./internal/leangrpc/
+	$(GO) test -run '^$$' -fuzz FuzzConn -fuzztime $(FUZZTIME) ./internal/leangrpc/
 
 clean:
 	rm -rf $(BIN)
