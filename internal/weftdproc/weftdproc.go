@@ -5,12 +5,14 @@
 package weftdproc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -61,15 +63,51 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	if opts.Binary == "" {
 		return nil, errors.New("weftd: no binary given")
 	}
+	for attempt := 1; ; attempt++ {
+		p, race, err := start(ctx, opts)
+		// A port found free can be taken before weftd binds it (by any
+		// process's outgoing connection); new ports are picked then.
+		if err == nil || !race.lost() || attempt == 3 {
+			return p, err
+		}
+	}
+}
+
+func start(ctx context.Context, opts Options) (*Process, *portRace, error) {
+	race := &portRace{w: opts.Output}
+	opts.Output = race
 	p := &Process{ConfigDir: opts.ConfigDir, opts: opts}
 	if err := p.pickAddrs(); err != nil {
-		return nil, err
+		return nil, race, err
 	}
 	p.args = p.flags()
 	if err := p.launch(ctx); err != nil {
-		return nil, err
+		return nil, race, err
 	}
-	return p, nil
+	return p, race, nil
+}
+
+// portRace passes weftd's output on and notes a bind that failed.
+type portRace struct {
+	w    io.Writer
+	mu   sync.Mutex
+	seen bool
+}
+
+func (r *portRace) Write(b []byte) (int, error) {
+	r.mu.Lock()
+	r.seen = r.seen || bytes.Contains(b, []byte("address already in use"))
+	r.mu.Unlock()
+	if r.w == nil {
+		return len(b), nil
+	}
+	return r.w.Write(b)
+}
+
+func (r *portRace) lost() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seen
 }
 
 // servesSecure: weftd serves the secure port in Kubernetes mode, and in file
