@@ -36,17 +36,16 @@ type conn struct {
 	recvUnsent uint32 // connection window to give back
 	pings      pingState
 
-	mu          sync.Mutex // guards what follows and the streams' shared state
-	cond        *sync.Cond // window or state changes, for senders
-	streams     map[uint32]*stream
-	calls       uint32 // running handlers: bounded by MaxConcurrentStreams
-	lastStream  uint32
-	sendWindow  int64 // connection send window
-	peerWindow  int64 // the peer's initial stream window
-	peerFrame   int   // the peer's largest frame
-	closed      bool
-	closeErr    error
-	peerGoneMsg string
+	mu         sync.Mutex // guards what follows and the streams' shared state
+	cond       *sync.Cond // window or state changes, for senders
+	streams    map[uint32]*stream
+	calls      uint32 // running handlers: bounded by MaxConcurrentStreams
+	lastStream uint32
+	sendWindow int64 // connection send window
+	peerWindow int64 // the peer's initial stream window
+	peerFrame  int   // the peer's largest frame
+	closed     bool
+	closeErr   error
 
 	// Write side.
 	wmu        sync.Mutex // held while writing to nc

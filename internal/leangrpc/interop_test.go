@@ -3,9 +3,8 @@ package leangrpc
 import (
 	"context"
 	"log/slog"
-	"os"
-	"strings"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -35,13 +34,6 @@ func serveTest(t *testing.T, s *Server) string {
 
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tWriter struct{ t *testing.T }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
 }
 
 func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {

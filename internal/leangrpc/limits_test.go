@@ -55,7 +55,7 @@ func TestOversizedHeadersRefuseTheCall(t *testing.T) {
 		c.enc.WriteField(f)
 	}
 	block := c.buf.Bytes()
-	c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block[:16 << 10]})
+	c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block[:16<<10]})
 	for rest := block[16<<10:]; len(rest) > 0; {
 		n := min(len(rest), 16<<10)
 		c.fr.WriteContinuation(1, n == len(rest), rest[:n])

@@ -164,9 +164,15 @@ func (c *conn) openLocked(id uint32, ends bool) error {
 	st.halfClosed = ends
 	c.calls++
 	c.streams[id] = st
-	if m, refusal := c.srv.route(req); refusal != nil {
+	st.running = true
+	m, refusal := c.srv.route(req)
+	es, evented := m.eventedImpl()
+	switch {
+	case refusal != nil:
 		go st.refuse(refusal)
-	} else {
+	case evented:
+		go c.srv.runEvents(st, m, es)
+	default:
 		go c.srv.runCall(st, m)
 	}
 	return nil

@@ -88,6 +88,15 @@ type method struct {
 	path   string
 }
 
+// eventedImpl is the method's service if it serves streams evented.
+func (m *method) eventedImpl() (EventedService, bool) {
+	if m == nil || m.stream == nil {
+		return nil, false
+	}
+	es, ok := m.impl.(EventedService)
+	return es, ok
+}
+
 // NewServer returns a server with no services.
 func NewServer(o Options) *Server {
 	return &Server{opts: o.withDefaults(), methods: map[string]*method{},

@@ -34,6 +34,8 @@ type stream struct {
 	recvWindow int32
 	unsent     uint32 // window not yet given back
 	sendWindow int64
+	ev         Events // an evented call's; nil for a handler's
+	running    bool   // a goroutine serves the call (opening, handler, or drain)
 
 	// Owned by the call's goroutine.
 	headerSent bool
@@ -56,15 +58,18 @@ func newStream(c *conn, id uint32, req request) *stream {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.cond.Broadcast()
+		st.wakeLocked()
 	})
 	return st
 }
 
+// notify tells the call the reader delivered something. Callers hold c.mu.
 func (st *stream) notify() {
 	select {
 	case st.signal <- struct{}{}:
 	default:
 	}
+	st.wakeLocked()
 }
 
 // cancelLocked ends the stream for its call: its context is canceled and
@@ -141,26 +146,6 @@ func (st *stream) RecvMsg(m any) error {
 			return status.FromContextError(st.ctx.Err()).Err()
 		}
 	}
-}
-
-// WaitMsg returns once RecvMsg would not block: a message, the client's
-// end or an error is there (or the call's context ended). A handler can
-// wait on a small stack here and take the message on another goroutine,
-// so the stack of an idle call does not keep the depth of its work.
-func (st *stream) WaitMsg() {
-	for !st.ready() {
-		select {
-		case <-st.signal:
-		case <-st.ctx.Done():
-			return
-		}
-	}
-}
-
-func (st *stream) ready() bool {
-	st.c.mu.Lock()
-	defer st.c.mu.Unlock()
-	return len(st.msgs) > 0 || st.recvErr != nil || st.done || st.halfClosed
 }
 
 // next takes a complete message, if any; (nil, nil) means wait.

@@ -3,8 +3,8 @@ package memlimit
 import (
 	"math"
 	"os"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"testing/fstest"
 )

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/tls"
-	"github.com/weftmesh/weft/internal/leangrpc"
 	"net"
 	"strings"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/weftmesh/weft/ca"
 	"github.com/weftmesh/weft/ca/catest"
 	"github.com/weftmesh/weft/contract"
+	"github.com/weftmesh/weft/internal/leangrpc"
 )
 
 // podYAML makes the mesh know the pod "client" (IP 127.0.0.5) as running

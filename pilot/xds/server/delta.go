@@ -8,6 +8,7 @@ import (
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
+	"github.com/weftmesh/weft/internal/leangrpc"
 	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
@@ -37,12 +38,20 @@ type deltaStream struct {
 // DeltaAggregatedResources serves incremental ADS: each response carries
 // only resources whose content changed and names of removed ones.
 func (s *Server) DeltaAggregatedResources(gs discovery.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) error {
-	base, err := s.newStream(gs.Context())
+	ev, err := s.openDelta(gs)
 	if err != nil {
 		return err
 	}
+	return serveEvents(ev)
+}
+
+func (s *Server) openDelta(gs discovery.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) (leangrpc.Events, error) {
+	base, err := s.newStream(gs.Context())
+	if err != nil {
+		return nil, err
+	}
 	st := &deltaStream{stream: base, send: guarded(s, base, gs.Context(), gs.Send), types: map[string]*deltaType{}}
-	return serveStream(s, st.stream, streamIOOf(gs),
+	return newEvents(s, st.stream, gs.Recv,
 		func(req *discovery.DeltaDiscoveryRequest) error { return s.onDeltaRequest(st, req) },
 		func() error {
 			for typeURL := range st.types {
@@ -51,7 +60,7 @@ func (s *Server) DeltaAggregatedResources(gs discovery.AggregatedDiscoveryServic
 				}
 			}
 			return nil
-		})
+		}), nil
 }
 
 func (s *Server) onDeltaRequest(st *deltaStream, req *discovery.DeltaDiscoveryRequest) error {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"github.com/weftmesh/weft/internal/leangrpc"
 	"net"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/weftmesh/weft/internal/leangrpc"
 	"github.com/weftmesh/weft/pilot/config"
 	"github.com/weftmesh/weft/pilot/mesh"
 	"github.com/weftmesh/weft/pilot/translate"

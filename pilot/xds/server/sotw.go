@@ -8,6 +8,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/weftmesh/weft/internal/leangrpc"
 	"github.com/weftmesh/weft/pilot/xds/share"
 )
 
@@ -61,14 +62,22 @@ type sotwStream struct {
 
 // StreamAggregatedResources serves state-of-the-world ADS.
 func (s *Server) StreamAggregatedResources(gs discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
-	base, err := s.newStream(gs.Context())
+	ev, err := s.openSotW(gs)
 	if err != nil {
 		return err
 	}
+	return serveEvents(ev)
+}
+
+func (s *Server) openSotW(gs discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) (leangrpc.Events, error) {
+	base, err := s.newStream(gs.Context())
+	if err != nil {
+		return nil, err
+	}
 	st := &sotwStream{stream: base, send: guarded(s, base, gs.Context(), gs.Send), types: map[string]*sotwType{}}
-	return serveStream(s, st.stream, streamIOOf(gs),
+	return newEvents(s, st.stream, gs.Recv,
 		func(req *discovery.DiscoveryRequest) error { return s.onSotWRequest(st, req) },
-		func() error { return s.flushSotW(st) })
+		func() error { return s.flushSotW(st) }), nil
 }
 
 // onSotWRequest records an ACK or NACK, updates the subscription and

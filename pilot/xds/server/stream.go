@@ -9,10 +9,12 @@ import (
 	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/weftmesh/weft/internal/leangrpc"
 	"github.com/weftmesh/weft/pilot/xds"
 )
 
@@ -48,56 +50,55 @@ func (s *Server) newStream(ctx context.Context) (*stream, error) {
 	return st, nil
 }
 
-// serveStream handles a stream's requests until it ends; onWake runs when
-// the proxy's configuration changed. With wait (the transport's WaitMsg),
-// the stream's goroutine only waits: each request is decoded and handled
-// on a goroutine of its own, so the stack an idle stream keeps is not as
-// deep as the deepest request it handled (2 KB instead of 8 KB each).
-func serveStream[T any](s *Server, st *stream, io streamIO[T], onRequest func(T) error, onWake func() error) error {
-	defer s.closeStream(st)
-	defer st.end()
+// OpenEvents serves ADS streams on weftd's transport with no goroutine
+// while they wait (leangrpc.EventedService): an idle proxy costs its
+// state, and each request is handled on a goroutine started for it.
+func (s *Server) OpenEvents(method string, ss grpc.ServerStream) (leangrpc.Events, error) {
+	switch method {
+	case discovery.AggregatedDiscoveryService_StreamAggregatedResources_FullMethodName:
+		return s.openSotW(&grpc.GenericServerStream[discovery.DiscoveryRequest, discovery.DiscoveryResponse]{ServerStream: ss})
+	case discovery.AggregatedDiscoveryService_DeltaAggregatedResources_FullMethodName:
+		return s.openDelta(&grpc.GenericServerStream[discovery.DeltaDiscoveryRequest, discovery.DeltaDiscoveryResponse]{ServerStream: ss})
+	}
+	return nil, nil
+}
+
+// events serve one stream: Next handles a request, or how Recv failed;
+// onWake runs when the proxy's configuration changed.
+type events[T any] struct {
+	s         *Server
+	st        *stream
+	recv      func() (T, error)
+	onRequest func(T) error
+}
+
+func newEvents[T any](s *Server, st *stream, recv func() (T, error), onRequest func(T) error, onWake func() error) *events[T] {
 	st.onWake = onWake
-	next := func() error {
-		req, err := io.recv()
-		return handle(st, req, err, onRequest)
+	return &events[T]{s: s, st: st, recv: recv, onRequest: onRequest}
+}
+
+func (e *events[T]) Next() (bool, error) {
+	req, err := e.recv()
+	if err := handle(e.st, req, err, e.onRequest); err != nil {
+		return true, streamEnd(err)
 	}
+	return false, nil
+}
+
+func (e *events[T]) Ended() {
+	e.st.end()
+	e.s.closeStream(e.st)
+}
+
+// serveEvents runs a stream's events on the handler's goroutine, for a
+// transport that is not evented (gRPC-Go's).
+func serveEvents(ev leangrpc.Events) error {
+	defer ev.Ended()
 	for {
-		var err error
-		if io.wait != nil {
-			io.wait()
-			err = onFreshStack(next)
-		} else {
-			err = next()
-		}
-		if err != nil {
-			return streamEnd(err)
+		if end, err := ev.Next(); end {
+			return err
 		}
 	}
-}
-
-// streamIO is how a stream receives: recv takes the next request; wait,
-// if the transport has it, returns once recv would not block.
-type streamIO[T any] struct {
-	recv func() (T, error)
-	wait func()
-}
-
-// streamIOOf finds the transport's WaitMsg behind a generated stream.
-func streamIOOf[Req, Res any](gs grpc.BidiStreamingServer[Req, Res]) streamIO[*Req] {
-	io := streamIO[*Req]{recv: gs.Recv}
-	if g, ok := gs.(*grpc.GenericServerStream[Req, Res]); ok {
-		if w, ok := g.ServerStream.(interface{ WaitMsg() }); ok {
-			io.wait = w.WaitMsg
-		}
-	}
-	return io
-}
-
-// onFreshStack runs f on a new goroutine and waits for it.
-func onFreshStack(f func() error) error {
-	done := make(chan error, 1)
-	go func() { done <- f() }()
-	return <-done
 }
 
 // handle takes one request, or how Recv failed; the error, if any, ends
