@@ -58,6 +58,7 @@ lint:
 ## bench: translation and generation benchmarks over small/medium/large meshes
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./pilot/... ./ca/ ./injector/
+	$(GO) test -run '^$$' -bench BenchmarkIdleEventedCall -benchtime 2000x ./internal/leangrpc/
 
 .PHONY: bench-load bench-load-s1 bench-load-s2 bench-load-s3 bench-load-restart bench-load-tls
 # bound on each wait (initial sync, convergence, reconnection) of a bench-load run
