@@ -166,6 +166,9 @@ func (st *stream) unary(m *method) error {
 // were sent (trailers-only), unless the stream was reset or its
 // connection closed.
 func (st *stream) finish(s *status.Status) {
+	st.sendMu.Lock()
+	defer st.sendMu.Unlock()
+	st.finished = true
 	fields := []hpack.HeaderField{}
 	if !st.headerSent {
 		st.headerSent = true

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -37,7 +38,11 @@ type stream struct {
 	ev         Events // an evented call's; nil for a handler's
 	running    bool   // a goroutine serves the call (opening, handler, or drain)
 
-	// Owned by the call's goroutine.
+	// Under sendMu: an evented call sends from more than one goroutine
+	// (its pushes and its requests'), and its trailers must follow any
+	// message being sent.
+	sendMu     sync.Mutex
+	finished   bool // trailers sent or due: no more messages
 	headerSent bool
 	header     metadata.MD
 	trailer    metadata.MD
@@ -188,7 +193,12 @@ func (st *stream) SendMsg(m any) error {
 		return status.Errorf(codes.Internal, "grpc: error while marshaling: %v", err)
 	}
 	defer data.Free()
-	if err := st.ensureHeader(); err != nil {
+	st.sendMu.Lock()
+	defer st.sendMu.Unlock()
+	if st.finished {
+		return status.Error(codes.Canceled, "grpc: the call has ended")
+	}
+	if err := st.ensureHeaderLocked(); err != nil {
 		return err
 	}
 	return st.c.sendData(st, data)
@@ -196,6 +206,12 @@ func (st *stream) SendMsg(m any) error {
 
 // SetHeader adds response headers, sent with the first message.
 func (st *stream) SetHeader(md metadata.MD) error {
+	st.sendMu.Lock()
+	defer st.sendMu.Unlock()
+	return st.setHeaderLocked(md)
+}
+
+func (st *stream) setHeaderLocked(md metadata.MD) error {
 	if st.headerSent {
 		return status.Error(codes.Internal, "grpc: headers already sent")
 	}
@@ -205,13 +221,15 @@ func (st *stream) SetHeader(md metadata.MD) error {
 
 // SendHeader sends the response headers now.
 func (st *stream) SendHeader(md metadata.MD) error {
-	if err := st.SetHeader(md); err != nil {
+	st.sendMu.Lock()
+	defer st.sendMu.Unlock()
+	if err := st.setHeaderLocked(md); err != nil {
 		return err
 	}
-	return st.ensureHeader()
+	return st.ensureHeaderLocked()
 }
 
-func (st *stream) ensureHeader() error {
+func (st *stream) ensureHeaderLocked() error {
 	if st.headerSent {
 		return nil
 	}
@@ -221,6 +239,8 @@ func (st *stream) ensureHeader() error {
 
 // SetTrailer adds trailers, sent when the call ends.
 func (st *stream) SetTrailer(md metadata.MD) {
+	st.sendMu.Lock()
+	defer st.sendMu.Unlock()
 	st.trailer = metadata.Join(st.trailer, md)
 }
 

@@ -80,6 +80,7 @@ func newEvents[T any](s *Server, st *stream, recv func() (T, error), onRequest f
 func (e *events[T]) Next() (bool, error) {
 	req, err := e.recv()
 	if err := handle(e.st, req, err, e.onRequest); err != nil {
+		e.st.end() // no push may start after the stream's status is sent
 		return true, streamEnd(err)
 	}
 	return false, nil
