@@ -31,10 +31,9 @@ func parseRequest(fields []hpack.HeaderField) request {
 			r.method = f.Value
 		case ":path":
 			r.path = f.Value
-		case ":scheme", ":authority":
-			if f.Name == ":authority" {
-				r.md[":authority"] = []string{f.Value}
-			}
+		case ":authority": // in metadata, as gRPC-Go's server has it
+			r.md[":authority"] = []string{f.Value}
+		case ":scheme":
 		case "content-type":
 			r.contentType = f.Value
 		case "grpc-encoding":
