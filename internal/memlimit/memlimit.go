@@ -78,9 +78,9 @@ func parse(path, s string) (int64, error) {
 // GCPercent is weftd's default GOGC. A proxy costs weftd a few KB that
 // live for hours, and a push allocates far more that dies at once; at
 // Go's default of 100 the heap grows to twice what is live between
-// collections. 50 bounds that to 1.5x for ~20% more GC CPU (measured in
-// docs/performance.md, "Load and abuse").
-const GCPercent = 50
+// collections. 40 bounds that to 1.4x for about a second more CPU per
+// 2000-proxy sync (docs/performance.md, "Load and abuse").
+const GCPercent = 40
 
 // ApplyGCPercent sets GCPercent unless GOGC is set; it says what it did.
 func ApplyGCPercent() string {

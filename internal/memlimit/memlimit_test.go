@@ -80,7 +80,7 @@ func TestApplyGCPercent(t *testing.T) {
 	debug.SetGCPercent(100)
 	t.Setenv("GOGC", "")
 	os.Unsetenv("GOGC")
-	if got := ApplyGCPercent(); !strings.Contains(got, "50") || gcPercent() != GCPercent {
+	if got := ApplyGCPercent(); !strings.Contains(got, "40") || gcPercent() != GCPercent {
 		t.Errorf("without GOGC: %q, percent %d; want %d", got, gcPercent(), GCPercent)
 	}
 	debug.SetGCPercent(100)
