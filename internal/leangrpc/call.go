@@ -19,12 +19,14 @@ import (
 type request struct {
 	method, path, contentType, encoding string
 	timeout                             time.Duration
+	contentLength                       int64 // -1 when not given
 	md                                  metadata.MD
-	bad                                 string // why the headers are malformed
+	bad                                 string // gRPC headers that make no sense: an error status
+	malformed                           string // HTTP/2 says the request is malformed: PROTOCOL_ERROR
 }
 
 func parseRequest(fields []hpack.HeaderField) request {
-	r := request{md: metadata.MD{}}
+	r := request{md: metadata.MD{}, contentLength: -1, malformed: malformedFields(fields)}
 	for _, f := range fields {
 		switch f.Name {
 		case ":method":
@@ -33,9 +35,15 @@ func parseRequest(fields []hpack.HeaderField) request {
 			r.path = f.Value
 		case ":authority": // in metadata, as gRPC-Go's server has it
 			r.md[":authority"] = []string{f.Value}
-		case ":scheme":
+		case ":scheme", "te", "grpc-accept-encoding":
 		case "content-type":
 			r.contentType = f.Value
+		case "content-length":
+			n, err := strconv.ParseInt(f.Value, 10, 64)
+			if err != nil || n < 0 {
+				r.malformed = "content-length " + f.Value
+			}
+			r.contentLength = n
 		case "grpc-encoding":
 			r.encoding = f.Value
 		case "grpc-timeout":
@@ -44,7 +52,6 @@ func parseRequest(fields []hpack.HeaderField) request {
 				r.bad = err.Error()
 			}
 			r.timeout = d
-		case "te", "connection", "grpc-accept-encoding":
 		default:
 			r.addMetadata(f)
 		}
@@ -52,11 +59,42 @@ func parseRequest(fields []hpack.HeaderField) request {
 	return r
 }
 
-func (r *request) addMetadata(f hpack.HeaderField) {
-	if strings.HasPrefix(f.Name, ":") {
-		r.bad = fmt.Sprintf("unknown pseudo-header %q", f.Name)
-		return
+// malformedFields says what makes a request's header list malformed in
+// HTTP/2's terms (RFC 9113 §8.2, §8.3), "" if nothing.
+func malformedFields(fields []hpack.HeaderField) string {
+	seen := map[string]bool{}
+	regular := false
+	for _, f := range fields {
+		switch {
+		case strings.ToLower(f.Name) != f.Name:
+			return fmt.Sprintf("header %q is not lowercase", f.Name)
+		case strings.HasPrefix(f.Name, ":") && regular:
+			return fmt.Sprintf("pseudo-header %q after a regular header", f.Name)
+		case strings.HasPrefix(f.Name, ":") && seen[f.Name]:
+			return fmt.Sprintf("pseudo-header %q repeated", f.Name)
+		case strings.HasPrefix(f.Name, ":") && !requestPseudo[f.Name]:
+			return fmt.Sprintf("pseudo-header %q is not a request's", f.Name)
+		case f.Name == ":path" && f.Value == "":
+			return "empty :path"
+		case connectionSpecific[f.Name], f.Name == "te" && f.Value != "trailers":
+			return fmt.Sprintf("connection-specific header %q", f.Name)
+		case !strings.HasPrefix(f.Name, ":"):
+			regular = true
+		}
+		seen[f.Name] = true
 	}
+	if !seen[":method"] || !seen[":scheme"] || !seen[":path"] {
+		return "missing :method, :scheme or :path"
+	}
+	return ""
+}
+
+var (
+	requestPseudo      = map[string]bool{":method": true, ":scheme": true, ":path": true, ":authority": true}
+	connectionSpecific = map[string]bool{"connection": true, "keep-alive": true, "proxy-connection": true, "transfer-encoding": true, "upgrade": true}
+)
+
+func (r *request) addMetadata(f hpack.HeaderField) {
 	v := f.Value
 	if strings.HasSuffix(f.Name, "-bin") {
 		b, err := decodeBinHeader(v)
@@ -113,7 +151,7 @@ func (s *Server) route(r request) (*method, *refusal) {
 		return nil, &refusal{st: status.Newf(codes.Unimplemented, "grpc: compression %q is not supported", r.encoding)}
 	}
 	m := s.methods[r.path]
-	if m == nil {
+	if r.path == "" || m == nil {
 		return nil, &refusal{st: status.Newf(codes.Unimplemented, "unknown method %s", r.path)}
 	}
 	return m, nil

@@ -25,16 +25,17 @@ type conn struct {
 	cancel context.CancelFunc
 
 	// Read side, owned by the connection's goroutine.
-	hdr        [frameHeaderLen]byte
-	dec        *hpack.Decoder
-	fields     []hpack.HeaderField
-	fieldBytes int
-	block      []byte // header block being assembled
-	blockOf    uint32 // its stream; 0 when none
-	blockEnds  bool   // its HEADERS ended the stream
-	recvWindow int32  // connection window left to the peer
-	recvUnsent uint32 // connection window to give back
-	pings      pingState
+	hdr           [frameHeaderLen]byte
+	dec           *hpack.Decoder
+	fields        []hpack.HeaderField
+	fieldBytes    int
+	block         []byte // header block being assembled
+	blockOf       uint32 // its stream; 0 when none
+	blockEnds     bool   // its HEADERS ended the stream
+	selfDependent bool   // its HEADERS made the stream depend on itself
+	recvWindow    int32  // connection window left to the peer
+	recvUnsent    uint32 // connection window to give back
+	pings         pingState
 
 	mu         sync.Mutex // guards what follows and the streams' shared state
 	cond       *sync.Cond // window or state changes, for senders
@@ -182,11 +183,27 @@ func (c *conn) handleFrame(fh frameHeader, p []byte) error {
 	case http2.FramePushPromise:
 		return protocolError("PUSH_PROMISE from a client")
 	case http2.FramePriority:
-		if fh.length != 5 {
-			return connError{code: http2.ErrCodeFrameSize, msg: "PRIORITY frame not 5 bytes"}
-		}
+		return c.onPriority(fh, p)
 	}
 	return nil // other types are ignored (RFC 9113 §4.1)
+}
+
+// onPriority checks a PRIORITY frame; weft does not prioritise.
+func (c *conn) onPriority(fh frameHeader, p []byte) error {
+	switch {
+	case fh.stream == 0:
+		return protocolError("PRIORITY on stream 0")
+	case len(p) != 5:
+		return c.queueControl(appendRSTStream(nil, fh.stream, http2.ErrCodeFrameSize))
+	case dependsOnItself(fh.stream, p):
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if st := c.streams[fh.stream]; st != nil {
+			st.cancelLocked(errStreamReset)
+		}
+		return c.queueControlLocked(appendRSTStream(nil, fh.stream, http2.ErrCodeProtocol))
+	}
+	return nil
 }
 
 func (c *conn) onSettings(fh frameHeader, p []byte) error {
@@ -247,16 +264,23 @@ func (c *conn) onWindowUpdate(fh frameHeader, p []byte) error {
 	w := &c.sendWindow
 	if fh.stream != 0 {
 		st := c.streams[fh.stream]
-		if st == nil {
+		switch {
+		case st == nil && fh.stream > c.lastStream:
+			return protocolError("WINDOW_UPDATE on idle stream %d", fh.stream)
+		case st == nil:
 			return nil // a stream that ended
 		}
 		w = &st.sendWindow
 	}
+	code := http2.ErrCodeFlowControl // the window would pass 2^31-1
+	if incr == 0 {
+		code = http2.ErrCodeProtocol
+	}
 	if incr == 0 || *w+incr > maxWindow {
 		if fh.stream == 0 {
-			return connError{code: http2.ErrCodeFlowControl, msg: "bad connection WINDOW_UPDATE"}
+			return connError{code: code, msg: "bad connection WINDOW_UPDATE"}
 		}
-		c.resetLocked(c.streams[fh.stream], http2.ErrCodeFlowControl)
+		c.resetLocked(c.streams[fh.stream], code)
 		return nil
 	}
 	*w += incr

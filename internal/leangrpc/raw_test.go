@@ -100,7 +100,7 @@ func TestProtocolErrorsEndTheConnection(t *testing.T) {
 		{"push promise", func(c *rawClient) {
 			c.fr.WritePushPromise(http2.PushPromiseParam{StreamID: 1, PromiseID: 2, BlockFragment: []byte{0x82}, EndHeaders: true})
 		}, http2.ErrCodeProtocol},
-		{"zero window update", func(c *rawClient) { c.fr.WriteRawFrame(http2.FrameWindowUpdate, 0, 0, []byte{0, 0, 0, 0}) }, http2.ErrCodeFlowControl},
+		{"zero window update", func(c *rawClient) { c.fr.WriteRawFrame(http2.FrameWindowUpdate, 0, 0, []byte{0, 0, 0, 0}) }, http2.ErrCodeProtocol},
 		{"even stream id", func(c *rawClient) { c.open(2, fullDuplex) }, http2.ErrCodeProtocol},
 		{"data on an idle stream", func(c *rawClient) { c.fr.WriteData(9, false, []byte{0, 0, 0, 0, 0}) }, http2.ErrCodeProtocol},
 		{"bad header block", func(c *rawClient) {
@@ -128,6 +128,8 @@ func isReset(err error) bool {
 	return errors.As(err, &ne) && !ne.Timeout()
 }
 
+// A client speaking something else is told so (GOAWAY PROTOCOL_ERROR)
+// and the connection closed after it could read that.
 func TestNotHTTP2IsClosed(t *testing.T) {
 	addr := testServer(t, Options{})
 	nc, err := net.Dial("tcp", addr)
@@ -137,8 +139,16 @@ func TestNotHTTP2IsClosed(t *testing.T) {
 	defer nc.Close()
 	io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if n, err := nc.Read(make([]byte, 64)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("read %d bytes, err %v; want the connection closed", n, err)
+	fr := http2.NewFramer(nil, nc)
+	f, err := fr.ReadFrame()
+	if err != nil {
+		t.Fatalf("want GOAWAY, got %v", err)
+	}
+	if g, ok := f.(*http2.GoAwayFrame); !ok || g.ErrCode != http2.ErrCodeProtocol {
+		t.Fatalf("want GOAWAY PROTOCOL_ERROR, got %v", f)
+	}
+	if _, err := fr.ReadFrame(); !errors.Is(err, io.EOF) {
+		t.Errorf("after GOAWAY: %v, want the connection closed (EOF)", err)
 	}
 }
 

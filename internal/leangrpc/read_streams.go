@@ -1,6 +1,8 @@
 package leangrpc
 
 import (
+	"encoding/binary"
+
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -46,10 +48,14 @@ func (c *conn) onData(fh frameHeader, p []byte) error {
 		return nil
 	}
 	st.unsent += uint32(n)
-	st.feed(data, c.srv.opts.MaxRecvMsgSize)
-	if fh.flags.Has(http2.FlagDataEndStream) {
-		st.halfClosed = true
+	st.dataLen += int64(len(data))
+	ends := fh.flags.Has(http2.FlagDataEndStream)
+	if cl := st.req.contentLength; cl >= 0 && (st.dataLen > cl || ends && st.dataLen != cl) {
+		c.resetLocked(st, http2.ErrCodeProtocol) // content-length does not match the data
+		return nil
 	}
+	st.feed(data, c.srv.opts.MaxRecvMsgSize)
+	st.halfClosed = ends
 	st.notify()
 	return c.giveWindowLocked(st)
 }
@@ -78,6 +84,11 @@ func (c *conn) onHeaders(fh frameHeader, p []byte) error {
 	if fh.flags.Has(http2.FlagHeadersPriority) {
 		if len(frag) < 5 {
 			return protocolError("HEADERS priority field truncated")
+		}
+		if dependsOnItself(fh.stream, frag) {
+			// A stream error, but the header block must still be decoded:
+			// it changes the connection's HPACK state.
+			c.selfDependent = true
 		}
 		frag = frag[5:]
 	}
@@ -130,7 +141,11 @@ func (c *conn) endHeaders() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st := c.streams[id]; st != nil {
-		if !ends {
+		switch {
+		case st.halfClosed:
+			c.resetLocked(st, http2.ErrCodeStreamClosed)
+			return nil
+		case !ends:
 			c.resetLocked(st, http2.ErrCodeProtocol)
 			return nil
 		}
@@ -142,6 +157,10 @@ func (c *conn) endHeaders() error {
 		return connError{code: http2.ErrCodeStreamClosed, msg: "HEADERS on a closed stream"}
 	}
 	c.lastStream = id
+	if c.selfDependent {
+		c.selfDependent = false
+		return c.queueControlLocked(appendRSTStream(nil, id, http2.ErrCodeProtocol))
+	}
 	return c.openLocked(id, ends)
 }
 
@@ -160,6 +179,10 @@ func (c *conn) openLocked(id uint32, ends bool) error {
 		return c.queueControlLocked(appendRSTStream(nil, id, http2.ErrCodeRefusedStream))
 	}
 	req := parseRequest(c.fields)
+	if req.malformed != "" {
+		c.srv.opts.Logger.Debug("malformed gRPC request", "peer", c.nc.RemoteAddr().String(), "reason", req.malformed)
+		return c.queueControlLocked(appendRSTStream(nil, id, http2.ErrCodeProtocol))
+	}
 	st := newStream(c, id, req)
 	st.halfClosed = ends
 	c.calls++
@@ -176,4 +199,10 @@ func (c *conn) openLocked(id uint32, ends bool) error {
 		go c.srv.runCall(st, m)
 	}
 	return nil
+}
+
+// dependsOnItself reads a priority field (RFC 9113 §5.3.1: a stream
+// cannot depend on itself).
+func dependsOnItself(stream uint32, p []byte) bool {
+	return binary.BigEndian.Uint32(p)&maxWindow == stream
 }

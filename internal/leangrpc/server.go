@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/encoding"
@@ -157,7 +158,20 @@ func (s *Server) Stop() {
 	}
 }
 
-var errServerStopped = errors.New("server stopped")
+var (
+	errServerStopped = errors.New("server stopped")
+	errBadPreface    = errors.New("not an HTTP/2 client preface")
+)
+
+// lingerClose closes nc after the peer has read what was written: a close
+// with unread input would reset the connection and lose it. Bounded by
+// the handshake deadline still set on nc.
+func lingerClose(nc net.Conn) {
+	defer nc.Close()
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(nc, 64<<10))
+	}
+}
 
 func (s *Server) addListener(lis net.Listener) bool {
 	s.mu.Lock()
@@ -212,8 +226,15 @@ func (s *Server) serveConn(nc net.Conn) {
 func (s *Server) accept(nc net.Conn) *conn {
 	c, err := s.handshake(nc)
 	if err != nil {
-		nc.Close()
 		s.opts.Logger.Debug("gRPC connection refused", "peer", nc.RemoteAddr().String(), "err", err)
+		if errors.Is(err, errBadPreface) {
+			// The client speaks something else: say so, as RFC 9113 §3.4
+			// asks, and let it read that before the connection goes.
+			_, _ = nc.Write(appendGoAway(nil, 0, http2.ErrCodeProtocol, "not an HTTP/2 client preface"))
+			lingerClose(nc)
+			return nil
+		}
+		nc.Close()
 		return nil
 	}
 	if !s.track(c) {
@@ -246,7 +267,7 @@ func (s *Server) handshake(nc net.Conn) (*conn, error) {
 		return nil, fmt.Errorf("reading the HTTP/2 preface: %w", err)
 	}
 	if string(preface[:]) != clientPreface {
-		return nil, errors.New("not an HTTP/2 client preface")
+		return nil, errBadPreface
 	}
 	if err := nc.SetDeadline(time.Time{}); err != nil {
 		return nil, err

@@ -28,6 +28,7 @@ type stream struct {
 	partial    []byte   // the message being read, 5-byte prefix first
 	want       int      // its full length with the prefix; 0 before the prefix is in
 	buffered   int      // bytes in msgs and partial
+	dataLen    int64    // request bytes, for a content-length
 	recvErr    error    // a message the call cannot have
 	halfClosed bool     // the client sent END_STREAM
 	done       bool     // reset, or the connection closed

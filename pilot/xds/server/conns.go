@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sync"
 
@@ -80,4 +81,12 @@ func (t *connTracker) closePeer(ctx context.Context) bool {
 		return false
 	}
 	return c.Close() == nil
+}
+
+// CloseWrite half-closes the connection, if it can be.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
