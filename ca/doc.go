@@ -31,6 +31,6 @@
 //
 //	s, err := ca.New(ctx, ca.Options{Kube: client, Namespace: ns})
 //	go s.Run(ctx)
-//	g := grpc.NewServer(s.GRPCServerOptions()...) // TLS with ServingCertificate(), client certificates verified if given
+//	g := leangrpc.NewServer(leangrpc.Options{TLS: s.MutualTLSConfig()}) // client certificates verified if given
 //	s.Register(g)
 package ca

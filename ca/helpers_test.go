@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/weftmesh/weft/ca/pb"
+	"github.com/weftmesh/weft/internal/leangrpc"
 )
 
 func ecKey(t testing.TB) *ecdsa.PrivateKey {
@@ -91,16 +92,17 @@ func verifySVID(t testing.TB, chain []*x509.Certificate, bundlePEM []byte, at ti
 	return id, err
 }
 
-// serveTLS serves s on a loopback port with its TLS config and returns a
-// client that verifies the server against the CA's own root bundle, as
-// istio-agent does, for the name serverName.
+// serveTLS serves s on a loopback port with its TLS config, on weftd's
+// transport (internal/leangrpc, as weftd's secure port serves it), and
+// returns a client that verifies the server against the CA's own root
+// bundle, as istio-agent does, for the name serverName.
 func serveTLS(t testing.TB, s *Server, serverName string) pb.IstioCertificateServiceClient {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grpc.NewServer(s.GRPCServerOptions()...)
+	g := leangrpc.NewServer(leangrpc.Options{TLS: s.MutualTLSConfig()})
 	s.Register(g)
 	go g.Serve(lis)
 	t.Cleanup(g.Stop)

@@ -115,9 +115,10 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	pb.RegisterIstioCertificateServiceServer(g, s)
 }
 
-// GRPCServerOptions returns the options for weftd's secure port: TLS with
-// the CA's serving certificate, client certificates verified when given
-// (MutualTLSConfig). The CA's own tests serve it the same way.
+// GRPCServerOptions serve the CA on a gRPC-Go server with TLS as weftd's
+// secure port has it (MutualTLSConfig: the CA's serving certificate,
+// client certificates verified when given). weftd itself serves the port
+// with internal/leangrpc and MutualTLSConfig, and so do the CA's tests.
 func (s *Server) GRPCServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(s.MutualTLSConfig()))}
 }
