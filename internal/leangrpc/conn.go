@@ -112,6 +112,8 @@ func (c *conn) end(err error) {
 	if errors.As(err, &ce) {
 		c.srv.opts.Logger.Debug("gRPC connection error", "peer", c.nc.RemoteAddr().String(), "err", err)
 		c.writeGoAway(ce.code, ce.msg)
+		_ = c.nc.SetReadDeadline(time.Now().Add(time.Second))
+		lingerClose(c.nc)
 	}
 	c.close(err)
 }

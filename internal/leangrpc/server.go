@@ -164,8 +164,8 @@ var (
 )
 
 // lingerClose closes nc after the peer has read what was written: a close
-// with unread input would reset the connection and lose it. Bounded by
-// the handshake deadline still set on nc.
+// with unread input would reset the connection and lose it (a GOAWAY
+// saying why). Bounded by a read deadline the caller sets on nc.
 func lingerClose(nc net.Conn) {
 	defer nc.Close()
 	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
