@@ -203,7 +203,7 @@ func (c *conn) onPriority(fh frameHeader, p []byte) error {
 		if st := c.streams[fh.stream]; st != nil {
 			st.cancelLocked(errStreamReset)
 		}
-		return c.queueControlLocked(appendRSTStream(nil, fh.stream, http2.ErrCodeProtocol))
+		return c.queueControl(appendRSTStream(nil, fh.stream, http2.ErrCodeProtocol))
 	}
 	return nil
 }
@@ -318,7 +318,7 @@ func (c *conn) resetLocked(st *stream, code http2.ErrCode) {
 		return
 	}
 	st.cancelLocked(errStreamReset)
-	c.queueControlLocked(appendRSTStream(nil, st.id, code))
+	c.queueControl(appendRSTStream(nil, st.id, code))
 }
 
 // close ends the connection and every call on it.

@@ -38,7 +38,7 @@ func (c *conn) onData(fh frameHeader, p []byte) error {
 	case st == nil && fh.stream > c.lastStream:
 		return protocolError("DATA on idle stream %d", fh.stream)
 	case st == nil:
-		return c.queueControlLocked(appendRSTStream(nil, fh.stream, http2.ErrCodeStreamClosed))
+		return c.queueControl(appendRSTStream(nil, fh.stream, http2.ErrCodeStreamClosed))
 	case st.halfClosed:
 		c.resetLocked(st, http2.ErrCodeStreamClosed)
 		return nil
@@ -67,7 +67,7 @@ func (c *conn) giveWindowLocked(st *stream) error {
 	if st.unsent < windowBatch || st.buffered > c.srv.opts.MaxRecvMsgSize || st.halfClosed {
 		return nil
 	}
-	err := c.queueControlLocked(appendWindowUpdate(nil, st.id, st.unsent))
+	err := c.queueControl(appendWindowUpdate(nil, st.id, st.unsent))
 	st.recvWindow += int32(st.unsent)
 	st.unsent = 0
 	return err
@@ -159,7 +159,7 @@ func (c *conn) endHeaders() error {
 	c.lastStream = id
 	if c.selfDependent {
 		c.selfDependent = false
-		return c.queueControlLocked(appendRSTStream(nil, id, http2.ErrCodeProtocol))
+		return c.queueControl(appendRSTStream(nil, id, http2.ErrCodeProtocol))
 	}
 	return c.openLocked(id, ends)
 }
@@ -173,15 +173,15 @@ func (c *conn) clearFields() {
 // openLocked starts a call for a new stream, or refuses it.
 func (c *conn) openLocked(id uint32, ends bool) error {
 	if c.fieldBytes > maxHeaderList {
-		return c.queueControlLocked(appendRSTStream(nil, id, http2.ErrCodeEnhanceYourCalm))
+		return c.queueControl(appendRSTStream(nil, id, http2.ErrCodeEnhanceYourCalm))
 	}
 	if c.closed || c.calls >= c.srv.opts.MaxConcurrentStreams {
-		return c.queueControlLocked(appendRSTStream(nil, id, http2.ErrCodeRefusedStream))
+		return c.queueControl(appendRSTStream(nil, id, http2.ErrCodeRefusedStream))
 	}
 	req := parseRequest(c.fields)
 	if req.malformed != "" {
 		c.srv.opts.Logger.Debug("malformed gRPC request", "peer", c.nc.RemoteAddr().String(), "reason", req.malformed)
-		return c.queueControlLocked(appendRSTStream(nil, id, http2.ErrCodeProtocol))
+		return c.queueControl(appendRSTStream(nil, id, http2.ErrCodeProtocol))
 	}
 	st := newStream(c, id, req)
 	st.halfClosed = ends

@@ -21,6 +21,7 @@ var writePool = sync.Pool{New: func() any { b := make([]byte, 0, writeChunk+4<<1
 // queueControl queues a frame the reader owes the peer (acks, window
 // updates, resets); the next writer sends it. It never blocks on a
 // writer: a peer that does not read must not stop weft reading it.
+// Callers may hold c.mu (pmu is taken after it).
 func (c *conn) queueControl(f []byte) error {
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
@@ -31,9 +32,6 @@ func (c *conn) queueControl(f []byte) error {
 	c.hasPending.Store(true)
 	return nil
 }
-
-// queueControlLocked is queueControl for callers holding c.mu.
-func (c *conn) queueControlLocked(f []byte) error { return c.queueControl(f) }
 
 // flushSoon writes queued control frames unless a writer is active;
 // that writer sends them when it is done.
