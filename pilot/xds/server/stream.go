@@ -19,10 +19,10 @@ import (
 )
 
 // stream is one ADS stream: its proxy, once the first request named it.
-// Requests are handled on the stream's goroutine, which blocks in Recv;
-// pushes run on a goroutine started per wake-up (one per stream at a time)
-// and take turns with requests under mu. An idle proxy costs gRPC's
-// goroutines and its handler, no more.
+// Requests are handled when the transport has one (events.Next, on a
+// goroutine of the transport's); pushes run on a goroutine started per
+// wake-up (one per stream at a time) and take turns with requests under
+// mu. An idle proxy costs its state and its connection's reader.
 type stream struct {
 	srv    *Server
 	ctx    context.Context
@@ -156,8 +156,8 @@ func (st *stream) push() {
 	}
 }
 
-// fail ends the stream with err. The handler is blocked in Recv, which
-// only the connection closing ends. Callers hold mu.
+// fail ends the stream with err by closing its connection: a receive
+// waiting on the client ends only then. Callers hold mu.
 func (st *stream) fail(err error) {
 	if st.err != nil || st.ctx.Err() != nil {
 		return // already ending; the connection may carry a newer stream
