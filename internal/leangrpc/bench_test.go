@@ -5,6 +5,7 @@ import (
 	"net"
 	"runtime"
 	"testing"
+	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -39,7 +40,11 @@ func BenchmarkIdleEventedCall(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	deadline := time.Now().Add(time.Minute)
 	for svc.open.Load() != int32(b.N) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d calls opened within a minute", svc.open.Load(), b.N)
+		}
 		runtime.Gosched()
 	}
 	b.ReportMetric(float64(inUse()-before)/float64(b.N), "B/idle-call")

@@ -99,7 +99,7 @@ func (c *conn) writeControl(f []byte) error {
 func (c *conn) writeHeaders(st *stream, fields []hpack.HeaderField, end bool) error {
 	c.wmu.Lock()
 	defer c.unlockWriter()
-	maxFrame, err := c.stillOpen(st)
+	maxFrame, clientDone, err := c.stillOpen(st)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (c *conn) writeHeaders(st *stream, fields []hpack.HeaderField, end bool) er
 		}
 	}
 	frames := appendHeaderBlock(nil, st.id, c.encBuf.Bytes(), end, maxFrame)
-	if end && !c.clientDone(st) {
+	if end && !clientDone {
 		// The response is complete: the client need not send more.
 		frames = appendRSTStream(frames, st.id, http2.ErrCodeNo)
 	}
@@ -121,22 +121,18 @@ func (c *conn) writeHeaders(st *stream, fields []hpack.HeaderField, end bool) er
 	return c.writeLocked(frames)
 }
 
-func (c *conn) stillOpen(st *stream) (maxFrame int, err error) {
+// stillOpen says whether st can be answered, the peer's frame size, and
+// whether the client has sent all it will (END_STREAM).
+func (c *conn) stillOpen(st *stream) (maxFrame int, clientDone bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
 	case c.closed:
-		return 0, status.Error(codes.Unavailable, "connection to the client closed")
+		return 0, false, status.Error(codes.Unavailable, "connection to the client closed")
 	case st.done:
-		return 0, st.doneError()
+		return 0, false, st.doneError()
 	}
-	return c.peerFrame, nil
-}
-
-func (c *conn) clientDone(st *stream) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return st.halfClosed
+	return c.peerFrame, st.halfClosed, nil
 }
 
 // sendData sends one length-prefixed message as DATA frames, within the
